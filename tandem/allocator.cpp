@@ -1,0 +1,217 @@
+#include "tandem/allocator.h"
+
+#include <sys/sysinfo.h>
+
+#include <cstdlib>
+#include <list>
+#include <map>
+#include <mutex>
+#include <sstream>
+#include <utility>
+
+namespace tandem {
+namespace {
+
+struct SystemAllocator : allocator::RawAllocator {
+  void* alloc(size_t bytes) override { return std::aligned_alloc(64, bytes); }
+  void free(void* p, size_t) override { std::free(p); }
+};
+
+size_t default_memory_limit() {
+  struct sysinfo info;
+  if (sysinfo(&info) == 0) {
+    return static_cast<size_t>(info.totalram) * info.mem_unit / 10 * 9;
+  }
+  return size_t(1) << 40;
+}
+
+// Block sizes: small requests round to 64 bytes, medium to the next power of
+// two's quarter, large ones to whole 2 MiB pages, so a cached block serves
+// requests of similar size.
+size_t bucket_size(size_t bytes) {
+  if (bytes == 0) return 64;
+  if (bytes <= 4096) return (bytes + 63) & ~size_t(63);
+  if (bytes >= (size_t(8) << 20)) return (bytes + (size_t(2) << 20) - 1) & ~((size_t(2) << 20) - 1);
+  size_t p = 4096;
+  while (p < bytes) p <<= 1;
+  size_t quarter = p / 4;
+  return (bytes + quarter - 1) / quarter * quarter;
+}
+
+class CachingAllocator {
+  template <typename F>
+  auto locked(F f) {
+    std::lock_guard lk(mu_);
+    return f();
+  }
+
+ public:
+  std::shared_ptr<Buffer> malloc(size_t bytes) {
+    size_t cap = bucket_size(bytes);
+    void* p = nullptr;
+    {
+      std::unique_lock lk(mu_);
+      if (active_ + bytes > limit_) {
+        lk.unlock();
+        if (pressure_) pressure_();
+        lk.lock();
+      }
+      if (active_ + bytes > limit_) {
+        std::ostringstream msg;
+        msg << "[malloc] out of memory: allocating " << bytes << " bytes with " << active_
+            << " bytes in use would pass the memory limit of " << limit_ << " bytes";
+        throw OutOfMemory(msg.str());
+      }
+      p = take_cached(cap);
+      active_ += bytes;
+      peak_ = std::max(peak_, active_);
+    }
+    if (!p) {
+      p = raw_->alloc(cap);
+      if (!p) {
+        // Give the cache back to the system and try once more.
+        clear_cache();
+        p = raw_->alloc(cap);
+      }
+      if (!p) {
+        std::lock_guard lk(mu_);
+        active_ -= bytes;
+        std::ostringstream msg;
+        msg << "[malloc] out of memory: the system could not provide " << cap << " bytes";
+        throw OutOfMemory(msg.str());
+      }
+    }
+    auto buf = std::make_shared<Buffer>();
+    buf->host = p;
+    buf->size = bytes;
+    buf->capacity = cap;
+    return buf;
+  }
+
+  void free(Buffer& b) {
+    if (b.device) raw_->free_device(b);
+    if (!b.host) return;
+    std::unique_lock lk(mu_);
+    active_ -= b.size;
+    if (b.capacity > cache_limit_) {
+      lk.unlock();
+      raw_->free(b.host, b.capacity);
+      return;
+    }
+    lru_.push_front({b.capacity, b.host});
+    by_size_.emplace(b.capacity, lru_.begin());
+    cached_ += b.capacity;
+    trim(lk);
+  }
+
+  size_t active() { return locked([&] { return active_; }); }
+  size_t peak() { return locked([&] { return peak_; }); }
+  void reset_peak() {
+    locked([&] {
+      peak_ = active_;
+      return 0;
+    });
+  }
+  size_t cached() { return locked([&] { return cached_; }); }
+  size_t set_limit(size_t l) { return locked([&] { return std::exchange(limit_, l); }); }
+  size_t limit() { return locked([&] { return limit_; }); }
+  size_t set_cache_limit(size_t l) {
+    std::unique_lock lk(mu_);
+    size_t old = std::exchange(cache_limit_, l);
+    trim(lk);
+    return old;
+  }
+  void clear_cache() {
+    std::unique_lock lk(mu_);
+    size_t keep = std::exchange(cache_limit_, 0);
+    trim(lk);
+    cache_limit_ = keep;
+  }
+  void set_raw(allocator::RawAllocator* r) {
+    clear_cache();
+    raw_ = r ? r : &system_;
+  }
+  void set_pressure(std::function<void()> fn) { pressure_ = std::move(fn); }
+
+ private:
+  struct Block {
+    size_t size;
+    void* ptr;
+  };
+  void* take_cached(size_t cap) {
+    auto it = by_size_.find(cap);
+    if (it == by_size_.end()) return nullptr;
+    void* p = it->second->ptr;
+    lru_.erase(it->second);
+    by_size_.erase(it);
+    cached_ -= cap;
+    return p;
+  }
+  // Frees least recently cached blocks until the cache fits its limit.
+  void trim(std::unique_lock<std::mutex>& lk) {
+    std::list<Block> victims;
+    while (cached_ > cache_limit_ && !lru_.empty()) {
+      auto last = std::prev(lru_.end());
+      auto range = by_size_.equal_range(last->size);
+      for (auto it = range.first; it != range.second; ++it) {
+        if (it->second == last) {
+          by_size_.erase(it);
+          break;
+        }
+      }
+      cached_ -= last->size;
+      victims.splice(victims.end(), lru_, last);
+    }
+    if (victims.empty()) return;
+    lk.unlock();
+    for (auto& v : victims) raw_->free(v.ptr, v.size);
+    lk.lock();
+  }
+
+  std::mutex mu_;
+  SystemAllocator system_;
+  allocator::RawAllocator* raw_ = &system_;
+  std::function<void()> pressure_;
+  std::list<Block> lru_;  // most recently freed first
+  std::multimap<size_t, std::list<Block>::iterator> by_size_;
+  size_t active_ = 0;
+  size_t peak_ = 0;
+  size_t cached_ = 0;
+  size_t limit_ = default_memory_limit();
+  size_t cache_limit_ = default_memory_limit();
+  size_t wired_limit_ = 0;
+
+  friend size_t tandem::set_wired_limit(size_t);
+};
+
+CachingAllocator& instance() {
+  // Leaked on purpose: buffers may be freed by worker threads during exit.
+  static auto* a = new CachingAllocator();
+  return *a;
+}
+
+}  // namespace
+
+Buffer::~Buffer() { instance().free(*this); }
+
+namespace allocator {
+std::shared_ptr<Buffer> malloc(size_t bytes) { return instance().malloc(bytes); }
+void set_raw_allocator(RawAllocator* a) { instance().set_raw(a); }
+void set_pressure_handler(std::function<void()> fn) { instance().set_pressure(std::move(fn)); }
+}  // namespace allocator
+
+size_t get_active_memory() { return instance().active(); }
+size_t get_peak_memory() { return instance().peak(); }
+void reset_peak_memory() { instance().reset_peak(); }
+size_t get_cache_memory() { return instance().cached(); }
+size_t set_memory_limit(size_t limit) { return instance().set_limit(limit); }
+size_t get_memory_limit() { return instance().limit(); }
+size_t set_cache_limit(size_t limit) { return instance().set_cache_limit(limit); }
+size_t set_wired_limit(size_t limit) {
+  auto& a = instance();
+  std::lock_guard lk(a.mu_);
+  return std::exchange(a.wired_limit_, limit);
+}
+void clear_cache() { instance().clear_cache(); }
+
+}  // namespace tandem

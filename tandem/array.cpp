@@ -1,0 +1,317 @@
+#include "tandem/array.h"
+
+#include <iomanip>
+#include <sstream>
+
+#include "tandem/primitive.h"
+#include "tandem/transforms.h"
+
+namespace tandem {
+
+size_t shape_size(const Shape& shape) {
+  size_t n = 1;
+  for (auto d : shape) n *= static_cast<size_t>(d);
+  return n;
+}
+
+Strides row_major_strides(const Shape& shape) {
+  Strides st(shape.size(), 0);
+  int64_t s = 1;
+  for (int i = static_cast<int>(shape.size()) - 1; i >= 0; --i) {
+    st[i] = s;
+    s *= shape[i];
+  }
+  return st;
+}
+
+Flags compute_flags(const Shape& shape, const Strides& strides, size_t* data_size) {
+  Flags f;
+  size_t n = shape_size(shape);
+  // Row / column contiguity ignore dims of size 1, whose stride is meaningless.
+  int64_t expect = 1;
+  for (int i = static_cast<int>(shape.size()) - 1; i >= 0; --i) {
+    if (shape[i] == 1) continue;
+    if (strides[i] != expect) f.row_contiguous = false;
+    expect *= shape[i];
+  }
+  expect = 1;
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (shape[i] == 1) continue;
+    if (strides[i] != expect) f.col_contiguous = false;
+    expect *= shape[i];
+  }
+  // Dense in some order: sorting the non-trivial (stride, size) pairs gives a
+  // row-major layout with no gaps and no broadcast (zero) strides.
+  std::vector<std::pair<int64_t, int64_t>> dims;
+  bool has_negative = false;
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (shape[i] == 1) continue;
+    if (strides[i] < 0) has_negative = true;
+    dims.push_back({strides[i], shape[i]});
+  }
+  std::sort(dims.begin(), dims.end());
+  bool dense = !has_negative;
+  expect = 1;
+  for (auto& [st, sz] : dims) {
+    if (st != expect) dense = false;
+    expect *= sz;
+  }
+  f.contiguous = dense || n == 0;
+  if (n == 0) f.row_contiguous = f.col_contiguous = true;
+  if (data_size) {
+    if (f.contiguous) {
+      *data_size = n;
+    } else {
+      // Span of the elements from the lowest to the highest address.
+      int64_t hi = 0;
+      for (size_t i = 0; i < shape.size(); ++i) {
+        if (strides[i] > 0) hi += strides[i] * (shape[i] - 1);
+      }
+      *data_size = static_cast<size_t>(hi + 1);
+    }
+  }
+  return f;
+}
+
+ArrayDesc::ArrayDesc(Shape s, Dtype t) : shape(std::move(s)), dtype(t) {
+  size = shape_size(shape);
+  strides = row_major_strides(shape);
+  data_size = size;
+}
+
+// A long chain would recurse through Node -> inputs -> ArrayDesc -> Node.
+// Instead, steal the inputs of every descriptor about to die into a worklist.
+ArrayDesc::~ArrayDesc() {
+  if (!node || node.use_count() > 1) return;
+  std::vector<array> work = std::move(node->inputs);
+  node.reset();
+  while (!work.empty()) {
+    array a = std::move(work.back());
+    work.pop_back();
+    auto& d = a.desc();
+    if (d.use_count() == 1 && d->node && d->node.use_count() == 1) {
+      auto& in = d->node->inputs;
+      for (auto& x : in) work.push_back(std::move(x));
+      in.clear();
+    }
+  }
+}
+
+void array::check_count(size_t n) const {
+  if (n != size()) {
+    std::ostringstream msg;
+    msg << "[array] " << n << " values cannot fill an array of shape " << shape();
+    throw std::invalid_argument(msg.str());
+  }
+}
+
+void array::init_from(const void* src, Dtype src_type, Dtype t) {
+  auto buf = allocator::malloc(nbytes());
+  convert_elements(src, src_type, buf->host, t, size());
+  set_data(std::move(buf));
+}
+
+array array::from_bytes(const void* bytes, Shape shape, Dtype t) {
+  array a(std::make_shared<ArrayDesc>(std::move(shape), t));
+  auto buf = allocator::malloc(a.nbytes());
+  if (a.nbytes()) std::memcpy(buf->host, bytes, a.nbytes());
+  a.set_data(std::move(buf));
+  return a;
+}
+
+array::array(float16_t v) : array(&v, Shape{}, float16) {}
+array::array(bfloat16_t v) : array(&v, Shape{}, bfloat16) {}
+array::array(complex64_t v) : array(&v, Shape{}, complex64) {}
+
+array::array(std::shared_ptr<Buffer> buf, Shape shape, Dtype t, Strides strides,
+             int64_t offset_bytes)
+    : desc_(std::make_shared<ArrayDesc>(std::move(shape), t)) {
+  if (strides.empty() && desc_->shape.size() > 0) strides = desc_->strides;
+  size_t ds = 0;
+  auto f = compute_flags(desc_->shape, strides, &ds);
+  set_data(std::move(buf), ds, std::move(strides), f, offset_bytes);
+}
+
+array::array(Shape shape, Dtype t, std::shared_ptr<Primitive> p, std::vector<array> inputs)
+    : desc_(std::make_shared<ArrayDesc>(std::move(shape), t)) {
+  desc_->node = std::make_shared<Node>(Node{std::move(p), std::move(inputs), {}});
+}
+
+std::vector<array> array::make_arrays(std::vector<Shape> shapes, const std::vector<Dtype>& dtypes,
+                                      std::shared_ptr<Primitive> p, std::vector<array> inputs) {
+  auto node = std::make_shared<Node>(Node{std::move(p), std::move(inputs), {}});
+  std::vector<array> outs;
+  for (size_t i = 0; i < shapes.size(); ++i) {
+    array a(std::make_shared<ArrayDesc>(std::move(shapes[i]), dtypes[i]));
+    a.desc_->node = node;
+    a.desc_->position = static_cast<int>(i);
+    node->outputs.push_back(a.desc_);
+    node->output_specs.emplace_back(a.shape(), a.dtype());
+    outs.push_back(std::move(a));
+  }
+  return outs;
+}
+
+ShapeElem array::shape(int dim) const {
+  int nd = ndim();
+  int d = dim < 0 ? dim + nd : dim;
+  if (d < 0 || d >= nd) {
+    throw std::invalid_argument("[shape] axis " + std::to_string(dim) +
+                                " is out of bounds for an array of shape " + shape_str(shape()));
+  }
+  return desc_->shape[d];
+}
+
+int64_t array::strides(int dim) const {
+  int nd = ndim();
+  int d = dim < 0 ? dim + nd : dim;
+  if (d < 0 || d >= nd) {
+    throw std::invalid_argument("[strides] axis " + std::to_string(dim) +
+                                " is out of bounds for an array of shape " + shape_str(shape()));
+  }
+  return desc_->strides[d];
+}
+
+void array::eval() {
+  if (status() != Status::available) tandem::eval({*this});
+}
+
+std::vector<array>& array::inputs() const {
+  static thread_local std::vector<array> none;
+  if (!desc_->node) {
+    none.clear();
+    return none;
+  }
+  return desc_->node->inputs;
+}
+
+std::vector<array> array::outputs() const {
+  if (!desc_->node || desc_->node->outputs.empty()) return {*this};
+  std::vector<array> outs;
+  for (auto& w : desc_->node->outputs) {
+    auto d = w.lock();
+    if (d) outs.emplace_back(std::move(d));
+  }
+  return outs;
+}
+
+std::vector<array> array::siblings() const {
+  std::vector<array> out;
+  if (!desc_->node) return out;
+  for (auto& w : desc_->node->outputs) {
+    auto d = w.lock();
+    if (d && d != desc_) out.emplace_back(std::move(d));
+  }
+  return out;
+}
+
+array::Status array::status() const {
+  if (desc_->node) return Status::unscheduled;
+  if (desc_->event && !desc_->event->done()) return Status::scheduled;
+  return Status::available;
+}
+
+bool array::is_available() const { return status() == Status::available; }
+
+void array::wait() const {
+  if (desc_->event) desc_->event->wait_and_check();
+}
+
+void array::detach() { desc_->node.reset(); }
+
+void array::set_data(std::shared_ptr<Buffer> buf) {
+  desc_->buffer = std::move(buf);
+  desc_->offset = 0;
+  desc_->data_size = desc_->size;
+  desc_->strides = row_major_strides(desc_->shape);
+  desc_->flags = Flags{};
+}
+
+void array::set_data(std::shared_ptr<Buffer> buf, size_t data_size, Strides strides, Flags flags,
+                     int64_t offset_bytes) {
+  desc_->buffer = std::move(buf);
+  desc_->data_size = data_size;
+  desc_->strides = std::move(strides);
+  desc_->flags = flags;
+  desc_->offset = offset_bytes;
+}
+
+void array::copy_shared_buffer(const array& other, Strides strides, Flags flags, size_t data_size,
+                               int64_t offset_bytes) {
+  set_data(other.buffer(), data_size, std::move(strides), flags, offset_bytes);
+}
+
+void array::copy_shared_buffer(const array& other) {
+  set_data(other.buffer(), other.data_size(), other.strides(), other.flags(), other.offset());
+}
+
+void array::move_shared_buffer(array other) {
+  auto& o = *other.desc_;
+  set_data(std::move(o.buffer), o.data_size, o.strides, o.flags, o.offset);
+}
+
+bool is_donatable(const array& in, const array& out) {
+  auto& d = in.desc();
+  auto& buf = d->buffer;
+  if (!buf || d.use_count() != 1 || in.itemsize() != out.itemsize()) return false;
+  if (!in.flags().contiguous || in.data_size() != in.size() || in.size() != out.size()) {
+    return false;
+  }
+  if (buf->size != in.nbytes()) return false;
+  // Read the count before the event: a pending producer holds one reference,
+  // and once it has signalled it has already let go of it.
+  long refs = buf.use_count();
+  if (refs == 1) return true;
+  return refs == 2 && d->event && !d->event->done();
+}
+
+std::shared_ptr<Buffer> allocate_for(const array& out, size_t bytes, const char* device) {
+  try {
+    return allocator::malloc(bytes);
+  } catch (const OutOfMemory& e) {
+    std::ostringstream msg;
+    msg << e.what() << " for an array of shape " << out.shape() << " and dtype " << out.dtype()
+        << " on " << device;
+    throw OutOfMemory(msg.str());
+  }
+}
+
+std::ostream& operator<<(std::ostream& os, const Shape& s) {
+  os << "(";
+  for (size_t i = 0; i < s.size(); ++i) {
+    os << s[i];
+    if (s.size() == 1 || i + 1 < s.size()) os << (i + 1 < s.size() ? ", " : ",");
+  }
+  return os << ")";
+}
+
+std::string shape_str(const Shape& s) {
+  std::ostringstream os;
+  os << s;
+  return os.str();
+}
+
+namespace {
+
+template <typename S, typename D>
+void convert_typed(const S* src, D* dst, size_t n) {
+  for (size_t i = 0; i < n; ++i) dst[i] = convert_value<D>(src[i]);
+}
+
+}  // namespace
+
+void convert_elements(const void* src, Dtype src_type, void* dst, Dtype dst_type, size_t n) {
+  if (src_type == dst_type) {
+    if (n) std::memcpy(dst, src, n * src_type.size());
+    return;
+  }
+  dispatch_dtype(src_type, [&](auto st) {
+    using S = typename decltype(st)::type;
+    dispatch_dtype(dst_type, [&](auto dt) {
+      using D = typename decltype(dt)::type;
+      convert_typed(static_cast<const S*>(src), static_cast<D*>(dst), n);
+    });
+  });
+}
+
+}  // namespace tandem

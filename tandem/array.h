@@ -1,0 +1,271 @@
+#pragma once
+// array: a cheap handle to a shared descriptor holding shape, strides, dtype,
+// the data buffer (once computed) and, until scheduled, the graph node (primitive
+// + inputs) that computes it.
+#include <cstdint>
+#include <initializer_list>
+#include <memory>
+#include <stdexcept>
+#include <vector>
+
+#include "tandem/allocator.h"
+#include "tandem/dtype.h"
+#include "tandem/event.h"
+#include "tandem/small_vector.h"
+
+namespace tandem {
+
+class Primitive;
+class array;
+struct ArrayDesc;
+
+// One graph node: a primitive applied to inputs, making one or more outputs.
+struct Node {
+  std::shared_ptr<Primitive> primitive;
+  std::vector<array> inputs;
+  // For multi-output primitives only: the outputs (siblings), held weakly so
+  // they do not keep each other alive.
+  std::vector<std::weak_ptr<ArrayDesc>> outputs;
+  std::vector<std::pair<Shape, Dtype>> output_specs;  // to remake a dropped output
+};
+
+struct Flags {
+  bool contiguous = true;  // the elements cover data_size slots densely, in some order
+  bool row_contiguous = true;  // C order, no gaps
+  bool col_contiguous = true;  // Fortran order, no gaps
+};
+
+struct ArrayDesc {
+  Shape shape;
+  Strides strides;  // in elements
+  Dtype dtype;
+  size_t size = 1;
+
+  std::shared_ptr<Node> node;  // set until the node is scheduled
+  int position = 0;  // which output of node
+
+  std::shared_ptr<Buffer> buffer;
+  int64_t offset = 0;  // bytes from buffer->host to element 0
+  size_t data_size = 0;  // elements the buffer span covers (for contiguous fast paths)
+  Flags flags;
+
+  std::shared_ptr<Event> event;  // set once scheduled; null for leaves
+
+  ArrayDesc(Shape s, Dtype t);
+  ~ArrayDesc();  // frees the graph above iteratively
+};
+
+class array {
+ public:
+  // Scalars (0-d).
+  template <typename T, typename = std::enable_if_t<std::is_arithmetic_v<T>>>
+  array(T v);  // NOLINT
+  array(float16_t v);  // NOLINT
+  array(bfloat16_t v);  // NOLINT
+  array(complex64_t v);  // NOLINT
+  template <typename T, typename = std::enable_if_t<std::is_arithmetic_v<T>>>
+  array(T v, Dtype t);
+
+  // 1-d from a list, in its natural dtype or converted to t.
+  template <typename T>
+  array(std::initializer_list<T> data);
+  template <typename T>
+  array(std::initializer_list<T> data, Dtype t);
+  // From data of type T laid out in row-major order with the given shape.
+  template <typename T>
+  array(const T* data, Shape shape, Dtype t = dtype_of<T>::value);
+  template <typename T>
+  array(const std::vector<T>& data, Shape shape, Dtype t = dtype_of<T>::value)
+      : array(data.data(), std::move(shape), t) {
+    check_count(data.size());
+  }
+  template <typename T>
+  array(std::initializer_list<T> data, Shape shape, Dtype t = dtype_of<T>::value)
+      : array(data.begin(), std::move(shape), t) {
+    check_count(data.size());
+  }
+  // From raw bytes already in dtype t's layout (copied).
+  static array from_bytes(const void* bytes, Shape shape, Dtype t);
+  // Wraps an existing buffer (no copy).
+  array(std::shared_ptr<Buffer> buf, Shape shape, Dtype t, Strides strides = {},
+        int64_t offset_bytes = 0);
+
+  // A lazy array computed by primitive p from inputs.
+  array(Shape shape, Dtype t, std::shared_ptr<Primitive> p, std::vector<array> inputs);
+  // The outputs of one multi-output primitive.
+  static std::vector<array> make_arrays(std::vector<Shape> shapes, const std::vector<Dtype>& dtypes,
+                                        std::shared_ptr<Primitive> p, std::vector<array> inputs);
+
+  array(const array&) = default;
+  array(array&&) noexcept = default;
+  array& operator=(const array&) = default;
+  array& operator=(array&&) noexcept = default;
+
+  Dtype dtype() const { return desc_->dtype; }
+  size_t itemsize() const { return desc_->dtype.size(); }
+  size_t size() const { return desc_->size; }
+  size_t nbytes() const { return size() * itemsize(); }
+  int ndim() const { return static_cast<int>(desc_->shape.size()); }
+  const Shape& shape() const { return desc_->shape; }
+  // Size of dimension dim; negative dims count from the end.
+  ShapeElem shape(int dim) const;
+  const Strides& strides() const { return desc_->strides; }
+  int64_t strides(int dim) const;
+  const Flags& flags() const { return desc_->flags; }
+  size_t data_size() const { return desc_->data_size; }
+  int64_t offset() const { return desc_->offset; }
+  const std::shared_ptr<Buffer>& buffer() const { return desc_->buffer; }
+
+  // Evaluates this array (see tandem::eval).
+  void eval();
+  // Evaluates, then reads the only element as T (converting).
+  template <typename T>
+  T item();
+  // Pointer to element 0 (host copy). Only valid once evaluated.
+  template <typename T>
+  T* data() {
+    return reinterpret_cast<T*>(static_cast<char*>(desc_->buffer->host) + desc_->offset);
+  }
+  template <typename T>
+  const T* data() const {
+    return reinterpret_cast<const T*>(static_cast<const char*>(desc_->buffer->host) +
+                                      desc_->offset);
+  }
+  // Copies the evaluated elements, in row-major order and converted to T.
+  template <typename T>
+  std::vector<T> to_vector();
+
+  // Graph.
+  bool has_primitive() const { return desc_->node != nullptr; }
+  Primitive& primitive() const { return *desc_->node->primitive; }
+  std::shared_ptr<Primitive> primitive_ptr() const {
+    return desc_->node ? desc_->node->primitive : nullptr;
+  }
+  std::vector<array>& inputs() const;
+  // All outputs of this array's node (this one included), in order.
+  std::vector<array> outputs() const;
+  // The other outputs of this array's node.
+  std::vector<array> siblings() const;
+  int position() const { return desc_->position; }
+  const std::shared_ptr<Node>& node() const { return desc_->node; }
+
+  enum class Status { unscheduled, scheduled, available };
+  Status status() const;
+  // Whether the data can be read now without waiting.
+  bool is_available() const;
+  const std::shared_ptr<Event>& event() const { return desc_->event; }
+  void set_event(std::shared_ptr<Event> e) { desc_->event = std::move(e); }
+  // Blocks until computed; rethrows if the computation failed.
+  void wait() const;
+  // Drops the graph node (primitive and inputs).
+  void detach();
+
+  // For kernels: attach data to an output.
+  void set_data(std::shared_ptr<Buffer> buf);  // row-contiguous, offset 0
+  void set_data(std::shared_ptr<Buffer> buf, size_t data_size, Strides strides, Flags flags,
+                int64_t offset_bytes = 0);
+  // Shares other's buffer with new strides/flags (a view).
+  void copy_shared_buffer(const array& other, Strides strides, Flags flags, size_t data_size,
+                          int64_t offset_bytes = 0);
+  void copy_shared_buffer(const array& other);
+  // Takes other's buffer (donation) with other's layout.
+  void move_shared_buffer(array other);
+
+  // Identity of the underlying descriptor.
+  uintptr_t id() const { return reinterpret_cast<uintptr_t>(desc_.get()); }
+  const std::shared_ptr<ArrayDesc>& desc() const { return desc_; }
+  explicit array(std::shared_ptr<ArrayDesc> d) : desc_(std::move(d)) {}
+
+  // Iterating yields slices along the first axis (like Python).
+ private:
+  void init_from(const void* src, Dtype src_type, Dtype t);
+  void check_count(size_t n) const;
+  std::shared_ptr<ArrayDesc> desc_;
+};
+
+// Row-major strides for shape.
+Strides row_major_strides(const Shape& shape);
+size_t shape_size(const Shape& shape);
+// Recomputes contiguity flags and data_size from shape and strides.
+Flags compute_flags(const Shape& shape, const Strides& strides, size_t* data_size);
+std::ostream& operator<<(std::ostream& os, const Shape& s);
+std::string shape_str(const Shape& s);
+// Prints like MLX: array([[1, 2], [3, 4]], dtype=int32). Evaluates a.
+std::ostream& operator<<(std::ostream& os, array a);
+
+// Whether out may take in's buffer: nothing else can read in afterwards (only
+// the node being evaluated holds it, and at most its own producer's pending
+// task holds the buffer), and the buffer is exactly in's dense data.
+bool is_donatable(const array& in, const array& out);
+
+// Allocates out's buffer (bytes, or out.nbytes()); an OutOfMemory names
+// out's shape, dtype and the device.
+std::shared_ptr<Buffer> allocate_for(const array& out, size_t bytes, const char* device);
+
+// Converts n elements from src_type to dst_type (host memory, contiguous).
+void convert_elements(const void* src, Dtype src_type, void* dst, Dtype dst_type, size_t n);
+
+// ---- template definitions ----
+
+// Maps C++ integer spellings that alias no fixed-width type onto one.
+template <typename T>
+using storage_t = std::conditional_t<
+    std::is_same_v<T, long long>, int64_t,
+    std::conditional_t<std::is_same_v<T, unsigned long long>, uint64_t, T>>;
+
+template <typename T, typename>
+array::array(T v) : array(&v, Shape{}, dtype_of<storage_t<T>>::value) {}
+
+template <typename T, typename>
+array::array(T v, Dtype t) : array(&v, Shape{}, t) {}
+
+template <typename T>
+array::array(std::initializer_list<T> data)
+    : array(data.begin(), Shape{static_cast<ShapeElem>(data.size())}, dtype_of<T>::value) {}
+
+template <typename T>
+array::array(std::initializer_list<T> data, Dtype t)
+    : array(data.begin(), Shape{static_cast<ShapeElem>(data.size())}, t) {}
+
+template <typename T>
+array::array(const T* data, Shape shape, Dtype t)
+    : desc_(std::make_shared<ArrayDesc>(std::move(shape), t)) {
+  init_from(data, dtype_of<storage_t<T>>::value, t);
+}
+
+template <typename T>
+T array::item() {
+  eval();
+  if (size() != 1) {
+    throw std::invalid_argument("[item] only arrays of one element can be read as a scalar; shape is " +
+                                shape_str(shape()));
+  }
+  T out;
+  convert_elements(data<void>(), dtype(), &out, dtype_of<T>::value, 1);
+  return out;
+}
+
+template <typename T>
+std::vector<T> array::to_vector() {
+  eval();
+  std::vector<T> out(size());
+  // Gather through strides into row-major order, one element at a time.
+  size_t n = size();
+  if (n == 0) return out;
+  const char* base = static_cast<const char*>(desc_->buffer->host) + desc_->offset;
+  int nd = ndim();
+  std::vector<int64_t> idx(nd, 0);
+  for (size_t i = 0; i < n; ++i) {
+    int64_t off = 0;
+    for (int d = 0; d < nd; ++d) off += idx[d] * desc_->strides[d];
+    convert_elements(base + off * static_cast<int64_t>(itemsize()), dtype(), &out[i],
+                     dtype_of<T>::value, 1);
+    for (int d = nd - 1; d >= 0; --d) {
+      if (++idx[d] < desc_->shape[d]) break;
+      idx[d] = 0;
+    }
+  }
+  return out;
+}
+
+}  // namespace tandem

@@ -1,0 +1,50 @@
+#pragma once
+// The interface between the core and the backends: each backend defines these
+// functions; the core never includes backend headers.
+#include <memory>
+#include <vector>
+
+#include "tandem/event.h"
+#include "tandem/stream.h"
+
+namespace tandem {
+
+// Runs the work of one stream. The evaluating thread calls a primitive's
+// eval_cpu/eval_gpu (which hands kernels to the backend) and then submit().
+class StreamExecutor {
+ public:
+  virtual ~StreamExecutor() = default;
+  // Whether kernels were handed over since the last submit (or discard).
+  virtual bool has_pending() const = 0;
+  // Packages the kernels handed over since the last submit into one task that
+  // first waits for `waits`, then runs (if none of them failed), then signals
+  // `done`, or fails it with the first error. With no kernels it is a barrier.
+  virtual void submit(std::shared_ptr<Event> done, std::vector<std::shared_ptr<Event>> waits) = 0;
+  // Drops kernels handed over but not submitted (the primitive threw).
+  virtual void discard() = 0;
+  // Blocks until every submitted task has run; rethrows the first task
+  // failure since the last synchronize.
+  virtual void synchronize() = 0;
+  // Blocks until every submitted task has run, ignoring failures.
+  virtual void drain() = 0;
+};
+
+namespace cpu {
+std::unique_ptr<StreamExecutor> make_executor(Stream s);
+}  // namespace cpu
+
+namespace gpu {
+bool is_available();
+int device_count();
+// Throws std::runtime_error in a build without CUDA.
+std::unique_ptr<StreamExecutor> make_executor(Stream s);
+}  // namespace gpu
+
+namespace scheduler {
+// The executor of stream index i (created by new_stream).
+StreamExecutor& executor(int stream_index);
+// Waits for all streams' work to finish (used under memory pressure).
+void drain_all();
+}  // namespace scheduler
+
+}  // namespace tandem

@@ -1,0 +1,279 @@
+// CPU kernels of the Binary and Select primitives.
+#include <cmath>
+#include <limits>
+
+#include "tandem/backend/cpu/elementwise.h"
+#include "tandem/backend/cpu/outputs.h"
+#include "tandem/primitives/binary.h"
+
+namespace tandem {
+namespace cpu {
+namespace {
+
+
+// Arithmetic type T computes in: float for the 16-bit floats.
+template <typename T>
+using compute_t = std::conditional_t<is_half_v<T>, float, T>;
+
+template <typename T>
+bool lt(T a, T b) {
+  if constexpr (std::is_same_v<T, complex64_t>) {
+    // Lexicographic, like NumPy.
+    return a.real() < b.real() || (a.real() == b.real() && a.imag() < b.imag());
+  } else {
+    return a < b;
+  }
+}
+
+template <typename T>
+T int_pow(T base, T exp) {
+  if constexpr (std::is_signed_v<T>) {
+    if (exp < 0) return base == 1 ? T(1) : base == -1 ? (exp % 2 ? T(-1) : T(1)) : T(0);
+  }
+  // Wrapping multiply in the unsigned type avoids signed-overflow UB.
+  using U = std::make_unsigned_t<T>;
+  U r = 1, b = static_cast<U>(base);
+  auto e = static_cast<U>(exp);
+  while (e) {
+    if (e & 1) r = static_cast<U>(r * b);
+    b = static_cast<U>(b * b);
+    e >>= 1;
+  }
+  return static_cast<T>(r);
+}
+
+// One op on values of compute type C (comparisons return bool).
+template <BinaryOp op, typename C>
+auto apply(C a, C b) {
+  if constexpr (op == BinaryOp::Equal) return a == b;
+  else if constexpr (op == BinaryOp::NotEqual) return a != b;
+  else if constexpr (op == BinaryOp::NaNEqual) {
+    if constexpr (std::is_floating_point_v<C>) return a == b || (std::isnan(a) && std::isnan(b));
+    else if constexpr (std::is_same_v<C, complex64_t>) {
+      auto nan = [](C v) { return std::isnan(v.real()) || std::isnan(v.imag()); };
+      return a == b || (nan(a) && nan(b));
+    } else return a == b;
+  } else if constexpr (op == BinaryOp::Less) return lt(a, b);
+  else if constexpr (op == BinaryOp::LessEqual) return lt(a, b) || a == b;
+  else if constexpr (op == BinaryOp::Greater) return lt(b, a);
+  else if constexpr (op == BinaryOp::GreaterEqual) return lt(b, a) || a == b;
+  else if constexpr (op == BinaryOp::LogicalAnd) return a != C(0) && b != C(0);
+  else if constexpr (op == BinaryOp::LogicalOr) return a != C(0) || b != C(0);
+  else if constexpr (std::is_same_v<C, bool>) {
+    if constexpr (op == BinaryOp::Add || op == BinaryOp::Maximum || op == BinaryOp::BitwiseOr ||
+                  op == BinaryOp::Power)
+      return op == BinaryOp::Power ? (a || !b) : (a || b);
+    else if constexpr (op == BinaryOp::Multiply || op == BinaryOp::Minimum ||
+                       op == BinaryOp::BitwiseAnd)
+      return a && b;
+    else if constexpr (op == BinaryOp::BitwiseXor || op == BinaryOp::Subtract) return a != b;
+    else return a;
+  } else if constexpr (std::is_same_v<C, complex64_t> &&
+                       (op == BinaryOp::FloorDivide || op == BinaryOp::Remainder ||
+                        op == BinaryOp::LogAddExp || op == BinaryOp::ArcTan2)) {
+    return a;  // ops reject complex inputs for these
+  } else if constexpr (op == BinaryOp::Add) return C(a + b);
+  else if constexpr (op == BinaryOp::Subtract) return C(a - b);
+  else if constexpr (op == BinaryOp::Multiply) return C(a * b);
+  else if constexpr (op == BinaryOp::Divide) {
+    if constexpr (std::is_integral_v<C>) return b == 0 ? C(0) : C(a / b);
+    else return C(a / b);
+  } else if constexpr (op == BinaryOp::FloorDivide) {
+    if constexpr (std::is_integral_v<C>) {
+      if (b == 0) return C(0);  // NumPy gives 0 (with a warning)
+      if constexpr (std::is_signed_v<C>) {
+        if (b == C(-1)) return C(0 - static_cast<std::make_unsigned_t<C>>(a));
+        C q = a / b;
+        if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
+        return q;
+      } else {
+        return C(a / b);
+      }
+    } else {
+      return std::floor(a / b);
+    }
+  } else if constexpr (op == BinaryOp::Remainder) {
+    if constexpr (std::is_integral_v<C>) {
+      if (b == 0) return C(0);
+      if constexpr (std::is_signed_v<C>) {
+        if (b == C(-1)) return C(0);
+        C r = a % b;
+        if (r != 0 && ((r < 0) != (b < 0))) r += b;
+        return r;
+      } else {
+        return C(a % b);
+      }
+    } else {
+      C r = std::fmod(a, b);
+      if (r != 0 && ((r < 0) != (b < 0))) r += b;
+      return r;
+    }
+  } else if constexpr (op == BinaryOp::LogAddExp) {
+    if constexpr (std::is_floating_point_v<C>) {
+      if (std::isnan(a) || std::isnan(b)) return a + b;
+      C m = std::max(a, b);
+      if (std::isinf(m)) return m;
+      return m + std::log1p(std::exp(-std::fabs(a - b)));
+    } else return a;
+  } else if constexpr (op == BinaryOp::ArcTan2) {
+    if constexpr (std::is_floating_point_v<C>) return std::atan2(a, b);
+    else return a;
+  } else if constexpr (op == BinaryOp::Power) {
+    if constexpr (std::is_integral_v<C>) return int_pow(a, b);
+    else return C(std::pow(a, b));
+  } else if constexpr (op == BinaryOp::Minimum || op == BinaryOp::Maximum) {
+    if constexpr (std::is_floating_point_v<C>) {
+      if (std::isnan(a) || std::isnan(b)) return std::numeric_limits<C>::quiet_NaN();
+    }
+    if constexpr (op == BinaryOp::Minimum) return lt(b, a) ? b : a;
+    else return lt(a, b) ? b : a;
+  } else if constexpr (std::is_integral_v<C>) {
+    if constexpr (op == BinaryOp::BitwiseAnd) return C(a & b);
+    else if constexpr (op == BinaryOp::BitwiseOr) return C(a | b);
+    else if constexpr (op == BinaryOp::BitwiseXor) return C(a ^ b);
+    else if constexpr (op == BinaryOp::LeftShift) {
+      using U = std::make_unsigned_t<C>;
+      if (b < 0 || b >= C(sizeof(C) * 8)) return C(0);
+      return C(static_cast<U>(a) << b);
+    } else if constexpr (op == BinaryOp::RightShift) {
+      if (b < 0 || b >= C(sizeof(C) * 8)) return C(a < 0 ? -1 : 0);
+      return C(a >> b);
+    } else return a;
+  } else {
+    return a;
+  }
+}
+
+template <BinaryOp op, typename T>
+void binary_row(const T* a, int64_t as, const T* b, int64_t bs, void* out_v, int64_t n) {
+  using C = compute_t<T>;
+  using R = decltype(apply<op, C>(C{}, C{}));
+  using O = std::conditional_t<std::is_same_v<R, bool>, bool, T>;
+  O* out = static_cast<O*>(out_v);
+  if (as == 1 && bs == 1) {
+    for (int64_t i = 0; i < n; ++i) out[i] = O(apply<op, C>(C(a[i]), C(b[i])));
+  } else if (as == 0 && bs == 1) {
+    C x = C(a[0]);
+    for (int64_t i = 0; i < n; ++i) out[i] = O(apply<op, C>(x, C(b[i])));
+  } else if (as == 1 && bs == 0) {
+    C y = C(b[0]);
+    for (int64_t i = 0; i < n; ++i) out[i] = O(apply<op, C>(C(a[i]), y));
+  } else {
+    for (int64_t i = 0; i < n; ++i) out[i] = O(apply<op, C>(C(a[i * as]), C(b[i * bs])));
+  }
+}
+
+template <BinaryOp op, typename T>
+void binary_kernel(const Ref& a, const Ref& b, const Ref& out) {
+  const T* pa = a.data<T>();
+  const T* pb = b.data<T>();
+  char* po = out.ptr;
+  size_t osz = out.dtype.size();
+  bool a_flat = same_layout(a, out), b_flat = same_layout(b, out);
+  bool a_scalar = a.data_size == 1, b_scalar = b.data_size == 1;
+  if ((a_flat || a_scalar) && (b_flat || b_scalar)) {
+    int64_t as = a_flat && !(a.size == 1) ? 1 : 0;
+    int64_t bs = b_flat && !(b.size == 1) ? 1 : 0;
+    if (out.data_size == 1) as = bs = 1;
+    parallel_for(out.data_size, kParallelGrain, [&](size_t s, size_t e) {
+      binary_row<op, T>(pa + s * as, as, pb + s * bs, bs, po + s * osz,
+                        static_cast<int64_t>(e - s));
+    });
+    return;
+  }
+  for_each_row<2>({&a, &b}, out,
+                  [&](int64_t o, const std::array<int64_t, 2>& io,
+                      const std::array<int64_t, 2>& is, int64_t n) {
+                    binary_row<op, T>(pa + io[0], is[0], pb + io[1], is[1], po + o * osz, n);
+                  });
+}
+
+template <typename T>
+void binary_dispatch(BinaryOp op, const Ref& a, const Ref& b, const Ref& out) {
+  switch (op) {
+#define TANDEM_CASE(OP) \
+  case BinaryOp::OP:    \
+    return binary_kernel<BinaryOp::OP, T>(a, b, out);
+    TANDEM_CASE(Add)
+    TANDEM_CASE(Subtract)
+    TANDEM_CASE(Multiply)
+    TANDEM_CASE(Divide)
+    TANDEM_CASE(FloorDivide)
+    TANDEM_CASE(Remainder)
+    TANDEM_CASE(Equal)
+    TANDEM_CASE(NotEqual)
+    TANDEM_CASE(Less)
+    TANDEM_CASE(LessEqual)
+    TANDEM_CASE(Greater)
+    TANDEM_CASE(GreaterEqual)
+    TANDEM_CASE(LogicalAnd)
+    TANDEM_CASE(LogicalOr)
+    TANDEM_CASE(LogAddExp)
+    TANDEM_CASE(ArcTan2)
+    TANDEM_CASE(Power)
+    TANDEM_CASE(Minimum)
+    TANDEM_CASE(Maximum)
+    TANDEM_CASE(BitwiseAnd)
+    TANDEM_CASE(BitwiseOr)
+    TANDEM_CASE(BitwiseXor)
+    TANDEM_CASE(LeftShift)
+    TANDEM_CASE(RightShift)
+    TANDEM_CASE(NaNEqual)
+#undef TANDEM_CASE
+  }
+}
+
+}  // namespace
+}  // namespace cpu
+
+void Binary::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) {
+  array& out = outputs[0];
+  if (out.dtype() == inputs[0].dtype()) {
+    cpu::set_elementwise_output(inputs, out);
+  } else {
+    cpu::allocate_row_contiguous(out);
+  }
+  if (out.size() == 0) return;
+  cpu::dispatch([op = op_, a = cpu::Ref(inputs[0]), b = cpu::Ref(inputs[1]),
+                 out = cpu::Ref(out)] {
+    dispatch_dtype(a.dtype, [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      cpu::binary_dispatch<T>(op, a, b, out);
+    });
+  });
+}
+
+namespace cpu {
+namespace {
+template <typename T>
+void select_row(const bool* c, int64_t cs, const T* x, int64_t xs, const T* y, int64_t ys, T* o,
+                int64_t n) {
+  for (int64_t i = 0; i < n; ++i) o[i] = c[i * cs] ? x[i * xs] : y[i * ys];
+}
+}  // namespace
+}  // namespace cpu
+
+void Select::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) {
+  array& out = outputs[0];
+  cpu::set_elementwise_output({inputs[1], inputs[2]}, out);
+  if (!out.flags().row_contiguous) cpu::allocate_row_contiguous(out);
+  if (out.size() == 0) return;
+  cpu::dispatch([c = cpu::Ref(inputs[0]), x = cpu::Ref(inputs[1]), y = cpu::Ref(inputs[2]),
+                 out = cpu::Ref(out)] {
+    dispatch_dtype(out.dtype, [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      const bool* pc = c.data<bool>();
+      const T* px = x.data<T>();
+      const T* py = y.data<T>();
+      T* po = out.data<T>();
+      cpu::for_each_row<3>({&c, &x, &y}, out,
+                           [&](int64_t o, const std::array<int64_t, 3>& io,
+                               const std::array<int64_t, 3>& is, int64_t n) {
+                             cpu::select_row(pc + io[0], is[0], px + io[1], is[1], py + io[2],
+                                             is[2], po + o, n);
+                           });
+    });
+  });
+}
+
+}  // namespace tandem

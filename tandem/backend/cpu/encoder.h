@@ -1,0 +1,44 @@
+#pragma once
+// What CPU kernels use to hand work to their stream: dispatch() queues a
+// function that the stream's worker runs once the node's waits are met.
+// Kernels capture Refs (buffer + layout), never arrays, so that the graph can
+// be freed and buffers donated while the work is queued.
+#include <functional>
+#include <memory>
+
+#include "tandem/array.h"
+
+namespace tandem::cpu {
+
+// Queues fn for the node being evaluated on the calling thread.
+void dispatch(std::function<void()> fn);
+
+// The parts of an array a kernel reads or writes.
+struct Ref {
+  std::shared_ptr<Buffer> buffer;
+  char* ptr = nullptr;  // element 0
+  Shape shape;
+  Strides strides;
+  Dtype dtype;
+  size_t size = 0;
+  size_t data_size = 0;
+  Flags flags;
+
+  Ref() = default;
+  explicit Ref(const array& a)
+      : buffer(a.buffer()),
+        ptr(static_cast<char*>(a.buffer()->host) + a.offset()),
+        shape(a.shape()),
+        strides(a.strides()),
+        dtype(a.dtype()),
+        size(a.size()),
+        data_size(a.data_size()),
+        flags(a.flags()) {}
+  template <typename T>
+  T* data() const {
+    return reinterpret_cast<T*>(ptr);
+  }
+  int ndim() const { return static_cast<int>(shape.size()); }
+};
+
+}  // namespace tandem::cpu

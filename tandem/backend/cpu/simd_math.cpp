@@ -1,0 +1,152 @@
+// Highway compiles this file once per x86 target; HWY_DYNAMIC_DISPATCH picks
+// one at run time. SSSE3 and AVX3_DL add nothing over SSE4/AVX3 here.
+#define HWY_DISABLED_TARGETS (HWY_SSSE3 | HWY_AVX3_DL)
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "tandem/backend/cpu/simd_math.cpp"
+#include <hwy/foreach_target.h>  // IWYU pragma: keep
+// clang-format off
+#include <hwy/highway.h>
+#include <hwy/contrib/math/math-inl.h>
+// clang-format on
+
+#include <cfloat>
+#include <cmath>
+
+#include "tandem/backend/cpu/simd_math.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace tandem::cpu::simd::HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+// Runs vector formula f over n elements; any vector with a lane outside
+// [lo, hi] (NaN included) is redone lane by lane with scalar g.
+template <typename T, class F, class G>
+void apply(const T* in, T* out, size_t n, T lo, T hi, F f, G g) {
+  const hn::ScalableTag<T> d;
+  const size_t N = hn::Lanes(d);
+  const auto vlo = hn::Set(d, lo);
+  const auto vhi = hn::Set(d, hi);
+  size_t i = 0;
+  for (; i + N <= n; i += N) {
+    auto x = hn::LoadU(d, in + i);
+    if (HWY_LIKELY(hn::AllTrue(d, hn::And(hn::Ge(x, vlo), hn::Le(x, vhi))))) {
+      hn::StoreU(f(d, x), d, out + i);
+    } else {
+      for (size_t j = 0; j < N; ++j) out[i + j] = g(in[i + j]);
+    }
+  }
+  for (; i < n; ++i) out[i] = g(in[i]);
+}
+
+template <typename T>
+bool Unary(int op_id, const T* in, T* out, size_t n) {
+  constexpr bool f32 = sizeof(T) == 4;
+  constexpr T big = f32 ? T(FLT_MAX) : T(DBL_MAX);
+  constexpr T tiny = f32 ? T(FLT_MIN) : T(DBL_MIN);
+  constexpr T exp_hi = f32 ? T(88.7) : T(709.0);
+  constexpr T exp_lo = f32 ? T(-87.3) : T(-708.0);
+  switch (static_cast<UnaryOp>(op_id)) {
+    case UnaryOp::Exp:
+      apply(in, out, n, exp_lo, exp_hi, [](auto d, auto x) { return hn::Exp(d, x); },
+            [](T x) { return std::exp(x); });
+      return true;
+    case UnaryOp::Expm1:
+      apply(in, out, n, exp_lo, exp_hi, [](auto d, auto x) { return hn::Expm1(d, x); },
+            [](T x) { return std::expm1(x); });
+      return true;
+    case UnaryOp::Log:
+      apply(in, out, n, tiny, big, [](auto d, auto x) { return hn::Log(d, x); },
+            [](T x) { return std::log(x); });
+      return true;
+    case UnaryOp::Log2:
+      apply(in, out, n, tiny, big, [](auto d, auto x) { return hn::Log2(d, x); },
+            [](T x) { return std::log2(x); });
+      return true;
+    case UnaryOp::Log10:
+      apply(in, out, n, tiny, big, [](auto d, auto x) { return hn::Log10(d, x); },
+            [](T x) { return std::log10(x); });
+      return true;
+    case UnaryOp::Log1p:
+      apply(in, out, n, T(0), big, [](auto d, auto x) { return hn::Log1p(d, x); },
+            [](T x) { return std::log1p(x); });
+      return true;
+    case UnaryOp::Sin:
+      apply(in, out, n, T(-39000), T(39000), [](auto d, auto x) { return hn::Sin(d, x); },
+            [](T x) { return std::sin(x); });
+      return true;
+    case UnaryOp::Cos:
+      apply(in, out, n, T(-39000), T(39000), [](auto d, auto x) { return hn::Cos(d, x); },
+            [](T x) { return std::cos(x); });
+      return true;
+    case UnaryOp::Tanh:
+      apply(in, out, n, -big, big, [](auto d, auto x) { return hn::Tanh(d, x); },
+            [](T x) { return std::tanh(x); });
+      return true;
+    case UnaryOp::Sinh:
+      apply(in, out, n, -exp_hi, exp_hi, [](auto d, auto x) { return hn::Sinh(d, x); },
+            [](T x) { return std::sinh(x); });
+      return true;
+    case UnaryOp::ArcSin:
+      apply(in, out, n, T(-1), T(1), [](auto d, auto x) { return hn::Asin(d, x); },
+            [](T x) { return std::asin(x); });
+      return true;
+    case UnaryOp::ArcCos:
+      apply(in, out, n, T(-1), T(1), [](auto d, auto x) { return hn::Acos(d, x); },
+            [](T x) { return std::acos(x); });
+      return true;
+    case UnaryOp::ArcTan:
+      apply(in, out, n, -big, big, [](auto d, auto x) { return hn::Atan(d, x); },
+            [](T x) { return std::atan(x); });
+      return true;
+    case UnaryOp::ArcSinh:
+      apply(in, out, n, -big, big, [](auto d, auto x) { return hn::Asinh(d, x); },
+            [](T x) { return std::asinh(x); });
+      return true;
+    case UnaryOp::ArcCosh:
+      apply(in, out, n, T(1), big, [](auto d, auto x) { return hn::Acosh(d, x); },
+            [](T x) { return std::acosh(x); });
+      return true;
+    case UnaryOp::Sigmoid:
+      apply(in, out, n, -exp_hi, -exp_lo,
+            [](auto d, auto x) {
+              auto one = hn::Set(d, T(1));
+              return hn::Div(one, hn::Add(one, hn::Exp(d, hn::Neg(x))));
+            },
+            [](T x) { return T(1) / (T(1) + std::exp(-x)); });
+      return true;
+    case UnaryOp::Sqrt:
+      apply(in, out, n, T(0), std::numeric_limits<T>::infinity(),
+            [](auto d, auto x) { return hn::Sqrt(x); }, [](T x) { return std::sqrt(x); });
+      return true;
+    case UnaryOp::Rsqrt:
+      apply(in, out, n, tiny, big,
+            [](auto d, auto x) { return hn::Div(hn::Set(d, T(1)), hn::Sqrt(x)); },
+            [](T x) { return T(1) / std::sqrt(x); });
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool UnaryF32(int op, const float* in, float* out, size_t n) { return Unary(op, in, out, n); }
+bool UnaryF64(int op, const double* in, double* out, size_t n) { return Unary(op, in, out, n); }
+const char* TargetName() { return hwy::TargetName(HWY_TARGET); }
+
+}  // namespace tandem::cpu::simd::HWY_NAMESPACE
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+namespace tandem::cpu::simd {
+HWY_EXPORT(UnaryF32);
+HWY_EXPORT(UnaryF64);
+HWY_EXPORT(TargetName);
+
+bool unary(UnaryOp op, const float* in, float* out, size_t n) {
+  return HWY_DYNAMIC_DISPATCH(UnaryF32)(static_cast<int>(op), in, out, n);
+}
+bool unary(UnaryOp op, const double* in, double* out, size_t n) {
+  return HWY_DYNAMIC_DISPATCH(UnaryF64)(static_cast<int>(op), in, out, n);
+}
+const char* target_name() { return HWY_DYNAMIC_DISPATCH(TargetName)(); }
+}  // namespace tandem::cpu::simd
+#endif

@@ -1,0 +1,16 @@
+#include <stdexcept>
+
+#include "tandem/backend.h"
+
+namespace tandem::gpu {
+
+bool is_available() { return false; }
+int device_count() { return 0; }
+
+std::unique_ptr<StreamExecutor> make_executor(Stream) {
+  throw std::invalid_argument(
+      "[gpu] the GPU is not available: Tandem was built without CUDA (configure with "
+      "-DTANDEM_CUDA=ON on a machine with the CUDA toolkit)");
+}
+
+}  // namespace tandem::gpu

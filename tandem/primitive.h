@@ -1,0 +1,55 @@
+#pragma once
+// Primitive: one kind of graph node. Declared once here; each backend defines
+// eval_cpu / eval_gpu in the file named after the primitive's op family.
+#include <ostream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "tandem/array.h"
+#include "tandem/stream.h"
+
+namespace tandem {
+
+class Primitive {
+ public:
+  explicit Primitive(Stream s) : stream_(s) {}
+  virtual ~Primitive() = default;
+  Primitive(const Primitive&) = delete;
+  Primitive& operator=(const Primitive&) = delete;
+
+  Stream stream() const { return stream_; }
+  Device device() const { return stream_.device; }
+
+  // Called on the evaluating thread: allocates (or donates) the outputs and
+  // hands the kernel to the stream. Never waits for data.
+  virtual void eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) = 0;
+  virtual void eval_gpu(const std::vector<array>& inputs, std::vector<array>& outputs) = 0;
+
+  // Transform slots. The defaults say the primitive does not support them yet.
+  virtual std::vector<array> vjp(const std::vector<array>& primals,
+                                 const std::vector<array>& cotangents,
+                                 const std::vector<int>& argnums,
+                                 const std::vector<array>& outputs);
+  virtual std::vector<array> jvp(const std::vector<array>& primals,
+                                 const std::vector<array>& tangents,
+                                 const std::vector<int>& argnums);
+  virtual std::pair<std::vector<array>, std::vector<int>> vmap(const std::vector<array>& inputs,
+                                                               const std::vector<int>& axes);
+
+  virtual const char* name() const = 0;
+  // Whether other computes the same function (for graph simplification).
+  virtual bool is_equivalent(const Primitive&) const { return false; }
+  virtual void print(std::ostream& os) const { os << name(); }
+
+ private:
+  Stream stream_;
+};
+
+// Declares the two backend entry points and the name of a primitive class.
+#define TANDEM_PRIMITIVE(NAME)                                                              \
+  void eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;    \
+  void eval_gpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;    \
+  const char* name() const override { return #NAME; }
+
+}  // namespace tandem

@@ -1,0 +1,59 @@
+#pragma once
+// Primitives that change how data is viewed: no copy unless the layout forces one.
+#include "tandem/primitive.h"
+
+namespace tandem {
+
+// Same elements in row-major order, new shape: a view of row-contiguous input,
+// else a copy.
+class Reshape : public Primitive {
+ public:
+  explicit Reshape(Stream s) : Primitive(s) {}
+  TANDEM_PRIMITIVE(Reshape)
+};
+
+class Transpose : public Primitive {
+ public:
+  Transpose(Stream s, std::vector<int> axes) : Primitive(s), axes_(std::move(axes)) {}
+  TANDEM_PRIMITIVE(Transpose)
+  const std::vector<int>& axes() const { return axes_; }
+
+ private:
+  std::vector<int> axes_;
+};
+
+// Input viewed at the output's shape with zero strides on broadcast dims.
+class Broadcast : public Primitive {
+ public:
+  explicit Broadcast(Stream s) : Primitive(s) {}
+  TANDEM_PRIMITIVE(Broadcast)
+};
+
+// Basic slicing with (possibly negative) steps; start indices are normalised
+// and in bounds.
+class Slice : public Primitive {
+ public:
+  Slice(Stream s, Shape start, Shape strides)
+      : Primitive(s), start_(std::move(start)), strides_(std::move(strides)) {}
+  TANDEM_PRIMITIVE(Slice)
+  const Shape& start() const { return start_; }
+  const Shape& steps() const { return strides_; }
+
+ private:
+  Shape start_;
+  Shape strides_;
+};
+
+// A view with explicit strides and offset (in elements) over a row-contiguous copy of the input.
+class AsStrided : public Primitive {
+ public:
+  AsStrided(Stream s, Strides strides, int64_t offset)
+      : Primitive(s), strides_(std::move(strides)), offset_(offset) {}
+  TANDEM_PRIMITIVE(AsStrided)
+
+ private:
+  Strides strides_;
+  int64_t offset_;
+};
+
+}  // namespace tandem

@@ -1,0 +1,116 @@
+#pragma once
+// Shared helpers for the C++ tests: random inputs of any dtype, strided
+// views, float64 references and tolerance checks. DEVICE=cpu|gpu picks the
+// default device for a run (GPU tests skip when no GPU is present).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <functional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "tandem/tandem.h"
+
+namespace tandem::test {
+
+// The device the tests run their ops on (DEVICE env var; default cpu).
+inline Device test_device() {
+  const char* d = std::getenv("DEVICE");
+  if (d && std::string(d) == "gpu") return Device::gpu;
+  return Device::cpu;
+}
+
+// Skips the current test when the chosen device is missing.
+#define TANDEM_REQUIRE_DEVICE()                                                        \
+  do {                                                                                 \
+    if (!::tandem::is_available(::tandem::test::test_device())) {                      \
+      GTEST_SKIP() << "DEVICE=gpu but no usable GPU (or a build without CUDA)";        \
+    }                                                                                  \
+  } while (0)
+
+inline std::mt19937_64& rng() {
+  static std::mt19937_64 g(12345);
+  return g;
+}
+
+// Random values suited to dtype t: bools, small integers (signed ones include
+// negatives), floats in [lo, hi), complex with random real and imaginary parts.
+inline std::vector<double> random_values(size_t n, Dtype t, double lo = -3.0, double hi = 3.0) {
+  std::vector<double> v(n);
+  std::uniform_real_distribution<double> u(lo, hi);
+  for (auto& x : v) {
+    if (t == bool_) {
+      x = (rng()() & 1) ? 1.0 : 0.0;
+    } else if (is_integral(t)) {
+      double lo_i = is_unsigned(t) ? 0 : -20, hi_i = 20;
+      x = std::floor(std::uniform_real_distribution<double>(lo_i, hi_i)(rng()));
+    } else {
+      x = u(rng());
+    }
+  }
+  return v;
+}
+
+// An evaluated row-major array of dtype t holding values (converted).
+inline array make_array(const std::vector<double>& values, Shape shape, Dtype t) {
+  array a(values.data(), shape, float64);
+  return astype(a, t, Device::cpu);
+}
+
+inline array random_array(Shape shape, Dtype t, double lo = -3.0, double hi = 3.0) {
+  auto v = random_values(shape_size(shape), t, lo, hi);
+  array a = make_array(v, shape, t);
+  a.eval();
+  return a;
+}
+
+// The same logical values as a, through a non-contiguous layout: a transposed
+// copy transposed back (for ndim >= 2), else a strided slice of a bigger array.
+inline array strided_view(const array& a) {
+  if (a.ndim() >= 2) {
+    array t = contiguous(transpose(a), false, Device::cpu);
+    return transpose(t);
+  }
+  if (a.ndim() == 1) {
+    // Each element twice in a buffer of 2n, then every other one.
+    int n = a.shape(0);
+    array big = reshape(broadcast_to(reshape(a, {n, 1}), {n, 2}), {2 * n}, Device::cpu);
+    big.eval();
+    return slice(big, {0}, {2 * n}, {2}, Device::cpu);
+  }
+  return a;
+}
+
+// Row-major values of a as doubles (real part for complex).
+inline std::vector<double> to_double(array a) { return a.to_vector<double>(); }
+
+// Checks got against want elementwise: |got - want| <= atol + rtol * |want|,
+// NaNs must match, infinities must match exactly.
+inline void expect_close(const std::vector<double>& got, const std::vector<double>& want,
+                         double rtol, double atol, const std::string& what) {
+  ASSERT_EQ(got.size(), want.size()) << what;
+  for (size_t i = 0; i < got.size(); ++i) {
+    double g = got[i], w = want[i];
+    if (std::isnan(w)) {
+      EXPECT_TRUE(std::isnan(g)) << what << " at " << i << ": got " << g << ", want nan";
+    } else if (std::isinf(w)) {
+      EXPECT_EQ(g, w) << what << " at " << i;
+    } else {
+      EXPECT_LE(std::fabs(g - w), atol + rtol * std::fabs(w))
+          << what << " at " << i << ": got " << g << ", want " << w;
+    }
+  }
+}
+
+// Tolerances by dtype for results computed in that dtype.
+inline double rtol_for(Dtype t) {
+  if (t == float16) return 2e-3;
+  if (t == bfloat16) return 1.6e-2;
+  if (t == float32 || t == complex64) return 2e-6;
+  if (t == float64) return 1e-12;
+  return 0;
+}
+
+}  // namespace tandem::test
