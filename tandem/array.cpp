@@ -134,12 +134,12 @@ array::array(std::shared_ptr<Buffer> buf, Shape shape, Dtype t, Strides strides,
 
 array::array(Shape shape, Dtype t, std::shared_ptr<Primitive> p, std::vector<array> inputs)
     : desc_(std::make_shared<ArrayDesc>(std::move(shape), t)) {
-  desc_->node = std::make_shared<Node>(Node{std::move(p), std::move(inputs), {}});
+  desc_->node = std::make_shared<Node>(Node{std::move(p), std::move(inputs), {}, {}, 0});
 }
 
 std::vector<array> array::make_arrays(std::vector<Shape> shapes, const std::vector<Dtype>& dtypes,
                                       std::shared_ptr<Primitive> p, std::vector<array> inputs) {
-  auto node = std::make_shared<Node>(Node{std::move(p), std::move(inputs), {}});
+  auto node = std::make_shared<Node>(Node{std::move(p), std::move(inputs), {}, {}, 0});
   std::vector<array> outs;
   for (size_t i = 0; i < shapes.size(); ++i) {
     array a(std::make_shared<ArrayDesc>(std::move(shapes[i]), dtypes[i]));
@@ -173,7 +173,11 @@ int64_t array::strides(int dim) const {
 }
 
 void array::eval() {
-  if (status() != Status::available) tandem::eval({*this});
+  if (desc_->node) {
+    tandem::eval({*this});
+  } else {
+    wait();  // rethrows if the computation failed
+  }
 }
 
 std::vector<array>& array::inputs() const {

@@ -27,6 +27,7 @@ struct Node {
   // they do not keep each other alive.
   std::vector<std::weak_ptr<ArrayDesc>> outputs;
   std::vector<std::pair<Shape, Dtype>> output_specs;  // to remake a dropped output
+  uint64_t visit = 0;  // the last eval that visited this node (topological sort)
 };
 
 struct Flags {

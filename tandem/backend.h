@@ -19,7 +19,8 @@ class StreamExecutor {
   // Packages the kernels handed over since the last submit into one task that
   // first waits for `waits`, then runs (if none of them failed), then signals
   // `done`, or fails it with the first error. With no kernels it is a barrier.
-  virtual void submit(std::shared_ptr<Event> done, std::vector<std::shared_ptr<Event>> waits) = 0;
+  virtual void submit(std::shared_ptr<Event> done, const std::shared_ptr<Event>* waits,
+                      size_t num_waits) = 0;
   // Drops kernels handed over but not submitted (the primitive threw).
   virtual void discard() = 0;
   // Blocks until every submitted task has run; rethrows the first task

@@ -5,9 +5,13 @@
 namespace tandem {
 
 void Event::wait() const {
-  for (int i = 0; i < 2000; ++i) {
+  // Most waits are short (a tiny kernel, a queue draining): spin briefly with
+  // pause before sleeping on the futex.
+  for (int i = 0; i < 4000; ++i) {
     if (done()) return;
-    if (i > 64) std::this_thread::yield();
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
   }
   uint32_t st;
   while ((st = state_.load(std::memory_order_acquire)) == kPending) state_.wait(st);

@@ -3,7 +3,6 @@
 #include "tandem/transforms.h"
 
 #include <atomic>
-#include <unordered_set>
 
 #include "tandem/backend.h"
 #include "tandem/primitive.h"
@@ -11,35 +10,40 @@
 namespace tandem {
 namespace {
 
+std::atomic<uint64_t> g_visit{0};
+
 // Builds the list of unscheduled nodes the outputs depend on, producers before
-// consumers, without recursion. Each node appears once (through one output).
-std::vector<array> topological_order(const std::vector<array>& outputs) {
-  std::vector<array> tape;
-  // Node* visited in this sort; a node's inputs are pushed once.
-  std::unordered_set<const Node*> seen;
+// consumers, without recursion. Each node appears once (through one output);
+// nodes are marked with this sort's id instead of kept in a set.
+void topological_order(const std::vector<array>& outputs, std::vector<array>& tape) {
+  uint64_t id = g_visit.fetch_add(1, std::memory_order_relaxed) + 1;
   struct Frame {
     array a;
     size_t next;
   };
-  std::vector<Frame> stack;
+  static thread_local std::vector<Frame> stack;
+  stack.clear();
+  auto visit = [id](const array& a) {
+    Node* n = a.node().get();
+    if (!n || n->visit == id) return false;
+    n->visit = id;
+    return true;
+  };
   for (auto& out : outputs) {
-    if (!out.has_primitive() || !seen.insert(out.node().get()).second) continue;
+    if (!visit(out)) continue;
     stack.push_back({out, 0});
     while (!stack.empty()) {
       auto& f = stack.back();
       auto& ins = f.a.node()->inputs;
       if (f.next < ins.size()) {
         const array& in = ins[f.next++];
-        if (in.has_primitive() && seen.insert(in.node().get()).second) {
-          stack.push_back({in, 0});
-        }
+        if (visit(in)) stack.push_back({in, 0});
         continue;
       }
       tape.push_back(std::move(f.a));
       stack.pop_back();
     }
   }
-  return tape;
 }
 
 void schedule(array a) {
@@ -48,7 +52,12 @@ void schedule(array a) {
   Stream s = prim.stream();
   auto& ex = scheduler::executor(s.index);
 
-  std::vector<array> outs;
+  // Reused across nodes (cleared on every exit) so a node costs no allocation here.
+  static thread_local std::vector<array> outs;
+  outs.clear();
+  struct Clear {
+    ~Clear() { outs.clear(); }
+  } clear_outs;
   if (node->outputs.empty()) {
     outs.push_back(std::move(a));
   } else {
@@ -65,7 +74,9 @@ void schedule(array a) {
     a = array(std::shared_ptr<ArrayDesc>());  // drop our extra reference (donation counts them)
   }
 
-  std::vector<std::shared_ptr<Event>> waits;
+  // Reused across nodes: this runs once per op and must not allocate.
+  static thread_local std::vector<std::shared_ptr<Event>> waits;
+  waits.clear();
   for (auto& in : node->inputs) {
     auto& ev = in.event();
     if (ev && (!ev->done() || ev->failed())) waits.push_back(ev);
@@ -79,6 +90,7 @@ void schedule(array a) {
     }
   } catch (...) {
     ex.discard();
+    waits.clear();
     throw;
   }
 
@@ -88,8 +100,9 @@ void schedule(array a) {
     if (!waits.empty()) ev = waits[0];
   } else {
     ev = std::make_shared<Event>(s);
-    ex.submit(ev, std::move(waits));
+    ex.submit(ev, waits.data(), waits.size());
   }
+  waits.clear();
   for (auto& o : outs) {
     o.set_event(ev);
     o.detach();
@@ -97,7 +110,9 @@ void schedule(array a) {
 }
 
 void eval_impl(std::vector<array> outputs, bool async) {
-  auto tape = topological_order(outputs);
+  std::vector<array> tape;
+  tape.reserve(64);
+  topological_order(outputs, tape);
   for (auto& a : tape) schedule(std::move(a));
   tape.clear();
   if (async) return;

@@ -7,11 +7,16 @@
 #include <memory>
 
 #include "tandem/array.h"
+#include "tandem/backend/cpu/task.h"
 
 namespace tandem::cpu {
 
 // Queues fn for the node being evaluated on the calling thread.
-void dispatch(std::function<void()> fn);
+void dispatch_task(InlineTask fn);
+template <typename F>
+void dispatch(F&& fn) {
+  dispatch_task(InlineTask(std::forward<F>(fn)));
+}
 
 // The parts of an array a kernel reads or writes.
 struct Ref {

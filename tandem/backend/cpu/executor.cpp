@@ -1,6 +1,8 @@
 // The CPU stream executor: one worker thread and a FIFO of tasks per stream.
+// Tasks hold their kernels inline and the two queues swap (keeping their
+// capacity), so steady-state submission allocates nothing.
+#include <atomic>
 #include <condition_variable>
-#include <deque>
 #include <mutex>
 #include <thread>
 #include <utility>
@@ -12,7 +14,7 @@ namespace tandem::cpu {
 namespace {
 
 // Kernels handed over by the node being evaluated on this thread.
-thread_local std::vector<std::function<void()>> t_pending;
+thread_local std::vector<InlineTask> t_pending;
 
 // Tasks beyond this many queued make the evaluating thread wait, bounding the
 // memory of a huge lazy graph.
@@ -23,6 +25,15 @@ inline void cpu_relax() { __builtin_ia32_pause(); }
 #else
 inline void cpu_relax() {}
 #endif
+
+struct Task {
+  InlineTask fn;
+  std::vector<InlineTask> more;  // rare: primitives that dispatch several kernels
+  std::shared_ptr<Event> done;
+  // Input events to wait for: two inline, the rest (rare) in a vector.
+  std::shared_ptr<Event> wait0, wait1;
+  std::vector<std::shared_ptr<Event>> more_waits;
+};
 
 class CpuExecutor : public StreamExecutor {
  public:
@@ -39,9 +50,8 @@ class CpuExecutor : public StreamExecutor {
 
   bool has_pending() const override { return !t_pending.empty(); }
 
-  void submit(std::shared_ptr<Event> done, std::vector<std::shared_ptr<Event>> waits) override {
-    Task t{std::move(t_pending), std::move(done), std::move(waits)};
-    t_pending.clear();
+  void submit(std::shared_ptr<Event> done, const std::shared_ptr<Event>* waits,
+              size_t num_waits) override {
     bool wake;
     {
       std::unique_lock lk(mu_);
@@ -50,11 +60,20 @@ class CpuExecutor : public StreamExecutor {
         space_cv_.wait(lk, [&] { return queue_.size() < kMaxQueued / 2; });
         --producers_waiting_;
       }
-      queue_.push_back(std::move(t));
+      Task& t = queue_.emplace_back();
+      if (!t_pending.empty()) {
+        t.fn = std::move(t_pending[0]);
+        for (size_t i = 1; i < t_pending.size(); ++i) t.more.push_back(std::move(t_pending[i]));
+      }
+      t.done = std::move(done);
+      if (num_waits > 0) t.wait0 = waits[0];
+      if (num_waits > 1) t.wait1 = waits[1];
+      if (num_waits > 2) t.more_waits.assign(waits + 2, waits + num_waits);
       queued_.store(true, std::memory_order_relaxed);
       ++submitted_;
       wake = sleeping_;
     }
+    t_pending.clear();
     if (wake) cv_.notify_one();
   }
 
@@ -73,33 +92,37 @@ class CpuExecutor : public StreamExecutor {
   void drain() override {
     std::unique_lock lk(mu_);
     uint64_t target = submitted_;
+    ++drainers_;
     idle_cv_.wait(lk, [&] { return completed_ >= target; });
+    --drainers_;
   }
 
  private:
-  struct Task {
-    std::vector<std::function<void()>> fns;
-    std::shared_ptr<Event> done;
-    std::vector<std::shared_ptr<Event>> waits;
-  };
-
   void execute(Task& t) {
     std::exception_ptr err;
-    for (auto& w : t.waits) {
+    auto wait_for = [&](const std::shared_ptr<Event>& w) {
+      if (!w) return;
       w->wait();
       if (w->failed() && !err) err = w->error();
-    }
+    };
+    wait_for(t.wait0);
+    wait_for(t.wait1);
+    for (auto& w : t.more_waits) wait_for(w);
     if (!err) {
       try {
-        for (auto& f : t.fns) f();
+        if (t.fn) t.fn();
+        for (auto& f : t.more) f();
       } catch (...) {
         err = std::current_exception();
       }
     }
     // Release captured buffers before signalling: consumers may check who
     // else holds a buffer to decide whether to donate it.
-    t.fns.clear();
-    t.waits.clear();
+    t.fn.reset();
+    t.more.clear();
+    t.wait0.reset();
+    t.wait1.reset();
+    t.more_waits.clear();
     if (err) {
       {
         std::lock_guard lk(mu_);
@@ -113,25 +136,24 @@ class CpuExecutor : public StreamExecutor {
   }
 
   void run() {
-    std::deque<Task> batch;
+    std::vector<Task> batch;
     while (true) {
       {
         std::unique_lock lk(mu_);
         completed_ += batch.size();
-        if (!batch.empty()) idle_cv_.notify_all();
+        if (drainers_ && !batch.empty()) idle_cv_.notify_all();
         batch.clear();
         if (queue_.empty()) {
           // Spin a little before sleeping: a thread evaluating a chain of tiny
           // ops submits every few hundred nanoseconds.
           lk.unlock();
-          for (int i = 0; i < 4000; ++i) {
-            cpu_relax();
-            if (queued_.load(std::memory_order_relaxed)) break;
-          }
+          for (int i = 0; i < 2000 && !queued_.load(std::memory_order_relaxed); ++i) cpu_relax();
           lk.lock();
-          sleeping_ = true;
-          cv_.wait(lk, [&] { return !queue_.empty() || stop_; });
-          sleeping_ = false;
+          if (queue_.empty()) {
+            sleeping_ = true;
+            cv_.wait(lk, [&] { return !queue_.empty() || stop_; });
+            sleeping_ = false;
+          }
         }
         if (queue_.empty() && stop_) return;
         batch.swap(queue_);
@@ -145,20 +167,21 @@ class CpuExecutor : public StreamExecutor {
   Stream stream_;
   std::mutex mu_;
   std::condition_variable cv_, space_cv_, idle_cv_;
-  std::deque<Task> queue_;
+  std::vector<Task> queue_;
   uint64_t submitted_ = 0;
   uint64_t completed_ = 0;
   int producers_waiting_ = 0;
+  int drainers_ = 0;
   bool sleeping_ = false;
-  std::atomic<bool> queued_{false};
   bool stop_ = false;
+  std::atomic<bool> queued_{false};
   std::exception_ptr first_error_;
   std::thread worker_;  // last: starts after the rest is built
 };
 
 }  // namespace
 
-void dispatch(std::function<void()> fn) { t_pending.push_back(std::move(fn)); }
+void dispatch_task(InlineTask fn) { t_pending.push_back(std::move(fn)); }
 
 std::unique_ptr<StreamExecutor> make_executor(Stream s) { return std::make_unique<CpuExecutor>(s); }
 
