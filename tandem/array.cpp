@@ -262,11 +262,15 @@ bool is_donatable(const array& in, const array& out) {
     return false;
   }
   if (buf->size != in.nbytes()) return false;
-  // Read the count before the event: a pending producer holds one reference,
-  // and once it has signalled it has already let go of it.
+  // Read the count before the events. A task holds each buffer once and
+  // releases it only after signalling, so each writer still pending when we
+  // look afterwards did hold its reference when we counted.
   long refs = buf.use_count();
   if (refs == 1) return true;
-  return refs == 2 && d->event && !d->event->done();
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  long pending = 0;
+  for (int i = 0; i < d->num_writers; ++i) pending += !d->writers[i]->done();
+  return refs == 1 + pending;
 }
 
 std::shared_ptr<Buffer> allocate_for(const array& out, size_t bytes, const char* device) {

@@ -52,6 +52,14 @@ struct ArrayDesc {
 
   std::shared_ptr<Event> event;  // set once scheduled; null for leaves
 
+  // Events of the tasks that may still hold a reference to `buffer` because
+  // they wrote it: the producer, and the producers of the inputs it was
+  // donated from. All of them finish before any consumer of this array runs,
+  // so their references do not block donation (see is_donatable).
+  static constexpr int kMaxWriters = 3;
+  std::shared_ptr<Event> writers[kMaxWriters];
+  int num_writers = 0;
+
   ArrayDesc(Shape s, Dtype t);
   ~ArrayDesc();  // frees the graph above iteratively
 };
@@ -195,8 +203,9 @@ std::string shape_str(const Shape& s);
 std::ostream& operator<<(std::ostream& os, array a);
 
 // Whether out may take in's buffer: nothing else can read in afterwards (only
-// the node being evaluated holds it, and at most its own producer's pending
-// task holds the buffer), and the buffer is exactly in's dense data.
+// the node being evaluated holds in, and the only other references to the
+// buffer are held by in's writers' pending tasks), and the buffer is exactly
+// in's dense data.
 bool is_donatable(const array& in, const array& out);
 
 // Allocates out's buffer (bytes, or out.nbytes()); an OutOfMemory names

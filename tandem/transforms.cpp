@@ -46,6 +46,22 @@ void topological_order(const std::vector<array>& outputs, std::vector<array>& ta
   }
 }
 
+// Records which pending tasks wrote out's buffer: this node's task, plus the
+// writers of the input whose buffer it took or views.
+void record_writers(ArrayDesc& out, const std::shared_ptr<Event>& ev,
+                    const std::vector<array>& inputs) {
+  out.num_writers = 0;
+  if (ev) out.writers[out.num_writers++] = ev;
+  for (auto& in : inputs) {
+    auto& d = *in.desc();
+    if (!d.buffer || d.buffer != out.buffer) continue;
+    for (int i = 0; i < d.num_writers && out.num_writers < ArrayDesc::kMaxWriters; ++i) {
+      if (!d.writers[i]->done()) out.writers[out.num_writers++] = d.writers[i];
+    }
+    break;
+  }
+}
+
 void schedule(array a) {
   auto node = a.node();  // keeps the node alive while we work on it
   auto& prim = *node->primitive;
@@ -95,7 +111,8 @@ void schedule(array a) {
   }
 
   std::shared_ptr<Event> ev;
-  if (!ex.has_pending() && waits.size() <= 1) {
+  bool dispatched = ex.has_pending();
+  if (!dispatched && waits.size() <= 1) {
     // Nothing to run (a view): the outputs are ready when the input is.
     if (!waits.empty()) ev = waits[0];
   } else {
@@ -105,6 +122,7 @@ void schedule(array a) {
   waits.clear();
   for (auto& o : outs) {
     o.set_event(ev);
+    record_writers(*o.desc(), dispatched ? ev : nullptr, node->inputs);
     o.detach();
   }
 }

@@ -18,9 +18,16 @@ void dispatch(F&& fn) {
   dispatch_task(InlineTask(std::forward<F>(fn)));
 }
 
-// The parts of an array a kernel reads or writes.
+// Buffers already held by a Ref of the node being encoded on this thread.
+// A task holds each distinct buffer once (see Ref), which the donation test
+// in is_donatable relies on. Cleared when the node is submitted.
+std::vector<const Buffer*>& node_buffers();
+
+// The parts of an array a kernel reads or writes. The first Ref of a node to
+// a buffer keeps it alive; later Refs of the same node to that buffer (an
+// output donated from an input) borrow it.
 struct Ref {
-  std::shared_ptr<Buffer> buffer;
+  std::shared_ptr<Buffer> buffer;  // empty when borrowed
   char* ptr = nullptr;  // element 0
   Shape shape;
   Strides strides;
@@ -31,14 +38,21 @@ struct Ref {
 
   Ref() = default;
   explicit Ref(const array& a)
-      : buffer(a.buffer()),
-        ptr(static_cast<char*>(a.buffer()->host) + a.offset()),
+      : ptr(static_cast<char*>(a.buffer()->host) + a.offset()),
         shape(a.shape()),
         strides(a.strides()),
         dtype(a.dtype()),
         size(a.size()),
         data_size(a.data_size()),
-        flags(a.flags()) {}
+        flags(a.flags()) {
+    auto& held = node_buffers();
+    const Buffer* b = a.buffer().get();
+    for (auto* h : held) {
+      if (h == b) return;
+    }
+    held.push_back(b);
+    buffer = a.buffer();
+  }
   template <typename T>
   T* data() const {
     return reinterpret_cast<T*>(ptr);

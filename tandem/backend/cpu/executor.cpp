@@ -13,8 +13,10 @@
 namespace tandem::cpu {
 namespace {
 
-// Kernels handed over by the node being evaluated on this thread.
+// Kernels handed over by the node being evaluated on this thread, and the
+// buffers their Refs hold.
 thread_local std::vector<InlineTask> t_pending;
+thread_local std::vector<const Buffer*> t_node_buffers;
 
 // Tasks beyond this many queued make the evaluating thread wait, bounding the
 // memory of a huge lazy graph.
@@ -74,10 +76,14 @@ class CpuExecutor : public StreamExecutor {
       wake = sleeping_;
     }
     t_pending.clear();
+    t_node_buffers.clear();
     if (wake) cv_.notify_one();
   }
 
-  void discard() override { t_pending.clear(); }
+  void discard() override {
+    t_pending.clear();
+    t_node_buffers.clear();
+  }
 
   void synchronize() override {
     drain();
@@ -116,13 +122,8 @@ class CpuExecutor : public StreamExecutor {
         err = std::current_exception();
       }
     }
-    // Release captured buffers before signalling: consumers may check who
-    // else holds a buffer to decide whether to donate it.
-    t.fn.reset();
-    t.more.clear();
-    t.wait0.reset();
-    t.wait1.reset();
-    t.more_waits.clear();
+    // Signal, then release the captured buffers: while the event is pending
+    // the task provably holds its references, which is_donatable counts on.
     if (err) {
       {
         std::lock_guard lk(mu_);
@@ -132,6 +133,11 @@ class CpuExecutor : public StreamExecutor {
     } else {
       t.done->signal();
     }
+    t.fn.reset();
+    t.more.clear();
+    t.wait0.reset();
+    t.wait1.reset();
+    t.more_waits.clear();
     t.done.reset();
   }
 
@@ -182,6 +188,8 @@ class CpuExecutor : public StreamExecutor {
 }  // namespace
 
 void dispatch_task(InlineTask fn) { t_pending.push_back(std::move(fn)); }
+
+std::vector<const Buffer*>& node_buffers() { return t_node_buffers; }
 
 std::unique_ptr<StreamExecutor> make_executor(Stream s) { return std::make_unique<CpuExecutor>(s); }
 

@@ -2,18 +2,32 @@
 // Intra-op parallelism through oneTBB. All stream workers share TBB's one
 // pool, sized to the core count, so concurrent streams do not oversubscribe.
 #include <cstddef>
-#include <functional>
+#include <type_traits>
 
 namespace tandem::cpu {
 
 // Elements below which a loop stays on the calling thread.
 inline constexpr size_t kParallelGrain = size_t(1) << 16;
 
-// Calls f(begin, end) over [0, n) in chunks of at least `grain`, on several
-// threads when n is large enough.
-void parallel_for(size_t n, size_t grain, const std::function<void(size_t, size_t)>& f);
-
 // Number of threads parallel_for may use.
 int num_threads();
+
+// Runs f(begin, end) over [0, n) in chunks of at least grain on TBB's pool.
+void parallel_for_impl(size_t n, size_t grain, void (*call)(void*, size_t, size_t), void* f);
+
+// Calls f(begin, end) over [0, n) in chunks of at least `grain`, on several
+// threads when n is large enough (small loops run inline, without allocating).
+template <typename F>
+void parallel_for(size_t n, size_t grain, F&& f) {
+  if (n == 0) return;
+  if (n < 2 * grain) {
+    f(size_t(0), n);
+    return;
+  }
+  using Fn = std::remove_reference_t<F>;
+  parallel_for_impl(
+      n, grain, [](void* p, size_t b, size_t e) { (*static_cast<Fn*>(p))(b, e); },
+      const_cast<void*>(static_cast<const void*>(&f)));
+}
 
 }  // namespace tandem::cpu

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Fresh Debian machine, as root: installs what is needed, builds, and runs every
+# test: the C++ suite (ctest) and the Python suite (pytest). DEVICE=cpu|gpu
+# picks the default device of the run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install_deps.sh
+bash scripts/build.sh
+(cd build && ctest --output-on-failure -j"$(nproc)" --timeout 900)
+if [ -f pyproject.toml ]; then
+  PIP="python3 -m pip"
+  $PIP --version >/dev/null
+  $PIP install -q --no-build-isolation . 2>/dev/null || \
+    $PIP install --no-build-isolation --break-system-packages .
+  python3 -m pytest tests/python -q
+fi
