@@ -23,6 +23,10 @@ class StreamExecutor {
                       size_t num_waits) = 0;
   // Drops kernels handed over but not submitted (the primitive threw).
   virtual void discard() = 0;
+  // Hands tasks submitted from this thread (which may be held back to be
+  // handed over in batches) to the stream. The scheduler calls it before
+  // moving to another stream and at the end of every eval.
+  virtual void flush() = 0;
   // Blocks until every submitted task has run; rethrows the first task
   // failure since the last synchronize.
   virtual void synchronize() = 0;

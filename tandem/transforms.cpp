@@ -62,11 +62,15 @@ void record_writers(ArrayDesc& out, const std::shared_ptr<Event>& ev,
   }
 }
 
-void schedule(array a) {
+void schedule(array a, StreamExecutor*& last) {
   auto node = a.node();  // keeps the node alive while we work on it
   auto& prim = *node->primitive;
   Stream s = prim.stream();
   auto& ex = scheduler::executor(s.index);
+  // Tasks may be held back to be handed over in batches; hand them over
+  // before moving on to another stream so cross-stream waits can be met.
+  if (last && last != &ex) last->flush();
+  last = &ex;
 
   // Reused across nodes (cleared on every exit) so a node costs no allocation here.
   static thread_local std::vector<array> outs;
@@ -131,7 +135,16 @@ void eval_impl(std::vector<array> outputs, bool async) {
   std::vector<array> tape;
   tape.reserve(64);
   topological_order(outputs, tape);
-  for (auto& a : tape) schedule(std::move(a));
+  {
+    StreamExecutor* last = nullptr;
+    struct Flush {
+      StreamExecutor*& ex;
+      ~Flush() {
+        if (ex) ex->flush();
+      }
+    } flush_at_exit{last};
+    for (auto& a : tape) schedule(std::move(a), last);
+  }
   tape.clear();
   if (async) return;
   for (auto& o : outputs) o.wait();

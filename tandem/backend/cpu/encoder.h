@@ -11,11 +11,13 @@
 
 namespace tandem::cpu {
 
-// Queues fn for the node being evaluated on the calling thread.
-void dispatch_task(InlineTask fn);
+// An empty slot in the task of the node being encoded on this thread.
+InlineTask& next_kernel_slot();
+// Queues fn for the node being evaluated on the calling thread; it runs on
+// the node's stream after the node's waits.
 template <typename F>
 void dispatch(F&& fn) {
-  dispatch_task(InlineTask(std::forward<F>(fn)));
+  next_kernel_slot().emplace(std::forward<F>(fn));
 }
 
 // Buffers already held by a Ref of the node being encoded on this thread.

@@ -1,6 +1,10 @@
 // The CPU stream executor: one worker thread and a FIFO of tasks per stream.
-// Tasks hold their kernels inline and the two queues swap (keeping their
-// capacity), so steady-state submission allocates nothing.
+//
+// The evaluating thread builds each task in place in a thread-local staging
+// batch (kernels constructed directly in their slot) and hands the batch to
+// the stream's queue when it is full, when evaluation moves to another
+// stream, and at the end of eval. Queue and batch swap, keeping their
+// capacity, so steady-state encoding allocates nothing.
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
@@ -13,14 +17,11 @@
 namespace tandem::cpu {
 namespace {
 
-// Kernels handed over by the node being evaluated on this thread, and the
-// buffers their Refs hold.
-thread_local std::vector<InlineTask> t_pending;
-thread_local std::vector<const Buffer*> t_node_buffers;
-
 // Tasks beyond this many queued make the evaluating thread wait, bounding the
 // memory of a huge lazy graph.
 constexpr size_t kMaxQueued = 4096;
+// Staged tasks handed over at once.
+constexpr size_t kBatch = 32;
 
 #if defined(__x86_64__) || defined(__i386__)
 inline void cpu_relax() { __builtin_ia32_pause(); }
@@ -37,11 +38,24 @@ struct Task {
   std::vector<std::shared_ptr<Event>> more_waits;
 };
 
+class CpuExecutor;
+
+// This thread's staging batch. The last task is "open" while a node is being
+// encoded (kernels go into it); submit closes it.
+struct Staging {
+  CpuExecutor* owner = nullptr;
+  std::vector<Task> tasks;
+  bool open = false;
+  std::vector<const Buffer*> node_buffers;
+};
+thread_local Staging t_staging;
+
 class CpuExecutor : public StreamExecutor {
  public:
   explicit CpuExecutor(Stream s) : stream_(s), worker_([this] { run(); }) {}
 
   ~CpuExecutor() override {
+    if (t_staging.owner == this) t_staging.owner = nullptr;
     {
       std::lock_guard lk(mu_);
       stop_ = true;
@@ -50,10 +64,61 @@ class CpuExecutor : public StreamExecutor {
     worker_.join();
   }
 
-  bool has_pending() const override { return !t_pending.empty(); }
+  bool has_pending() const override {
+    auto& st = t_staging;
+    return st.open && st.tasks.back().fn;
+  }
 
   void submit(std::shared_ptr<Event> done, const std::shared_ptr<Event>* waits,
               size_t num_waits) override {
+    auto& st = t_staging;
+    if (st.owner != this) {
+      // Kernels were encoded for this stream: move any batch of another
+      // stream's out of the way first, keeping the open task.
+      Task open_task;
+      bool had_open = st.open;
+      if (had_open) {
+        open_task = std::move(st.tasks.back());
+        st.tasks.pop_back();
+        st.open = false;
+      }
+      if (st.owner) st.owner->flush();
+      st.owner = this;
+      if (had_open) {
+        st.tasks.push_back(std::move(open_task));
+        st.open = true;
+      }
+    }
+    if (!st.open) st.tasks.emplace_back();
+    Task& t = st.tasks.back();
+    st.open = false;
+    st.node_buffers.clear();
+    t.done = std::move(done);
+    if (num_waits > 0) t.wait0 = waits[0];
+    if (num_waits > 1) t.wait1 = waits[1];
+    if (num_waits > 2) t.more_waits.assign(waits + 2, waits + num_waits);
+    if (st.tasks.size() >= kBatch) flush();
+  }
+
+  void discard() override {
+    auto& st = t_staging;
+    if (st.open) {
+      st.tasks.pop_back();
+      st.open = false;
+    }
+    st.node_buffers.clear();
+  }
+
+  void flush() override {
+    auto& st = t_staging;
+    if (st.owner != this || st.tasks.empty()) return;
+    // An open task (a node mid-encoding) stays staged.
+    Task open_task;
+    bool had_open = st.open;
+    if (had_open) {
+      open_task = std::move(st.tasks.back());
+      st.tasks.pop_back();
+    }
     bool wake;
     {
       std::unique_lock lk(mu_);
@@ -62,27 +127,18 @@ class CpuExecutor : public StreamExecutor {
         space_cv_.wait(lk, [&] { return queue_.size() < kMaxQueued / 2; });
         --producers_waiting_;
       }
-      Task& t = queue_.emplace_back();
-      if (!t_pending.empty()) {
-        t.fn = std::move(t_pending[0]);
-        for (size_t i = 1; i < t_pending.size(); ++i) t.more.push_back(std::move(t_pending[i]));
+      submitted_ += st.tasks.size();
+      if (queue_.empty()) {
+        queue_.swap(st.tasks);
+      } else {
+        for (auto& t : st.tasks) queue_.push_back(std::move(t));
       }
-      t.done = std::move(done);
-      if (num_waits > 0) t.wait0 = waits[0];
-      if (num_waits > 1) t.wait1 = waits[1];
-      if (num_waits > 2) t.more_waits.assign(waits + 2, waits + num_waits);
       queued_.store(true, std::memory_order_relaxed);
-      ++submitted_;
       wake = sleeping_;
     }
-    t_pending.clear();
-    t_node_buffers.clear();
+    st.tasks.clear();
+    if (had_open) st.tasks.push_back(std::move(open_task));
     if (wake) cv_.notify_one();
-  }
-
-  void discard() override {
-    t_pending.clear();
-    t_node_buffers.clear();
   }
 
   void synchronize() override {
@@ -96,6 +152,7 @@ class CpuExecutor : public StreamExecutor {
   }
 
   void drain() override {
+    flush();
     std::unique_lock lk(mu_);
     uint64_t target = submitted_;
     ++drainers_;
@@ -150,8 +207,8 @@ class CpuExecutor : public StreamExecutor {
         if (drainers_ && !batch.empty()) idle_cv_.notify_all();
         batch.clear();
         if (queue_.empty()) {
-          // Spin a little before sleeping: a thread evaluating a chain of tiny
-          // ops submits every few hundred nanoseconds.
+          // Spin a little before sleeping: an evaluating thread hands over
+          // batches every few microseconds.
           lk.unlock();
           for (int i = 0; i < 2000 && !queued_.load(std::memory_order_relaxed); ++i) cpu_relax();
           lk.lock();
@@ -187,9 +244,18 @@ class CpuExecutor : public StreamExecutor {
 
 }  // namespace
 
-void dispatch_task(InlineTask fn) { t_pending.push_back(std::move(fn)); }
+InlineTask& next_kernel_slot() {
+  auto& st = t_staging;
+  if (!st.open) {
+    st.tasks.emplace_back();
+    st.open = true;
+  }
+  Task& t = st.tasks.back();
+  if (!t.fn) return t.fn;
+  return t.more.emplace_back();
+}
 
-std::vector<const Buffer*>& node_buffers() { return t_node_buffers; }
+std::vector<const Buffer*>& node_buffers() { return t_staging.node_buffers; }
 
 std::unique_ptr<StreamExecutor> make_executor(Stream s) { return std::make_unique<CpuExecutor>(s); }
 

@@ -16,6 +16,11 @@ class InlineTask {
   InlineTask() = default;
   template <typename F, typename = std::enable_if_t<!std::is_same_v<std::decay_t<F>, InlineTask>>>
   InlineTask(F&& f) {  // NOLINT
+    emplace(std::forward<F>(f));
+  }
+  // Builds the callable in place (the task must be empty).
+  template <typename F>
+  void emplace(F&& f) {
     using Fn = std::decay_t<F>;
     if constexpr (sizeof(Fn) <= kInline && alignof(Fn) <= alignof(std::max_align_t)) {
       new (storage_) Fn(std::forward<F>(f));
