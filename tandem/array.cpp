@@ -112,7 +112,7 @@ void array::init_from(const void* src, Dtype src_type, Dtype t) {
 }
 
 array array::from_bytes(const void* bytes, Shape shape, Dtype t) {
-  array a(std::make_shared<ArrayDesc>(std::move(shape), t));
+  array a(make_desc(std::move(shape), t));
   auto buf = allocator::malloc(a.nbytes());
   if (a.nbytes()) std::memcpy(buf->host, bytes, a.nbytes());
   a.set_data(std::move(buf));
@@ -125,7 +125,7 @@ array::array(complex64_t v) : array(&v, Shape{}, complex64) {}
 
 array::array(std::shared_ptr<Buffer> buf, Shape shape, Dtype t, Strides strides,
              int64_t offset_bytes)
-    : desc_(std::make_shared<ArrayDesc>(std::move(shape), t)) {
+    : desc_(make_desc(std::move(shape), t)) {
   if (strides.empty() && desc_->shape.size() > 0) strides = desc_->strides;
   size_t ds = 0;
   auto f = compute_flags(desc_->shape, strides, &ds);
@@ -133,16 +133,16 @@ array::array(std::shared_ptr<Buffer> buf, Shape shape, Dtype t, Strides strides,
 }
 
 array::array(Shape shape, Dtype t, std::shared_ptr<Primitive> p, std::vector<array> inputs)
-    : desc_(std::make_shared<ArrayDesc>(std::move(shape), t)) {
-  desc_->node = std::make_shared<Node>(Node{std::move(p), std::move(inputs), {}, {}, 0});
+    : desc_(make_desc(std::move(shape), t)) {
+  desc_->node = std::allocate_shared<Node>(PoolAllocator<Node>(), Node{std::move(p), std::move(inputs), {}, {}, 0});
 }
 
 std::vector<array> array::make_arrays(std::vector<Shape> shapes, const std::vector<Dtype>& dtypes,
                                       std::shared_ptr<Primitive> p, std::vector<array> inputs) {
-  auto node = std::make_shared<Node>(Node{std::move(p), std::move(inputs), {}, {}, 0});
+  auto node = std::allocate_shared<Node>(PoolAllocator<Node>(), Node{std::move(p), std::move(inputs), {}, {}, 0});
   std::vector<array> outs;
   for (size_t i = 0; i < shapes.size(); ++i) {
-    array a(std::make_shared<ArrayDesc>(std::move(shapes[i]), dtypes[i]));
+    array a(make_desc(std::move(shapes[i]), dtypes[i]));
     a.desc_->node = node;
     a.desc_->position = static_cast<int>(i);
     node->outputs.push_back(a.desc_);

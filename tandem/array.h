@@ -11,6 +11,7 @@
 #include "tandem/allocator.h"
 #include "tandem/dtype.h"
 #include "tandem/event.h"
+#include "tandem/pool.h"
 #include "tandem/small_vector.h"
 
 namespace tandem {
@@ -63,6 +64,12 @@ struct ArrayDesc {
   ArrayDesc(Shape s, Dtype t);
   ~ArrayDesc();  // frees the graph above iteratively
 };
+
+// A new descriptor, from the thread's pool.
+template <typename... Args>
+std::shared_ptr<ArrayDesc> make_desc(Args&&... args) {
+  return std::allocate_shared<ArrayDesc>(PoolAllocator<ArrayDesc>(), std::forward<Args>(args)...);
+}
 
 class array {
  public:
@@ -239,7 +246,7 @@ array::array(std::initializer_list<T> data, Dtype t)
 
 template <typename T>
 array::array(const T* data, Shape shape, Dtype t)
-    : desc_(std::make_shared<ArrayDesc>(std::move(shape), t)) {
+    : desc_(make_desc(std::move(shape), t)) {
   init_from(data, dtype_of<storage_t<T>>::value, t);
 }
 

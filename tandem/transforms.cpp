@@ -5,6 +5,7 @@
 #include <atomic>
 
 #include "tandem/backend.h"
+#include "tandem/pool.h"
 #include "tandem/primitive.h"
 
 namespace tandem {
@@ -88,7 +89,7 @@ void schedule(array a, StreamExecutor*& last) {
       } else {
         // The caller dropped this output; the kernel still writes it.
         auto& spec = node->output_specs[outs.size()];
-        outs.push_back(array(std::make_shared<ArrayDesc>(spec.first, spec.second)));
+        outs.push_back(array(make_desc(spec.first, spec.second)));
       }
     }
     a = array(std::shared_ptr<ArrayDesc>());  // drop our extra reference (donation counts them)
@@ -120,7 +121,7 @@ void schedule(array a, StreamExecutor*& last) {
     // Nothing to run (a view): the outputs are ready when the input is.
     if (!waits.empty()) ev = waits[0];
   } else {
-    ev = std::make_shared<Event>(s);
+    ev = std::allocate_shared<Event>(PoolAllocator<Event>(), s);
     ex.submit(ev, waits.data(), waits.size());
   }
   waits.clear();

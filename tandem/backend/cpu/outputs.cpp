@@ -9,6 +9,25 @@ bool dense(const array& a) { return a.flags().contiguous && a.data_size() == a.s
 }  // namespace
 
 void set_elementwise_output(const std::vector<array>& inputs, array& out) {
+  // Fast path: every input row-contiguous with out's shape, or a scalar.
+  bool all_rows = true;
+  for (auto& in : inputs) {
+    if (in.data_size() == 1 && in.size() != out.size()) continue;
+    if (!in.flags().row_contiguous || in.shape() != out.shape()) {
+      all_rows = false;
+      break;
+    }
+  }
+  if (all_rows) {
+    for (auto& in : inputs) {
+      if (in.size() == out.size() && is_donatable(in, out)) {
+        out.copy_shared_buffer(in);
+        return;
+      }
+    }
+    allocate_row_contiguous(out);
+    return;
+  }
   // If every input is a broadcast scalar or dense in one shared layout, the
   // output takes that layout and kernels run one flat loop.
   const array* layout = nullptr;
