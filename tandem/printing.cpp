@@ -1,7 +1,13 @@
-// Printing arrays the way MLX does: array([[1, 2], [3, 4]], dtype=int32).
+// Printing arrays the way MLX does:
+//   array([[1, 2],
+//          [3, 4]], dtype=int32)
+// Nested rows go on new lines indented under the first '['; an axis longer
+// than 6 shows its first 3 and last 3 entries around "...". Floats print as
+// C++ streams do by default (6 significant digits), bools as True/False,
+// complex numbers as 1+2j (empty axes print as []).
 #include <cmath>
-#include <iomanip>
 #include <sstream>
+#include <string>
 
 #include "tandem/array.h"
 #include "tandem/ops/creation.h"
@@ -9,11 +15,13 @@
 namespace tandem {
 namespace {
 
+constexpr int kEdgeItems = 3;  // entries shown at each end of a summarised axis
+
 std::string format_float(double v) {
   if (std::isnan(v)) return "nan";
   if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
   std::ostringstream os;
-  os << std::setprecision(6) << v;
+  os << v;  // default stream format: %g with 6 significant digits
   return os.str();
 }
 
@@ -22,13 +30,49 @@ std::string format_value(T v) {
   if constexpr (std::is_same_v<T, bool>) {
     return v ? "True" : "False";
   } else if constexpr (std::is_same_v<T, complex64_t>) {
-    std::string im = format_float(std::fabs(v.imag()));
-    return format_float(v.real()) + (v.imag() < 0 ? "-" : "+") + im + "j";
+    float im = v.imag();
+    bool neg = std::signbit(im) && !std::isnan(im);  // 1-0j for a -0 imaginary part
+    return format_float(v.real()) + (neg ? "-" : "+") + format_float(neg ? -im : im) + "j";
+  } else if constexpr (std::is_same_v<T, double>) {
+    return format_float(v);
   } else if constexpr (is_half_v<T> || std::is_floating_point_v<T>) {
-    return format_float(static_cast<double>(static_cast<float>(v)));
+    // Through float, so a float32 prints its float digits (1.1f -> 1.1).
+    std::ostringstream os;
+    float f = static_cast<float>(v);
+    if (std::isnan(f)) return "nan";
+    if (std::isinf(f)) return f > 0 ? "inf" : "-inf";
+    os << f;
+    return os.str();
+  } else if constexpr (std::is_signed_v<T>) {
+    return std::to_string(static_cast<int64_t>(v));
   } else {
-    return std::to_string(v);
+    return std::to_string(static_cast<uint64_t>(v));
   }
+}
+
+template <typename T>
+void print_axis(std::ostream& os, const T* data, const Shape& shape, const Strides& strides,
+                int dim, size_t offset) {
+  int nd = static_cast<int>(shape.size());
+  int n = shape[dim];
+  bool last = dim == nd - 1;
+  std::string sep = last ? ", " : ",\n" + std::string(7 + dim, ' ');
+  os << "[";
+  for (int i = 0; i < n; ++i) {
+    if (i > 0) os << sep;
+    if (i == kEdgeItems && n > 2 * kEdgeItems) {
+      os << "...";
+      i = n - kEdgeItems - 1;
+      continue;
+    }
+    size_t off = offset + static_cast<size_t>(i) * static_cast<size_t>(strides[dim]);
+    if (last) {
+      os << format_value(data[off]);
+    } else {
+      print_axis(os, data, shape, strides, dim + 1, off);
+    }
+  }
+  os << "]";
 }
 
 }  // namespace
@@ -37,49 +81,16 @@ std::ostream& operator<<(std::ostream& os, array a) {
   a.eval();
   array c = contiguous(a);
   c.eval();
-  std::vector<std::string> items(c.size());
+  os << "array(";
   dispatch_dtype(c.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
-    const T* p = c.data<T>();
-    if constexpr (std::is_same_v<T, double>) {
-      for (size_t i = 0; i < c.size(); ++i) items[i] = format_float(p[i]);
+    const T* p = c.size() ? c.data<T>() : nullptr;
+    if (c.ndim() == 0) {
+      os << format_value(p[0]);
     } else {
-      for (size_t i = 0; i < c.size(); ++i) items[i] = format_value(p[i]);
+      print_axis(os, p, c.shape(), row_major_strides(c.shape()), 0, 0);
     }
   });
-  os << "array(";
-  if (a.ndim() == 0) {
-    os << items[0];
-  } else {
-    // Nested brackets; rows after the first are indented under the first '['.
-    const auto& shape = a.shape();
-    int nd = a.ndim();
-    std::vector<size_t> block(nd + 1, 1);
-    for (int d = nd - 1; d >= 0; --d) block[d] = block[d + 1] * shape[d];
-    size_t n = c.size();
-    if (n == 0) {
-      for (int d = 0; d < nd; ++d) os << "[";
-      for (int d = 0; d < nd; ++d) os << "]";
-    }
-    for (size_t i = 0; i < n; ++i) {
-      int opens = 0;
-      for (int d = 0; d < nd; ++d) {
-        if (i % block[d] == 0) ++opens;
-      }
-      if (i > 0) {
-        os << (opens > 0 ? "," : ", ");
-        for (int k = 0; k < opens; ++k) os << "\n";
-        if (opens > 0) os << std::string(6 + nd - opens, ' ');
-      }
-      for (int k = 0; k < opens; ++k) os << "[";
-      os << items[i];
-      int closes = 0;
-      for (int d = 0; d < nd; ++d) {
-        if ((i + 1) % block[d] == 0) ++closes;
-      }
-      for (int k = 0; k < closes; ++k) os << "]";
-    }
-  }
   return os << ", dtype=" << a.dtype() << ")";
 }
 

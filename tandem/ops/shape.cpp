@@ -43,8 +43,8 @@ array flatten(const array& a, int start_axis, int end_axis, StreamOrDevice s) {
   int st = normalize_axis(start_axis, nd, "flatten", a.shape());
   int en = normalize_axis(end_axis, nd, "flatten", a.shape());
   if (st > en) {
-    invalid("flatten", "start_axis ", start_axis, " comes after end_axis ", end_axis,
-            " for shape ", a.shape());
+    invalid("flatten", "start_axis ", start_axis, " comes after end_axis ", end_axis, " for shape ",
+            a.shape());
   }
   Shape shape;
   for (int i = 0; i < st; ++i) shape.push_back(a.shape()[i]);
@@ -68,8 +68,10 @@ array unflatten(const array& a, int axis, Shape shape, StreamOrDevice s) {
     if (shape[i] == -1) {
       if (infer >= 0) invalid("unflatten", "only one dimension can be -1; got ", shape);
       infer = static_cast<int>(i);
+    } else if (shape[i] < 0) {
+      invalid("unflatten", "invalid dimension ", shape[i], " in shape ", shape);
     } else {
-      known *= shape[i];
+      known *= static_cast<size_t>(shape[i]);
     }
   }
   if (infer >= 0) {
@@ -264,10 +266,14 @@ array atleast_2d(const array& a, StreamOrDevice s) {
 }
 array atleast_3d(const array& a, StreamOrDevice s) {
   switch (a.ndim()) {
-    case 0: return reshape(a, {1, 1, 1}, s);
-    case 1: return reshape(a, {1, a.shape()[0], 1}, s);
-    case 2: return expand_dims(a, 2, s);
-    default: return a;
+    case 0:
+      return reshape(a, {1, 1, 1}, s);
+    case 1:
+      return reshape(a, {1, a.shape()[0], 1}, s);
+    case 2:
+      return expand_dims(a, 2, s);
+    default:
+      return a;
   }
 }
 

@@ -1,15 +1,15 @@
 // CPU kernels of the Binary and Select primitives.
+#include "tandem/primitives/binary.h"
+
 #include <cmath>
 #include <limits>
 
 #include "tandem/backend/cpu/elementwise.h"
 #include "tandem/backend/cpu/outputs.h"
-#include "tandem/primitives/binary.h"
 
 namespace tandem {
 namespace cpu {
 namespace {
-
 
 // Arithmetic type T computes in: float for the 16-bit floats.
 template <typename T>
@@ -25,15 +25,63 @@ bool lt(T a, T b) {
   }
 }
 
+// Integer +, -, * wrap modulo 2^bits (NumPy and MLX semantics) without signed
+// overflow: computed in an unsigned type at least as wide as int (uint16 * uint16
+// would otherwise promote to a signed int and overflow).
+template <typename T>
+using wrap_t =
+    std::conditional_t<(sizeof(T) < sizeof(unsigned)), unsigned, std::make_unsigned_t<T>>;
+
+template <typename T>
+T wrap_add(T a, T b) {
+  return static_cast<T>(static_cast<wrap_t<T>>(a) + static_cast<wrap_t<T>>(b));
+}
+template <typename T>
+T wrap_sub(T a, T b) {
+  return static_cast<T>(static_cast<wrap_t<T>>(a) - static_cast<wrap_t<T>>(b));
+}
+template <typename T>
+T wrap_mul(T a, T b) {
+  return static_cast<T>(static_cast<wrap_t<T>>(a) * static_cast<wrap_t<T>>(b));
+}
+
+// Python's a // b for floats: the floor of the exact quotient, found from the
+// exact remainder fmod(a, b) so that a == b * (a // b) + a % b holds; division
+// by zero gives a / b (+-inf or NaN), an infinite a gives NaN.
+template <typename F>
+F float_floor_divide(F a, F b) {
+  if (b == F(0)) return a / b;
+  F mod = std::fmod(a, b);
+  F div = (a - mod) / b;  // (almost) an integer
+  if (mod != F(0) && ((b < F(0)) != (mod < F(0)))) div -= F(1);
+  if (div == F(0)) return std::copysign(F(0), a / b);
+  F fl = std::floor(div);
+  if (div - fl > F(0.5)) fl += F(1);
+  return fl;
+}
+
+// Python's a % b for floats: the sign of b; a zero result is +-0 like b.
+template <typename F>
+F float_remainder(F a, F b) {
+  F r = std::fmod(a, b);
+  if (r != F(0)) {
+    if ((r < F(0)) != (b < F(0))) r += b;
+  } else {
+    r = std::copysign(F(0), b);
+  }
+  return r;
+}
+
 template <typename T>
 T int_pow(T base, T exp) {
   if constexpr (std::is_signed_v<T>) {
     if (exp < 0) return base == 1 ? T(1) : base == -1 ? (exp % 2 ? T(-1) : T(1)) : T(0);
   }
-  // Wrapping multiply in the unsigned type avoids signed-overflow UB.
-  using U = std::make_unsigned_t<T>;
+  // Wrapping multiply in an unsigned type (at least int wide) avoids
+  // signed-overflow UB.
+  using U = wrap_t<T>;
   U r = 1, b = static_cast<U>(base);
-  auto e = static_cast<U>(exp);
+  auto e = static_cast<std::make_unsigned_t<T>>(exp);
   while (e) {
     if (e & 1) r = static_cast<U>(r * b);
     b = static_cast<U>(b * b);
@@ -45,20 +93,30 @@ T int_pow(T base, T exp) {
 // One op on values of compute type C (comparisons return bool).
 template <BinaryOp op, typename C>
 auto apply(C a, C b) {
-  if constexpr (op == BinaryOp::Equal) return a == b;
-  else if constexpr (op == BinaryOp::NotEqual) return a != b;
+  if constexpr (op == BinaryOp::Equal)
+    return a == b;
+  else if constexpr (op == BinaryOp::NotEqual)
+    return a != b;
   else if constexpr (op == BinaryOp::NaNEqual) {
-    if constexpr (std::is_floating_point_v<C>) return a == b || (std::isnan(a) && std::isnan(b));
+    if constexpr (std::is_floating_point_v<C>)
+      return a == b || (std::isnan(a) && std::isnan(b));
     else if constexpr (std::is_same_v<C, complex64_t>) {
       auto nan = [](C v) { return std::isnan(v.real()) || std::isnan(v.imag()); };
       return a == b || (nan(a) && nan(b));
-    } else return a == b;
-  } else if constexpr (op == BinaryOp::Less) return lt(a, b);
-  else if constexpr (op == BinaryOp::LessEqual) return lt(a, b) || a == b;
-  else if constexpr (op == BinaryOp::Greater) return lt(b, a);
-  else if constexpr (op == BinaryOp::GreaterEqual) return lt(b, a) || a == b;
-  else if constexpr (op == BinaryOp::LogicalAnd) return a != C(0) && b != C(0);
-  else if constexpr (op == BinaryOp::LogicalOr) return a != C(0) || b != C(0);
+    } else
+      return a == b;
+  } else if constexpr (op == BinaryOp::Less)
+    return lt(a, b);
+  else if constexpr (op == BinaryOp::LessEqual)
+    return lt(a, b) || a == b;
+  else if constexpr (op == BinaryOp::Greater)
+    return lt(b, a);
+  else if constexpr (op == BinaryOp::GreaterEqual)
+    return lt(b, a) || a == b;
+  else if constexpr (op == BinaryOp::LogicalAnd)
+    return a != C(0) && b != C(0);
+  else if constexpr (op == BinaryOp::LogicalOr)
+    return a != C(0) || b != C(0);
   else if constexpr (std::is_same_v<C, bool>) {
     if constexpr (op == BinaryOp::Add || op == BinaryOp::Maximum || op == BinaryOp::BitwiseOr ||
                   op == BinaryOp::Power)
@@ -66,18 +124,34 @@ auto apply(C a, C b) {
     else if constexpr (op == BinaryOp::Multiply || op == BinaryOp::Minimum ||
                        op == BinaryOp::BitwiseAnd)
       return a && b;
-    else if constexpr (op == BinaryOp::BitwiseXor || op == BinaryOp::Subtract) return a != b;
-    else return a;
+    else if constexpr (op == BinaryOp::BitwiseXor || op == BinaryOp::Subtract)
+      return a != b;
+    else
+      return a;
   } else if constexpr (std::is_same_v<C, complex64_t> &&
                        (op == BinaryOp::FloorDivide || op == BinaryOp::Remainder ||
                         op == BinaryOp::LogAddExp || op == BinaryOp::ArcTan2)) {
     return a;  // ops reject complex inputs for these
-  } else if constexpr (op == BinaryOp::Add) return C(a + b);
-  else if constexpr (op == BinaryOp::Subtract) return C(a - b);
-  else if constexpr (op == BinaryOp::Multiply) return C(a * b);
-  else if constexpr (op == BinaryOp::Divide) {
-    if constexpr (std::is_integral_v<C>) return b == 0 ? C(0) : C(a / b);
-    else return C(a / b);
+  } else if constexpr (op == BinaryOp::Add) {
+    if constexpr (std::is_integral_v<C>)
+      return wrap_add(a, b);
+    else
+      return C(a + b);
+  } else if constexpr (op == BinaryOp::Subtract) {
+    if constexpr (std::is_integral_v<C>)
+      return wrap_sub(a, b);
+    else
+      return C(a - b);
+  } else if constexpr (op == BinaryOp::Multiply) {
+    if constexpr (std::is_integral_v<C>)
+      return wrap_mul(a, b);
+    else
+      return C(a * b);
+  } else if constexpr (op == BinaryOp::Divide) {
+    if constexpr (std::is_integral_v<C>)
+      return b == 0 ? C(0) : C(a / b);
+    else
+      return C(a / b);
   } else if constexpr (op == BinaryOp::FloorDivide) {
     if constexpr (std::is_integral_v<C>) {
       if (b == 0) return C(0);  // NumPy gives 0 (with a warning)
@@ -90,7 +164,7 @@ auto apply(C a, C b) {
         return C(a / b);
       }
     } else {
-      return std::floor(a / b);
+      return float_floor_divide(a, b);
     }
   } else if constexpr (op == BinaryOp::Remainder) {
     if constexpr (std::is_integral_v<C>) {
@@ -104,9 +178,7 @@ auto apply(C a, C b) {
         return C(a % b);
       }
     } else {
-      C r = std::fmod(a, b);
-      if (r != 0 && ((r < 0) != (b < 0))) r += b;
-      return r;
+      return float_remainder(a, b);
     }
   } else if constexpr (op == BinaryOp::LogAddExp) {
     if constexpr (std::is_floating_point_v<C>) {
@@ -114,23 +186,33 @@ auto apply(C a, C b) {
       C m = std::max(a, b);
       if (std::isinf(m)) return m;
       return m + std::log1p(std::exp(-std::fabs(a - b)));
-    } else return a;
+    } else
+      return a;
   } else if constexpr (op == BinaryOp::ArcTan2) {
-    if constexpr (std::is_floating_point_v<C>) return std::atan2(a, b);
-    else return a;
+    if constexpr (std::is_floating_point_v<C>)
+      return std::atan2(a, b);
+    else
+      return a;
   } else if constexpr (op == BinaryOp::Power) {
-    if constexpr (std::is_integral_v<C>) return int_pow(a, b);
-    else return C(std::pow(a, b));
+    if constexpr (std::is_integral_v<C>)
+      return int_pow(a, b);
+    else
+      return C(std::pow(a, b));
   } else if constexpr (op == BinaryOp::Minimum || op == BinaryOp::Maximum) {
     if constexpr (std::is_floating_point_v<C>) {
       if (std::isnan(a) || std::isnan(b)) return std::numeric_limits<C>::quiet_NaN();
     }
-    if constexpr (op == BinaryOp::Minimum) return lt(b, a) ? b : a;
-    else return lt(a, b) ? b : a;
+    if constexpr (op == BinaryOp::Minimum)
+      return lt(b, a) ? b : a;
+    else
+      return lt(a, b) ? b : a;
   } else if constexpr (std::is_integral_v<C>) {
-    if constexpr (op == BinaryOp::BitwiseAnd) return C(a & b);
-    else if constexpr (op == BinaryOp::BitwiseOr) return C(a | b);
-    else if constexpr (op == BinaryOp::BitwiseXor) return C(a ^ b);
+    if constexpr (op == BinaryOp::BitwiseAnd)
+      return C(a & b);
+    else if constexpr (op == BinaryOp::BitwiseOr)
+      return C(a | b);
+    else if constexpr (op == BinaryOp::BitwiseXor)
+      return C(a ^ b);
     else if constexpr (op == BinaryOp::LeftShift) {
       using U = std::make_unsigned_t<C>;
       if (b < 0 || b >= C(sizeof(C) * 8)) return C(0);
@@ -138,7 +220,8 @@ auto apply(C a, C b) {
     } else if constexpr (op == BinaryOp::RightShift) {
       if (b < 0 || b >= C(sizeof(C) * 8)) return C(a < 0 ? -1 : 0);
       return C(a >> b);
-    } else return a;
+    } else
+      return a;
   } else {
     return a;
   }
@@ -163,6 +246,17 @@ void binary_row(const T* a, int64_t as, const T* b, int64_t bs, void* out_v, int
   }
 }
 
+// Whether every element of r is the one at r.ptr (a 0-d, size-1 or broadcast
+// scalar). Judged from the strides: data_size alone does not tell, as a view
+// with negative strides can report a span of 1.
+bool is_scalar(const Ref& r) {
+  if (r.size <= 1) return true;
+  for (size_t i = 0; i < r.shape.size(); ++i) {
+    if (r.shape[i] != 1 && r.strides[i] != 0) return false;
+  }
+  return true;
+}
+
 template <BinaryOp op, typename T>
 void binary_kernel(const Ref& a, const Ref& b, const Ref& out) {
   const T* pa = a.data<T>();
@@ -170,7 +264,7 @@ void binary_kernel(const Ref& a, const Ref& b, const Ref& out) {
   char* po = out.ptr;
   size_t osz = out.dtype.size();
   bool a_flat = same_layout(a, out), b_flat = same_layout(b, out);
-  bool a_scalar = a.data_size == 1, b_scalar = b.data_size == 1;
+  bool a_scalar = is_scalar(a), b_scalar = is_scalar(b);
   if ((a_flat || a_scalar) && (b_flat || b_scalar)) {
     int64_t as = a_flat && !(a.size == 1) ? 1 : 0;
     int64_t bs = b_flat && !(b.size == 1) ? 1 : 0;
@@ -181,11 +275,10 @@ void binary_kernel(const Ref& a, const Ref& b, const Ref& out) {
     });
     return;
   }
-  for_each_row<2>({&a, &b}, out,
-                  [&](int64_t o, const std::array<int64_t, 2>& io,
-                      const std::array<int64_t, 2>& is, int64_t n) {
-                    binary_row<op, T>(pa + io[0], is[0], pb + io[1], is[1], po + o * osz, n);
-                  });
+  for_each_row<2>(
+      {&a, &b}, out,
+      [&](int64_t o, const std::array<int64_t, 2>& io, const std::array<int64_t, 2>& is,
+          int64_t n) { binary_row<op, T>(pa + io[0], is[0], pb + io[1], is[1], po + o * osz, n); });
 }
 
 template <typename T>
@@ -226,16 +319,46 @@ void binary_dispatch(BinaryOp op, const Ref& a, const Ref& b, const Ref& out) {
 }  // namespace
 }  // namespace cpu
 
+namespace cpu {
+namespace {
+// Whether a kernel can read `in` in out's flat order (same dense layout) or
+// as a single broadcast value.
+bool flat_with(const array& in, const array& out) {
+  if (in.size() <= 1) return true;
+  bool scalar = true;
+  for (int i = 0; i < in.ndim(); ++i) {
+    if (in.shape()[i] != 1 && in.strides()[i] != 0) scalar = false;
+  }
+  if (scalar) return true;
+  return in.flags().contiguous && in.data_size() == in.size() && in.shape() == out.shape() &&
+         in.strides() == out.strides();
+}
+
+// Sets up an elementwise output: donated or in a shared dense layout when
+// possible. The strided walk writes row-major order, so when some input can
+// not be read flat the output must be row-major.
+void prepare_output(const std::vector<array>& inputs, array& out, bool same_dtype) {
+  if (same_dtype) {
+    set_elementwise_output(inputs, out);
+  } else {
+    allocate_row_contiguous(out);
+  }
+  if (out.flags().row_contiguous) return;
+  for (auto& in : inputs) {
+    if (!flat_with(in, out)) {
+      allocate_row_contiguous(out);
+      return;
+    }
+  }
+}
+}  // namespace
+}  // namespace cpu
+
 void Binary::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) {
   array& out = outputs[0];
-  if (out.dtype() == inputs[0].dtype()) {
-    cpu::set_elementwise_output(inputs, out);
-  } else {
-    cpu::allocate_row_contiguous(out);
-  }
+  cpu::prepare_output(inputs, out, out.dtype() == inputs[0].dtype());
   if (out.size() == 0) return;
-  cpu::dispatch([op = op_, a = cpu::Ref(inputs[0]), b = cpu::Ref(inputs[1]),
-                 out = cpu::Ref(out)] {
+  cpu::dispatch([op = op_, a = cpu::Ref(inputs[0]), b = cpu::Ref(inputs[1]), out = cpu::Ref(out)] {
     dispatch_dtype(a.dtype, [&](auto tag) {
       using T = typename decltype(tag)::type;
       cpu::binary_dispatch<T>(op, a, b, out);
@@ -250,28 +373,45 @@ void select_row(const bool* c, int64_t cs, const T* x, int64_t xs, const T* y, i
                 int64_t n) {
   for (int64_t i = 0; i < n; ++i) o[i] = c[i * cs] ? x[i * xs] : y[i * ys];
 }
+
+template <typename T>
+void select_kernel(const Ref& c, const Ref& x, const Ref& y, const Ref& out) {
+  const bool* pc = c.data<bool>();
+  const T* px = x.data<T>();
+  const T* py = y.data<T>();
+  T* po = out.data<T>();
+  bool c_flat = same_layout(c, out), x_flat = same_layout(x, out), y_flat = same_layout(y, out);
+  bool c_sc = is_scalar(c), x_sc = is_scalar(x), y_sc = is_scalar(y);
+  if ((c_flat || c_sc) && (x_flat || x_sc) && (y_flat || y_sc)) {
+    // One flat loop over out's dense layout; scalars have stride 0.
+    int64_t cs = c_flat && c.size > 1 ? 1 : 0;
+    int64_t xs = x_flat && x.size > 1 ? 1 : 0;
+    int64_t ys = y_flat && y.size > 1 ? 1 : 0;
+    parallel_for(out.data_size, kParallelGrain, [&](size_t s, size_t e) {
+      select_row(pc + s * cs, cs, px + s * xs, xs, py + s * ys, ys, po + s,
+                 static_cast<int64_t>(e - s));
+    });
+    return;
+  }
+  for_each_row<3>({&c, &x, &y}, out,
+                  [&](int64_t o, const std::array<int64_t, 3>& io, const std::array<int64_t, 3>& is,
+                      int64_t n) {
+                    select_row(pc + io[0], is[0], px + io[1], is[1], py + io[2], is[2], po + o, n);
+                  });
+}
 }  // namespace
 }  // namespace cpu
 
 void Select::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) {
   array& out = outputs[0];
-  cpu::set_elementwise_output({inputs[1], inputs[2]}, out);
-  if (!out.flags().row_contiguous) cpu::allocate_row_contiguous(out);
+  // The condition's buffer may be donated too when out is 1 byte wide.
+  cpu::prepare_output(inputs, out, true);
   if (out.size() == 0) return;
   cpu::dispatch([c = cpu::Ref(inputs[0]), x = cpu::Ref(inputs[1]), y = cpu::Ref(inputs[2]),
                  out = cpu::Ref(out)] {
     dispatch_dtype(out.dtype, [&](auto tag) {
       using T = typename decltype(tag)::type;
-      const bool* pc = c.data<bool>();
-      const T* px = x.data<T>();
-      const T* py = y.data<T>();
-      T* po = out.data<T>();
-      cpu::for_each_row<3>({&c, &x, &y}, out,
-                           [&](int64_t o, const std::array<int64_t, 3>& io,
-                               const std::array<int64_t, 3>& is, int64_t n) {
-                             cpu::select_row(pc + io[0], is[0], px + io[1], is[1], py + io[2],
-                                             is[2], po + o, n);
-                           });
+      cpu::select_kernel<T>(c, x, y, out);
     });
   });
 }

@@ -1,16 +1,16 @@
 // CPU kernels of the Unary primitive.
+#include "tandem/primitives/unary.h"
+
 #include <cmath>
 #include <limits>
 
 #include "tandem/backend/cpu/elementwise.h"
 #include "tandem/backend/cpu/outputs.h"
 #include "tandem/backend/cpu/simd_math.h"
-#include "tandem/primitives/unary.h"
 
 namespace tandem {
 namespace cpu {
 namespace {
-
 
 // erfinv by Giles' single-precision approximation refined with two Newton steps
 // on erf, so it is accurate to double precision rounding.
@@ -77,58 +77,101 @@ T real_op(UnaryOp op, T x) {
         return x;
     }
   } else if constexpr (std::is_integral_v<T>) {
+    // Negation and squares wrap modulo 2^bits (abs(INT_MIN) == INT_MIN, as in
+    // NumPy and MLX), computed unsigned (at least int wide) to avoid overflow UB.
+    using W = std::conditional_t<(sizeof(T) < sizeof(unsigned)), unsigned, std::make_unsigned_t<T>>;
     switch (op) {
       case UnaryOp::Abs:
-        if constexpr (std::is_signed_v<T>) return x < 0 ? T(-x) : x;
+        if constexpr (std::is_signed_v<T>) return x < 0 ? T(W(0) - W(x)) : x;
         return x;
       case UnaryOp::Sign:
         if constexpr (std::is_signed_v<T>) return T((x > 0) - (x < 0));
         return T(x > 0);
-      case UnaryOp::Negative: return T(-x);
-      case UnaryOp::Square: return T(x * x);
-      case UnaryOp::BitwiseInvert: return T(~x);
-      case UnaryOp::Imag: return T(0);
-      default: return x;  // floor/ceil/trunc/round/conj/real are the identity
+      case UnaryOp::Negative:
+        return T(W(0) - W(x));
+      case UnaryOp::Square:
+        return T(W(x) * W(x));
+      case UnaryOp::BitwiseInvert:
+        return T(~x);
+      case UnaryOp::Imag:
+        return T(0);
+      default:
+        return x;  // floor/ceil/trunc/round/conj/real are the identity
     }
   } else {
     using F = T;  // float or double
     switch (op) {
-      case UnaryOp::Abs: return std::fabs(x);
-      case UnaryOp::Sign: return std::isnan(x) ? x : F((x > 0) - (x < 0));
-      case UnaryOp::Negative: return -x;
-      case UnaryOp::Square: return x * x;
-      case UnaryOp::Sqrt: return std::sqrt(x);
-      case UnaryOp::Rsqrt: return F(1) / std::sqrt(x);
-      case UnaryOp::Reciprocal: return F(1) / x;
-      case UnaryOp::Exp: return std::exp(x);
-      case UnaryOp::Expm1: return std::expm1(x);
-      case UnaryOp::Erf: return std::erf(x);
-      case UnaryOp::ErfInv: return F(erfinv_scalar(x));
-      case UnaryOp::Sin: return std::sin(x);
-      case UnaryOp::Cos: return std::cos(x);
-      case UnaryOp::Tan: return std::tan(x);
-      case UnaryOp::ArcSin: return std::asin(x);
-      case UnaryOp::ArcCos: return std::acos(x);
-      case UnaryOp::ArcTan: return std::atan(x);
-      case UnaryOp::Sinh: return std::sinh(x);
-      case UnaryOp::Cosh: return std::cosh(x);
-      case UnaryOp::Tanh: return std::tanh(x);
-      case UnaryOp::ArcSinh: return std::asinh(x);
-      case UnaryOp::ArcCosh: return std::acosh(x);
-      case UnaryOp::ArcTanh: return std::atanh(x);
-      case UnaryOp::Log: return std::log(x);
-      case UnaryOp::Log2: return std::log2(x);
-      case UnaryOp::Log10: return std::log10(x);
-      case UnaryOp::Log1p: return std::log1p(x);
-      case UnaryOp::Sigmoid: return F(1) / (F(1) + std::exp(-x));
-      case UnaryOp::Floor: return std::floor(x);
-      case UnaryOp::Ceil: return std::ceil(x);
-      case UnaryOp::Trunc: return std::trunc(x);
-      case UnaryOp::Round: return std::nearbyint(x);  // default rounding mode: half to even
+      case UnaryOp::Abs:
+        return std::fabs(x);
+      case UnaryOp::Sign:
+        return std::isnan(x) ? x : F((x > 0) - (x < 0));
+      case UnaryOp::Negative:
+        return -x;
+      case UnaryOp::Square:
+        return x * x;
+      case UnaryOp::Sqrt:
+        return std::sqrt(x);
+      case UnaryOp::Rsqrt:
+        return F(1) / std::sqrt(x);
+      case UnaryOp::Reciprocal:
+        return F(1) / x;
+      case UnaryOp::Exp:
+        return std::exp(x);
+      case UnaryOp::Expm1:
+        return std::expm1(x);
+      case UnaryOp::Erf:
+        return std::erf(x);
+      case UnaryOp::ErfInv:
+        return F(erfinv_scalar(x));
+      case UnaryOp::Sin:
+        return std::sin(x);
+      case UnaryOp::Cos:
+        return std::cos(x);
+      case UnaryOp::Tan:
+        return std::tan(x);
+      case UnaryOp::ArcSin:
+        return std::asin(x);
+      case UnaryOp::ArcCos:
+        return std::acos(x);
+      case UnaryOp::ArcTan:
+        return std::atan(x);
+      case UnaryOp::Sinh:
+        return std::sinh(x);
+      case UnaryOp::Cosh:
+        return std::cosh(x);
+      case UnaryOp::Tanh:
+        return std::tanh(x);
+      case UnaryOp::ArcSinh:
+        return std::asinh(x);
+      case UnaryOp::ArcCosh:
+        return std::acosh(x);
+      case UnaryOp::ArcTanh:
+        return std::atanh(x);
+      case UnaryOp::Log:
+        return std::log(x);
+      case UnaryOp::Log2:
+        return std::log2(x);
+      case UnaryOp::Log10:
+        return std::log10(x);
+      case UnaryOp::Log1p:
+        return std::log1p(x);
+      case UnaryOp::Sigmoid:
+        return F(1) / (F(1) + std::exp(-x));
+      case UnaryOp::Floor:
+        return std::floor(x);
+      case UnaryOp::Ceil:
+        return std::ceil(x);
+      case UnaryOp::Trunc:
+        return std::trunc(x);
+      case UnaryOp::Round:
+        return std::nearbyint(x);  // default rounding mode: half to even
       case UnaryOp::Conj:
-      case UnaryOp::Real: return x;
-      case UnaryOp::Imag: return F(0);
-      default: return x;
+      case UnaryOp::Real:
+        return x;
+      case UnaryOp::Imag:
+        return F(0);
+      default:
+        return x;
     }
   }
 }
@@ -138,68 +181,111 @@ bool predicate_op(UnaryOp op, T x) {
   if constexpr (std::is_same_v<T, complex64_t>) {
     float re = x.real(), im = x.imag();
     switch (op) {
-      case UnaryOp::IsNan: return std::isnan(re) || std::isnan(im);
-      case UnaryOp::IsInf: return std::isinf(re) || std::isinf(im);
-      case UnaryOp::IsFinite: return std::isfinite(re) && std::isfinite(im);
-      case UnaryOp::IsPosInf: return std::isinf(re) && re > 0;
-      case UnaryOp::IsNegInf: return std::isinf(re) && re < 0;
-      case UnaryOp::LogicalNot: return re == 0 && im == 0;
-      default: return false;
+      case UnaryOp::IsNan:
+        return std::isnan(re) || std::isnan(im);
+      case UnaryOp::IsInf:
+        return std::isinf(re) || std::isinf(im);
+      case UnaryOp::IsFinite:
+        return std::isfinite(re) && std::isfinite(im);
+      case UnaryOp::IsPosInf:
+        return std::isinf(re) && re > 0;
+      case UnaryOp::IsNegInf:
+        return std::isinf(re) && re < 0;
+      case UnaryOp::LogicalNot:
+        return re == 0 && im == 0;
+      default:
+        return false;
     }
   } else if constexpr (std::is_floating_point_v<T> || is_half_v<T>) {
     double v = static_cast<double>(static_cast<std::conditional_t<is_half_v<T>, float, T>>(x));
     switch (op) {
-      case UnaryOp::IsNan: return std::isnan(v);
-      case UnaryOp::IsInf: return std::isinf(v);
-      case UnaryOp::IsFinite: return std::isfinite(v);
-      case UnaryOp::IsPosInf: return std::isinf(v) && v > 0;
-      case UnaryOp::IsNegInf: return std::isinf(v) && v < 0;
-      case UnaryOp::LogicalNot: return v == 0;
-      default: return false;
+      case UnaryOp::IsNan:
+        return std::isnan(v);
+      case UnaryOp::IsInf:
+        return std::isinf(v);
+      case UnaryOp::IsFinite:
+        return std::isfinite(v);
+      case UnaryOp::IsPosInf:
+        return std::isinf(v) && v > 0;
+      case UnaryOp::IsNegInf:
+        return std::isinf(v) && v < 0;
+      case UnaryOp::LogicalNot:
+        return v == 0;
+      default:
+        return false;
     }
   } else {
     switch (op) {
-      case UnaryOp::IsFinite: return true;
-      case UnaryOp::LogicalNot: return x == T(0);
-      default: return false;  // integers are never nan or inf
+      case UnaryOp::IsFinite:
+        return true;
+      case UnaryOp::LogicalNot:
+        return x == T(0);
+      default:
+        return false;  // integers are never nan or inf
     }
   }
 }
 
 complex64_t complex_op(UnaryOp op, complex64_t x) {
   switch (op) {
-    case UnaryOp::Negative: return -x;
-    case UnaryOp::Square: return x * x;
-    case UnaryOp::Sqrt: return std::sqrt(x);
-    case UnaryOp::Rsqrt: return complex64_t(1.f) / std::sqrt(x);
-    case UnaryOp::Reciprocal: return complex64_t(1.f) / x;
-    case UnaryOp::Exp: return std::exp(x);
-    case UnaryOp::Expm1: return std::exp(x) - complex64_t(1.f);
-    case UnaryOp::Sin: return std::sin(x);
-    case UnaryOp::Cos: return std::cos(x);
-    case UnaryOp::Tan: return std::tan(x);
-    case UnaryOp::ArcSin: return std::asin(x);
-    case UnaryOp::ArcCos: return std::acos(x);
-    case UnaryOp::ArcTan: return std::atan(x);
-    case UnaryOp::Sinh: return std::sinh(x);
-    case UnaryOp::Cosh: return std::cosh(x);
-    case UnaryOp::Tanh: return std::tanh(x);
-    case UnaryOp::ArcSinh: return std::asinh(x);
-    case UnaryOp::ArcCosh: return std::acosh(x);
-    case UnaryOp::ArcTanh: return std::atanh(x);
-    case UnaryOp::Log: return std::log(x);
-    case UnaryOp::Log2: return std::log(x) / std::log(2.f);
-    case UnaryOp::Log10: return std::log10(x);
-    case UnaryOp::Log1p: return std::log(complex64_t(1.f) + x);
-    case UnaryOp::Sigmoid: return complex64_t(1.f) / (complex64_t(1.f) + std::exp(-x));
+    case UnaryOp::Negative:
+      return -x;
+    case UnaryOp::Square:
+      return x * x;
+    case UnaryOp::Sqrt:
+      return std::sqrt(x);
+    case UnaryOp::Rsqrt:
+      return complex64_t(1.f) / std::sqrt(x);
+    case UnaryOp::Reciprocal:
+      return complex64_t(1.f) / x;
+    case UnaryOp::Exp:
+      return std::exp(x);
+    case UnaryOp::Expm1:
+      return std::exp(x) - complex64_t(1.f);
+    case UnaryOp::Sin:
+      return std::sin(x);
+    case UnaryOp::Cos:
+      return std::cos(x);
+    case UnaryOp::Tan:
+      return std::tan(x);
+    case UnaryOp::ArcSin:
+      return std::asin(x);
+    case UnaryOp::ArcCos:
+      return std::acos(x);
+    case UnaryOp::ArcTan:
+      return std::atan(x);
+    case UnaryOp::Sinh:
+      return std::sinh(x);
+    case UnaryOp::Cosh:
+      return std::cosh(x);
+    case UnaryOp::Tanh:
+      return std::tanh(x);
+    case UnaryOp::ArcSinh:
+      return std::asinh(x);
+    case UnaryOp::ArcCosh:
+      return std::acosh(x);
+    case UnaryOp::ArcTanh:
+      return std::atanh(x);
+    case UnaryOp::Log:
+      return std::log(x);
+    case UnaryOp::Log2:
+      return std::log(x) / std::log(2.f);
+    case UnaryOp::Log10:
+      return std::log10(x);
+    case UnaryOp::Log1p:
+      return std::log(complex64_t(1.f) + x);
+    case UnaryOp::Sigmoid:
+      return complex64_t(1.f) / (complex64_t(1.f) + std::exp(-x));
     case UnaryOp::Sign: {
       float m = std::abs(x);
       return m == 0 ? complex64_t(0.f) : x / m;
     }
-    case UnaryOp::Conj: return std::conj(x);
+    case UnaryOp::Conj:
+      return std::conj(x);
     case UnaryOp::Round:
       return complex64_t(std::nearbyint(x.real()), std::nearbyint(x.imag()));
-    default: return x;
+    default:
+      return x;
   }
 }
 
@@ -270,10 +356,8 @@ void unary_kernel(UnaryOp op, const Ref& in, const Ref& out) {
     return;
   }
   for_each_row<1>({&in}, out,
-                  [&](int64_t o, const std::array<int64_t, 1>& io,
-                      const std::array<int64_t, 1>& is, int64_t n) {
-                    unary_row(op, src + io[0], is[0], dst + o, 1, n);
-                  });
+                  [&](int64_t o, const std::array<int64_t, 1>& io, const std::array<int64_t, 1>& is,
+                      int64_t n) { unary_row(op, src + io[0], is[0], dst + o, 1, n); });
 }
 
 }  // namespace
