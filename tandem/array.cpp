@@ -63,11 +63,11 @@ Flags compute_flags(const Shape& shape, const Strides& strides, size_t* data_siz
       *data_size = n;
     } else {
       // Span of the elements from the lowest to the highest address.
-      int64_t hi = 0;
+      int64_t span = 0;
       for (size_t i = 0; i < shape.size(); ++i) {
-        if (strides[i] > 0) hi += strides[i] * (shape[i] - 1);
+        if (shape[i] > 1) span += std::abs(strides[i]) * (shape[i] - 1);
       }
-      *data_size = static_cast<size_t>(hi + 1);
+      *data_size = n == 0 ? 0 : static_cast<size_t>(span + 1);
     }
   }
   return f;
@@ -307,6 +307,38 @@ void convert_typed(const S* src, D* dst, size_t n) {
 }
 
 }  // namespace
+
+void copy_to_row_major(const array& a, void* dst, Dtype t) {
+  size_t n = a.size();
+  if (n == 0) return;
+  if (a.flags().row_contiguous) {
+    convert_elements(a.data<void>(), a.dtype(), dst, t, n);
+    return;
+  }
+  int nd = a.ndim();
+  const Shape& shape = a.shape();
+  const Strides& st = a.strides();
+  dispatch_dtype(a.dtype(), [&](auto stag) {
+    using S = typename decltype(stag)::type;
+    dispatch_dtype(t, [&](auto dtag) {
+      using D = typename decltype(dtag)::type;
+      const S* src = a.data<S>();
+      D* out = static_cast<D*>(dst);
+      int64_t inner = shape[nd - 1], is = st[nd - 1];
+      std::vector<int64_t> idx(nd, 0);
+      int64_t off = 0;
+      for (size_t i = 0; i < n; i += inner) {
+        for (int64_t j = 0; j < inner; ++j) out[i + j] = convert_value<D>(src[off + j * is]);
+        for (int d = nd - 2; d >= 0; --d) {
+          off += st[d];
+          if (++idx[d] < shape[d]) break;
+          off -= st[d] * shape[d];
+          idx[d] = 0;
+        }
+      }
+    });
+  });
+}
 
 void convert_elements(const void* src, Dtype src_type, void* dst, Dtype dst_type, size_t n) {
   if (src_type == dst_type) {

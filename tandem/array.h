@@ -65,6 +65,19 @@ struct ArrayDesc {
   ~ArrayDesc();  // frees the graph above iteratively
 };
 
+// Maps C++ integer spellings that alias no fixed-width type onto one.
+template <typename T>
+using storage_t = std::conditional_t<
+    std::is_same_v<T, long long>, int64_t,
+    std::conditional_t<std::is_same_v<T, unsigned long long>, uint64_t, T>>;
+
+// The dtype of a C++ scalar: like MLX, a double is float32 (ask for float64
+// explicitly).
+template <typename T>
+constexpr Dtype scalar_dtype() {
+  return std::is_same_v<T, double> ? float32 : dtype_of<storage_t<T>>::value;
+}
+
 // A new descriptor, from the thread's pool.
 template <typename... Args>
 std::shared_ptr<ArrayDesc> make_desc(Args&&... args) {
@@ -89,14 +102,14 @@ class array {
   array(std::initializer_list<T> data, Dtype t);
   // From data of type T laid out in row-major order with the given shape.
   template <typename T>
-  array(const T* data, Shape shape, Dtype t = dtype_of<T>::value);
+  array(const T* data, Shape shape, Dtype t = dtype_of<storage_t<T>>::value);
   template <typename T>
-  array(const std::vector<T>& data, Shape shape, Dtype t = dtype_of<T>::value)
+  array(const std::vector<T>& data, Shape shape, Dtype t = dtype_of<storage_t<T>>::value)
       : array(data.data(), std::move(shape), t) {
     check_count(data.size());
   }
   template <typename T>
-  array(std::initializer_list<T> data, Shape shape, Dtype t = dtype_of<T>::value)
+  array(std::initializer_list<T> data, Shape shape, Dtype t = dtype_of<storage_t<T>>::value)
       : array(data.begin(), std::move(shape), t) {
     check_count(data.size());
   }
@@ -219,26 +232,25 @@ bool is_donatable(const array& in, const array& out);
 // out's shape, dtype and the device.
 std::shared_ptr<Buffer> allocate_for(const array& out, size_t bytes, const char* device);
 
+// Copies the evaluated elements of a, in row-major order, to dst as dtype t.
+void copy_to_row_major(const array& a, void* dst, Dtype t);
+
 // Converts n elements from src_type to dst_type (host memory, contiguous).
 void convert_elements(const void* src, Dtype src_type, void* dst, Dtype dst_type, size_t n);
 
 // ---- template definitions ----
 
-// Maps C++ integer spellings that alias no fixed-width type onto one.
-template <typename T>
-using storage_t = std::conditional_t<
-    std::is_same_v<T, long long>, int64_t,
-    std::conditional_t<std::is_same_v<T, unsigned long long>, uint64_t, T>>;
 
 template <typename T, typename>
-array::array(T v) : array(&v, Shape{}, dtype_of<storage_t<T>>::value) {}
+array::array(T v) : array(&v, Shape{}, scalar_dtype<T>()) {}
 
 template <typename T, typename>
 array::array(T v, Dtype t) : array(&v, Shape{}, t) {}
 
 template <typename T>
 array::array(std::initializer_list<T> data)
-    : array(data.begin(), Shape{static_cast<ShapeElem>(data.size())}, dtype_of<T>::value) {}
+    : array(data.begin(), Shape{static_cast<ShapeElem>(data.size())},
+            dtype_of<storage_t<T>>::value) {}
 
 template <typename T>
 array::array(std::initializer_list<T> data, Dtype t)
@@ -265,24 +277,12 @@ T array::item() {
 template <typename T>
 std::vector<T> array::to_vector() {
   eval();
-  std::vector<T> out(size());
-  // Gather through strides into row-major order, one element at a time.
   size_t n = size();
-  if (n == 0) return out;
-  const char* base = static_cast<const char*>(desc_->buffer->host) + desc_->offset;
-  int nd = ndim();
-  std::vector<int64_t> idx(nd, 0);
-  for (size_t i = 0; i < n; ++i) {
-    int64_t off = 0;
-    for (int d = 0; d < nd; ++d) off += idx[d] * desc_->strides[d];
-    convert_elements(base + off * static_cast<int64_t>(itemsize()), dtype(), &out[i],
-                     dtype_of<T>::value, 1);
-    for (int d = nd - 1; d >= 0; --d) {
-      if (++idx[d] < desc_->shape[d]) break;
-      idx[d] = 0;
-    }
-  }
-  return out;
+  // Stored as T so that std::vector<bool> works too.
+  using S = std::conditional_t<std::is_same_v<T, bool>, uint8_t, T>;
+  std::vector<S> tmp(n);
+  if (n) copy_to_row_major(*this, tmp.data(), dtype_of<T>::value);
+  return std::vector<T>(tmp.begin(), tmp.end());
 }
 
 }  // namespace tandem

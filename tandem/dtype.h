@@ -4,6 +4,8 @@
 #include <complex>
 #include <cstdint>
 #include <cstring>
+#include <limits>
+#include <type_traits>
 #include <ostream>
 #include <string>
 
@@ -194,7 +196,7 @@ inline D convert_value(S v) {
     if constexpr (std::is_same_v<D, bool>) {
       return v != complex64_t(0.f, 0.f);
     } else {
-      return static_cast<D>(v.real());
+      return convert_value<D>(v.real());
     }
   } else if constexpr (is_half_v<S>) {
     return convert_value<D>(static_cast<float>(v));
@@ -202,6 +204,12 @@ inline D convert_value(S v) {
     return v != S(0);
   } else if constexpr (is_half_v<D>) {
     return D(static_cast<float>(v));
+  } else if constexpr (std::is_floating_point_v<S> && std::is_integral_v<D>) {
+    // Out-of-range and NaN conversions are undefined in C++: saturate, NaN -> 0.
+    if (!(v == v)) return D(0);
+    if (v <= static_cast<S>(std::numeric_limits<D>::lowest())) return std::numeric_limits<D>::lowest();
+    if (v >= static_cast<S>(std::numeric_limits<D>::max())) return std::numeric_limits<D>::max();
+    return static_cast<D>(v);
   } else {
     return static_cast<D>(v);
   }

@@ -170,7 +170,8 @@ TEST(Dtype, ScalarConstruction) {
   EXPECT_EQ(array(1UL).dtype(), uint64);
   EXPECT_EQ(array(1ULL).dtype(), uint64);
   EXPECT_EQ(array(1.0f).dtype(), float32);
-  EXPECT_EQ(array(1.0).dtype(), float64);
+  EXPECT_EQ(array(1.0).dtype(), float32);  // like MLX: a C++ double scalar is float32
+  EXPECT_EQ(array(1.0, float64).dtype(), float64);
   EXPECT_EQ(array(float16_t(1.0f)).dtype(), float16);
   EXPECT_EQ(array(bfloat16_t(1.0f)).dtype(), bfloat16);
   EXPECT_EQ(array(complex64_t(1, 2)).dtype(), complex64);

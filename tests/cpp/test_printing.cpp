@@ -26,8 +26,8 @@ TEST(Printing, Scalars) {
   EXPECT_EQ(str(array(3)), "array(3, dtype=int32)");
   EXPECT_EQ(str(array(true)), "array(True, dtype=bool)");
   EXPECT_EQ(str(array(false)), "array(False, dtype=bool)");
-  EXPECT_EQ(str(array(0.1)), "array(0.1, dtype=float64)");
-  EXPECT_EQ(str(array(1.0 / 3.0)), "array(0.333333, dtype=float64)");
+  EXPECT_EQ(str(array(0.1, float64)), "array(0.1, dtype=float64)");
+  EXPECT_EQ(str(array(1.0 / 3.0, float64)), "array(0.333333, dtype=float64)");
   EXPECT_EQ(str(array(complex64_t(1, -2))), "array(1-2j, dtype=complex64)");
   EXPECT_EQ(str(array(int8_t(-128))), "array(-128, dtype=int8)");
   EXPECT_EQ(str(array(uint8_t(255))), "array(255, dtype=uint8)");

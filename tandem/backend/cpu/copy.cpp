@@ -21,6 +21,20 @@ void copy_strided(const Ref& src, char* dst_ptr, const Strides& dst_strides, Dty
     using S = typename decltype(st_tag)::type;
     dispatch_dtype(dst_dtype, [&](auto dt_tag) {
       using D = typename decltype(dt_tag)::type;
+      if (rows == 1) {
+        // One long run (a dense copy, or a fill from a broadcast scalar): split it.
+        parallel_for(static_cast<size_t>(inner), kParallelGrain, [&](size_t b, size_t e) {
+          D* dp = reinterpret_cast<D*>(dst_ptr) + static_cast<int64_t>(b) * ds;
+          const S* sp = reinterpret_cast<const S*>(src.ptr) + static_cast<int64_t>(b) * ss;
+          int64_t m = static_cast<int64_t>(e - b);
+          if (same && ds == 1 && ss == 1) {
+            std::memcpy(dp, sp, m * osz);
+          } else {
+            for (int64_t i = 0; i < m; ++i) dp[i * ds] = convert_value<D>(sp[i * ss]);
+          }
+        });
+        return;
+      }
       parallel_for(static_cast<size_t>(rows), grain, [&](size_t r0, size_t r1) {
         RowIterator<2> it = proto;
         it.seek(static_cast<int64_t>(r0));

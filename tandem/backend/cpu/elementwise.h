@@ -29,18 +29,30 @@ void for_each_row(const std::array<const Ref*, K>& ins, const Ref& out, RowFn ro
   RowIterator<K + 1> proto(cshape, cst);
   int64_t rows = proto.rows();
   int64_t inner = proto.inner_size();
-  size_t grain = std::max<size_t>(1, kParallelGrain / std::max<int64_t>(inner, 1));
-  parallel_for(static_cast<size_t>(rows), grain, [&](size_t r0, size_t r1) {
+  // Long rows are cut into chunks so that a single huge row still uses threads.
+  int64_t chunk = std::min<int64_t>(std::max<int64_t>(inner, 1), int64_t(kParallelGrain));
+  int64_t chunks_per_row = (inner + chunk - 1) / std::max<int64_t>(chunk, 1);
+  size_t items = static_cast<size_t>(rows * chunks_per_row);
+  size_t grain = std::max<size_t>(1, kParallelGrain / static_cast<size_t>(std::max<int64_t>(chunk, 1)));
+  parallel_for(items, grain, [&](size_t i0, size_t i1) {
     RowIterator<K + 1> it = proto;
-    it.seek(static_cast<int64_t>(r0));
-    for (size_t r = r0; r < r1; ++r, it.next()) {
+    int64_t r = static_cast<int64_t>(i0) / chunks_per_row;
+    it.seek(r);
+    for (size_t i = i0; i < i1; ++i) {
+      int64_t row_of_i = static_cast<int64_t>(i) / chunks_per_row;
+      while (r < row_of_i) {
+        it.next();
+        ++r;
+      }
+      int64_t c0 = (static_cast<int64_t>(i) % chunks_per_row) * chunk;
+      int64_t n = std::min(chunk, inner - c0);
       const int64_t* off = it.offsets();
       std::array<int64_t, K> in_off, in_inner;
       for (size_t k = 0; k < K; ++k) {
-        in_off[k] = off[k + 1];
         in_inner[k] = it.inner_stride(static_cast<int>(k + 1));
+        in_off[k] = off[k + 1] + c0 * in_inner[k];
       }
-      row(off[0], in_off, in_inner, inner);
+      row(off[0] + c0 * it.inner_stride(0), in_off, in_inner, n);
     }
   });
 }

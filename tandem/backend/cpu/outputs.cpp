@@ -8,11 +8,19 @@ namespace {
 bool dense(const array& a) { return a.flags().contiguous && a.data_size() == a.size(); }
 }  // namespace
 
+bool is_broadcast_scalar(const array& a) {
+  if (a.size() <= 1) return true;
+  for (int i = 0; i < a.ndim(); ++i) {
+    if (a.shape()[i] > 1 && a.strides()[i] != 0) return false;
+  }
+  return true;
+}
+
 void set_elementwise_output(const std::vector<array>& inputs, array& out) {
   // Fast path: every input row-contiguous with out's shape, or a scalar.
   bool all_rows = true;
   for (auto& in : inputs) {
-    if (in.data_size() == 1 && in.size() != out.size()) continue;
+    if (in.size() != out.size() && is_broadcast_scalar(in)) continue;
     if (!in.flags().row_contiguous || in.shape() != out.shape()) {
       all_rows = false;
       break;
@@ -33,7 +41,7 @@ void set_elementwise_output(const std::vector<array>& inputs, array& out) {
   const array* layout = nullptr;
   bool shared = true;
   for (auto& in : inputs) {
-    if (in.data_size() == 1) continue;
+    if (is_broadcast_scalar(in) && in.size() != out.size()) continue;
     if (!dense(in) || in.shape() != out.shape()) {
       shared = false;
       break;
@@ -47,7 +55,8 @@ void set_elementwise_output(const std::vector<array>& inputs, array& out) {
   }
   if (!shared) layout = nullptr;
   for (auto& in : inputs) {
-    bool fits = layout ? (in.data_size() != 1 || in.size() == 1) : in.flags().row_contiguous;
+    bool fits = layout ? (!is_broadcast_scalar(in) || in.size() == out.size())
+                       : in.flags().row_contiguous;
     if (fits && in.shape() == out.shape() && is_donatable(in, out)) {
       out.copy_shared_buffer(in);
       return;
