@@ -1,0 +1,88 @@
+// The extension module tandem.core: the names of mlx.core.
+#include <cstdlib>
+
+#include "python/src/common.h"
+
+namespace tandem::py {
+
+void set_python_error() {
+  try {
+    throw;
+  } catch (nb::python_error& e) {
+    e.restore();
+  } catch (const nb::builtin_exception& e) {
+    // nb::type_error and friends.
+    PyObject* t = PyExc_RuntimeError;
+    switch (e.type()) {
+      case nb::exception_type::type_error:
+        t = PyExc_TypeError;
+        break;
+      case nb::exception_type::value_error:
+        t = PyExc_ValueError;
+        break;
+      case nb::exception_type::index_error:
+        t = PyExc_IndexError;
+        break;
+      case nb::exception_type::buffer_error:
+        t = PyExc_BufferError;
+        break;
+      default:
+        break;
+    }
+    PyErr_SetString(t, e.what());
+  } catch (const OutOfMemory& e) {
+    PyErr_SetString(PyExc_MemoryError, e.what());
+  } catch (const std::bad_alloc& e) {
+    PyErr_SetString(PyExc_MemoryError, e.what());
+  } catch (const std::invalid_argument& e) {
+    PyErr_SetString(PyExc_ValueError, e.what());
+  } catch (const std::out_of_range& e) {
+    PyErr_SetString(PyExc_IndexError, e.what());
+  } catch (const std::exception& e) {
+    PyErr_SetString(PyExc_RuntimeError, e.what());
+  } catch (...) {
+    PyErr_SetString(PyExc_RuntimeError, "unknown C++ exception");
+  }
+}
+
+}  // namespace tandem::py
+
+using namespace tandem;
+using namespace tandem::py;
+
+NB_MODULE(core, m) {
+  m.doc() = "Tandem core: lazy arrays, ops, devices and streams (the API of mlx.core).";
+  m.attr("__version__") = "0.1.0";
+  // Objects still referenced at interpreter exit (dtype objects held by test
+  // frameworks, say) are not leaks worth a warning; TANDEM_LEAK_WARNINGS=1
+  // turns nanobind's report back on when hunting reference-count bugs.
+  const char* leak_env = std::getenv("TANDEM_LEAK_WARNINGS");
+  nb::set_leak_warnings(leak_env && std::string(leak_env) == "1");
+
+  // tandem::OutOfMemory is a std::runtime_error: map it to MemoryError
+  // (translators registered later are tried first).
+  nb::register_exception_translator([](const std::exception_ptr& p, void*) {
+    try {
+      std::rethrow_exception(p);
+    } catch (const OutOfMemory& e) {
+      PyErr_SetString(PyExc_MemoryError, e.what());
+    }
+  });
+
+  init_dtypes(m);
+  init_devices(m);
+  init_array(m);
+  init_ops(m);
+  init_ops_extra(m);
+  init_memory(m);
+  init_transforms(m);
+  init_random(m);
+
+  // `import tandem.core.random` and friends work like attribute access.
+  nb::object sys_modules = nb::module_::import_("sys").attr("modules");
+  for (const char* sub : {"random", "cuda", "metal", "linalg", "fft"}) {
+    if (nb::hasattr(m, sub)) {
+      sys_modules[(std::string("tandem.core.") + sub).c_str()] = m.attr(sub);
+    }
+  }
+}

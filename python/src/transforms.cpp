@@ -1,0 +1,30 @@
+// eval and async_eval over pytrees (lists, tuples, dicts; other leaves ignored).
+#include "python/src/common.h"
+
+namespace tandem::py {
+
+void init_transforms(nb::module_& m) {
+  m.def(
+      "eval",
+      [](nb::args args) {
+        std::vector<array> outs;
+        tree_collect(args, outs);
+        nb::gil_scoped_release nogil;
+        tandem::eval(std::move(outs));
+      },
+      "args"_a, nb::sig("def eval(*args: object) -> None"),
+      "Evaluates the arrays in args (arrays or trees of lists, tuples and dicts); returns when "
+      "they are computed. The GIL is released while waiting.");
+  m.def(
+      "async_eval",
+      [](nb::args args) {
+        std::vector<array> outs;
+        tree_collect(args, outs);
+        nb::gil_scoped_release nogil;
+        tandem::async_eval(std::move(outs));
+      },
+      "args"_a, nb::sig("def async_eval(*args: object) -> None"),
+      "Schedules the evaluation of the arrays in args and returns at once.");
+}
+
+}  // namespace tandem::py
