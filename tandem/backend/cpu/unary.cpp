@@ -54,6 +54,31 @@ double erfinv_scalar(double y, int newton_steps) {
   return x;
 }
 
+// The functions the C++ library defines alike for real and complex values.
+// Returns false for other ops.
+template <typename V>
+bool std_math(UnaryOp op, V x, V& out) {
+  switch (op) {
+    case UnaryOp::Exp: out = std::exp(x); return true;
+    case UnaryOp::Sqrt: out = std::sqrt(x); return true;
+    case UnaryOp::Sin: out = std::sin(x); return true;
+    case UnaryOp::Cos: out = std::cos(x); return true;
+    case UnaryOp::Tan: out = std::tan(x); return true;
+    case UnaryOp::ArcSin: out = std::asin(x); return true;
+    case UnaryOp::ArcCos: out = std::acos(x); return true;
+    case UnaryOp::ArcTan: out = std::atan(x); return true;
+    case UnaryOp::Sinh: out = std::sinh(x); return true;
+    case UnaryOp::Cosh: out = std::cosh(x); return true;
+    case UnaryOp::Tanh: out = std::tanh(x); return true;
+    case UnaryOp::ArcSinh: out = std::asinh(x); return true;
+    case UnaryOp::ArcCosh: out = std::acosh(x); return true;
+    case UnaryOp::ArcTanh: out = std::atanh(x); return true;
+    case UnaryOp::Log: out = std::log(x); return true;
+    case UnaryOp::Log10: out = std::log10(x); return true;
+    default: return false;
+  }
+}
+
 // Scalar definition of each op on a real (or integer) value.
 template <typename T>
 T real_op(UnaryOp op, T x) {
@@ -101,6 +126,8 @@ T real_op(UnaryOp op, T x) {
     }
   } else {
     using F = T;  // float or double
+    F r;
+    if (std_math(op, x, r)) return r;
     switch (op) {
       case UnaryOp::Abs:
         return std::fabs(x);
@@ -110,50 +137,18 @@ T real_op(UnaryOp op, T x) {
         return -x;
       case UnaryOp::Square:
         return x * x;
-      case UnaryOp::Sqrt:
-        return std::sqrt(x);
       case UnaryOp::Rsqrt:
         return F(1) / std::sqrt(x);
       case UnaryOp::Reciprocal:
         return F(1) / x;
-      case UnaryOp::Exp:
-        return std::exp(x);
       case UnaryOp::Expm1:
         return std::expm1(x);
       case UnaryOp::Erf:
         return std::erf(x);
       case UnaryOp::ErfInv:
         return F(erfinv_scalar(x, sizeof(F) == 8 ? 2 : 0));
-      case UnaryOp::Sin:
-        return std::sin(x);
-      case UnaryOp::Cos:
-        return std::cos(x);
-      case UnaryOp::Tan:
-        return std::tan(x);
-      case UnaryOp::ArcSin:
-        return std::asin(x);
-      case UnaryOp::ArcCos:
-        return std::acos(x);
-      case UnaryOp::ArcTan:
-        return std::atan(x);
-      case UnaryOp::Sinh:
-        return std::sinh(x);
-      case UnaryOp::Cosh:
-        return std::cosh(x);
-      case UnaryOp::Tanh:
-        return std::tanh(x);
-      case UnaryOp::ArcSinh:
-        return std::asinh(x);
-      case UnaryOp::ArcCosh:
-        return std::acosh(x);
-      case UnaryOp::ArcTanh:
-        return std::atanh(x);
-      case UnaryOp::Log:
-        return std::log(x);
       case UnaryOp::Log2:
         return std::log2(x);
-      case UnaryOp::Log10:
-        return std::log10(x);
       case UnaryOp::Log1p:
         return std::log1p(x);
       case UnaryOp::Sigmoid:
@@ -228,51 +223,21 @@ bool predicate_op(UnaryOp op, T x) {
 }
 
 complex64_t complex_op(UnaryOp op, complex64_t x) {
+  complex64_t r;
+  if (std_math(op, x, r)) return r;
   switch (op) {
     case UnaryOp::Negative:
       return -x;
     case UnaryOp::Square:
       return x * x;
-    case UnaryOp::Sqrt:
-      return std::sqrt(x);
     case UnaryOp::Rsqrt:
       return complex64_t(1.f) / std::sqrt(x);
     case UnaryOp::Reciprocal:
       return complex64_t(1.f) / x;
-    case UnaryOp::Exp:
-      return std::exp(x);
     case UnaryOp::Expm1:
       return std::exp(x) - complex64_t(1.f);
-    case UnaryOp::Sin:
-      return std::sin(x);
-    case UnaryOp::Cos:
-      return std::cos(x);
-    case UnaryOp::Tan:
-      return std::tan(x);
-    case UnaryOp::ArcSin:
-      return std::asin(x);
-    case UnaryOp::ArcCos:
-      return std::acos(x);
-    case UnaryOp::ArcTan:
-      return std::atan(x);
-    case UnaryOp::Sinh:
-      return std::sinh(x);
-    case UnaryOp::Cosh:
-      return std::cosh(x);
-    case UnaryOp::Tanh:
-      return std::tanh(x);
-    case UnaryOp::ArcSinh:
-      return std::asinh(x);
-    case UnaryOp::ArcCosh:
-      return std::acosh(x);
-    case UnaryOp::ArcTanh:
-      return std::atanh(x);
-    case UnaryOp::Log:
-      return std::log(x);
     case UnaryOp::Log2:
       return std::log(x) / std::log(2.f);
-    case UnaryOp::Log10:
-      return std::log10(x);
     case UnaryOp::Log1p:
       return std::log(complex64_t(1.f) + x);
     case UnaryOp::Sigmoid:
