@@ -21,34 +21,20 @@ using namespace tandem;
 namespace {
 
 using cd = std::complex<double>;
+using test::kFloatTypes;
+using test::kIntTypes;
+using test::round_to;
+using test::wrap_to;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kPi = 3.14159265358979323846;
 
-const std::vector<Dtype> kIntTypes = {uint8, uint16, uint32, uint64, int8, int16, int32, int64};
-const std::vector<Dtype> kFloatTypes = {float16, float32, float64, bfloat16};
 
 std::string dname(Dtype t) {
   return dtype_name(t);
 }
 
-// v rounded to dtype t (a float type or bool), back in double.
-double round_to(Dtype t, double v) {
-  return dispatch_dtype(t, [&](auto tag) -> double {
-    using T = typename decltype(tag)::type;
-    return convert_value<double>(convert_value<T>(v));
-  });
-}
 
-// v wrapped to the integer dtype t (two's complement), as double.
-double wrap_to(Dtype t, int64_t v) {
-  uint64_t u = static_cast<uint64_t>(v);
-  int bits = static_cast<int>(t.size() * 8);
-  if (bits < 64) u &= (uint64_t(1) << bits) - 1;
-  if (is_unsigned(t)) return static_cast<double>(u);
-  if (bits < 64 && (u >> (bits - 1)) & 1) u |= ~((uint64_t(1) << bits) - 1);
-  return static_cast<double>(static_cast<int64_t>(u));
-}
 
 // Counts mismatches (|g - w| > atol + rtol |w|, NaN must match NaN, inf must
 // match exactly) and reports the first few.

@@ -113,4 +113,26 @@ inline double rtol_for(Dtype t) {
   return 0;
 }
 
+// Every integer dtype, and every real floating dtype.
+inline const std::vector<Dtype> kIntTypes = {uint8, uint16, uint32, uint64,
+                                             int8,  int16,  int32,  int64};
+inline const std::vector<Dtype> kFloatTypes = {float16, float32, float64, bfloat16};
+
+// v rounded to dtype t (through t's storage type), back in double.
+inline double round_to(Dtype t, double v) {
+  return dispatch_dtype(t, [&](auto tag) -> double {
+    using T = typename decltype(tag)::type;
+    return convert_value<double>(convert_value<T>(v));
+  });
+}
+
+// The bits u wrapped to the integer dtype t (two's complement), as double.
+inline double wrap_to(Dtype t, uint64_t u) {
+  int bits = static_cast<int>(t.size() * 8);
+  if (bits < 64) u &= (uint64_t(1) << bits) - 1;
+  if (is_unsigned(t)) return static_cast<double>(u);
+  if (bits < 64 && ((u >> (bits - 1)) & 1)) u |= ~((uint64_t(1) << bits) - 1);
+  return static_cast<double>(static_cast<int64_t>(u));
+}
+
 }  // namespace tandem::test
