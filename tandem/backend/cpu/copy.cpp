@@ -28,7 +28,7 @@ void copy_strided(const Ref& src, char* dst_ptr, const Strides& dst_strides, Dty
           const S* sp = reinterpret_cast<const S*>(src.ptr) + static_cast<int64_t>(b) * ss;
           int64_t m = static_cast<int64_t>(e - b);
           if (same && ds == 1 && ss == 1) {
-            std::memcpy(dp, sp, m * osz);
+            std::memcpy(static_cast<void*>(dp), sp, m * osz);
           } else {
             for (int64_t i = 0; i < m; ++i) dp[i * ds] = convert_value<D>(sp[i * ss]);
           }
