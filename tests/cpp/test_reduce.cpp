@@ -659,9 +659,13 @@ TEST(Reduce, Trace) {
 TEST(Reduce, HalfSpecialValues) {
   // Subnormal, zero-signed, infinite and NaN float16 values read exactly.
   std::vector<uint16_t> bits = {0x0001, 0x0003, 0x8002, 0x03ff, 0x0400, 0x7bff, 0x8000};
-  std::vector<double> want = {std::ldexp(1.0, -24), 3 * std::ldexp(1.0, -24),
-                              -2 * std::ldexp(1.0, -24), 1023 * std::ldexp(1.0, -24),
-                              std::ldexp(1.0, -14), 65504.0, -0.0};
+  std::vector<double> want = {std::ldexp(1.0, -24),
+                              3 * std::ldexp(1.0, -24),
+                              -2 * std::ldexp(1.0, -24),
+                              1023 * std::ldexp(1.0, -24),
+                              std::ldexp(1.0, -14),
+                              65504.0,
+                              -0.0};
   array h = array::from_bytes(bits.data(), {7}, float16);
   EXPECT_EQ(to_double(h), want);
   // 1025 * 2^-24 is exact in float16; the float32 accumulator must see every subnormal.
@@ -670,8 +674,8 @@ TEST(Reduce, HalfSpecialValues) {
   EXPECT_EQ(max(h).item<double>(), 65504.0);
   EXPECT_EQ(min(h).item<double>(), -2 * std::ldexp(1.0, -24));
   EXPECT_EQ(argmin(h).item<int>(), 2);
-  EXPECT_EQ(to_double(sort(h)), (std::vector<double>{want[2], -0.0, want[0], want[1], want[3],
-                                                     want[4], want[5]}));
+  EXPECT_EQ(to_double(sort(h)),
+            (std::vector<double>{want[2], -0.0, want[0], want[1], want[3], want[4], want[5]}));
   std::vector<uint16_t> special = {0x7c00, 0xfc00, 0x7e00, 0x3c00};  // inf, -inf, nan, 1
   array s = array::from_bytes(special.data(), {4}, float16);
   EXPECT_TRUE(std::isnan(max(s).item<float>()));
