@@ -97,10 +97,10 @@ ArrayDesc::~ArrayDesc() {
   }
 }
 
-void array::check_count(size_t n) const {
-  if (n != size()) {
+void array::check_count(size_t n, const Shape& shape) {
+  if (n != shape_size(shape)) {
     std::ostringstream msg;
-    msg << "[array] " << n << " values cannot fill an array of shape " << shape();
+    msg << "[array] " << n << " values cannot fill an array of shape " << shape;
     throw std::invalid_argument(msg.str());
   }
 }

@@ -105,14 +105,10 @@ class array {
   array(const T* data, Shape shape, Dtype t = dtype_of<storage_t<T>>::value);
   template <typename T>
   array(const std::vector<T>& data, Shape shape, Dtype t = dtype_of<storage_t<T>>::value)
-      : array(data.data(), std::move(shape), t) {
-    check_count(data.size());
-  }
+      : array(checked(data.data(), data.size(), shape), shape, t) {}
   template <typename T>
   array(std::initializer_list<T> data, Shape shape, Dtype t = dtype_of<storage_t<T>>::value)
-      : array(data.begin(), std::move(shape), t) {
-    check_count(data.size());
-  }
+      : array(checked(data.begin(), data.size(), shape), shape, t) {}
   // From raw bytes already in dtype t's layout (copied).
   static array from_bytes(const void* bytes, Shape shape, Dtype t);
   // Wraps an existing buffer (no copy).
@@ -208,7 +204,13 @@ class array {
   // Iterating yields slices along the first axis (like Python).
  private:
   void init_from(const void* src, Dtype src_type, Dtype t);
-  void check_count(size_t n) const;
+  // Returns data after checking that n values fill shape (before any is read).
+  template <typename T>
+  static const T* checked(const T* data, size_t n, const Shape& shape) {
+    check_count(n, shape);
+    return data;
+  }
+  static void check_count(size_t n, const Shape& shape);
   std::shared_ptr<ArrayDesc> desc_;
 };
 
