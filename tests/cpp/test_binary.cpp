@@ -36,24 +36,6 @@ std::string dname(Dtype t) {
 
 
 
-void check_close(const std::vector<double>& got, const std::vector<double>& want, double rtol,
-                 double atol, const std::string& what) {
-  ASSERT_EQ(got.size(), want.size()) << what;
-  size_t bad = 0;
-  std::ostringstream os;
-  for (size_t i = 0; i < got.size(); ++i) {
-    double g = got[i], w = want[i];
-    bool ok;
-    if (std::isnan(w))
-      ok = std::isnan(g);
-    else if (std::isinf(w))
-      ok = g == w;
-    else
-      ok = std::fabs(g - w) <= atol + rtol * std::fabs(w);
-    if (!ok && bad++ < 5) os << "\n  at " << i << ": got " << g << ", want " << w;
-  }
-  EXPECT_EQ(bad, 0u) << what << " (" << bad << " of " << got.size() << " wrong)" << os.str();
-}
 
 double tol_for(Dtype t) {
   if (t == float16) return 2e-3;
@@ -374,7 +356,7 @@ void run_pair(const BinOp& f, Dtype ta, Dtype tb, const Pair& pr) {
       for (size_t i = 0; i < x.size(); ++i) {
         want.push_back(f.cref(cd(x[i].real(), x[i].imag()), cd(y[i].real(), y[i].imag())).real());
       }
-      check_close(out.to_vector<double>(), want, 0, 0, what);
+      test::expect_close(out.to_vector<double>(), want, 0, 0, what);
       return;
     }
     auto got = out.to_vector<complex64_t>();
@@ -403,7 +385,7 @@ void run_pair(const BinOp& f, Dtype ta, Dtype tb, const Pair& pr) {
   std::string n = f.name;
   // floor_divide in a half type: the quotient is rounded before floor.
   double atol = n == "floor_divide" || n == "remainder" ? tol * 8 : tol;
-  check_close(out.to_vector<double>(), want, tol, atol, what);
+  test::expect_close(out.to_vector<double>(), want, tol, atol, what);
 }
 
 }  // namespace
@@ -659,7 +641,7 @@ TEST(Binary, Where) {
         auto yv = broadcast_to(y, s).to_vector<double>();
         std::vector<double> want;
         for (size_t i = 0; i < cv.size(); ++i) want.push_back(cv[i] != 0 ? xv[i] : yv[i]);
-        check_close(out.to_vector<double>(), want, 0, 0, what);
+        test::expect_close(out.to_vector<double>(), want, 0, 0, what);
       }
     }
   }
@@ -702,7 +684,7 @@ TEST(Binary, Clip) {
         if (omax) v = std::min(v, h);
         want.push_back(v);
       }
-      check_close(out.to_vector<double>(), want, 0, 0, what);
+      test::expect_close(out.to_vector<double>(), want, 0, 0, what);
     }
   }
   // NaN propagates; a_min > a_max gives a_max (NumPy).
@@ -734,7 +716,7 @@ TEST(Binary, NanToNum) {
     }
     array out = nan_to_num(a);
     EXPECT_EQ(out.dtype(), t);
-    check_close(out.to_vector<double>(), want, 0, 0, "nan_to_num " + dname(t));
+    test::expect_close(out.to_vector<double>(), want, 0, 0, "nan_to_num " + dname(t));
     // Custom replacements, on a reversed view.
     array r = reversed(a);
     auto xr = r.to_vector<double>();
@@ -742,7 +724,7 @@ TEST(Binary, NanToNum) {
     for (double xi : xr) {
       want2.push_back(std::isnan(xi) ? 7 : xi == kInf ? 100 : xi == -kInf ? -100 : xi);
     }
-    check_close(nan_to_num(r, 7.0f, 100.0f, -100.0f).to_vector<double>(), want2, 0, 0,
+    test::expect_close(nan_to_num(r, 7.0f, 100.0f, -100.0f).to_vector<double>(), want2, 0, 0,
                 "nan_to_num custom " + dname(t));
   }
   // Integers pass through unchanged.
@@ -777,7 +759,7 @@ TEST(Binary, IsClose) {
         }
         array out = isclose(a, b, rtol, 1e-8, eq_nan);
         EXPECT_EQ(out.dtype(), bool_);
-        check_close(out.to_vector<double>(), want, 0, 0,
+        test::expect_close(out.to_vector<double>(), want, 0, 0,
                     "isclose " + dname(t) + " rtol " + std::to_string(rtol));
       }
     }
@@ -805,7 +787,7 @@ TEST(Binary, ChainsWithTemporaries) {
                                                            round_to(float32, av[i] - bv[i])) /
                                          2));
   }
-  check_close(out.to_vector<double>(), want, 0, 0, "(a+b)*(a-b)/2");
-  check_close(a.to_vector<double>(), av, 0, 0, "a untouched");
-  check_close(b.to_vector<double>(), bv, 0, 0, "b untouched");
+  test::expect_close(out.to_vector<double>(), want, 0, 0, "(a+b)*(a-b)/2");
+  test::expect_close(a.to_vector<double>(), av, 0, 0, "a untouched");
+  test::expect_close(b.to_vector<double>(), bv, 0, 0, "b untouched");
 }

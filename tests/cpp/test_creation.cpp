@@ -15,21 +15,12 @@ using namespace tandem;
 
 namespace {
 
+using test::expect_invalid;
+
 std::string dname(Dtype t) {
   return dtype_name(t);
 }
 
-template <typename F>
-void expect_invalid(F f, const std::string& op, std::vector<std::string> parts = {}) {
-  try {
-    f();
-    ADD_FAILURE() << op << " did not throw";
-  } catch (const std::invalid_argument& e) {
-    std::string m = e.what();
-    EXPECT_EQ(m.rfind("[" + op + "]", 0), 0u) << m;
-    for (auto& p : parts) EXPECT_NE(m.find(p), std::string::npos) << m << " lacks " << p;
-  }
-}
 
 // v converted to dtype t by NumPy's rules for in-range values, as double.
 double cast_ref(double v, Dtype t) {

@@ -197,7 +197,7 @@ TEST(Scan, Complex) {
   EXPECT_EQ(m[1], complex64_t(2, -1));
   EXPECT_EQ(m[2], complex64_t(2, -1));
   EXPECT_EQ(cumsum(a).shape(), Shape{6});
-  expect_invalid([&] { return logcumsumexp(a); }, "logcumsumexp", "complex");
+  expect_invalid_eval([&] { return logcumsumexp(a); }, "logcumsumexp", "complex");
 }
 
 TEST(Scan, NaNPropagates) {
@@ -227,11 +227,11 @@ TEST(Scan, FlattenedEmptyScalar) {
   EXPECT_EQ(cumsum(zeros({2, 0}), 0).shape(), Shape({2, 0}));
   EXPECT_EQ(cummax(zeros({0})).shape(), Shape{0});
   EXPECT_EQ(logcumsumexp(zeros({0}, int32)).dtype(), float32);
-  expect_invalid([&] { return cumsum(a, 2); }, "cumsum", "(2, 3)");
-  expect_invalid([&] { return cumprod(a, -3); }, "cumprod");
-  expect_invalid([&] { return cummax(array(1.0f), 0); }, "cummax", "()");
-  expect_invalid([&] { return cummin(a, 5); }, "cummin");
-  expect_invalid([&] { return logcumsumexp(a, 3); }, "logcumsumexp");
+  expect_invalid_eval([&] { return cumsum(a, 2); }, "cumsum", "(2, 3)");
+  expect_invalid_eval([&] { return cumprod(a, -3); }, "cumprod");
+  expect_invalid_eval([&] { return cummax(array(1.0f), 0); }, "cummax", "()");
+  expect_invalid_eval([&] { return cummin(a, 5); }, "cummin");
+  expect_invalid_eval([&] { return logcumsumexp(a, 3); }, "logcumsumexp");
 }
 
 TEST(Scan, DonatedInputInPlace) {
@@ -334,7 +334,7 @@ TEST(Diff, AgainstReference) {
   EXPECT_EQ(diff(array({5u, 3u}, uint32)).to_vector<uint32_t>(),
             (std::vector<uint32_t>{4294967294u}));
   EXPECT_EQ(diff(zeros({0, 3}), 1, 0).shape(), Shape({0, 3}));
-  expect_invalid([&] { return diff(array(1.0f)); }, "diff", "scalar");
-  expect_invalid([&] { return diff(array({1, 2}), -1); }, "diff", "-1");
-  expect_invalid([&] { return diff(array({1, 2}), 1, 1); }, "diff", "(2,)");
+  expect_invalid_eval([&] { return diff(array(1.0f)); }, "diff", "scalar");
+  expect_invalid_eval([&] { return diff(array({1, 2}), -1); }, "diff", "-1");
+  expect_invalid_eval([&] { return diff(array({1, 2}), 1, 1); }, "diff", "(2,)");
 }

@@ -14,6 +14,8 @@ using namespace tandem;
 
 namespace {
 
+using test::expect_invalid;
+
 std::string dname(Dtype t) {
   return dtype_name(t);
 }
@@ -76,17 +78,6 @@ std::vector<int64_t> py_slice(int64_t start, int64_t stop, int64_t step, int64_t
   return out;
 }
 
-template <typename F>
-void expect_invalid(F f, const std::string& op, std::vector<std::string> parts = {}) {
-  try {
-    f();
-    ADD_FAILURE() << op << " did not throw";
-  } catch (const std::invalid_argument& e) {
-    std::string m = e.what();
-    EXPECT_EQ(m.rfind("[" + op + "]", 0), 0u) << m;
-    for (auto& p : parts) EXPECT_NE(m.find(p), std::string::npos) << m << " lacks " << p;
-  }
-}
 
 }  // namespace
 

@@ -36,27 +36,6 @@ std::string dname(Dtype t) {
 
 
 
-// Counts mismatches (|g - w| > atol + rtol |w|, NaN must match NaN, inf must
-// match exactly) and reports the first few.
-void check_close(const std::vector<double>& got, const std::vector<double>& want, double rtol,
-                 double atol, const std::string& what) {
-  ASSERT_EQ(got.size(), want.size()) << what;
-  size_t bad = 0;
-  std::ostringstream os;
-  for (size_t i = 0; i < got.size(); ++i) {
-    double g = got[i], w = want[i];
-    bool ok;
-    if (std::isnan(w)) {
-      ok = std::isnan(g);
-    } else if (std::isinf(w)) {
-      ok = g == w;
-    } else {
-      ok = std::fabs(g - w) <= atol + rtol * std::fabs(w);
-    }
-    if (!ok && bad++ < 5) os << "\n  at " << i << ": got " << g << ", want " << w;
-  }
-  EXPECT_EQ(bad, 0u) << what << " (" << bad << " of " << got.size() << " wrong)" << os.str();
-}
 
 void check_close_c(const std::vector<complex64_t>& got, const std::vector<cd>& want, double rtol,
                    double atol, const std::string& what) {
@@ -240,7 +219,7 @@ void run_float_op(const FloatOp& f, Dtype t, const Input& in) {
   std::vector<double> want;
   want.reserve(x.size());
   for (double v : x) want.push_back(round_to(want_t, f.ref(v)));
-  check_close(out.to_vector<double>(), want, tol, tol, what);
+  test::expect_close(out.to_vector<double>(), want, tol, tol, what);
 }
 
 }  // namespace
@@ -335,7 +314,7 @@ TEST(Unary, FloatSimdRangeEdges) {
       double atol = std::string(e.name).find("big") != std::string::npos
                         ? (t == float32 ? 4e-6 : 1e-12)
                         : tol;
-      check_close(e.op(a, {}).to_vector<double>(), want, tol, atol,
+      test::expect_close(e.op(a, {}).to_vector<double>(), want, tol, atol,
                   std::string(e.name) + " " + dname(t));
     }
   }
@@ -411,7 +390,7 @@ TEST(Unary, ExactOpsAllDtypes) {
       auto x = in.a.to_vector<double>();
       std::vector<double> want;
       for (double v : x) want.push_back(f.bref(v != 0) ? 1 : 0);
-      check_close(out.to_vector<double>(), want, 0, 0, what);
+      test::expect_close(out.to_vector<double>(), want, 0, 0, what);
     }
     for (Dtype t : kIntTypes) {
       for (auto& in : inputs_for(t, -20, 20, t == int32 || t == uint8)) {
@@ -422,7 +401,7 @@ TEST(Unary, ExactOpsAllDtypes) {
         auto x = in.a.to_vector<double>();
         std::vector<double> want;
         for (double v : x) want.push_back(wrap_to(t, f.iref(static_cast<int64_t>(v), t)));
-        check_close(out.to_vector<double>(), want, 0, 0, what);
+        test::expect_close(out.to_vector<double>(), want, 0, 0, what);
       }
     }
     for (Dtype t : kFloatTypes) {
@@ -433,7 +412,7 @@ TEST(Unary, ExactOpsAllDtypes) {
         auto x = in.a.to_vector<double>();
         std::vector<double> want;
         for (double v : x) want.push_back(round_to(t, f.fref(v)));
-        check_close(out.to_vector<double>(), want, 0, 0, what);
+        test::expect_close(out.to_vector<double>(), want, 0, 0, what);
       }
     }
   }
@@ -452,7 +431,7 @@ TEST(Unary, ExactOpsSpecialFloats) {
       std::string what = std::string(f.name) + " specials " + dname(t);
       std::vector<double> want;
       for (double xi : x) want.push_back(round_to(t, f.fref(xi)));
-      check_close(f.op(a, {}).to_vector<double>(), want, 0, 0, what);
+      test::expect_close(f.op(a, {}).to_vector<double>(), want, 0, 0, what);
     }
   }
   // Signs of zero where they are defined.
@@ -504,7 +483,7 @@ TEST(Unary, BitwiseInvertAllIntTypes) {
       std::vector<double> want;
       for (double v : in.a.to_vector<double>())
         want.push_back(wrap_to(t, ~static_cast<int64_t>(v)));
-      check_close(out.to_vector<double>(), want, 0, 0, what);
+      test::expect_close(out.to_vector<double>(), want, 0, 0, what);
     }
   }
   for (Dtype t : {float16, float32, float64, bfloat16, complex64}) {
@@ -562,7 +541,7 @@ TEST(Unary, Predicates) {
         } else {
           for (double v : in.a.to_vector<double>()) want.push_back(p.ref(v));
         }
-        check_close(out.to_vector<double>(), want, 0, 0, what);
+        test::expect_close(out.to_vector<double>(), want, 0, 0, what);
       }
     }
   }
@@ -597,9 +576,9 @@ TEST(Unary, ComplexAbsRealImagConjSignRound) {
       wq.push_back(z * z);
       wround.push_back(cd(std::nearbyint(z.real()), std::nearbyint(z.imag())));
     }
-    check_close(ab.to_vector<double>(), wa, 4e-7, 0, "abs complex " + in.name);
-    check_close(re.to_vector<double>(), wr, 0, 0, "real complex " + in.name);
-    check_close(im.to_vector<double>(), wi, 0, 0, "imag complex " + in.name);
+    test::expect_close(ab.to_vector<double>(), wa, 4e-7, 0, "abs complex " + in.name);
+    test::expect_close(re.to_vector<double>(), wr, 0, 0, "real complex " + in.name);
+    test::expect_close(im.to_vector<double>(), wi, 0, 0, "imag complex " + in.name);
     check_close_c(conjugate(in.a).to_vector<complex64_t>(), wc, 0, 0, "conj " + in.name);
     check_close_c(sign(in.a).to_vector<complex64_t>(), ws, 1e-6, 1e-7, "sign complex " + in.name);
     check_close_c(negative(in.a).to_vector<complex64_t>(), wn, 0, 0, "negative complex " + in.name);
@@ -628,7 +607,7 @@ TEST(Unary, RoundDecimals) {
       }
       array out = tandem::round(a, dec);
       EXPECT_EQ(out.dtype(), t);
-      check_close(out.to_vector<double>(), want, tol_for(t), tol_for(t) * 500,
+      test::expect_close(out.to_vector<double>(), want, tol_for(t), tol_for(t) * 500,
                   "round decimals " + std::to_string(dec) + " " + dname(t));
     }
   }
@@ -697,16 +676,16 @@ TEST(Unary, ChainsAndDonation) {
   array out = tandem::sqrt(tandem::exp(tandem::log(a)));
   std::vector<double> want;
   for (double v : x) want.push_back(std::sqrt(v));
-  check_close(out.to_vector<double>(), want, 1e-5, 1e-6, "sqrt(exp(log))");
+  test::expect_close(out.to_vector<double>(), want, 1e-5, 1e-6, "sqrt(exp(log))");
   // The input is untouched.
-  check_close(a.to_vector<double>(), x, 0, 0, "input untouched");
+  test::expect_close(a.to_vector<double>(), x, 0, 0, "input untouched");
   // A transposed (dense) input gives correct values through a donated chain.
   array m = test::random_array({40, 30}, float32);
   array mt = transpose(m);
   auto mv = mt.to_vector<double>();
   std::vector<double> w2;
   for (double v : mv) w2.push_back(-std::fabs(v));
-  check_close(negative(tandem::abs(mt)).to_vector<double>(), w2, 0, 0, "-abs(transposed)");
+  test::expect_close(negative(tandem::abs(mt)).to_vector<double>(), w2, 0, 0, "-abs(transposed)");
 }
 
 // Streams: the same op on a separate CPU stream gives the same values.

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <functional>
 #include <random>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -23,11 +24,11 @@ inline Device test_device() {
 }
 
 // Skips the current test when the chosen device is missing.
-#define TANDEM_REQUIRE_DEVICE()                                                        \
-  do {                                                                                 \
-    if (!::tandem::is_available(::tandem::test::test_device())) {                      \
-      GTEST_SKIP() << "DEVICE=gpu but no usable GPU (or a build without CUDA)";        \
-    }                                                                                  \
+#define TANDEM_REQUIRE_DEVICE()                                                 \
+  do {                                                                          \
+    if (!::tandem::is_available(::tandem::test::test_device())) {               \
+      GTEST_SKIP() << "DEVICE=gpu but no usable GPU (or a build without CUDA)"; \
+    }                                                                           \
   } while (0)
 
 inline std::mt19937_64& rng() {
@@ -84,23 +85,44 @@ inline array strided_view(const array& a) {
 }
 
 // Row-major values of a as doubles (real part for complex).
-inline std::vector<double> to_double(array a) { return a.to_vector<double>(); }
+inline std::vector<double> to_double(array a) {
+  return a.to_vector<double>();
+}
 
 // Checks got against want elementwise: |got - want| <= atol + rtol * |want|,
-// NaNs must match, infinities must match exactly.
+// NaNs must match, infinities must match exactly. Counts mismatches and
+// reports the first few.
 inline void expect_close(const std::vector<double>& got, const std::vector<double>& want,
                          double rtol, double atol, const std::string& what) {
   ASSERT_EQ(got.size(), want.size()) << what;
+  size_t bad = 0;
+  std::ostringstream os;
   for (size_t i = 0; i < got.size(); ++i) {
     double g = got[i], w = want[i];
+    bool ok;
     if (std::isnan(w)) {
-      EXPECT_TRUE(std::isnan(g)) << what << " at " << i << ": got " << g << ", want nan";
+      ok = std::isnan(g);
     } else if (std::isinf(w)) {
-      EXPECT_EQ(g, w) << what << " at " << i;
+      ok = g == w;
     } else {
-      EXPECT_LE(std::fabs(g - w), atol + rtol * std::fabs(w))
-          << what << " at " << i << ": got " << g << ", want " << w;
+      ok = std::fabs(g - w) <= atol + rtol * std::fabs(w);
     }
+    if (!ok && bad++ < 5) os << "\n  at " << i << ": got " << g << ", want " << w;
+  }
+  EXPECT_EQ(bad, 0u) << what << " (" << bad << " of " << got.size() << " wrong)" << os.str();
+}
+
+// Expects f() to throw std::invalid_argument whose message starts with
+// "[op]" and contains each of parts.
+template <typename F>
+void expect_invalid(F f, const std::string& op, std::vector<std::string> parts = {}) {
+  try {
+    f();
+    ADD_FAILURE() << op << " did not throw";
+  } catch (const std::invalid_argument& e) {
+    std::string m = e.what();
+    EXPECT_EQ(m.rfind("[" + op + "]", 0), 0u) << m;
+    for (auto& p : parts) EXPECT_NE(m.find(p), std::string::npos) << m << " lacks " << p;
   }
 }
 
