@@ -49,6 +49,10 @@ double to_double(nb::handle h, const char* op) {
   return nb::cast<double>(nb::float_(h));
 }
 
+
+}  // namespace
+
+// Each item of a Python sequence as an array.
 std::vector<array> to_array_list(nb::handle seq) {
   std::vector<array> out;
   for (nb::handle h : nb::borrow<nb::sequence>(seq)) {
@@ -63,8 +67,6 @@ nb::list as_list(const std::vector<array>& v) {
   for (auto& a : v) l.append(nb::cast(a));
   return l;
 }
-
-}  // namespace
 
 void init_ops(nb::module_& m) {
   // ---------------------------------------------------------------- unary

@@ -61,4 +61,9 @@ inline std::vector<array> py_split(const array& a, nb::handle ios, int axis, Str
   return tandem::split(a, nb::cast<Shape>(ios), axis, s);
 }
 
+// Each item of a Python sequence (arrays or anything array() takes) as an array.
+std::vector<array> to_array_list(nb::handle seq);
+// Results of ops that give several arrays, as a Python list.
+nb::list as_list(const std::vector<array>& v);
+
 }  // namespace tandem::py

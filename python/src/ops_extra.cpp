@@ -7,19 +7,6 @@ namespace {
 
 const auto S = "stream"_a = nb::none();
 
-std::vector<array> to_array_list(nb::handle seq) {
-  std::vector<array> out;
-  for (nb::handle h : nb::borrow<nb::sequence>(seq)) {
-    out.push_back(is_array(h) ? as_array(h) : to_array(h));
-  }
-  return out;
-}
-
-nb::list as_list(const std::vector<array>& v) {
-  nb::list l;
-  for (auto& a : v) l.append(nb::cast(a));
-  return l;
-}
 
 // Integer start positions (evaluates an array of them).
 std::vector<int64_t> read_starts(nb::handle h) {
