@@ -213,6 +213,28 @@ void dispatch_reduce(ScatterReduce r, F&& f) {
 
 // ---- gather
 
+// The indexed axes of the array a gather reads or a scatter writes: for each,
+// its stride and the clamp range for a block of `block[axis]` elements.
+struct IndexedAxes {
+  std::vector<int64_t> stride, n, hi;
+  IndexedAxes(const Ref& arr, const std::vector<int>& axes, const Shape& block) {
+    for (int ax : axes) {
+      stride.push_back(arr.strides[ax]);
+      n.push_back(arr.shape[ax]);
+      hi.push_back(arr.shape[ax] - block[ax]);
+    }
+  }
+  // Offset (elements) of the block selected by the indices at od's position.
+  template <typename I>
+  int64_t offset(const std::vector<Ref>& idx, const Odometer& od) const {
+    int64_t base = 0;
+    for (size_t k = 0; k < idx.size(); ++k) {
+      base += clamp_index(load_index(idx[k].data<I>() + od[k]), n[k], hi[k]) * stride[k];
+    }
+    return base;
+  }
+};
+
 void gather_kernel(const Ref& a, const std::vector<Ref>& idx, const std::vector<int>& axes,
                    const Shape& sizes, const Ref& out) {
   size_t K = idx.size();
@@ -223,12 +245,7 @@ void gather_kernel(const Ref& a, const std::vector<Ref>& idx, const std::vector<
   if (N == 0 || S == 0) return;
   std::vector<Strides> istr;
   for (auto& r : idx) istr.push_back(r.strides);
-  std::vector<int64_t> ax_stride(K), ax_n(K), ax_hi(K);
-  for (size_t k = 0; k < K; ++k) {
-    ax_stride[k] = a.strides[axes[k]];
-    ax_n[k] = a.shape[axes[k]];
-    ax_hi[k] = ax_n[k] - sizes[axes[k]];
-  }
+  IndexedAxes ax(a, axes, sizes);
   // The slice: collapsed against a's strides and the output's row-major ones.
   std::vector<Strides> cst;
   Shape cshape = collapse_dims(sizes, {row_major_strides(sizes), a.strides}, cst);
@@ -241,7 +258,7 @@ void gather_kernel(const Ref& a, const std::vector<Ref>& idx, const std::vector<
     Shape cs = collapse_dims(ishape, {row_major_strides(ishape), idx[0].strides}, ist);
     RowIterator<2> proto1(cs, ist);
     int64_t os = proto1.inner_stride(0), is = proto1.inner_stride(1);
-    int64_t n = ax_n[0], hi = ax_hi[0], st = ax_stride[0];
+    int64_t n = ax.n[0], hi = ax.hi[0], st = ax.stride[0];
     dispatch_size(a.dtype.size(), [&](auto tag) {
       using T = typename decltype(tag)::type;
       const T* src = a.data<T>();
@@ -271,11 +288,7 @@ void gather_kernel(const Ref& a, const std::vector<Ref>& idx, const std::vector<
         Odometer od(ishape, istr);
         od.seek(static_cast<int64_t>(b));
         for (size_t i = b; i < e; ++i, od.next()) {
-          int64_t base = 0;
-          for (size_t k = 0; k < K; ++k) {
-            int64_t v = load_index(idx[k].data<I>() + od[k]);
-            base += clamp_index(v, ax_n[k], ax_hi[k]) * ax_stride[k];
-          }
+          int64_t base = ax.offset<I>(idx, od);
           const T* s = src + base;
           T* o = dst + static_cast<int64_t>(i) * S;
           if (S == 1) {
@@ -324,12 +337,7 @@ void scatter_kernel(ScatterReduce reduce, const Ref& upd, const std::vector<Ref>
   int64_t N = static_cast<int64_t>(shape_size(ishape));
   int64_t S = static_cast<int64_t>(shape_size(ushape));
   if (N == 0 || S == 0) return;
-  std::vector<int64_t> ax_stride(K), ax_n(K), ax_hi(K);
-  for (size_t k = 0; k < K; ++k) {
-    ax_stride[k] = out.strides[axes[k]];
-    ax_n[k] = out.shape[axes[k]];
-    ax_hi[k] = ax_n[k] - ushape[axes[k]];
-  }
+  IndexedAxes ax(out, axes, ushape);
   if (K == 1 && S == 1) {
     // One index array and single elements: a tight serial walk.
     std::vector<Strides> cst;
@@ -337,7 +345,7 @@ void scatter_kernel(ScatterReduce reduce, const Ref& upd, const std::vector<Ref>
     RowIterator<2> it(cs, cst);
     int64_t rows = it.rows(), inner = it.inner_size();
     int64_t is = it.inner_stride(0), us = it.inner_stride(1);
-    int64_t n = ax_n[0], hi = ax_hi[0], st = ax_stride[0];
+    int64_t n = ax.n[0], hi = ax.hi[0], st = ax.stride[0];
     dispatch_dtype(out.dtype, [&](auto tag) {
       using T = typename decltype(tag)::type;
       T* o = out.data<T>();
@@ -371,12 +379,7 @@ void scatter_kernel(ScatterReduce reduce, const Ref& upd, const std::vector<Ref>
       Odometer od(ishape, istr);
       od.seek(static_cast<int64_t>(b));
       for (size_t i = b; i < e; ++i, od.next()) {
-        int64_t base = 0;
-        for (size_t k = 0; k < K; ++k) {
-          int64_t v = load_index(idx[k].data<I>() + od[k]);
-          base += clamp_index(v, ax_n[k], ax_hi[k]) * ax_stride[k];
-        }
-        dst_base[i] = base;
+        dst_base[i] = ax.offset<I>(idx, od);
         src_base[i] = od[K];
       }
     });
