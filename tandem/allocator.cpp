@@ -46,25 +46,39 @@ class CachingAllocator {
   }
 
  public:
+  // Counts bytes as active, under the limit; returns with mu_ held.
+  void reserve(std::unique_lock<std::mutex>& lk, size_t bytes) {
+    if (active_ + bytes > limit_) {
+      lk.unlock();
+      if (pressure_) pressure_();
+      lk.lock();
+    }
+    if (active_ + bytes > limit_) {
+      std::ostringstream msg;
+      msg << "[malloc] out of memory: allocating " << bytes << " bytes with " << active_
+          << " bytes in use would pass the memory limit of " << limit_ << " bytes";
+      throw OutOfMemory(msg.str());
+    }
+    active_ += bytes;
+    peak_ = std::max(peak_, active_);
+  }
+
+  void reserve_device(size_t bytes) {
+    std::unique_lock lk(mu_);
+    reserve(lk, bytes);
+  }
+  void release_device(size_t bytes) {
+    std::lock_guard lk(mu_);
+    active_ -= bytes;
+  }
+
   std::shared_ptr<Buffer> malloc(size_t bytes) {
     size_t cap = bucket_size(bytes);
     void* p = nullptr;
     {
       std::unique_lock lk(mu_);
-      if (active_ + bytes > limit_) {
-        lk.unlock();
-        if (pressure_) pressure_();
-        lk.lock();
-      }
-      if (active_ + bytes > limit_) {
-        std::ostringstream msg;
-        msg << "[malloc] out of memory: allocating " << bytes << " bytes with " << active_
-            << " bytes in use would pass the memory limit of " << limit_ << " bytes";
-        throw OutOfMemory(msg.str());
-      }
+      reserve(lk, bytes);
       p = take_cached(cap);
-      active_ += bytes;
-      peak_ = std::max(peak_, active_);
     }
     if (!p) {
       p = raw_->alloc(cap);
@@ -198,6 +212,13 @@ namespace allocator {
 std::shared_ptr<Buffer> malloc(size_t bytes) { return instance().malloc(bytes); }
 void set_raw_allocator(RawAllocator* a) { instance().set_raw(a); }
 void set_pressure_handler(std::function<void()> fn) { instance().set_pressure(std::move(fn)); }
+void reserve_device(size_t bytes) { instance().reserve_device(bytes); }
+void release_device(size_t bytes) { instance().release_device(bytes); }
+void attach_host(Buffer& buf) {
+  auto tmp = instance().malloc(buf.size);
+  buf.host = std::exchange(tmp->host, nullptr);  // tmp's destructor now frees nothing
+  buf.capacity = tmp->capacity;
+}
 }  // namespace allocator
 
 size_t get_active_memory() { return instance().active(); }

@@ -27,6 +27,11 @@ struct Buffer {
   size_t capacity = 0;  // bytes of the block actually held
   std::atomic<bool> host_valid{true};
   std::atomic<bool> device_valid{false};
+  // GPU backend state of the copies between the sides (their completion),
+  // and the lock that makes each side's copy happen once.
+  std::shared_ptr<void> to_device;
+  std::shared_ptr<void> to_host;
+  std::atomic_flag transfer_lock;
   Buffer() = default;
   Buffer(const Buffer&) = delete;
   Buffer& operator=(const Buffer&) = delete;
@@ -52,6 +57,16 @@ void set_raw_allocator(RawAllocator* a);
 // Called when an allocation would pass the limit: waits for in-flight work
 // to finish (which frees its buffers). Installed by the scheduler.
 void set_pressure_handler(std::function<void()> fn);
+
+// Device memory is allocated by the GPU backend but counted here with the
+// host's, so the memory API and the limit cover both sides. reserve_device
+// checks the limit like malloc (draining in-flight work first) and throws
+// OutOfMemory naming the bytes; release_device gives the bytes back.
+void reserve_device(size_t bytes);
+void release_device(size_t bytes);
+// Gives buf (which has only a device side) a host block of its size, counted
+// as active; the host side stays invalid until the caller copies into it.
+void attach_host(Buffer& buf);
 
 }  // namespace allocator
 

@@ -1,5 +1,7 @@
 #include "tandem/array.h"
 
+#include "tandem/backend.h"
+
 #include <iomanip>
 #include <sstream>
 
@@ -180,6 +182,12 @@ void array::eval() {
   }
 }
 
+void array::sync_host() {
+  eval();
+  auto& buf = desc_->buffer;
+  if (buf && !buf->host_valid.load(std::memory_order_acquire)) gpu::copy_to_host(buf);
+}
+
 std::vector<array>& array::inputs() const {
   static thread_local std::vector<array> none;
   if (!desc_->node) {
@@ -262,6 +270,9 @@ bool is_donatable(const array& in, const array& out) {
     return false;
   }
   if (buf->size != in.nbytes()) return false;
+  // A buffer with copies on both sides is never reused: writing one side
+  // would leave the other stale.
+  if (buf->host && buf->device) return false;
   // Read the count before the events. A task holds each buffer once and
   // releases it only after signalling, so each writer still pending when we
   // look afterwards did hold its reference when we counted.

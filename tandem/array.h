@@ -143,6 +143,9 @@ class array {
 
   // Evaluates this array (see tandem::eval).
   void eval();
+  // Evaluates, then makes the data readable on the host through data<T>()
+  // (copying it from the GPU once, if it was computed there).
+  void sync_host();
   // Evaluates, then reads the only element as T (converting).
   template <typename T>
   T item();
@@ -266,7 +269,7 @@ array::array(const T* data, Shape shape, Dtype t)
 
 template <typename T>
 T array::item() {
-  eval();
+  sync_host();
   if (size() != 1) {
     throw std::invalid_argument("[item] only arrays of one element can be read as a scalar; shape is " +
                                 shape_str(shape()));
@@ -278,7 +281,7 @@ T array::item() {
 
 template <typename T>
 std::vector<T> array::to_vector() {
-  eval();
+  sync_host();
   size_t n = size();
   // Stored as T so that std::vector<bool> works too.
   using S = std::conditional_t<std::is_same_v<T, bool>, uint8_t, T>;

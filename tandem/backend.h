@@ -4,6 +4,7 @@
 #include <memory>
 #include <vector>
 
+#include "tandem/allocator.h"
 #include "tandem/event.h"
 #include "tandem/stream.h"
 
@@ -14,6 +15,10 @@ namespace tandem {
 class StreamExecutor {
  public:
   virtual ~StreamExecutor() = default;
+  // Called before the primitive encodes its kernels with the events the node
+  // waits for. Streams whose kernels are launched in order at encode time
+  // (GPU) order them after these waits here; CPU streams wait in submit.
+  virtual void prepare(const std::shared_ptr<Event>* waits, size_t num_waits) {}
   // Whether kernels were handed over since the last submit (or discard).
   virtual bool has_pending() const = 0;
   // Packages the kernels handed over since the last submit into one task that
@@ -43,6 +48,13 @@ bool is_available();
 int device_count();
 // Throws std::runtime_error in a build without CUDA.
 std::unique_ptr<StreamExecutor> make_executor(Stream s);
+// For a CPU consumer of a buffer valid only on the GPU: allocates its host
+// copy now and queues the copy after `producer` (may be null); returns the
+// event of the copy, or null when the host copy is already valid.
+std::shared_ptr<Event> copy_to_host_async(const std::shared_ptr<Buffer>& buf,
+                                          const std::shared_ptr<Event>& producer);
+// Makes buf's host copy valid, blocking until it is.
+void copy_to_host(const std::shared_ptr<Buffer>& buf);
 }  // namespace gpu
 
 namespace scheduler {

@@ -17,6 +17,19 @@ void Event::wait() const {
   while ((st = state_.load(std::memory_order_acquire)) == kPending) state_.wait(st);
 }
 
+std::atomic<uint32_t>* Event::attach_host_flag(std::shared_ptr<std::atomic<uint32_t>> flag) {
+  std::atomic<uint32_t>* expected = nullptr;
+  flag->store(kPending, std::memory_order_relaxed);
+  if (host_flag_.compare_exchange_strong(expected, flag.get(), std::memory_order_seq_cst)) {
+    host_flag_owner_ = std::move(flag);
+    expected = host_flag_owner_.get();
+  }
+  // The producer may have finished before it could see the flag.
+  uint32_t st = state_.load(std::memory_order_seq_cst);
+  if (st != kPending) expected->store(st, std::memory_order_release);
+  return expected;
+}
+
 void Event::wait_and_check() const {
   wait();
   if (failed()) std::rethrow_exception(error_);

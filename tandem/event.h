@@ -3,7 +3,9 @@
 // fail it with the task's exception); consumers on other streams and the
 // evaluating thread wait on it.
 #include <atomic>
+#include <cstdint>
 #include <exception>
+#include <memory>
 
 #include "tandem/stream.h"
 
@@ -19,6 +21,17 @@ class Event {
   // The task's exception, once failed() is true.
   std::exception_ptr error() const { return error_; }
 
+  // GPU backend state: the CUDA event of the batch this node's GPU work was
+  // launched in (set before the event is published), so that other GPU
+  // streams can wait on it without the host.
+  std::shared_ptr<void> gpu_mark;
+
+  // A word in host memory that the GPU can read, set to 1 (done) or 2
+  // (failed) when this event finishes: GPU streams waiting on CPU work spin
+  // on it. attach_host_flag installs `flag` unless one is installed already
+  // and returns the installed one, already set if the event has finished.
+  std::atomic<uint32_t>* attach_host_flag(std::shared_ptr<std::atomic<uint32_t>> flag);
+
   void signal() { finish(kDone); }
   void fail(std::exception_ptr e) {
     error_ = std::move(e);
@@ -32,12 +45,16 @@ class Event {
  private:
   static constexpr uint32_t kPending = 0, kDone = 1, kFailed = 2;
   void finish(uint32_t st) {
-    state_.store(st, std::memory_order_release);
+    // seq_cst pairs with attach_host_flag: one of the two sees the other.
+    state_.store(st, std::memory_order_seq_cst);
+    if (auto* f = host_flag_.load(std::memory_order_seq_cst)) f->store(st, std::memory_order_release);
     state_.notify_all();
   }
   Stream stream_;
   std::atomic<uint32_t> state_{kPending};
   std::exception_ptr error_;
+  std::atomic<std::atomic<uint32_t>*> host_flag_{nullptr};
+  std::shared_ptr<std::atomic<uint32_t>> host_flag_owner_;
 };
 
 }  // namespace tandem

@@ -80,7 +80,7 @@ void print_axis(std::ostream& os, const T* data, const Shape& shape, const Strid
 std::ostream& operator<<(std::ostream& os, array a) {
   a.eval();
   array c = contiguous(a);
-  c.eval();
+  c.sync_host();
   os << "array(";
   dispatch_dtype(c.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;

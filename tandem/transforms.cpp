@@ -105,8 +105,16 @@ void schedule(array a, StreamExecutor*& last) {
 
   try {
     if (s.device.type == Device::cpu) {
+      // Inputs computed on the GPU get their host copy first.
+      for (auto& in : node->inputs) {
+        auto& buf = in.buffer();
+        if (buf && !buf->host_valid.load(std::memory_order_acquire)) {
+          if (auto copied = gpu::copy_to_host_async(buf, in.event())) waits.push_back(std::move(copied));
+        }
+      }
       prim.eval_cpu(node->inputs, outs);
     } else {
+      ex.prepare(waits.data(), waits.size());
       prim.eval_gpu(node->inputs, outs);
     }
   } catch (...) {

@@ -604,9 +604,9 @@ std::pair<array, array> to_arrays(nb::handle a, nb::handle b) {
 // ------------------------------------------------------------ values out
 
 void eval_nogil(array& a) {
-  if (a.status() == array::Status::available) return;
+  if (a.status() == array::Status::available && (!a.buffer() || a.buffer()->host_valid)) return;
   nb::gil_scoped_release nogil;
-  a.eval();
+  a.sync_host();
 }
 
 namespace {

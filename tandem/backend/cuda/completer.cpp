@@ -1,0 +1,57 @@
+#include "tandem/backend/cuda/completer.h"
+
+#include "tandem/backend/cuda/device.h"
+#include "tandem/backend/cuda/memory.h"
+
+namespace tandem::gpu {
+namespace {
+// Batches in flight per completer before push() waits.
+constexpr size_t kMaxInFlight = 1024;
+}  // namespace
+
+Completer::Completer() : worker_([this] { run(); }) {}
+
+Completer::~Completer() {
+  {
+    std::lock_guard lk(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  worker_.join();
+}
+
+void Completer::push(cudaEvent_t ev, std::function<void(cudaError_t)> done) {
+  std::unique_lock lk(mu_);
+  cv_.wait(lk, [&] { return items_.size() < kMaxInFlight; });
+  items_.push_back({ev, std::move(done)});
+  lk.unlock();
+  cv_.notify_all();
+}
+
+void Completer::drain() {
+  std::unique_lock lk(mu_);
+  cv_.wait(lk, [&] { return items_.empty() && running_ == 0; });
+}
+
+void Completer::run() {
+  bind_thread();
+  std::unique_lock lk(mu_);
+  for (;;) {
+    cv_.wait(lk, [&] { return stop_ || !items_.empty(); });
+    if (items_.empty()) return;
+    Item it = std::move(items_.front());
+    items_.pop_front();
+    ++running_;
+    lk.unlock();
+    cv_.notify_all();
+    cudaError_t err = cudaEventSynchronize(it.ev);
+    release_event(it.ev);
+    it.done(err);
+    it.done = nullptr;  // release what the callback holds before reporting
+    lk.lock();
+    --running_;
+    cv_.notify_all();
+  }
+}
+
+}  // namespace tandem::gpu

@@ -1,0 +1,43 @@
+#pragma once
+// Completion of GPU work on the host: a thread that waits for CUDA events in
+// the order they were pushed and then runs their callbacks (signalling
+// Tandem events, releasing the buffers the work used).
+#include <cuda_runtime.h>
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+
+namespace tandem::gpu {
+
+class Completer {
+ public:
+  Completer();
+  ~Completer();
+  Completer(const Completer&) = delete;
+  Completer& operator=(const Completer&) = delete;
+
+  // Runs done(error) once ev completes (error: the CUDA status, cudaSuccess
+  // normally); ev goes back to the event pool. Blocks while too much is in
+  // flight, which bounds queued GPU work.
+  void push(cudaEvent_t ev, std::function<void(cudaError_t)> done);
+  // Blocks until every pushed callback has run.
+  void drain();
+
+ private:
+  void run();
+  struct Item {
+    cudaEvent_t ev;
+    std::function<void(cudaError_t)> done;
+  };
+  std::mutex mu_;
+  std::condition_variable cv_;  // work arrived / space freed / drained
+  std::deque<Item> items_;
+  size_t running_ = 0;  // popped, callback not finished
+  bool stop_ = false;
+  std::thread worker_;
+};
+
+}  // namespace tandem::gpu

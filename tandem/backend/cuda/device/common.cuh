@@ -1,0 +1,175 @@
+// Device-side basics shared by every kernel family: fixed-width integers,
+// half types, a complex64 type, and layout descriptions passed by value.
+#pragma once
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+
+#ifdef TANDEM_JIT
+typedef signed char int8_t;
+typedef unsigned char uint8_t;
+typedef short int16_t;
+typedef unsigned short uint16_t;
+typedef int int32_t;
+typedef unsigned int uint32_t;
+typedef long long int64_t;
+typedef unsigned long long uint64_t;
+#else
+#include <cstdint>
+#endif
+
+namespace tandem {
+
+// Same layout as std::complex<float> on the host.
+struct alignas(8) complex64 {
+  float re, im;
+  __device__ complex64() : re(0), im(0) {}
+  __device__ complex64(float r, float i = 0) : re(r), im(i) {}  // NOLINT
+  __device__ explicit operator float() const { return re; }
+  __device__ explicit operator double() const { return re; }
+  __device__ explicit operator bool() const { return re != 0 || im != 0; }
+};
+__device__ inline complex64 operator+(complex64 a, complex64 b) { return {a.re + b.re, a.im + b.im}; }
+__device__ inline complex64 operator-(complex64 a, complex64 b) { return {a.re - b.re, a.im - b.im}; }
+__device__ inline complex64 operator-(complex64 a) { return {-a.re, -a.im}; }
+__device__ inline complex64 operator*(complex64 a, complex64 b) {
+  return {a.re * b.re - a.im * b.im, a.re * b.im + a.im * b.re};
+}
+__device__ inline complex64 operator/(complex64 a, complex64 b) {
+  // Smith's algorithm: no overflow for large |b|.
+  if (fabsf(b.re) >= fabsf(b.im)) {
+    float r = b.im / b.re, d = b.re + b.im * r;
+    return {(a.re + a.im * r) / d, (a.im - a.re * r) / d};
+  }
+  float r = b.re / b.im, d = b.im + b.re * r;
+  return {(a.re * r + a.im) / d, (a.im * r - a.re) / d};
+}
+__device__ inline bool operator==(complex64 a, complex64 b) { return a.re == b.re && a.im == b.im; }
+__device__ inline bool operator!=(complex64 a, complex64 b) { return !(a == b); }
+// NumPy orders complex numbers lexicographically.
+__device__ inline bool operator<(complex64 a, complex64 b) {
+  return a.re < b.re || (a.re == b.re && a.im < b.im);
+}
+__device__ inline bool operator>(complex64 a, complex64 b) { return b < a; }
+__device__ inline bool operator<=(complex64 a, complex64 b) { return !(b < a); }
+__device__ inline bool operator>=(complex64 a, complex64 b) { return !(a < b); }
+
+// What arithmetic runs in: float for the half types, the type itself otherwise.
+template <typename T> struct compute { using type = T; };
+template <> struct compute<__half> { using type = float; };
+template <> struct compute<__nv_bfloat16> { using type = float; };
+template <typename T> using compute_t = typename compute<T>::type;
+
+template <typename T> struct is_complex { static constexpr bool value = false; };
+template <> struct is_complex<complex64> { static constexpr bool value = true; };
+template <typename T> struct is_float { static constexpr bool value = false; };
+template <> struct is_float<float> { static constexpr bool value = true; };
+template <> struct is_float<double> { static constexpr bool value = true; };
+template <> struct is_float<__half> { static constexpr bool value = true; };
+template <> struct is_float<__nv_bfloat16> { static constexpr bool value = true; };
+template <typename T> struct is_signed_int { static constexpr bool value = false; };
+template <> struct is_signed_int<int8_t> { static constexpr bool value = true; };
+template <> struct is_signed_int<int16_t> { static constexpr bool value = true; };
+template <> struct is_signed_int<int32_t> { static constexpr bool value = true; };
+template <> struct is_signed_int<int64_t> { static constexpr bool value = true; };
+template <typename T> struct is_unsigned_int { static constexpr bool value = false; };
+template <> struct is_unsigned_int<uint8_t> { static constexpr bool value = true; };
+template <> struct is_unsigned_int<uint16_t> { static constexpr bool value = true; };
+template <> struct is_unsigned_int<uint32_t> { static constexpr bool value = true; };
+template <> struct is_unsigned_int<uint64_t> { static constexpr bool value = true; };
+template <typename T> struct is_integral {
+  static constexpr bool value = is_signed_int<T>::value || is_unsigned_int<T>::value;
+};
+
+template <bool B, typename T, typename F> struct conditional { using type = T; };
+template <typename T, typename F> struct conditional<false, T, F> { using type = F; };
+// The unsigned type integer arithmetic on T wraps in (at least 32 bits, so
+// that small types do not promote to signed int).
+template <typename T> struct conditional_unsigned { using type = unsigned int; };
+template <> struct conditional_unsigned<int64_t> { using type = uint64_t; };
+template <> struct conditional_unsigned<uint64_t> { using type = uint64_t; };
+
+template <typename A, typename B> struct same { static constexpr bool value = false; };
+template <typename A> struct same<A, A> { static constexpr bool value = true; };
+
+// Integer limits used by saturating float-to-int casts.
+template <typename T> struct limits;
+#define TANDEM_LIMITS(T, LO, HI) \
+  template <> struct limits<T> { \
+    __device__ static constexpr T lowest() { return LO; } \
+    __device__ static constexpr T max() { return HI; } \
+  };
+TANDEM_LIMITS(int8_t, -128, 127)
+TANDEM_LIMITS(int16_t, -32768, 32767)
+TANDEM_LIMITS(int32_t, -2147483647 - 1, 2147483647)
+TANDEM_LIMITS(int64_t, -9223372036854775807ll - 1, 9223372036854775807ll)
+TANDEM_LIMITS(uint8_t, 0, 255)
+TANDEM_LIMITS(uint16_t, 0, 65535)
+TANDEM_LIMITS(uint32_t, 0, 4294967295u)
+TANDEM_LIMITS(uint64_t, 0, 18446744073709551615ull)
+#undef TANDEM_LIMITS
+
+// Conversion between any two dtypes, as the CPU backend converts: floats to
+// integers truncate and saturate (NaN gives 0), anything to bool is != 0,
+// complex to real takes the real part.
+template <typename To, typename From>
+__device__ inline To cast(From v) {
+  if constexpr (same<To, From>::value) {
+    return v;
+  } else if constexpr (same<To, bool>::value) {
+    if constexpr (is_complex<From>::value) {
+      return v.re != 0 || v.im != 0;
+    } else {
+      return static_cast<compute_t<From>>(v) != compute_t<From>(0);
+    }
+  } else if constexpr (is_complex<To>::value) {
+    if constexpr (same<From, bool>::value) {
+      return complex64(v ? 1.f : 0.f);
+    } else {
+      return complex64(static_cast<float>(static_cast<compute_t<From>>(v)));
+    }
+  } else if constexpr (is_complex<From>::value) {
+    return cast<To>(v.re);
+  } else if constexpr (is_integral<To>::value && is_float<From>::value) {
+    double d = static_cast<double>(static_cast<compute_t<From>>(v));
+    if (d != d) return To(0);
+    if (d <= static_cast<double>(limits<To>::lowest())) return limits<To>::lowest();
+    if (d >= static_cast<double>(limits<To>::max())) return limits<To>::max();
+    return static_cast<To>(d);
+  } else if constexpr (same<To, __half>::value) {
+    if constexpr (same<From, double>::value) return __double2half(v);
+    else if constexpr (same<From, __nv_bfloat16>::value) return __float2half(__bfloat162float(v));
+    else return __float2half(static_cast<float>(v));
+  } else if constexpr (same<To, __nv_bfloat16>::value) {
+    if constexpr (same<From, double>::value) return __double2bfloat16(v);
+    else if constexpr (same<From, __half>::value) return __float2bfloat16(__half2float(v));
+    else return __float2bfloat16(static_cast<float>(v));
+  } else if constexpr (same<From, __half>::value) {
+    return static_cast<To>(__half2float(v));
+  } else if constexpr (same<From, __nv_bfloat16>::value) {
+    return static_cast<To>(__bfloat162float(v));
+  } else {
+    return static_cast<To>(v);
+  }
+}
+
+// Shapes and strides by value; after dimension collapsing few dims remain.
+constexpr int kMaxDims = 10;
+struct Layout {
+  int ndim;
+  int64_t shape[kMaxDims];
+  int64_t strides[kMaxDims];  // elements
+};
+
+// Offset (elements) of row-major element i in layout l.
+template <typename Idx>
+__device__ inline int64_t offset_of(Idx i, const Layout& l) {
+  int64_t off = 0;
+  for (int d = l.ndim - 1; d >= 0; --d) {
+    Idx n = static_cast<Idx>(l.shape[d]);
+    off += static_cast<int64_t>(i % n) * l.strides[d];
+    i /= n;
+  }
+  return off;
+}
+
+}  // namespace tandem

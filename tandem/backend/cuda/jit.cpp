@@ -1,0 +1,218 @@
+// NVRTC compilation with an in-memory and an on-disk cache.
+#include "tandem/backend/cuda/jit.h"
+
+#include <cuda_runtime.h>
+#include <nvrtc.h>
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include "tandem/backend/cuda/cuda_check.h"
+#include "tandem/backend/cuda/device.h"
+
+namespace tandem::gpu {
+namespace {
+
+void nvrtc_check(nvrtcResult r, const char* what) {
+  if (r != NVRTC_SUCCESS) {
+    throw std::runtime_error(std::string("[jit] ") + what + ": " + nvrtcGetErrorString(r));
+  }
+}
+
+std::string cuda_include_dir() {
+  if (const char* e = std::getenv("TANDEM_CUDA_INCLUDE"); e && *e) return e;
+#ifdef TANDEM_CUDA_INCLUDE_DIR
+  return TANDEM_CUDA_INCLUDE_DIR;
+#else
+  return "/usr/local/cuda/include";
+#endif
+}
+
+std::filesystem::path cache_dir() {
+  if (const char* e = std::getenv("TANDEM_JIT_CACHE"); e && *e) return e;
+  if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) {
+    return std::filesystem::path(x) / "tandem" / "jit";
+  }
+  if (const char* h = std::getenv("HOME"); h && *h) {
+    return std::filesystem::path(h) / ".cache" / "tandem" / "jit";
+  }
+  return std::filesystem::temp_directory_path() / "tandem-jit";
+}
+
+// FNV-1a, 64 bits: the cache key of a program's full text.
+uint64_t fnv1a(const std::string& s, uint64_t h = 1469598103934665603ull) {
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+std::string arch_of_device() {
+  auto& info = device_info();
+  return "sm_" + std::to_string(info.cc_major * 10 + info.cc_minor);
+}
+
+std::string program_text(const std::string& header, const std::vector<std::string>& names) {
+  std::string text = "#include \"" + header + "\"\n";
+  for (auto& n : names) text += "// " + n + "\n";
+  return text;
+}
+
+struct Loaded {
+  cudaLibrary_t lib = nullptr;
+  std::vector<const void*> kernels;
+};
+
+}  // namespace
+
+const char* device_type(Dtype t) {
+  switch (t.val) {
+    case Dtype::Val::bool_: return "bool";
+    case Dtype::Val::uint8: return "uint8_t";
+    case Dtype::Val::uint16: return "uint16_t";
+    case Dtype::Val::uint32: return "uint32_t";
+    case Dtype::Val::uint64: return "uint64_t";
+    case Dtype::Val::int8: return "int8_t";
+    case Dtype::Val::int16: return "int16_t";
+    case Dtype::Val::int32: return "int32_t";
+    case Dtype::Val::int64: return "int64_t";
+    case Dtype::Val::float16: return "__half";
+    case Dtype::Val::bfloat16: return "__nv_bfloat16";
+    case Dtype::Val::float32: return "float";
+    case Dtype::Val::float64: return "double";
+    case Dtype::Val::complex64: return "tandem::complex64";
+  }
+  return "void";
+}
+
+std::string jit_compile(const std::string& header, const std::vector<std::string>& names,
+                        const std::string& arch) {
+  auto& sources = device_sources();
+  std::vector<const char*> hdr_text, hdr_names;
+  for (auto& [name, text] : sources) {
+    hdr_names.push_back(name.c_str());
+    hdr_text.push_back(text.c_str());
+  }
+  std::string text = program_text(header, names);
+  nvrtcProgram prog;
+  nvrtc_check(nvrtcCreateProgram(&prog, text.c_str(), "tandem_jit.cu",
+                                 static_cast<int>(hdr_text.size()), hdr_text.data(),
+                                 hdr_names.data()),
+              "nvrtcCreateProgram");
+  struct Destroy {
+    nvrtcProgram& p;
+    ~Destroy() { nvrtcDestroyProgram(&p); }
+  } destroy{prog};
+  for (auto& n : names) nvrtc_check(nvrtcAddNameExpression(prog, n.c_str()), "nvrtcAddNameExpression");
+  std::string arch_opt = "--gpu-architecture=" + arch;
+  std::string inc = "-I" + cuda_include_dir();
+  std::string inc_cccl = inc + "/cccl";
+  const char* opts[] = {arch_opt.c_str(), inc.c_str(), inc_cccl.c_str(), "--std=c++17",
+                        "-default-device", "--use_fast_math=false", "-DTANDEM_JIT=1"};
+  nvrtcResult r = nvrtcCompileProgram(prog, 6, opts);
+  if (r != NVRTC_SUCCESS) {
+    size_t n = 0;
+    nvrtcGetProgramLogSize(prog, &n);
+    std::string log(n, '\0');
+    nvrtcGetProgramLog(prog, log.data());
+    std::ostringstream msg;
+    msg << "[jit] compiling " << header << " for";
+    for (auto& nm : names) msg << " " << nm;
+    msg << " failed:\n" << log;
+    throw std::runtime_error(msg.str());
+  }
+  size_t size = 0;
+  nvrtc_check(nvrtcGetCUBINSize(prog, &size), "nvrtcGetCUBINSize");
+  std::string cubin(size, '\0');
+  nvrtc_check(nvrtcGetCUBIN(prog, cubin.data()), "nvrtcGetCUBIN");
+  // Lowered (mangled) names, appended after the cubin for the loader.
+  std::string lowered;
+  for (auto& n : names) {
+    const char* low = nullptr;
+    nvrtc_check(nvrtcGetLoweredName(prog, n.c_str(), &low), "nvrtcGetLoweredName");
+    lowered += low;
+    lowered += '\n';
+  }
+  std::string out;
+  uint64_t cubin_size = cubin.size();
+  out.append(reinterpret_cast<const char*>(&cubin_size), sizeof(cubin_size));
+  out += cubin;
+  out += lowered;
+  return out;
+}
+
+std::vector<const void*> jit_kernels(const std::string& header,
+                                     const std::vector<std::string>& names) {
+  std::string arch = arch_of_device();
+  // The key covers every embedded source (a changed header changes it).
+  static const uint64_t sources_hash = [] {
+    uint64_t h = 0;
+    for (auto& [name, text] : device_sources()) h ^= fnv1a(name + text);
+    return h;
+  }();
+  int nvrtc_major = 0, nvrtc_minor = 0;
+  nvrtcVersion(&nvrtc_major, &nvrtc_minor);
+  std::string text = program_text(header, names) + arch + std::to_string(nvrtc_major) + "." +
+                     std::to_string(nvrtc_minor);
+  uint64_t key = fnv1a(text, sources_hash);
+  char hex[17];
+  std::snprintf(hex, sizeof(hex), "%016llx", static_cast<unsigned long long>(key));
+  auto path = cache_dir() / (std::string(hex) + ".bin");
+
+  std::string blob;
+  {
+    std::ifstream f(path, std::ios::binary);
+    if (f) blob.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+  }
+  if (blob.size() < sizeof(uint64_t)) {
+    blob = jit_compile(header, names, arch);
+    std::error_code ec;
+    std::filesystem::create_directories(path.parent_path(), ec);
+    auto tmp = path;
+    tmp += ".tmp" + std::to_string(::getpid());
+    {
+      std::ofstream f(tmp, std::ios::binary);
+      f.write(blob.data(), static_cast<std::streamsize>(blob.size()));
+    }
+    std::filesystem::rename(tmp, path, ec);  // atomic: readers see all or nothing
+  }
+  uint64_t cubin_size = 0;
+  std::memcpy(&cubin_size, blob.data(), sizeof(cubin_size));
+  std::string cubin = blob.substr(sizeof(cubin_size), cubin_size);
+  std::istringstream lowered(blob.substr(sizeof(cubin_size) + cubin_size));
+
+  bind_thread();
+  cudaLibrary_t lib;
+  check(cudaLibraryLoadData(&lib, cubin.data(), nullptr, nullptr, 0, nullptr, nullptr, 0),
+        "cudaLibraryLoadData");
+  std::vector<const void*> kernels;
+  std::string low;
+  while (std::getline(lowered, low)) {
+    cudaKernel_t k;
+    check(cudaLibraryGetKernel(&k, lib, low.c_str()), "cudaLibraryGetKernel");
+    kernels.push_back(reinterpret_cast<const void*>(k));
+  }
+  if (kernels.size() != names.size()) throw std::runtime_error("[jit] corrupt cache file " + path.string());
+  return kernels;  // the library stays loaded for the life of the process
+}
+
+const std::vector<const void*>& KernelCache::get(uint64_t key, const std::function<Program()>& make) {
+  {
+    std::lock_guard lk(mu_);
+    auto it = kernels_.find(key);
+    if (it != kernels_.end()) return it->second;
+  }
+  auto prog = make();
+  auto kernels = jit_kernels(prog.first, prog.second);
+  std::lock_guard lk(mu_);
+  return kernels_.emplace(key, std::move(kernels)).first->second;
+}
+
+}  // namespace tandem::gpu

@@ -1,0 +1,47 @@
+#pragma once
+// Kernels compiled at run time (NVRTC) from the device sources in device/,
+// so that each op-by-dtype combination is compiled only when first used and
+// CI's compile stays short. Compiled code is cached in memory and on disk
+// ($TANDEM_JIT_CACHE, else $XDG_CACHE_HOME/tandem/jit or ~/.cache/tandem/jit).
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "tandem/dtype.h"
+
+namespace tandem::gpu {
+
+// The embedded device sources, by file name (generated at build time).
+const std::unordered_map<std::string, std::string>& device_sources();
+
+// Compiles a program that includes `header` (a file of device/) and
+// instantiates the kernels named by `names` (C++ name expressions such as
+// "tandem::unary_contig<float, float, tandem::Exp>") for the given GPU
+// architecture ("sm_90"); returns the cubin. Throws std::runtime_error with
+// NVRTC's log when the program does not compile. Needs no GPU.
+std::string jit_compile(const std::string& header, const std::vector<std::string>& names,
+                        const std::string& arch);
+
+// The kernels of such a program for this GPU, as cudaKernel_t handles that
+// cudaLaunchKernel takes, in the order of names.
+std::vector<const void*> jit_kernels(const std::string& header,
+                                     const std::vector<std::string>& names);
+
+// The device-side C++ type of a dtype ("float", "__half", "tandem::complex64", ...).
+const char* device_type(Dtype t);
+
+// A process-wide map from a caller's key to its kernels, compiled once.
+class KernelCache {
+ public:
+  using Program = std::pair<std::string, std::vector<std::string>>;  // header, names
+  const std::vector<const void*>& get(uint64_t key, const std::function<Program()>& make);
+
+ private:
+  std::mutex mu_;
+  std::unordered_map<uint64_t, std::vector<const void*>> kernels_;
+};
+
+}  // namespace tandem::gpu

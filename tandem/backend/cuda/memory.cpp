@@ -1,0 +1,336 @@
+// Host and device memory for the CUDA backend (docs/design.md, "Unified
+// memory"): pinned host blocks, a stream-ordered device pool, and the copies
+// that keep each buffer's two sides in step, made at most once per side.
+#include "tandem/backend/cuda/memory.h"
+
+#include <algorithm>
+#include <mutex>
+#include <sstream>
+#include <vector>
+
+#include "tandem/backend.h"
+#include "tandem/backend/cuda/completer.h"
+#include "tandem/backend/cuda/cuda_check.h"
+#include "tandem/backend/cuda/device.h"
+
+namespace tandem::gpu {
+namespace {
+
+// ---------------------------------------------------------------- events
+
+std::mutex g_event_mu;
+std::vector<cudaEvent_t> g_events;
+
+// ---------------------------------------------------------------- device
+
+struct DeviceMemory {
+  std::mutex mu;
+  cudaMemPool_t pool = nullptr;
+  cudaStream_t free_stream = nullptr;  // frees are ordered here (all users are done)
+  size_t active = 0;
+  size_t limit = 0;  // below the card's free memory at start
+};
+DeviceMemory& device_memory() {
+  static auto* d = new DeviceMemory();  // leaked: buffers may die during exit
+  return *d;
+}
+
+[[noreturn]] void throw_device_oom(size_t bytes, const char* why) {
+  std::ostringstream msg;
+  msg << "[malloc] out of memory on gpu: allocating " << bytes << " bytes " << why;
+  throw OutOfMemory(msg.str());
+}
+
+void* device_alloc(size_t bytes, cudaStream_t stream) {
+  auto& dm = device_memory();
+  allocator::reserve_device(bytes);
+  bool drained = false;
+  for (;;) {
+    {
+      std::lock_guard lk(dm.mu);
+      if (dm.active + bytes <= dm.limit) {
+        dm.active += bytes;
+        break;
+      }
+    }
+    if (drained) {
+      allocator::release_device(bytes);
+      std::ostringstream why;
+      why << "would pass the GPU memory limit of " << dm.limit << " bytes (" << dm.active
+          << " in use)";
+      throw_device_oom(bytes, why.str().c_str());
+    }
+    scheduler::drain_all();
+    drained = true;
+  }
+  void* p = nullptr;
+  cudaError_t err = cudaMallocAsync(&p, std::max<size_t>(bytes, 256), dm.pool, stream);
+  if (err == cudaErrorMemoryAllocation) {
+    cudaGetLastError();
+    scheduler::drain_all();
+    cudaMemPoolTrimTo(dm.pool, 0);
+    err = cudaMallocAsync(&p, std::max<size_t>(bytes, 256), dm.pool, stream);
+  }
+  if (err != cudaSuccess) {
+    cudaGetLastError();
+    {
+      std::lock_guard lk(dm.mu);
+      dm.active -= bytes;
+    }
+    allocator::release_device(bytes);
+    if (err == cudaErrorMemoryAllocation) throw_device_oom(bytes, "(the card has no room left)");
+    throw_cuda_error("cudaMallocAsync", err);
+  }
+  return p;
+}
+
+void device_free(void* p, size_t bytes) {
+  auto& dm = device_memory();
+  cudaFreeAsync(p, dm.free_stream);
+  {
+    std::lock_guard lk(dm.mu);
+    dm.active -= bytes;
+  }
+  allocator::release_device(bytes);
+}
+
+// ---------------------------------------------------------------- host
+
+struct PinnedAllocator : allocator::RawAllocator {
+  void* alloc(size_t bytes) override {
+    void* p = nullptr;
+    if (cudaHostAlloc(&p, bytes, cudaHostAllocPortable | cudaHostAllocMapped) != cudaSuccess) {
+      cudaGetLastError();
+      return nullptr;
+    }
+    return p;
+  }
+  void free(void* p, size_t) override { cudaFreeHost(p); }
+  void free_device(Buffer& b) override {
+    device_free(b.device, b.size);
+    b.device = nullptr;
+  }
+};
+
+// ---------------------------------------------------------------- flags
+
+struct FlagPool {
+  static constexpr size_t kSlab = 1024;
+  static constexpr size_t kStride = 64 / sizeof(std::atomic<uint32_t>);  // one cache line each
+  std::mutex mu;
+  std::vector<std::atomic<uint32_t>*> free;
+  struct Slab {
+    char* host;
+    char* device;
+  };
+  std::vector<Slab> slabs;
+
+  std::atomic<uint32_t>* get() {
+    std::lock_guard lk(mu);
+    if (free.empty()) {
+      void* h = nullptr;
+      check(cudaHostAlloc(&h, kSlab * 64, cudaHostAllocPortable | cudaHostAllocMapped),
+            "cudaHostAlloc(flags)");
+      void* d = nullptr;
+      check(cudaHostGetDevicePointer(&d, h, 0), "cudaHostGetDevicePointer");
+      slabs.push_back({static_cast<char*>(h), static_cast<char*>(d)});
+      auto* base = static_cast<std::atomic<uint32_t>*>(h);
+      for (size_t i = 0; i < kSlab; ++i) free.push_back(new (base + i * kStride) std::atomic<uint32_t>(0));
+    }
+    auto* f = free.back();
+    free.pop_back();
+    return f;
+  }
+  void put(std::atomic<uint32_t>* f) {
+    std::lock_guard lk(mu);
+    free.push_back(f);
+  }
+  const uint32_t* device(std::atomic<uint32_t>* f) {
+    std::lock_guard lk(mu);
+    auto* p = reinterpret_cast<char*>(f);
+    for (auto& s : slabs) {
+      if (p >= s.host && p < s.host + kSlab * 64) {
+        return reinterpret_cast<const uint32_t*>(s.device + (p - s.host));
+      }
+    }
+    throw std::logic_error("[gpu] host flag not from the flag pool");
+  }
+};
+FlagPool& flag_pool() {
+  static auto* p = new FlagPool();
+  return *p;
+}
+
+// ---------------------------------------------------------------- copies
+
+// The pending copy that made a buffer's device side valid, for other streams
+// to wait on.
+struct Upload {
+  cudaEvent_t ev;
+  cudaStream_t stream;
+  ~Upload() { release_event(ev); }
+};
+
+struct Transfers {
+  cudaStream_t d2h = nullptr;  // downloads for CPU consumers
+  std::mutex mu;  // orders work queued on d2h
+  Completer completer;
+};
+Transfers& transfers() {
+  static auto* t = new Transfers();
+  return *t;
+}
+
+class SpinLock {
+ public:
+  explicit SpinLock(std::atomic_flag& f) : f_(f) {
+    while (f_.test_and_set(std::memory_order_acquire)) f_.wait(true, std::memory_order_relaxed);
+  }
+  ~SpinLock() {
+    f_.clear(std::memory_order_release);
+    f_.notify_one();
+  }
+
+ private:
+  std::atomic_flag& f_;
+};
+
+}  // namespace
+
+BatchMark::BatchMark(cudaStream_t s) : ev(acquire_event()), stream(s) {}
+BatchMark::~BatchMark() { release_event(ev); }
+
+void install_memory() {
+  auto& dm = device_memory();
+  check(cudaDeviceGetDefaultMemPool(&dm.pool, 0), "cudaDeviceGetDefaultMemPool");
+  // Keep freed blocks in the pool (it is our cache); trimmed under pressure.
+  uint64_t keep = UINT64_MAX;
+  cudaMemPoolSetAttribute(dm.pool, cudaMemPoolAttrReleaseThreshold, &keep);
+  check(cudaStreamCreateWithFlags(&dm.free_stream, cudaStreamNonBlocking), "cudaStreamCreate");
+  dm.limit = device_info().free_memory_at_start / 100 * 95;
+  check(cudaStreamCreateWithFlags(&transfers().d2h, cudaStreamNonBlocking), "cudaStreamCreate");
+  static PinnedAllocator pinned;
+  allocator::set_raw_allocator(&pinned);
+}
+
+cudaEvent_t acquire_event() {
+  {
+    std::lock_guard lk(g_event_mu);
+    if (!g_events.empty()) {
+      auto e = g_events.back();
+      g_events.pop_back();
+      return e;
+    }
+  }
+  cudaEvent_t e;
+  check(cudaEventCreateWithFlags(&e, cudaEventDisableTiming), "cudaEventCreate");
+  return e;
+}
+
+void release_event(cudaEvent_t ev) {
+  std::lock_guard lk(g_event_mu);
+  g_events.push_back(ev);
+}
+
+std::shared_ptr<Buffer> malloc_device(size_t bytes, cudaStream_t stream) {
+  void* p = device_alloc(bytes, stream);
+  auto buf = std::make_shared<Buffer>();
+  buf->device = p;
+  buf->size = bytes;
+  buf->host_valid.store(false, std::memory_order_relaxed);
+  buf->device_valid.store(true, std::memory_order_relaxed);
+  return buf;
+}
+
+void* ensure_device(const std::shared_ptr<Buffer>& buf, cudaStream_t stream) {
+  SpinLock lk(buf->transfer_lock);
+  if (buf->device_valid.load(std::memory_order_acquire)) {
+    if (auto* up = static_cast<Upload*>(buf->to_device.get()); up && up->stream != stream) {
+      check(cudaStreamWaitEvent(stream, up->ev, 0), "cudaStreamWaitEvent");
+    }
+    return buf->device;
+  }
+  if (!buf->device) buf->device = device_alloc(buf->size, stream);
+  if (buf->size) {
+    check(cudaMemcpyAsync(buf->device, buf->host, buf->size, cudaMemcpyHostToDevice, stream),
+          "cudaMemcpyAsync(host to device)");
+  }
+  auto up = std::make_shared<Upload>();
+  up->ev = acquire_event();
+  up->stream = stream;
+  check(cudaEventRecord(up->ev, stream), "cudaEventRecord");
+  buf->to_device = std::move(up);
+  buf->device_valid.store(true, std::memory_order_release);
+  return buf->device;
+}
+
+std::shared_ptr<std::atomic<uint32_t>> new_host_flag() {
+  auto* f = flag_pool().get();
+  f->store(0, std::memory_order_relaxed);
+  return std::shared_ptr<std::atomic<uint32_t>>(f, [](std::atomic<uint32_t>* p) { flag_pool().put(p); });
+}
+
+const uint32_t* device_address(std::atomic<uint32_t>* flag) { return flag_pool().device(flag); }
+
+void stream_wait(cudaStream_t stream, Event& e) {
+  if (e.done()) return;
+  if (auto* m = static_cast<BatchMark*>(e.gpu_mark.get())) {
+    if (m->stream == stream) return;  // queued earlier on this stream
+    if (m->recorded.load(std::memory_order_acquire)) {
+      check(cudaStreamWaitEvent(stream, m->ev, 0), "cudaStreamWaitEvent");
+      return;
+    }
+  }
+  auto* flag = e.attach_host_flag(new_host_flag());
+  launch_spin_wait(device_address(flag), stream);
+}
+
+std::shared_ptr<Event> copy_to_host_async(const std::shared_ptr<Buffer>& buf,
+                                          const std::shared_ptr<Event>& producer) {
+  auto& t = transfers();
+  SpinLock lk(buf->transfer_lock);
+  if (buf->host_valid.load(std::memory_order_acquire)) return nullptr;
+  if (auto pending = std::static_pointer_cast<Event>(buf->to_host); pending && buf->host) {
+    return pending;
+  }
+  if (!buf->host) allocator::attach_host(*buf);
+  auto done = std::make_shared<Event>(Stream(-1, Device::gpu));
+  {
+    std::lock_guard q(t.mu);
+    if (producer) stream_wait(t.d2h, *producer);
+    if (buf->size) {
+      check(cudaMemcpyAsync(buf->host, buf->device, buf->size, cudaMemcpyDeviceToHost, t.d2h),
+            "cudaMemcpyAsync(device to host)");
+    }
+    cudaEvent_t ev = acquire_event();
+    check(cudaEventRecord(ev, t.d2h), "cudaEventRecord");
+    buf->to_host = done;
+    t.completer.push(ev, [buf, done, producer](cudaError_t err) {
+      {
+        SpinLock l(buf->transfer_lock);
+        buf->to_host.reset();
+        if (err == cudaSuccess && !(producer && producer->failed())) {
+          buf->host_valid.store(true, std::memory_order_release);
+        }
+      }
+      if (producer && producer->failed()) {
+        done->fail(producer->error());
+      } else if (err != cudaSuccess) {
+        try {
+          throw_cuda_error("copy to host", err);
+        } catch (...) {
+          done->fail(std::current_exception());
+        }
+      } else {
+        done->signal();
+      }
+    });
+  }
+  return done;
+}
+
+void copy_to_host(const std::shared_ptr<Buffer>& buf) {
+  if (auto ev = copy_to_host_async(buf, nullptr)) ev->wait_and_check();
+}
+
+}  // namespace tandem::gpu

@@ -1,0 +1,57 @@
+#pragma once
+// GPU memory: pinned host blocks for every host buffer, device blocks from a
+// stream-ordered pool, each buffer's copy to the other side made once, and
+// host flags that GPU streams can spin on.
+#include <cuda_runtime.h>
+
+#include <atomic>
+#include <memory>
+
+#include "tandem/allocator.h"
+#include "tandem/event.h"
+
+namespace tandem::gpu {
+
+// The CUDA event recorded after a batch of one stream's kernels. The Tandem
+// events of the batch's nodes point to it (Event::gpu_mark) so that other
+// GPU streams can wait for them on the device.
+struct BatchMark {
+  cudaEvent_t ev;
+  cudaStream_t stream;
+  std::atomic<bool> recorded{false};
+  explicit BatchMark(cudaStream_t s);
+  ~BatchMark();
+};
+
+// Installs the pinned host allocator and sets up the device pool (once, when
+// a GPU is found).
+void install_memory();
+
+// A buffer of `bytes` bytes that lives on the device only, allocated in
+// `stream`'s order. Throws OutOfMemory naming the bytes.
+std::shared_ptr<Buffer> malloc_device(size_t bytes, cudaStream_t stream);
+
+// The device copy of buf, valid for work queued on `stream` after this call:
+// the first GPU consumer allocates it and queues the copy from the host on
+// its stream; later consumers on other streams wait for that copy.
+void* ensure_device(const std::shared_ptr<Buffer>& buf, cudaStream_t stream);
+
+// A zeroed word in pinned, mapped host memory (see Event::attach_host_flag).
+std::shared_ptr<std::atomic<uint32_t>> new_host_flag();
+// The address the GPU uses for a host flag.
+const uint32_t* device_address(std::atomic<uint32_t>* flag);
+
+// Makes work queued on `stream` after this call start only once e is done,
+// without blocking the caller: nothing if it is done or queued earlier on the
+// same stream, an event wait if its GPU batch is launched, else a spin on a
+// host flag.
+void stream_wait(cudaStream_t stream, Event& e);
+
+// CUDA events from a pool (timing disabled).
+cudaEvent_t acquire_event();
+void release_event(cudaEvent_t ev);
+
+// Queues a one-thread kernel that spins until *flag != 0 (spin_wait.cu).
+void launch_spin_wait(const uint32_t* flag, cudaStream_t stream);
+
+}  // namespace tandem::gpu
