@@ -180,12 +180,27 @@ Encoder& encoder(const Stream& s) { return executor_of(s).encoder(); }
 
 // ---------------------------------------------------------------- Encoder
 
+namespace {
+// Adds the array and device to an out-of-memory message.
+[[noreturn]] void rethrow_oom(const OutOfMemory& e, const array& a) {
+  std::ostringstream msg;
+  msg << e.what() << " for an array of shape " << a.shape() << " and dtype " << a.dtype()
+      << " on gpu";
+  throw OutOfMemory(msg.str());
+}
+}  // namespace
+
 const void* Encoder::in(const array& a) {
   auto& buf = a.buffer();
   t_node.buffers.push_back(buf);
-  void* base = buf->device_valid.load(std::memory_order_acquire) && !buf->to_device
-                   ? buf->device
-                   : ensure_device(buf, stream_);
+  void* base = buf->device;
+  if (!buf->device_valid.load(std::memory_order_acquire) || buf->to_device) {
+    try {
+      base = ensure_device(buf, stream_);
+    } catch (const OutOfMemory& e) {
+      rethrow_oom(e, a);
+    }
+  }
   return static_cast<const char*>(base) + a.offset();
 }
 
@@ -198,10 +213,7 @@ void* Encoder::out(array& out, size_t data_size, Strides strides, Flags flags) {
   try {
     buf = malloc_device(data_size * out.itemsize(), stream_);
   } catch (const OutOfMemory& e) {
-    std::ostringstream msg;
-    msg << e.what() << " for an array of shape " << out.shape() << " and dtype " << out.dtype()
-        << " on gpu";
-    throw OutOfMemory(msg.str());
+    rethrow_oom(e, out);
   }
   void* p = buf->device;
   t_node.buffers.push_back(buf);

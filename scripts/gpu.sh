@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# The GPU check, run on a machine with an NVIDIA GPU (the device machine):
+# builds with CUDA, runs every C++ and Python test with the GPU as the default
+# device, compute-sanitizer memcheck over the GPU tests, the GPU benchmarks,
+# and prints a short summary (also written to $OUT/summary.txt).
+#
+#   bash scripts/gpu.sh [steps...]     steps: build ctest memcheck pytest bench (default: all)
+#
+# Dependencies come from Debian packages: installed with apt-get where it
+# works, else unpacked from .deps/*.deb (carried to machines without a
+# package registry) into /tmp/deps.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+OUT=${OUT:-/tmp/tandem-gpu}
+mkdir -p "$OUT"
+STEPS=${*:-build ctest memcheck pytest bench}
+has() { [[ " $STEPS " == *" $1 "* ]]; }
+summary="$OUT/summary.txt"
+: >"$summary"
+note() { echo "$*" | tee -a "$summary"; }
+
+if ls .deps/*.deb >/dev/null 2>&1; then
+  for f in .deps/*.deb; do dpkg -x "$f" /tmp/deps; done
+  export CMAKE_PREFIX_PATH=/tmp/deps/usr
+  ML=/tmp/deps/usr/lib/x86_64-linux-gnu
+  export LD_LIBRARY_PATH=$ML:$ML/openblas-pthread:${LD_LIBRARY_PATH:-}
+  CBLAS="-DCBLAS_INCLUDE_DIR=/tmp/deps/usr/include/x86_64-linux-gnu/openblas-pthread"
+  BLAS="-DBLAS_LIBRARIES=$ML/openblas-pthread/libopenblas.so"
+fi
+export TANDEM_JIT_CACHE=${TANDEM_JIT_CACHE:-/tmp/tandem-jit}
+note "card: $(nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>/dev/null)"
+
+if has build; then
+  t0=$SECONDS
+  cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DTANDEM_CUDA=ON \
+    ${CBLAS:-} ${BLAS:-} >"$OUT/cmake.log" 2>&1 &&
+    cmake --build build-gpu -j"$(nproc)" >"$OUT/build.log" 2>&1
+  rc=$?
+  note "build: rc=$rc in $((SECONDS - t0)) s"
+  [ $rc -eq 0 ] || { tail -40 "$OUT/build.log"; exit 1; }
+fi
+
+if has ctest; then
+  t0=$SECONDS
+  # Warm the JIT cache serially first would cost more than the duplicate
+  # compiles of parallel test processes; the cache is shared on disk.
+  DEVICE=gpu ctest --test-dir build-gpu -j8 --output-on-failure >"$OUT/ctest.log" 2>&1
+  note "ctest (DEVICE=gpu): $(grep -E 'tests passed|tests failed' "$OUT/ctest.log") in $((SECONDS - t0)) s"
+  grep -E '^\s+[0-9]+ - ' "$OUT/ctest.log" | head -40 | tee -a "$summary"
+fi
+
+if has memcheck; then
+  t0=$SECONDS
+  DEVICE=gpu compute-sanitizer --tool memcheck --error-exitcode 9 \
+    build-gpu/tests/cpp/tandem_tests --gtest_filter='Gpu*:*Unary*:*Binary*:*Reduce*:*Matmul*:*Random*' \
+    >"$OUT/memcheck.log" 2>&1
+  rc=$?
+  note "memcheck: rc=$rc, $(grep -c 'Invalid\|out of bounds' "$OUT/memcheck.log") reported errors, $(grep -E 'tests? ran|PASSED|FAILED' "$OUT/memcheck.log" | tr '\n' ' ') in $((SECONDS - t0)) s"
+fi
+
+if has pytest; then
+  t0=$SECONDS
+  PY=${PYTHON:-python3}
+  CMAKE_ARGS="-DTANDEM_CUDA=ON ${CBLAS:-} ${BLAS:-}" $PY -m pip install --no-build-isolation \
+    --no-deps -q . >"$OUT/pip.log" 2>&1 || { note "pip install failed"; tail -30 "$OUT/pip.log"; }
+  DEVICE=gpu $PY -m pytest tests/python -q -p no:cacheprovider --maxfail=50 >"$OUT/pytest.log" 2>&1
+  note "pytest (DEVICE=gpu): $(tail -1 "$OUT/pytest.log") in $((SECONDS - t0)) s"
+fi
+
+if has bench; then
+  build-gpu/examples/demo 2>&1 | tee "$OUT/demo.log" | tee -a "$summary"
+  ${PYTHON:-python3} benchmarks/bench_gpu.py 2>&1 | tee "$OUT/bench.log" | tee -a "$summary"
+fi
+echo "logs in $OUT"
