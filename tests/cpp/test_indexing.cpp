@@ -1349,3 +1349,133 @@ TEST(IndexingScatter, OverlappingBlocks) {
                           upd.to_vector<double>(), {2, 300, 299}, "add", false);
   EXPECT_EQ(out.to_vector<double>(), want);
 }
+
+// ======================================================================
+// The test device against the CPU: every dtype, reduction and index dtype,
+// strided and broadcast index arrays (DEVICE=gpu runs the GPU kernels; on
+// the CPU both sides agree trivially).
+
+namespace {
+
+const Dtype kAllTypes[] = {bool_, uint8, uint16,  uint32,   uint64,  int8,    int16,
+                           int32, int64, float16, bfloat16, float32, float64, complex64};
+const Dtype kIndexTypes[] = {uint8, uint16, uint32, uint64, int8, int16, int32, int64};
+
+// Integer-valued data in [lo, hi] (exact in every dtype, so sums and
+// products do not depend on the order updates land in); complex gets an
+// integer imaginary part too.
+array int_data(const Shape& shape, Dtype t, int lo, int hi) {
+  if (!is_complex(t)) return rnd_int_valued(shape, t, lo, hi);
+  array re = rnd_int_valued(shape, float32, lo, hi), im = rnd_int_valued(shape, float32, lo, hi);
+  array c = add(astype(re, complex64), multiply(astype(im, complex64), array(complex64_t(0, 1))));
+  c.eval();
+  return c;
+}
+
+// Index values for dtype it: unsigned types get no negatives.
+array index_data(std::vector<int64_t> v, const Shape& shape, Dtype it, int64_t n) {
+  if (is_unsigned(it)) {
+    for (auto& x : v) x = x < 0 ? x + n : x;
+  }
+  return idx_array(v, shape, it);
+}
+
+void expect_same(array got, array want, const std::string& what) {
+  ASSERT_EQ(got.shape(), want.shape()) << what;
+  ASSERT_EQ(got.dtype(), want.dtype()) << what;
+  Vals g = vals(got), w = vals(want);
+  for (size_t i = 0; i < g.re.size(); ++i) {
+    bool re = g.re[i] == w.re[i] || (std::isnan(g.re[i]) && std::isnan(w.re[i]));
+    bool im = g.im[i] == w.im[i] || (std::isnan(g.im[i]) && std::isnan(w.im[i]));
+    ASSERT_TRUE(re && im) << what << " at " << i << ": got (" << g.re[i] << ", " << g.im[i]
+                          << "), want (" << w.re[i] << ", " << w.im[i] << ")";
+  }
+}
+
+array scatter_on(const std::string& kind, const array& a, const std::vector<array>& idx,
+                 const array& upd, const std::vector<int>& axes, StreamOrDevice s) {
+  if (kind == "scatter") return scatter(a, idx, upd, axes, s);
+  if (kind == "add") return scatter_add(a, idx, upd, axes, s);
+  if (kind == "prod") return scatter_prod(a, idx, upd, axes, s);
+  if (kind == "max") return scatter_max(a, idx, upd, axes, s);
+  return scatter_min(a, idx, upd, axes, s);
+}
+
+}  // namespace
+
+TEST(IndexingOnDevice, ScatterReductionsMatchCpu) {
+  TANDEM_REQUIRE_DEVICE();
+  Device dev = test::test_device();
+  int n = 0;
+  for (std::string kind : {"add", "prod", "max", "min"}) {
+    int lo = kind == "prod" ? -1 : -9, hi = kind == "prod" ? 1 : 9;
+    for (Dtype t : kAllTypes) {
+      Dtype it = kIndexTypes[n++ % 8];
+      Shape as{6, 5, 4};
+      array a = int_data(as, t, lo, hi);
+      // Axes 0 and 2, index shape (3, 4): a broadcast index array and a
+      // transposed one; repeats, negatives and out-of-range values. Blocks
+      // two wide along axis 0 overlap.
+      array i0 = broadcast_to(index_data({-6, 0, 4, 9}, {1, 4}, it, 6), {3, 4});
+      array i1 = test::strided_view(index_data(rnd_indices(12, -4, 5), {3, 4}, it, 4));
+      array upd = int_data({3, 4, 2, 5, 1}, t, lo, hi);
+      std::string what = kind + " " + tname(t) + " index " + tname(it);
+      expect_same(scatter_on(kind, test::strided_view(a), {i0, i1}, upd, {0, 2}, dev),
+                  scatter_on(kind, a, {i0, i1}, upd, {0, 2}, Device::cpu), what);
+      // One index array, single elements, many repeats.
+      array flat = int_data({7}, t, lo, hi);
+      array fi = index_data(rnd_indices(40, -7, 8), {40}, it, 7);
+      array fu = int_data({40, 1}, t, lo, hi);
+      expect_same(scatter_on(kind, flat, {fi}, fu, {0}, dev),
+                  scatter_on(kind, flat, {fi}, fu, {0}, Device::cpu), what + " 1-d");
+    }
+  }
+}
+
+TEST(IndexingOnDevice, PlainScatterGatherAndAxisOpsMatchCpu) {
+  TANDEM_REQUIRE_DEVICE();
+  Device dev = test::test_device();
+  int n = 0;
+  for (Dtype t : kAllTypes) {
+    Dtype it = kIndexTypes[n++ % 8];
+    std::string what = tname(t) + " index " + tname(it);
+    array a = rnd({6, 5, 4}, t);
+    // Plain scatter with distinct positions (so the result is unique).
+    array si = index_data({-1, 0, 2, -4}, {4}, it, 5);
+    array su = rnd({4, 6, 1, 4}, t);
+    expect_same(scatter(a, si, su, 1, dev), scatter(a, si, su, 1, Device::cpu), what + " scatter");
+    // Gather blocks along two axes with strided index arrays.
+    array g0 = test::strided_view(index_data(rnd_indices(6, -7, 7), {2, 3}, it, 6));
+    array g1 = index_data(rnd_indices(6, -5, 5), {2, 3}, it, 4);
+    expect_same(gather(test::strided_view(a), {g0, g1}, {0, 2}, Shape{2, 3, 3}, dev),
+                gather(a, {g0, g1}, {0, 2}, Shape{2, 3, 3}, Device::cpu), what + " gather");
+    // take / take_along_axis / put_along_axis / scatter_add_axis.
+    array ti = index_data(rnd_indices(10, -6, 6), {2, 5}, it, 5);
+    expect_same(take(a, ti, 1, dev), take(a, ti, 1, Device::cpu), what + " take");
+    array ai = index_data(rnd_indices(6 * 3 * 4, -6, 6), {6, 3, 4}, it, 5);
+    expect_same(take_along_axis(test::strided_view(a), ai, 1, dev),
+                take_along_axis(a, ai, 1, Device::cpu), what + " take_along_axis");
+    array pu = index_data({-1, 0, 3, 2, 1, 4}, {1, 6, 1}, it, 6);  // distinct along axis 1
+    array pa = rnd({3, 6, 2}, t);
+    array pv = rnd({3, 6, 2}, t);
+    expect_same(put_along_axis(pa, broadcast_to(pu, {3, 6, 2}), pv, 1, dev),
+                put_along_axis(pa, broadcast_to(pu, {3, 6, 2}), pv, 1, Device::cpu),
+                what + " put_along_axis");
+    if (t != bool_) {
+      array vi = int_data({3, 8, 2}, t, -9, 9);
+      array xi = index_data(rnd_indices(48, -6, 6), {3, 8, 2}, it, 6);
+      array xa = int_data({3, 6, 2}, t, -9, 9);
+      expect_same(scatter_add_axis(xa, xi, vi, 1, dev),
+                  scatter_add_axis(xa, xi, vi, 1, Device::cpu), what + " scatter_add_axis");
+    }
+    // concatenate and slice_update with strided and broadcast pieces.
+    array c1 = rnd({6, 2, 4}, t);
+    array c2 = broadcast_to(rnd({1, 1, 4}, t), {6, 3, 4});
+    expect_same(concatenate({test::strided_view(a), c1, c2}, 1, dev),
+                concatenate({a, c1, c2}, 1, Device::cpu), what + " concatenate");
+    array u = rnd({3, 1, 4}, t);
+    expect_same(slice_update(test::strided_view(a), u, {5, 1, 0}, {0, 5, 4}, {-2, 2, 1}, dev),
+                slice_update(a, u, {5, 1, 0}, {0, 5, 4}, {-2, 2, 1}, Device::cpu),
+                what + " slice_update");
+  }
+}

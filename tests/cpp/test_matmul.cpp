@@ -566,3 +566,148 @@ TEST(Matmul, Einsum) {
   EXPECT_EQ(einsum("ij,jk->ik", {h, test::strided_view(random_of({4, 2}, float32))}).dtype(),
             float32);
 }
+
+// ---- the same products on the test device (DEVICE=gpu: cuBLASLt, its
+// layout handling and the fallback kernel), against the float64 reference.
+
+namespace {
+
+void check_matmul_on_device(const array& a, const array& b, const std::string& what) {
+  array out = matmul(a, b, test::test_device());
+  Dtype t = promote_types(a.dtype(), b.dtype());
+  auto want = ref_matmul(values_of(a), a.shape(), values_of(b), b.shape());
+  check_against(out, want, t, a.shape(-1), 1.0, what);
+}
+
+// addmm on the test device against alpha * (a @ b) + beta * c in float64.
+void check_addmm_on_device(const array& c, const array& a, const array& b, float alpha, float beta,
+                           const std::string& what) {
+  array out = addmm(c, a, b, alpha, beta, test::test_device());
+  auto prod = ref_matmul(values_of(a), a.shape(), values_of(b), b.shape());
+  auto cv = values_of(broadcast_to(c, prod.shape, Device::cpu));
+  RefResult want = prod;
+  for (size_t i = 0; i < want.val.size(); ++i) {
+    cd cterm = beta == 0.f ? cd(0) : double(beta) * cv[i];
+    want.val[i] = double(alpha) * prod.val[i] + cterm;
+    want.mag[i] = std::abs(alpha) * prod.mag[i] + std::abs(cterm);
+  }
+  check_against(out, want, promote_types(a.dtype(), b.dtype()), a.shape(-1), 1.0, what);
+}
+
+}  // namespace
+
+TEST(Matmul, OnTestDeviceShapesAndLayouts) {
+  TANDEM_REQUIRE_DEVICE();
+  const std::vector<std::pair<Shape, Shape>> cases = {
+      {{1, 1}, {1, 1}},      {{3, 4}, {4, 5}},       {{1, 7}, {7, 1}},
+      {{7, 1}, {1, 6}},      {{17, 33}, {33, 9}},    {{64, 64}, {64, 64}},
+      {{100, 50}, {50, 70}}, {{1, 300}, {300, 129}}, {{257, 129}, {129, 1}}};
+  for (Dtype t : kFloatTypes) {
+    for (auto& [sa, sb] : cases)
+      check_matmul_on_device(random_of(sa, t), random_of(sb, t), name(t, sa, sb));
+    array at = transpose(random_of({6, 5}, t));
+    array bt = transpose(random_of({7, 6}, t));
+    check_matmul_on_device(at, bt, "transposed both");
+    check_matmul_on_device(at, random_of({6, 4}, t), "transposed a");
+    check_matmul_on_device(random_of({3, 6}, t), bt, "transposed b");
+    // Submatrices: larger leading dims and element 0 off the allocation's alignment.
+    array big = random_of({12, 15}, t);
+    check_matmul_on_device(slice(big, {1, 2}, {6, 11}), random_of({9, 4}, t), "submatrix a");
+    check_matmul_on_device(random_of({3, 5}, t), slice(big, {2, 1}, {7, 15}), "submatrix b");
+    check_matmul_on_device(slice(big, {0, 1}, {12, 15}),
+                           slice(random_of({16, 9}, t), {1, 1}, {15, 9}), "odd offsets");
+    // Layouts cuBLASLt cannot read: copies.
+    check_matmul_on_device(slice(big, {0, 0}, {12, 15}, {2, 3}), random_of({5, 3}, t), "stepped a");
+    check_matmul_on_device(random_of({2, 12}, t), slice(big, {11, 14}, {-13, -16}, {-1, -2}),
+                           "negative-step b");
+    check_matmul_on_device(broadcast_to(random_of({1, 6}, t), {5, 6}), random_of({6, 2}, t),
+                           "broadcast rows");
+    check_matmul_on_device(test::strided_view(random_of({4, 6}, t)),
+                           test::strided_view(random_of({6, 3}, t)), "strided_view");
+  }
+  for (Dtype t : {float32, float64, bfloat16, complex64}) {
+    const std::vector<std::pair<Shape, Shape>> vec = {
+        {{5}, {5}}, {{5}, {5, 3}}, {{4, 5}, {5}}, {{5}, {2, 5, 3}}, {{2, 3, 5}, {5}}, {{1}, {1}}};
+    for (auto& [sa, sb] : vec)
+      check_matmul_on_device(random_of(sa, t), random_of(sb, t), name(t, sa, sb));
+    check_matmul_on_device(test::strided_view(random_of({6}, t)), random_of({6, 2}, t),
+                           "strided vector");
+  }
+  // A product big enough for the tensor-core kernels.
+  for (Dtype t : {float32, bfloat16, float16}) {
+    check_matmul_on_device(random_of({256, 192}, t), random_of({192, 320}, t),
+                           name(t, {256, 192}, {192, 320}));
+  }
+  // Empty dims; K = 0 gives zeros.
+  Device d = test::test_device();
+  for (Dtype t : {float32, float64, float16, complex64}) {
+    array z = matmul(random_of({3, 0}, t), random_of({0, 4}, t), d);
+    EXPECT_EQ(z.shape(), Shape({3, 4}));
+    for (auto v : values_of(z)) EXPECT_EQ(v, cd(0));
+    EXPECT_EQ(matmul(random_of({0, 5}, t), random_of({5, 4}, t), d).shape(), Shape({0, 4}));
+    EXPECT_EQ(matmul(random_of({2, 0, 3, 5}, t), random_of({5, 4}, t), d).shape(),
+              Shape({2, 0, 3, 4}));
+  }
+}
+
+TEST(Matmul, OnTestDeviceBatches) {
+  TANDEM_REQUIRE_DEVICE();
+  const std::vector<std::pair<Shape, Shape>> cases = {
+      {{2, 3, 4}, {2, 4, 5}},
+      {{2, 1, 3, 4}, {5, 4, 6}},
+      {{3, 4}, {2, 4, 5}},
+      {{4, 3, 4}, {4, 5}},
+      {{1, 3, 4}, {6, 4, 2}},
+      {{2, 3, 1, 2, 3}, {3, 4, 3, 2}},
+      {{64, 8, 8}, {64, 8, 8}},
+      {{0, 3, 4}, {4, 5}},
+      // Batch dims that do not merge: a short host loop, then contiguous copies.
+      {{3, 4, 5, 6}, {3, 1, 6, 2}},
+      {{70, 2, 3, 4}, {70, 1, 4, 5}}};
+  for (Dtype t : {float32, float64, float16, complex64}) {
+    for (auto& [sa, sb] : cases)
+      check_matmul_on_device(random_of(sa, t), random_of(sb, t), name(t, sa, sb));
+  }
+  array a = transpose(random_of({4, 5, 3}, float32), {2, 1, 0});  // (3, 5, 4)
+  array b = transpose(random_of({3, 6, 4}, float32), {0, 2, 1});  // (3, 4, 6)
+  check_matmul_on_device(a, b, "batched transposes");
+  array c = slice(random_of({6, 5, 4}, float32), {5, 0, 0}, {-7, 5, 4}, {-2, 1, 1});  // (3,5,4)
+  check_matmul_on_device(c, random_of({4, 2}, float32), "negative batch step");
+  // More batches than one cuBLASLt call takes.
+  check_matmul_on_device(random_of({70000, 2, 3}, float32), random_of({70000, 3, 2}, float32),
+                         "70000 batches");
+}
+
+TEST(Matmul, OnTestDeviceAddmm) {
+  TANDEM_REQUIRE_DEVICE();
+  Device d = test::test_device();
+  for (Dtype t : kFloatTypes) {
+    for (auto [alpha, beta] : {std::pair{1.f, 1.f}, {2.f, -0.5f}, {-1.f, 0.f}}) {
+      for (Shape cs : {Shape{3, 5}, Shape{5}, Shape{3, 1}, Shape{}}) {
+        check_addmm_on_device(random_of(cs, t), random_of({3, 4}, t), random_of({4, 5}, t), alpha,
+                              beta, "addmm");
+      }
+      // c transposed (gathered into out), and c computed on the device (donated).
+      check_addmm_on_device(test::strided_view(random_of({3, 5}, t)), random_of({3, 4}, t),
+                            random_of({4, 5}, t), alpha, beta, "addmm strided c");
+      array cdev = multiply(random_of({3, 5}, t), array(1.0f, t), d);
+      check_addmm_on_device(cdev, random_of({3, 4}, t), random_of({4, 5}, t), alpha, beta,
+                            "addmm device c");
+    }
+  }
+  array a = transpose(random_of({2, 4, 3}, float32), {0, 2, 1});
+  check_addmm_on_device(random_of({2, 3, 6}, float32), a, random_of({4, 6}, float32), 0.25f, 2.f,
+                        "batched addmm");
+  // beta = 0 ignores c, NaNs included.
+  array nanc = full({3, 5}, array(std::nanf("")), float32);
+  array x = random_of({3, 4}, float32), y = random_of({4, 5}, float32);
+  check_against(addmm(nanc, x, y, 2.f, 0.f, d),
+                ref_matmul(values_of(x), x.shape(), values_of(y), y.shape()), float32, 4, 2.0,
+                "beta 0");
+  // K = 0: beta * c.
+  array ck = random_of({2, 3}, float64);
+  auto kv = addmm(ck, random_of({2, 0}, float64), random_of({0, 3}, float64), 1.f, 3.f, d)
+                .to_vector<double>();
+  auto cvals = ck.to_vector<double>();
+  for (size_t i = 0; i < kv.size(); ++i) EXPECT_DOUBLE_EQ(kv[i], 3.0 * cvals[i]);
+}

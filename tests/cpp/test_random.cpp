@@ -518,3 +518,42 @@ TEST(Random, Errors) {
   expect_invalid([&] { random::truncated_normal(array(0.f), array(1.f), {2}, int32, k); },
                  "[truncated_normal]", "int32");
 }
+
+// The bits on the test device (DEVICE=gpu: the CUDA kernel) equal the CPU's
+// for every width, odd tails, strided keys and keys computed on the device.
+TEST(Random, BitsOnTestDeviceMatchCpu) {
+  TANDEM_REQUIRE_DEVICE();
+  Device d = test::test_device();
+  array k = array(std::vector<uint32_t>{0x243f6a88u, 0x85a308d3u}, {2}, uint32);
+  auto same = [&](const Shape& shape, int width, const array& key, const std::string& what) {
+    array got = random::bits(shape, width, key, d);
+    array want = random::bits(shape, width, key, Device::cpu);
+    ASSERT_EQ(got.shape(), want.shape()) << what;
+    ASSERT_EQ(got.dtype(), want.dtype()) << what;
+    EXPECT_EQ(got.to_vector<uint64_t>(), want.to_vector<uint64_t>())
+        << what << " width " << width << " shape " << shape;
+  };
+  for (int width : {1, 2, 4, 8}) {
+    for (ShapeElem n : {0, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 1001, 200003, (1 << 20) + 3}) {
+      same({n}, width, k, "1-d");
+    }
+    same({}, width, k, "0-d");
+    same({3, 5, 7}, width, k, "3-d");
+    same({2, 0, 3}, width, k, "empty");
+  }
+  // The first block of key (0, 0) is Random123's published answer.
+  EXPECT_EQ(random::bits({2}, 4, random::key(0), d).to_vector<uint32_t>(),
+            std::vector<uint32_t>({0x6b200159u, 0x99ba4efeu}));
+  // A strided key view (stride 2), and keys split on the device.
+  array pairs = array(std::vector<uint32_t>{1u, 9u, 2u, 8u}, {2, 2}, uint32);
+  array col = reshape(slice(pairs, {0, 0}, {2, 1}, Device::cpu), {2}, Device::cpu);
+  same({37}, 4, col, "strided key");
+  array ks = random::split(random::key(99), 3, d);
+  EXPECT_EQ(ks.to_vector<uint32_t>(),
+            random::split(random::key(99), 3, Device::cpu).to_vector<uint32_t>());
+  array sub = reshape(slice(ks, {1, 0}, {2, 2}, d), {2}, d);
+  same({1000}, 8, sub, "device key");
+  // Samplers on the device draw the CPU's numbers.
+  EXPECT_EQ(random::uniform({999}, float32, k, d).to_vector<float>(),
+            random::uniform({999}, float32, k, Device::cpu).to_vector<float>());
+}

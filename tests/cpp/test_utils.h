@@ -23,6 +23,13 @@ inline Device test_device() {
   return Device::cpu;
 }
 
+// Ops without an explicit stream run on the default device: make it the test
+// device (when present) before any test runs.
+inline const bool g_default_device_set = [] {
+  if (is_available(test_device())) set_default_device(test_device());
+  return true;
+}();
+
 // Skips the current test when the chosen device is missing.
 #define TANDEM_REQUIRE_DEVICE()                                                 \
   do {                                                                          \

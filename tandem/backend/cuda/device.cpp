@@ -63,7 +63,7 @@ const Discovery& discovery() {
     r.info.free_memory_at_start = free_b;
     r.count = n;
     r.available = true;
-    install_memory();
+    install_memory(r.info.free_memory_at_start);
     return r;
   }();
   return d;
@@ -75,6 +75,13 @@ bool is_available() { return discovery().available; }
 int device_count() { return discovery().available ? 1 : 0; }
 
 const DeviceInfo& device_info() { return discovery().info; }
+
+namespace {
+// Discover the GPU when the library loads, so that every host buffer comes
+// from pinned memory: an asynchronous copy from pageable memory would read
+// the data at once, before the producer it waits for has written it.
+[[maybe_unused]] const bool g_discovered_at_load = is_available();
+}  // namespace
 
 void bind_thread() {
   thread_local bool bound = false;

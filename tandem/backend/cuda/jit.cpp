@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <stdexcept>
 
@@ -114,9 +115,10 @@ std::string jit_compile(const std::string& header, const std::vector<std::string
   std::string arch_opt = "--gpu-architecture=" + arch;
   std::string inc = "-I" + cuda_include_dir();
   std::string inc_cccl = inc + "/cccl";
+  // No --use_fast_math: NVRTC's default is IEEE division and square roots.
   const char* opts[] = {arch_opt.c_str(), inc.c_str(), inc_cccl.c_str(), "--std=c++17",
-                        "-default-device", "--use_fast_math=false", "-DTANDEM_JIT=1"};
-  nvrtcResult r = nvrtcCompileProgram(prog, 6, opts);
+                        "-default-device", "-DTANDEM_JIT=1"};
+  nvrtcResult r = nvrtcCompileProgram(prog, static_cast<int>(std::size(opts)), opts);
   if (r != NVRTC_SUCCESS) {
     size_t n = 0;
     nvrtcGetProgramLogSize(prog, &n);

@@ -200,14 +200,14 @@ class SpinLock {
 BatchMark::BatchMark(cudaStream_t s) : ev(acquire_event()), stream(s) {}
 BatchMark::~BatchMark() { release_event(ev); }
 
-void install_memory() {
+void install_memory(size_t free_bytes) {
   auto& dm = device_memory();
   check(cudaDeviceGetDefaultMemPool(&dm.pool, 0), "cudaDeviceGetDefaultMemPool");
   // Keep freed blocks in the pool (it is our cache); trimmed under pressure.
   uint64_t keep = UINT64_MAX;
   cudaMemPoolSetAttribute(dm.pool, cudaMemPoolAttrReleaseThreshold, &keep);
   check(cudaStreamCreateWithFlags(&dm.free_stream, cudaStreamNonBlocking), "cudaStreamCreate");
-  dm.limit = device_info().free_memory_at_start / 100 * 95;
+  dm.limit = free_bytes / 100 * 95;
   check(cudaStreamCreateWithFlags(&transfers().d2h, cudaStreamNonBlocking), "cudaStreamCreate");
   static PinnedAllocator pinned;
   allocator::set_raw_allocator(&pinned);

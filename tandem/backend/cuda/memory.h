@@ -24,8 +24,9 @@ struct BatchMark {
 };
 
 // Installs the pinned host allocator and sets up the device pool (once, when
-// a GPU is found).
-void install_memory();
+// a GPU is found, during discovery: it must not call device_info()). The GPU
+// memory limit starts at 95% of free_bytes.
+void install_memory(size_t free_bytes);
 
 // A buffer of `bytes` bytes that lives on the device only, allocated in
 // `stream`'s order. Throws OutOfMemory naming the bytes.

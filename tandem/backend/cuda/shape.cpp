@@ -1,14 +1,38 @@
-// GPU kernels of the shape family.
+// GPU side of the view primitives: the same views as the CPU's
+// (tandem/layout.h), sharing the input's buffer without queuing work; only a
+// reshape that no strides can express copies (row-major, on the GPU).
 #include "tandem/primitives/shape.h"
 
-#include "tandem/backend/cuda/todo.h"
+#include "tandem/backend/cuda/creation.h"
+#include "tandem/layout.h"
 
 namespace tandem {
 
-TANDEM_GPU_TODO(Reshape)
-TANDEM_GPU_TODO(Transpose)
-TANDEM_GPU_TODO(Broadcast)
-TANDEM_GPU_TODO(Slice)
-TANDEM_GPU_TODO(AsStrided)
+void Reshape::eval_gpu(const std::vector<array>& inputs, std::vector<array>& outputs) {
+  const array& in = inputs[0];
+  array& out = outputs[0];
+  if (reshape_view(in, out)) return;
+  auto& enc = gpu::encoder(stream());
+  void* dst = enc.out(out);
+  // Row-major order of the input is row-major order of the output.
+  gpu::copy_row_major(enc, in, dst, out.dtype());
+}
+
+void Transpose::eval_gpu(const std::vector<array>& inputs, std::vector<array>& outputs) {
+  transpose_view(inputs[0], outputs[0], axes_);
+}
+
+void Broadcast::eval_gpu(const std::vector<array>& inputs, std::vector<array>& outputs) {
+  broadcast_view(inputs[0], outputs[0]);
+}
+
+void Slice::eval_gpu(const std::vector<array>& inputs, std::vector<array>& outputs) {
+  slice_view(inputs[0], outputs[0], start_, strides_);
+}
+
+// The op hands a row-contiguous input (contiguous(a)), so this is a view too.
+void AsStrided::eval_gpu(const std::vector<array>& inputs, std::vector<array>& outputs) {
+  as_strided_view(inputs[0], outputs[0], strides_, offset_);
+}
 
 }  // namespace tandem

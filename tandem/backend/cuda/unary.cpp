@@ -19,6 +19,14 @@ void launch_map1(Encoder& enc, const std::string& header, const std::string& fun
     enc.mark_used();
     return;
   }
+  if (plan.dense && plan.scalar[0] && plan.n > 1) {
+    // A broadcast input (all strides 0) holds one value: read it through a
+    // zero stride (map1_contig would read past it).
+    plan.dense = false;
+    plan.layouts.assign(1, Layout{});
+    plan.layouts[0].ndim = 1;
+    plan.layouts[0].shape[0] = static_cast<int64_t>(plan.n);
+  }
   std::string it = device_type(in.dtype()), ot = device_type(out.dtype());
   auto& ks = cache.get(key, [&] {
     KernelCache::Program p{header, {}};

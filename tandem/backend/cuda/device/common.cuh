@@ -136,12 +136,11 @@ __device__ inline To cast(From v) {
     if (d >= static_cast<double>(limits<To>::max())) return limits<To>::max();
     return static_cast<To>(d);
   } else if constexpr (same<To, __half>::value) {
-    if constexpr (same<From, double>::value) return __double2half(v);
-    else if constexpr (same<From, __nv_bfloat16>::value) return __float2half(__bfloat162float(v));
+    // double goes through float (two roundings), as the CPU's float16_t(double).
+    if constexpr (same<From, __nv_bfloat16>::value) return __float2half(__bfloat162float(v));
     else return __float2half(static_cast<float>(v));
   } else if constexpr (same<To, __nv_bfloat16>::value) {
-    if constexpr (same<From, double>::value) return __double2bfloat16(v);
-    else if constexpr (same<From, __half>::value) return __float2bfloat16(__half2float(v));
+    if constexpr (same<From, __half>::value) return __float2bfloat16(__half2float(v));
     else return __float2bfloat16(static_cast<float>(v));
   } else if constexpr (same<From, __half>::value) {
     return static_cast<To>(__half2float(v));
