@@ -44,7 +44,7 @@ if has ctest; then
   t0=$SECONDS
   # Warm the JIT cache serially first would cost more than the duplicate
   # compiles of parallel test processes; the cache is shared on disk.
-  DEVICE=gpu ctest --test-dir build-gpu -j8 --output-on-failure >"$OUT/ctest.log" 2>&1
+  DEVICE=gpu ctest --test-dir build-gpu -j12 --timeout 120 --output-on-failure >"$OUT/ctest.log" 2>&1
   note "ctest (DEVICE=gpu): $(grep -E 'tests passed|tests failed' "$OUT/ctest.log") in $((SECONDS - t0)) s"
   grep -E '^\s+[0-9]+ - ' "$OUT/ctest.log" | head -40 | tee -a "$summary"
 fi
