@@ -62,6 +62,7 @@ if has pytest; then
   t0=$SECONDS
   PY=${PYTHON:-python3}
   CMAKE_ARGS="-DTANDEM_CUDA=ON ${CBLAS:-} ${BLAS:-}" $PY -m pip install --no-build-isolation \
+    --config-settings=build.tool-args=-j"$(nproc)" \
     --no-deps -q . >"$OUT/pip.log" 2>&1 || { note "pip install failed"; tail -30 "$OUT/pip.log"; }
   DEVICE=gpu $PY -m pytest tests/python -q -p no:cacheprovider --maxfail=50 >"$OUT/pytest.log" 2>&1
   note "pytest (DEVICE=gpu): $(tail -1 "$OUT/pytest.log") in $((SECONDS - t0)) s"

@@ -9,9 +9,12 @@ TEST(Memory, ActiveMemoryIsExact) {
   {
     array a = zeros({1000}, float32, Device::cpu);
     a.eval();
+    // The worker releases the task's buffers just after signalling.
+    synchronize(default_stream(Device::cpu));
     EXPECT_EQ(get_active_memory() - before, 4000u);
     array b = zeros({3, 7}, float64, Device::cpu);
     b.eval();
+    synchronize(default_stream(Device::cpu));
     EXPECT_EQ(get_active_memory() - before, 4000u + 168u);
   }
   synchronize(default_stream(Device::cpu));

@@ -684,3 +684,56 @@ TEST(Reduce, HalfSpecialValues) {
   EXPECT_EQ(argmax(s).item<int>(), 2);
   EXPECT_EQ(argmax(slice(s, {0}, {2})).item<int>(), 0);
 }
+
+TEST(Reduce, LongChunkedNaNAndTies) {
+  // Long reductions the GPU splits into chunks and reduces again: the first
+  // NaN and the first of tied extremes must win across chunks.
+  const int n = 3000000;
+  std::vector<double> v(n, 1.0);
+  v[2500000] = kNaN;
+  v[2900000] = kNaN;
+  array a = make_array(v, {n}, float32);
+  EXPECT_TRUE(std::isnan(max(a).item<float>()));
+  EXPECT_TRUE(std::isnan(min(a).item<float>()));
+  EXPECT_TRUE(std::isnan(sum(a).item<float>()));
+  EXPECT_EQ(argmax(a).item<uint32_t>(), 2500000u);
+  EXPECT_EQ(argmin(a).item<uint32_t>(), 2500000u);
+  // Integer-valued floats sum exactly in any order.
+  EXPECT_EQ(sum(ones({5000000}, float32)).item<float>(), 5000000.0f);
+  EXPECT_EQ(sum(ones({5000000}, float64)).item<double>(), 5000000.0);
+  // float16 sums accumulate in float32 and overflow only when rounded.
+  EXPECT_TRUE(std::isinf(sum(ones({100000}, float16)).item<float>()));
+  EXPECT_EQ(sum(ones({100000}, float16), std::vector<int>{0}, false).dtype(), float16);
+
+  std::vector<double> t(2000000, 0.0);
+  t[1500000] = 5;
+  t[1999999] = 5;
+  t[1700000] = -3;
+  t[1800000] = -3;
+  array b = make_array(t, {2000000}, int8);
+  EXPECT_EQ(argmax(b).item<uint32_t>(), 1500000u);
+  EXPECT_EQ(argmin(b).item<uint32_t>(), 1700000u);
+  EXPECT_EQ(max(b).item<int>(), 5);
+  EXPECT_EQ(sum(b).item<int>(), 4);
+  EXPECT_FALSE(all(b).item<bool>());
+  EXPECT_TRUE(any(b).item<bool>());
+
+  // Columns over many rows (chunked, then reduced again), NaN in one column.
+  std::vector<double> c(40000 * 3);
+  for (size_t i = 0; i < c.size(); ++i) c[i] = static_cast<double>(i % 7);
+  c[39000 * 3 + 1] = kNaN;
+  c[39500 * 3 + 1] = kNaN;
+  c[20000 * 3 + 2] = 9;
+  c[30000 * 3 + 2] = 9;
+  array m = make_array(c, {40000, 3}, float32);
+  auto mx = to_double(max(m, 0));
+  EXPECT_EQ(mx[0], 6);
+  EXPECT_TRUE(std::isnan(mx[1]));
+  EXPECT_EQ(mx[2], 9);
+  auto am = to_double(argmax(m, 0));
+  EXPECT_EQ(am[1], 39000);
+  EXPECT_EQ(am[2], 20000);
+  array w = ones({300000, 5}, int32);
+  EXPECT_EQ(to_double(sum(w, 0)), std::vector<double>(5, 300000));
+  EXPECT_EQ(to_double(sum(transpose(w), 1)), std::vector<double>(5, 300000));
+}

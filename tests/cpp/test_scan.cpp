@@ -338,3 +338,45 @@ TEST(Diff, AgainstReference) {
   expect_invalid_eval([&] { return diff(array({1, 2}), -1); }, "diff", "-1");
   expect_invalid_eval([&] { return diff(array({1, 2}), 1, 1); }, "diff", "(2,)");
 }
+
+TEST(Scan, LongLinesEveryMode) {
+  // Lines longer than one GPU tile (scanned in tiles with carries, whose
+  // totals are themselves scanned in tiles) and columns split into chunks,
+  // in every direction and mode; integers compare exactly.
+  struct Case {
+    Shape shape;
+    int axis;
+  };
+  std::vector<Case> cases = {{{300000}, 0}, {{3, 5000}, 1}, {{50000, 4}, 0}, {{4, 20000, 3}, 1}};
+  for (auto& c : cases) {
+    array a = random_array(c.shape, int32);
+    auto vals = to_double(a);
+    for (bool reverse : {false, true}) {
+      for (bool inclusive : {false, true}) {
+        std::string what = shape_str(c.shape) + " axis " + std::to_string(c.axis) +
+                           (reverse ? " reverse" : "") + (inclusive ? " inclusive" : " exclusive");
+        auto want = ref_scan(
+            vals, c.shape, c.axis, [](double x, double y) { return x + y; }, 0, reverse, inclusive);
+        expect_exact(to_double(cumsum(a, c.axis, reverse, inclusive)), want, "cumsum " + what);
+        auto wmax = ref_scan(vals, c.shape, c.axis, stepmax, lowest_of(int32), reverse, inclusive);
+        expect_exact(to_double(cummax(strided_view(a), c.axis, reverse, inclusive)), wmax,
+                     "cummax " + what);
+      }
+    }
+  }
+  // A NaN in the middle of a long float line sticks for cummax and cumsum.
+  std::vector<double> v(100000, 1.0);
+  v[60000] = kNaN;
+  array f = make_array(v, {100000}, float32);
+  auto m = to_double(cummax(f));
+  EXPECT_EQ(m[59999], 1);
+  EXPECT_TRUE(std::isnan(m[60000]));
+  EXPECT_TRUE(std::isnan(m[99999]));
+  auto s = to_double(cumsum(f, 0, true, false));  // reverse exclusive
+  EXPECT_TRUE(std::isnan(s[0]));
+  EXPECT_TRUE(std::isnan(s[59999]));
+  EXPECT_EQ(s[60000], 39999);
+  EXPECT_EQ(s[99999], 0);
+  auto l = to_double(logcumsumexp(zeros({70000}, float32)));
+  EXPECT_NEAR(l[69999], std::log(70000.0), 2e-3);  // float steps (sequential on the CPU)
+}

@@ -260,3 +260,40 @@ TEST(Sort, DonatedAndLarge) {
                     "large partition " + what);
   }
 }
+
+TEST(Sort, LongLinesStableWithTiesAndNaN) {
+  // Lines longer than one GPU tile are sorted in tiles and merged: ties
+  // keep their order (argsort is stable), NaNs go last, -0 equals 0.
+  struct Case {
+    Shape shape;
+    int axis;
+    Dtype t;
+  };
+  std::vector<Case> cases = {{{10000}, 0, float32},
+                             {{5000, 3}, 0, float32},
+                             {{2, 7000}, 1, float16},
+                             {{9000}, 0, int8},
+                             {{4100}, 0, complex64}};
+  for (auto& c : cases) {
+    size_t n = shape_size(c.shape);
+    std::vector<double> v(n);
+    for (size_t i = 0; i < n; ++i) {
+      v[i] = static_cast<double>((i * 7919) % 11) - 5;
+      if (is_floating_point(c.t) && i % 97 == 3) v[i] = kNaN;
+      if (is_floating_point(c.t) && i % 89 == 5) v[i] = -0.0;
+    }
+    array a = make_array(v, c.shape, c.t);
+    auto vals = to_double(a);
+    std::vector<double> sorted, order;
+    ref_sorts(vals, c.shape, c.axis, sorted, order);
+    std::string what = desc(c.t, {c.axis}, false, "") + shape_str(c.shape);
+    expect_exact(to_double(sort(a, c.axis)), sorted, "long sort " + what);
+    expect_exact(to_double(argsort(a, c.axis)), order, "long argsort " + what);
+    expect_exact(to_double(argsort(strided_view(a), c.axis)), order, "long argsort strided " + what);
+    int k = c.shape[c.axis] / 2;
+    check_partition(vals, to_double(partition(a, k, c.axis)), c.shape, c.axis, k,
+                    "long partition " + what);
+    check_partition(vals, gather_lines(vals, to_double(argpartition(a, k, c.axis)), c.shape, c.axis),
+                    c.shape, c.axis, k, "long argpartition " + what);
+  }
+}

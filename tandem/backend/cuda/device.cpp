@@ -86,7 +86,10 @@ namespace {
 void bind_thread() {
   thread_local bool bound = false;
   if (!bound) {
-    check(cudaSetDevice(discovery().info.ordinal), "cudaSetDevice");
+    cudaError_t err = cudaSetDevice(discovery().info.ordinal);
+    // During process exit the runtime unloads first; nothing useful is left to do.
+    if (err == cudaErrorCudartUnloading) return;
+    check(err, "cudaSetDevice");
     bound = true;
   }
 }

@@ -36,13 +36,21 @@ __device__ inline complex64 ctanh(complex64 z) {
   return {sinhf(2 * z.re) / d, sinf(2 * z.im) / d};
 }
 __device__ inline complex64 casinh(complex64 z) {
-  return clog(z + csqrt(z * z + complex64(1.f)));
+  // Odd function: evaluate where z + sqrt(z^2 + 1) does not cancel.
+  bool neg = z.re < 0;
+  complex64 w = neg ? -z : z;
+  complex64 r = clog(w + csqrt(w * w + complex64(1.f)));
+  return neg ? -r : r;
+}
+// log(1 + w) without cancellation for small w.
+__device__ inline complex64 clog1p(complex64 w) {
+  return {0.5f * log1pf(w.re * (2.f + w.re) + w.im * w.im), atan2f(w.im, 1.f + w.re)};
 }
 __device__ inline complex64 cacosh(complex64 z) {
   return clog(z + csqrt(z + complex64(1.f)) * csqrt(z - complex64(1.f)));
 }
 __device__ inline complex64 catanh(complex64 z) {
-  complex64 a = clog(complex64(1.f) + z), b = clog(complex64(1.f) - z);
+  complex64 a = clog1p(z), b = clog1p(-z);
   return {0.5f * (a.re - b.re), 0.5f * (a.im - b.im)};
 }
 

@@ -1,0 +1,446 @@
+// Reduce and ArgReduce kernels. The host splits the input into kept dims
+// (the outputs, row-major; layout kl or, for columns, ol + a contiguous
+// inner dim) and reduced dims (layout rl, ordered by decreasing stride), as
+// the CPU backend does. Two kernel shapes:
+//  - runs: a group of w threads (1, a warp, or the block) reduces one
+//    output, or one chunk of it; contiguous runs use 16-byte loads;
+//  - cols: the innermost kept dim is contiguous, so a block reduces a tile
+//    of adjacent outputs, threads of a row reading adjacent columns.
+// A long reduction is split into nchunks interleaved chunks (chunk c takes
+// the groups of w values c, c + nchunks, ...: equal work, so one wave of
+// blocks stays busy to the end) whose partial results ([output][chunk], in
+// the accumulator type) are reduced again. No thread adds up more than about
+// a thousand values (accuracy of float sums). Results depend only on the
+// shape and the launch configuration.
+#pragma once
+#include "reduce_util.cuh"
+
+namespace tandem {
+namespace red {
+
+enum : int { And, Or, Sum, Prod, Max, Min };  // tandem::ReduceOp's order
+
+// The op on accumulator type A (bool for And/Or; float for half Sum/Prod/Max/Min).
+template <int OP, typename A>
+struct ReduceFn {
+  __device__ static A init() {
+    if constexpr (OP == And)
+      return true;
+    else if constexpr (OP == Or)
+      return false;
+    else if constexpr (OP == Sum)
+      return A(0);
+    else if constexpr (OP == Prod)
+      return A(1);
+    else
+      return extreme_init<OP == Max, A>();
+  }
+  __device__ static A combine(A a, A b) {
+    if constexpr (OP == And)
+      return a && b;
+    else if constexpr (OP == Or)
+      return a || b;
+    else if constexpr (OP == Sum)
+      return wrap_add(a, b);
+    else if constexpr (OP == Prod)
+      return wrap_mul(a, b);
+    else
+      return extreme<OP == Max>(a, b);
+  }
+  template <typename In>
+  __device__ static A load(In v) {
+    return cast<A>(v);  // != 0 for And/Or
+  }
+};
+
+// Combines v over the w threads of a group (1, 32 or kBlock, uniform over
+// the block); the group's first thread gets the result. w == kBlock uses
+// smem (kWarps values) and syncs the block.
+template <class F, typename A>
+__device__ inline A group_reduce(A v, int w, A* smem) {
+  if (w >= 32) {
+#pragma unroll
+    for (int d = 16; d > 0; d >>= 1) v = F::combine(v, shfl_down(v, d));
+  }
+  if (w == kBlock) {
+    int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+    if (lane == 0) smem[warp] = v;
+    __syncthreads();
+    if (warp == 0) {
+      v = lane < kWarps ? smem[lane] : F::init();
+#pragma unroll
+      for (int d = kWarps / 2; d > 0; d >>= 1) v = F::combine(v, shfl_down(v, d));
+    }
+    __syncthreads();  // smem is reused by the next item
+  }
+  return v;
+}
+
+// This thread's share of the n contiguous values at p, in chunk c of
+// nchunks: 16-byte vectors lane + c * W, + S, + 2S ... (S = nchunks * W);
+// chunk 0 also takes the scalar head (up to 16-byte alignment) and tail.
+template <class F, typename In, typename A>
+__device__ inline A range_contig(const In* __restrict__ p, int64_t n, int lane, int W, int64_t c,
+                                 int64_t nchunks) {
+  constexpr int V = 16 / sizeof(In);
+  struct alignas(16) Vec {
+    In v[V];
+  };
+  A acc = F::init();
+  int64_t mis = static_cast<int64_t>(reinterpret_cast<unsigned long long>(p) & 15) /
+                static_cast<int64_t>(sizeof(In));
+  int64_t head = mis ? (V - mis < n ? V - mis : n) : 0;
+  const Vec* vp = reinterpret_cast<const Vec*>(p + head);
+  int64_t nv = (n - head) / V;
+  if (c == 0) {
+    for (int64_t i = lane; i < head; i += W) acc = F::combine(acc, F::load(p[i]));
+    for (int64_t t = head + nv * V + lane; t < n; t += W) acc = F::combine(acc, F::load(p[t]));
+  }
+  // U independent 16-byte loads in flight per thread (fewer for narrow types:
+  // the unrolled body stays small).
+  constexpr int U = V >= 16 ? 1 : V >= 8 ? 2 : 4;
+  const int64_t S = nchunks * W;
+  int64_t i = c * W + lane;
+  for (; i + (U - 1) * S < nv; i += U * S) {
+    Vec a[U];
+#pragma unroll
+    for (int u = 0; u < U; ++u) a[u] = vp[i + u * S];
+#pragma unroll
+    for (int u = 0; u < U; ++u) {
+#pragma unroll
+      for (int k = 0; k < V; ++k) acc = F::combine(acc, F::load(a[u].v[k]));
+    }
+  }
+  for (; i < nv; i += S) {
+    Vec a = vp[i];
+#pragma unroll
+    for (int k = 0; k < V; ++k) acc = F::combine(acc, F::load(a.v[k]));
+  }
+  return acc;
+}
+
+// Groups of w threads (1, 32 or kBlock) reduce items (output o, chunk c) =
+// o * nchunks + c. contig: rl is one dim of stride 1. Writes part[item] (A)
+// when part is set, else out[o].
+template <int OP, typename In, typename A, typename Out>
+__global__ void __launch_bounds__(kBlock)
+    reduce_runs(const In* __restrict__ in, Out* __restrict__ out, A* __restrict__ part,
+                int64_t n_out, int64_t R, int64_t nchunks, Layout kl, Layout rl, int contig,
+                int w) {
+  using F = ReduceFn<OP, A>;
+  TANDEM_SHARED(A, smem, kWarps);
+  const int g = threadIdx.x / w, lane = threadIdx.x % w;
+  const int64_t items = n_out * nchunks;
+  const int64_t step = static_cast<int64_t>(gridDim.x) * (kBlock / w);
+  // Every group of a block runs the same number of iterations (the block's
+  // syncs); groups past the end are idle.
+  for (int64_t item = static_cast<int64_t>(blockIdx.x) * (kBlock / w) + g; item - g < items;
+       item += step) {
+    bool active = item < items;
+    int64_t o = 0;
+    A acc = F::init();
+    if (active) {
+      o = item / nchunks;
+      int64_t c = item - o * nchunks;
+      const In* base = in + offset_of(o, kl);
+      if (contig) {
+        acc = range_contig<F, In, A>(base, R, lane, w, c, nchunks);
+      } else {
+        for (int64_t r = c * w + lane; r < R; r += nchunks * w) {
+          acc = F::combine(acc, F::load(base[offset_of(r, rl)]));
+        }
+      }
+    }
+    acc = group_reduce<F>(acc, w, smem);
+    if (active && lane == 0) {
+      if (part) {
+        part[item] = acc;
+      } else {
+        out[o] = cast<Out>(acc);
+      }
+    }
+  }
+}
+
+// Second passes: rows of R partial results (type A) per output, contiguous;
+// chunked like reduce_runs.
+template <int OP, typename A, typename Out>
+__global__ void __launch_bounds__(kBlock)
+    reduce_partials(const A* __restrict__ in, Out* __restrict__ out, A* __restrict__ part,
+                    int64_t n_out, int64_t R, int64_t nchunks, int w) {
+  using F = ReduceFn<OP, A>;
+  TANDEM_SHARED(A, smem, kWarps);
+  const int g = threadIdx.x / w, lane = threadIdx.x % w;
+  const int64_t items = n_out * nchunks;
+  const int64_t step = static_cast<int64_t>(gridDim.x) * (kBlock / w);
+  for (int64_t item = static_cast<int64_t>(blockIdx.x) * (kBlock / w) + g; item - g < items;
+       item += step) {
+    bool active = item < items;
+    int64_t o = 0;
+    A acc = F::init();
+    if (active) {
+      o = item / nchunks;
+      int64_t c = item - o * nchunks;
+      const A* p = in + o * R;
+      for (int64_t r = c * w + lane; r < R; r += nchunks * w) acc = F::combine(acc, p[r]);
+    }
+    acc = group_reduce<F>(acc, w, smem);
+    if (active && lane == 0) {
+      if (part) {
+        part[item] = acc;
+      } else {
+        out[o] = cast<Out>(acc);
+      }
+    }
+  }
+}
+
+// Columns: the innermost kept dim (kn outputs) has stride 1. A block of
+// bx * by threads (by = kBlock / bx) takes a tile of bx adjacent outputs
+// and chunk c of the reduced rows (rows c * by + ty, + nchunks * by, ...);
+// the by partial results are combined through smem. Items:
+// ((outer * ntiles) + tile) * nchunks + c.
+template <int OP, typename In, typename A, typename Out>
+__global__ void __launch_bounds__(kBlock)
+    reduce_cols(const In* __restrict__ in, Out* __restrict__ out, A* __restrict__ part, int64_t kn,
+                int64_t n_outer, int64_t R, int64_t nchunks, Layout ol, Layout rl, int bx) {
+  using F = ReduceFn<OP, A>;
+  TANDEM_SHARED(A, sm, kBlock);
+  const int tx = threadIdx.x % bx, ty = threadIdx.x / bx, by = kBlock / bx;
+  const int64_t ntiles = (kn + bx - 1) / bx;
+  const int64_t items = n_outer * ntiles * nchunks;
+  for (int64_t item = blockIdx.x; item < items; item += gridDim.x) {
+    int64_t c = item % nchunks, t = item / nchunks;
+    int64_t tile = t % ntiles, outer = t / ntiles;
+    int64_t col = tile * bx + tx;
+    A acc = F::init();
+    if (col < kn) {
+      const In* base = in + offset_of(outer, ol) + col;
+      const int64_t S = nchunks * by;
+      if (rl.ndim <= 1) {
+        // Four rows' loads in flight per thread.
+        int64_t rs = rl.ndim ? rl.strides[0] : 0;
+        int64_t r = c * by + ty;
+        for (; r + 3 * S < R; r += 4 * S) {
+          In v0 = base[r * rs], v1 = base[(r + S) * rs];
+          In v2 = base[(r + 2 * S) * rs], v3 = base[(r + 3 * S) * rs];
+          acc = F::combine(acc, F::load(v0));
+          acc = F::combine(acc, F::load(v1));
+          acc = F::combine(acc, F::load(v2));
+          acc = F::combine(acc, F::load(v3));
+        }
+        for (; r < R; r += S) acc = F::combine(acc, F::load(base[r * rs]));
+      } else {
+        for (int64_t r = c * by + ty; r < R; r += S) {
+          acc = F::combine(acc, F::load(base[offset_of(r, rl)]));
+        }
+      }
+    }
+    sm[threadIdx.x] = acc;
+    __syncthreads();
+    for (int s = by / 2; s > 0; s >>= 1) {
+      if (ty < s) sm[ty * bx + tx] = F::combine(sm[ty * bx + tx], sm[(ty + s) * bx + tx]);
+      __syncthreads();
+    }
+    if (ty == 0 && col < kn) {
+      int64_t o = outer * kn + col;
+      if (part) {
+        part[o * nchunks + c] = sm[tx];
+      } else {
+        out[o] = cast<Out>(sm[tx]);
+      }
+    }
+    __syncthreads();
+  }
+}
+
+// Reductions over nothing: the op's identity.
+template <int OP, typename A, typename Out>
+__global__ void reduce_fill(Out* __restrict__ out, int64_t n) {
+  int64_t step = static_cast<int64_t>(gridDim.x) * blockDim.x;
+  for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += step) {
+    out[i] = cast<Out>(ReduceFn<OP, A>::init());
+  }
+}
+
+// ---- ArgReduce ----
+
+constexpr uint32_t kNoIndex = 0xffffffffu;
+
+// Whether x replaces best (ties keep the earlier index; the first NaN wins).
+template <bool IsMax, typename V>
+__device__ inline bool arg_better(V x, V best) {
+  if constexpr (is_complex<V>::value || same<V, float>::value || same<V, double>::value) {
+    if (is_nan(best)) return false;
+    if (is_nan(x)) return true;
+  }
+  return IsMax ? best < x : x < best;
+}
+
+// The better of two (value, index) candidates, the lower index on ties.
+template <bool IsMax, typename V>
+__device__ inline void arg_merge(V& v, uint32_t& i, V v2, uint32_t i2) {
+  if (i2 == kNoIndex) return;
+  bool take = i == kNoIndex || arg_better<IsMax>(v2, v) || (!arg_better<IsMax>(v, v2) && i2 < i);
+  if (take) {
+    v = v2;
+    i = i2;
+  }
+}
+
+template <bool IsMax, typename V>
+__device__ inline void arg_group(V& v, uint32_t& i, int w, V* sv, uint32_t* si) {
+  if (w >= 32) {
+#pragma unroll
+    for (int d = 16; d > 0; d >>= 1) {
+      V v2 = shfl_down(v, d);
+      uint32_t i2 = __shfl_down_sync(0xffffffffu, i, d);
+      arg_merge<IsMax>(v, i, v2, i2);
+    }
+  }
+  if (w == kBlock) {
+    int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+    if (lane == 0) {
+      sv[warp] = v;
+      si[warp] = i;
+    }
+    __syncthreads();
+    if (warp == 0) {
+      i = kNoIndex;
+      if (lane < kWarps) {
+        v = sv[lane];
+        i = si[lane];
+      }
+#pragma unroll
+      for (int d = kWarps / 2; d > 0; d >>= 1) {
+        V v2 = shfl_down(v, d);
+        uint32_t i2 = __shfl_down_sync(0xffffffffu, i, d);
+        arg_merge<IsMax>(v, i, v2, i2);
+      }
+    }
+    __syncthreads();
+  }
+}
+
+// Items (o, c) = o * nchunks + c over the axis positions of output o
+// (stride sa) in chunk c (interleaved as in reduce_runs); groups of w
+// threads. Writes out[o], or pval/pidx[item] when chunked.
+template <bool IsMax, typename T, typename V>
+__global__ void __launch_bounds__(kBlock)
+    arg_runs(const T* __restrict__ in, uint32_t* __restrict__ out, V* __restrict__ pval,
+             uint32_t* __restrict__ pidx, int64_t n_out, int64_t n, int64_t sa, int64_t nchunks,
+             Layout kl, int w) {
+  TANDEM_SHARED(V, sv, kWarps);
+  __shared__ uint32_t si[kWarps];
+  const int g = threadIdx.x / w, lane = threadIdx.x % w;
+  const int64_t items = n_out * nchunks;
+  const int64_t step = static_cast<int64_t>(gridDim.x) * (kBlock / w);
+  for (int64_t item = static_cast<int64_t>(blockIdx.x) * (kBlock / w) + g; item - g < items;
+       item += step) {
+    bool active = item < items;
+    int64_t o = 0;
+    V best = V();
+    uint32_t bi = kNoIndex;
+    if (active) {
+      o = item / nchunks;
+      int64_t c = item - o * nchunks;
+      const T* base = in + offset_of(o, kl);
+      for (int64_t r = c * w + lane; r < n; r += nchunks * w) {
+        V x = cast<V>(base[r * sa]);
+        if (bi == kNoIndex || arg_better<IsMax>(x, best)) {
+          best = x;
+          bi = static_cast<uint32_t>(r);
+        }
+      }
+    }
+    arg_group<IsMax>(best, bi, w, sv, si);
+    if (active && lane == 0) {
+      if (pval) {
+        pval[item] = best;
+        pidx[item] = bi;
+      } else {
+        out[o] = bi;
+      }
+    }
+  }
+}
+
+// Columns (the innermost kept dim contiguous), as reduce_cols.
+template <bool IsMax, typename T, typename V>
+__global__ void __launch_bounds__(kBlock)
+    arg_cols(const T* __restrict__ in, uint32_t* __restrict__ out, V* __restrict__ pval,
+             uint32_t* __restrict__ pidx, int64_t kn, int64_t n_outer, int64_t n, int64_t sa,
+             int64_t nchunks, Layout ol, int bx) {
+  TANDEM_SHARED(V, sv, kBlock);
+  __shared__ uint32_t si[kBlock];
+  const int tx = threadIdx.x % bx, ty = threadIdx.x / bx, by = kBlock / bx;
+  const int64_t ntiles = (kn + bx - 1) / bx;
+  const int64_t items = n_outer * ntiles * nchunks;
+  for (int64_t item = blockIdx.x; item < items; item += gridDim.x) {
+    int64_t c = item % nchunks, t = item / nchunks;
+    int64_t tile = t % ntiles, outer = t / ntiles;
+    int64_t col = tile * bx + tx;
+    V best = V();
+    uint32_t bi = kNoIndex;
+    if (col < kn) {
+      const T* base = in + offset_of(outer, ol) + col;
+      for (int64_t r = c * by + ty; r < n; r += nchunks * by) {
+        V x = cast<V>(base[r * sa]);
+        if (bi == kNoIndex || arg_better<IsMax>(x, best)) {
+          best = x;
+          bi = static_cast<uint32_t>(r);
+        }
+      }
+    }
+    sv[threadIdx.x] = best;
+    si[threadIdx.x] = bi;
+    __syncthreads();
+    for (int s = by / 2; s > 0; s >>= 1) {
+      if (ty < s) {
+        int a = ty * bx + tx, b = (ty + s) * bx + tx;
+        V v = sv[a];
+        uint32_t i = si[a];
+        arg_merge<IsMax>(v, i, sv[b], si[b]);
+        sv[a] = v;
+        si[a] = i;
+      }
+      __syncthreads();
+    }
+    if (ty == 0 && col < kn) {
+      int64_t o = outer * kn + col;
+      if (pval) {
+        pval[o * nchunks + c] = sv[tx];
+        pidx[o * nchunks + c] = si[tx];
+      } else {
+        out[o] = si[tx];
+      }
+    }
+    __syncthreads();
+  }
+}
+
+// The best of each output's nchunks partial candidates (groups of w).
+template <bool IsMax, typename V>
+__global__ void __launch_bounds__(kBlock)
+    arg_partials(const V* __restrict__ pval, const uint32_t* __restrict__ pidx,
+                 uint32_t* __restrict__ out, int64_t n_out, int64_t nchunks, int w) {
+  TANDEM_SHARED(V, sv, kWarps);
+  __shared__ uint32_t si[kWarps];
+  const int g = threadIdx.x / w, lane = threadIdx.x % w;
+  const int64_t step = static_cast<int64_t>(gridDim.x) * (kBlock / w);
+  for (int64_t o = static_cast<int64_t>(blockIdx.x) * (kBlock / w) + g; o - g < n_out; o += step) {
+    bool active = o < n_out;
+    V best = V();
+    uint32_t bi = kNoIndex;
+    if (active) {
+      for (int64_t j = lane; j < nchunks; j += w) {
+        arg_merge<IsMax>(best, bi, pval[o * nchunks + j], pidx[o * nchunks + j]);
+      }
+    }
+    arg_group<IsMax>(best, bi, w, sv, si);
+    if (active && lane == 0) out[o] = bi;
+  }
+}
+
+}  // namespace red
+}  // namespace tandem
