@@ -126,13 +126,15 @@ class CachingAllocator {
       return 0;
     });
   }
-  size_t cached() { return locked([&] { return cached_; }); }
+  size_t cached() { return locked([&] { return cached_; }) + raw_->device_cached(); }
   size_t set_limit(size_t l) { return locked([&] { return std::exchange(limit_, l); }); }
   size_t limit() { return locked([&] { return limit_; }); }
   size_t set_cache_limit(size_t l) {
     std::unique_lock lk(mu_);
     size_t old = std::exchange(cache_limit_, l);
     trim(lk);
+    lk.unlock();
+    raw_->set_device_cache_limit(l);
     return old;
   }
   void clear_cache() {
@@ -140,6 +142,9 @@ class CachingAllocator {
     size_t keep = std::exchange(cache_limit_, 0);
     trim(lk);
     cache_limit_ = keep;
+    lk.unlock();
+    raw_->set_device_cache_limit(0);
+    raw_->set_device_cache_limit(keep);
   }
   void set_raw(allocator::RawAllocator* r) {
     clear_cache();

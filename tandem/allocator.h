@@ -51,6 +51,10 @@ struct RawAllocator {
   virtual void free(void* p, size_t bytes) = 0;
   // Releases a device copy a Buffer holds, if any.
   virtual void free_device(Buffer&) {}
+  // The GPU backend's cache of freed device blocks: its size, and its limit
+  // (set_cache_limit and clear_cache apply to both sides).
+  virtual size_t device_cached() { return 0; }
+  virtual void set_device_cache_limit(size_t) {}
 };
 void set_raw_allocator(RawAllocator* a);
 

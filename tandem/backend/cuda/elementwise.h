@@ -2,6 +2,7 @@
 // Host side of the elementwise kernels (device/elementwise.cuh): output
 // allocation, dimension collapsing, and the choice between the dense and the
 // strided kernel shapes.
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -38,10 +39,12 @@ ElementwisePlan plan_elementwise(Encoder& enc, const std::vector<array>& inputs,
 inline const char* index_type(bool wide) { return wide ? "int64_t" : "uint32_t"; }
 
 class KernelCache;
-// Runs functor (a device type name, e.g. "tandem::UnaryFn<8, float, float>")
-// from `header` over in into out with the map1 kernels; key identifies the
-// functor and dtypes in `cache`.
-void launch_map1(Encoder& enc, const std::string& header, const std::string& functor,
+// Runs a functor (functor() gives its device type name, e.g.
+// "tandem::UnaryFn<8, float, float>"; called only when the kernels are not
+// cached yet) from `header` over in into out with the map1 kernels; key
+// identifies the functor and dtypes in `cache`.
+void launch_map1(Encoder& enc, const std::string& header,
+                 const std::function<std::string()>& functor,
                  uint64_t key, KernelCache& cache, const array& in, array& out,
                  bool allow_donation);
 

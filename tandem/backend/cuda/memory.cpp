@@ -1,9 +1,11 @@
 // Host and device memory for the CUDA backend (docs/design.md, "Unified
-// memory"): pinned host blocks, a stream-ordered device pool, and the copies
+// memory"): pinned host blocks, cached device blocks, and the copies
 // that keep each buffer's two sides in step, made at most once per side.
 #include "tandem/backend/cuda/memory.h"
 
 #include <algorithm>
+#include <cstdint>
+#include <map>
 #include <mutex>
 #include <sstream>
 #include <vector>
@@ -23,10 +25,15 @@ std::vector<cudaEvent_t> g_events;
 
 // ---------------------------------------------------------------- device
 
+// Device blocks are cached by size bucket. A block is released only after
+// every node that used it has completed on the GPU (batches hold buffers),
+// so a cached block can be handed to any stream at once; cudaFree, which
+// synchronizes the device, only runs when the cache is trimmed.
 struct DeviceMemory {
   std::mutex mu;
-  cudaMemPool_t pool = nullptr;
-  cudaStream_t free_stream = nullptr;  // frees are ordered here (all users are done)
+  std::multimap<size_t, void*> free_blocks;
+  size_t cached = 0;
+  size_t cache_limit = SIZE_MAX;
   size_t active = 0;
   size_t limit = 0;  // below the card's free memory at start
 };
@@ -35,14 +42,40 @@ DeviceMemory& device_memory() {
   return *d;
 }
 
+size_t device_bucket(size_t bytes) {
+  if (bytes <= 512) return 512;
+  if (bytes >= (size_t(8) << 20)) return (bytes + (size_t(2) << 20) - 1) & ~((size_t(2) << 20) - 1);
+  size_t p = 512;
+  while (p < bytes) p <<= 1;
+  size_t quarter = p / 4;
+  return (bytes + quarter - 1) / quarter * quarter;
+}
+
+// Frees cached blocks until at most `keep` bytes stay cached.
+void trim_device_cache(size_t keep) {
+  auto& dm = device_memory();
+  std::vector<void*> victims;
+  {
+    std::lock_guard lk(dm.mu);
+    while (dm.cached > keep && !dm.free_blocks.empty()) {
+      auto it = std::prev(dm.free_blocks.end());  // largest first
+      dm.cached -= it->first;
+      victims.push_back(it->second);
+      dm.free_blocks.erase(it);
+    }
+  }
+  for (void* p : victims) cudaFree(p);
+}
+
 [[noreturn]] void throw_device_oom(size_t bytes, const char* why) {
   std::ostringstream msg;
   msg << "[malloc] out of memory on gpu: allocating " << bytes << " bytes " << why;
   throw OutOfMemory(msg.str());
 }
 
-void* device_alloc(size_t bytes, cudaStream_t stream) {
+void* device_alloc(size_t bytes, cudaStream_t) {
   auto& dm = device_memory();
+  size_t cap = device_bucket(bytes);
   allocator::reserve_device(bytes);
   bool drained = false;
   for (;;) {
@@ -50,6 +83,13 @@ void* device_alloc(size_t bytes, cudaStream_t stream) {
       std::lock_guard lk(dm.mu);
       if (dm.active + bytes <= dm.limit) {
         dm.active += bytes;
+        auto it = dm.free_blocks.find(cap);
+        if (it != dm.free_blocks.end()) {
+          void* p = it->second;
+          dm.free_blocks.erase(it);
+          dm.cached -= cap;
+          return p;
+        }
         break;
       }
     }
@@ -64,12 +104,12 @@ void* device_alloc(size_t bytes, cudaStream_t stream) {
     drained = true;
   }
   void* p = nullptr;
-  cudaError_t err = cudaMallocAsync(&p, std::max<size_t>(bytes, 256), dm.pool, stream);
+  cudaError_t err = cudaMalloc(&p, cap);
   if (err == cudaErrorMemoryAllocation) {
     cudaGetLastError();
     scheduler::drain_all();
-    cudaMemPoolTrimTo(dm.pool, 0);
-    err = cudaMallocAsync(&p, std::max<size_t>(bytes, 256), dm.pool, stream);
+    trim_device_cache(0);
+    err = cudaMalloc(&p, cap);
   }
   if (err != cudaSuccess) {
     cudaGetLastError();
@@ -79,18 +119,25 @@ void* device_alloc(size_t bytes, cudaStream_t stream) {
     }
     allocator::release_device(bytes);
     if (err == cudaErrorMemoryAllocation) throw_device_oom(bytes, "(the card has no room left)");
-    throw_cuda_error("cudaMallocAsync", err);
+    throw_cuda_error("cudaMalloc", err);
   }
   return p;
 }
 
 void device_free(void* p, size_t bytes) {
   auto& dm = device_memory();
-  cudaFreeAsync(p, dm.free_stream);
+  size_t cap = device_bucket(bytes);
+  bool keep;
   {
     std::lock_guard lk(dm.mu);
     dm.active -= bytes;
+    keep = dm.cached + cap <= dm.cache_limit;
+    if (keep) {
+      dm.free_blocks.emplace(cap, p);
+      dm.cached += cap;
+    }
   }
+  if (!keep) cudaFree(p);
   allocator::release_device(bytes);
 }
 
@@ -109,6 +156,17 @@ struct PinnedAllocator : allocator::RawAllocator {
   void free_device(Buffer& b) override {
     device_free(b.device, b.size);
     b.device = nullptr;
+  }
+  size_t device_cached() override {
+    std::lock_guard lk(device_memory().mu);
+    return device_memory().cached;
+  }
+  void set_device_cache_limit(size_t limit) override {
+    {
+      std::lock_guard lk(device_memory().mu);
+      device_memory().cache_limit = limit;
+    }
+    trim_device_cache(limit);
   }
 };
 
@@ -202,11 +260,6 @@ BatchMark::~BatchMark() { release_event(ev); }
 
 void install_memory(size_t free_bytes) {
   auto& dm = device_memory();
-  check(cudaDeviceGetDefaultMemPool(&dm.pool, 0), "cudaDeviceGetDefaultMemPool");
-  // Keep freed blocks in the pool (it is our cache); trimmed under pressure.
-  uint64_t keep = UINT64_MAX;
-  cudaMemPoolSetAttribute(dm.pool, cudaMemPoolAttrReleaseThreshold, &keep);
-  check(cudaStreamCreateWithFlags(&dm.free_stream, cudaStreamNonBlocking), "cudaStreamCreate");
   dm.limit = free_bytes / 100 * 95;
   check(cudaStreamCreateWithFlags(&transfers().d2h, cudaStreamNonBlocking), "cudaStreamCreate");
   static PinnedAllocator pinned;

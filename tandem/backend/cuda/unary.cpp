@@ -11,7 +11,8 @@ static_assert(static_cast<int>(UnaryOp::BitwiseInvert) == 41,
 
 namespace gpu {
 
-void launch_map1(Encoder& enc, const std::string& header, const std::string& functor,
+void launch_map1(Encoder& enc, const std::string& header,
+                 const std::function<std::string()>& functor,
                  uint64_t key, KernelCache& cache, const array& in, array& out,
                  bool allow_donation) {
   auto plan = plan_elementwise(enc, {in}, out, allow_donation);
@@ -27,12 +28,12 @@ void launch_map1(Encoder& enc, const std::string& header, const std::string& fun
     plan.layouts[0].ndim = 1;
     plan.layouts[0].shape[0] = static_cast<int64_t>(plan.n);
   }
-  std::string it = device_type(in.dtype()), ot = device_type(out.dtype());
   auto& ks = cache.get(key, [&] {
+    std::string it = device_type(in.dtype()), ot = device_type(out.dtype());
     KernelCache::Program p{header, {}};
     for (const char* kind : {"map1_contig", "map1_strided"}) {
       for (const char* idx : {"uint32_t", "int64_t"}) {
-        p.second.push_back(std::string("tandem::") + kind + "<" + functor + ", " + it + ", " + ot +
+        p.second.push_back(std::string("tandem::") + kind + "<" + functor() + ", " + it + ", " + ot +
                            ", " + idx + ">");
       }
     }
@@ -69,8 +70,10 @@ void Unary::eval_gpu(const std::vector<array>& inputs, std::vector<array>& outpu
   auto& enc = gpu::encoder(stream());
   const array& in = inputs[0];
   array& out = outputs[0];
-  std::string functor = "tandem::UnaryFn<" + std::to_string(static_cast<int>(op_)) + ", " +
-                        gpu::device_type(in.dtype()) + ", " + gpu::device_type(out.dtype()) + ">";
+  auto functor = [&] {
+    return "tandem::UnaryFn<" + std::to_string(static_cast<int>(op_)) + ", " +
+           gpu::device_type(in.dtype()) + ", " + gpu::device_type(out.dtype()) + ">";
+  };
   uint64_t key = (uint64_t(op_) << 16) | (uint64_t(in.dtype().index()) << 8) | out.dtype().index();
   gpu::launch_map1(enc, "unary.cuh", functor, key, cache, in, out, in.dtype() == out.dtype());
 }
