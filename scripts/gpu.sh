@@ -4,7 +4,7 @@
 # device, compute-sanitizer memcheck over the GPU tests, the GPU benchmarks,
 # and prints a short summary (also written to $OUT/summary.txt).
 #
-#   bash scripts/gpu.sh [steps...]     steps: build ctest memcheck pytest bench (default: all)
+#   bash scripts/gpu.sh [steps...]     steps: build ctest pytest bench memcheck (default: all)
 #
 # Dependencies come from Debian packages: installed with apt-get where it
 # works, else unpacked from .deps/*.deb (carried to machines without a
@@ -13,7 +13,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-/tmp/tandem-gpu}
 mkdir -p "$OUT"
-STEPS=${*:-build ctest memcheck pytest bench}
+STEPS=${*:-build ctest pytest bench memcheck}
 has() { [[ " $STEPS " == *" $1 "* ]]; }
 summary="$OUT/summary.txt"
 : >"$summary"
@@ -54,17 +54,6 @@ if has ctest; then
   grep -E '^\s+[0-9]+ - ' "$OUT/ctest.log" | head -40 | tee -a "$summary"
 fi
 
-if has memcheck; then
-  t0=$SECONDS
-  # A representative subset: memcheck slows kernels (and JIT) many times over.
-  DEVICE=gpu timeout 300 compute-sanitizer --tool memcheck --error-exitcode 9 \
-    "$BUILD"/tests/cpp/tandem_tests \
-    --gtest_filter='Gpu*:Unary.*:Binary.Where*:Reduce.SumAllDtypes:Reduce.ArgMaxArgMinAllDtypes:Scan.CumsumAllDtypes:Sort.SortArgsortAllDtypes:Matmul.OnTestDevice*:Random.*:IndexingOnDevice.*:Creation.AstypeAllPairs' \
-    >"$OUT/memcheck.log" 2>&1
-  rc=$?
-  note "memcheck: rc=$rc, $(grep -E 'ERROR SUMMARY' "$OUT/memcheck.log" | tail -1), $(grep -E 'tests? from .* ran|PASSED|FAILED' "$OUT/memcheck.log" | tr '\n' ' ') in $((SECONDS - t0)) s"
-fi
-
 if has pytest; then
   t0=$SECONDS
   PY=${PYTHON:-python3}
@@ -81,4 +70,15 @@ if has bench; then
   "$BUILD"/examples/demo 2>&1 | tee "$OUT/demo.log" | tee -a "$summary"
   env ${PRELOAD:-} ${PYTHON:-python3} benchmarks/bench_gpu.py 2>&1 | tee "$OUT/bench.log" | tee -a "$summary"
 fi
+if has memcheck; then
+  t0=$SECONDS
+  # A representative subset: memcheck slows kernels (and JIT) many times over.
+  DEVICE=gpu timeout 300 compute-sanitizer --tool memcheck --error-exitcode 9 \
+    "$BUILD"/tests/cpp/tandem_tests \
+    --gtest_filter='Gpu*:Unary.*:Binary.Where*:Reduce.SumAllDtypes:Reduce.ArgMaxArgMinAllDtypes:Scan.CumsumAllDtypes:Sort.SortArgsortAllDtypes:Matmul.OnTestDevice*:Random.*:IndexingOnDevice.*:Creation.AstypeAllPairs' \
+    >"$OUT/memcheck.log" 2>&1
+  rc=$?
+  note "memcheck: rc=$rc, $(grep -E 'ERROR SUMMARY' "$OUT/memcheck.log" | tail -1), $(grep -E 'tests? from .* ran|PASSED|FAILED' "$OUT/memcheck.log" | tr '\n' ' ') in $((SECONDS - t0)) s"
+fi
+
 echo "logs in $OUT"

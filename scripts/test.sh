@@ -8,6 +8,8 @@ bash scripts/install_deps.sh
 bash scripts/build.sh
 (cd build && ctest --output-on-failure -j"$(nproc)" --timeout 900)
 if [ -f pyproject.toml ]; then
+  # The extension's build recompiles the library: let ccache serve it.
+  export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
   PIP="python3 -m pip"
   $PIP --version >/dev/null
   $PIP install -q --no-build-isolation . 2>/dev/null || \

@@ -1,5 +1,7 @@
 #include "tandem/layout.h"
 
+#include <algorithm>
+
 namespace tandem {
 
 void make_view(const array& in, array& out, Strides strides, int64_t offset_bytes) {
@@ -98,6 +100,29 @@ void slice_view(const array& in, array& out, const Shape& start, const Shape& st
 
 void as_strided_view(const array& in, array& out, const Strides& strides, int64_t offset) {
   make_view(in, out, strides, in.offset() + offset * static_cast<int64_t>(in.itemsize()));
+}
+
+MatLayout blas_layout(int64_t R, int64_t C, int64_t sr, int64_t sc, int64_t max_ld) {
+  MatLayout l;
+  if ((C <= 1 || sc == 1) && (R <= 1 || sr >= std::max<int64_t>(1, C))) {
+    l = {true, false, R <= 1 ? std::max<int64_t>(1, C) : sr};
+  } else if ((R <= 1 || sr == 1) && (C <= 1 || sc >= std::max<int64_t>(1, R))) {
+    l = {true, true, C <= 1 ? std::max<int64_t>(1, R) : sc};
+  }
+  if (l.ok && l.ld > max_ld) l.ok = false;
+  return l;
+}
+
+bool is_broadcast_scalar(const array& a) {
+  if (a.size() <= 1) return true;
+  for (int i = 0; i < a.ndim(); ++i) {
+    if (a.shape()[i] > 1 && a.strides()[i] != 0) return false;
+  }
+  return true;
+}
+
+bool is_dense(const array& a) {
+  return a.flags().contiguous && a.data_size() == a.size();
 }
 
 }  // namespace tandem

@@ -14,6 +14,7 @@
 #include "tandem/dtype.h"
 #include "tandem/primitives/binary.h"
 #include "tandem/primitives/unary.h"
+#include "test_utils.h"
 
 using namespace tandem;
 
@@ -23,15 +24,6 @@ const char* kIdx[] = {"uint32_t", "int64_t"};
 
 std::string dt(Dtype t) {
   return gpu::device_type(t);
-}
-
-void compile(const std::string& header, const std::vector<std::string>& names) {
-  try {
-    std::string cubin = gpu::jit_compile(header, names, "sm_90");
-    EXPECT_GT(cubin.size(), 0u);
-  } catch (const std::exception& e) {
-    FAIL() << e.what();
-  }
 }
 
 // The kernels of one functor as the host names them: every kernel shape
@@ -60,7 +52,7 @@ TEST_P(JitElementwiseBinary, EveryDtype) {
     std::string out = is_comparison(op) ? "bool" : dt(t);
     add_map(names, "map2", fn, dt(t), out, t == float32 || t == int64);
   }
-  compile("binary.cuh", names);
+  test::expect_jit_compiles("binary.cuh", names);
 }
 
 INSTANTIATE_TEST_SUITE_P(Ops, JitElementwiseBinary,
@@ -83,7 +75,7 @@ TEST(JitElementwise, SelectEveryDtype) {
       if (!all) break;
     }
   }
-  compile("binary.cuh", names);
+  test::expect_jit_compiles("binary.cuh", names);
 }
 
 TEST(JitElementwise, ArangeEveryDtype) {
@@ -91,7 +83,7 @@ TEST(JitElementwise, ArangeEveryDtype) {
   for (Dtype t : all_dtypes) {
     for (const char* idx : kIdx) names.push_back("tandem::arange<" + dt(t) + ", " + idx + ">");
   }
-  compile("creation.cuh", names);
+  test::expect_jit_compiles("creation.cuh", names);
 }
 
 // AsType and the reshape copy: CastFn over every (in, out) pair; one
@@ -104,7 +96,7 @@ TEST(JitElementwise, CastEveryDtypePair) {
       add_map(names, "map1", fn, dt(in), dt(out), out == float32);
     }
     SCOPED_TRACE(dtype_name(in));
-    compile("elementwise.cuh", names);
+    test::expect_jit_compiles("elementwise.cuh", names);
   }
 }
 
@@ -141,7 +133,7 @@ TEST_P(JitElementwiseUnary, EveryDtype) {
         "tandem::UnaryFn<" + std::to_string(GetParam()) + ", " + dt(t) + ", " + dt(out) + ">";
     add_map(names, "map1", fn, dt(t), dt(out), t == float32);
   }
-  compile("unary.cuh", names);
+  test::expect_jit_compiles("unary.cuh", names);
 }
 
 INSTANTIATE_TEST_SUITE_P(Ops, JitElementwiseUnary,

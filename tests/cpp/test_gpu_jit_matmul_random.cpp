@@ -10,22 +10,9 @@
 
 #include "tandem/backend/cuda/jit.h"
 #include "tandem/dtype.h"
+#include "test_utils.h"
 
 using namespace tandem;
-
-namespace {
-
-std::string compile_error(const std::string& header, const std::vector<std::string>& names) {
-  try {
-    std::string cubin = gpu::jit_compile(header, names, "sm_90");
-    if (cubin.empty()) return "empty cubin";
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "";
-}
-
-}  // namespace
 
 TEST(GpuJitMatmulRandom, MatmulHelperKernelsCompile) {
   // matmul.cpp builds one program per dtype with these names; all in one here.
@@ -36,11 +23,11 @@ TEST(GpuJitMatmulRandom, MatmulHelperKernelsCompile) {
     names.push_back("tandem::matmul_gather<" + dt + ", int64_t>");
     names.push_back("tandem::matmul_fallback<" + dt + ">");
   }
-  EXPECT_EQ(compile_error("matmul.cuh", names), "");
+  test::expect_jit_compiles("matmul.cuh", names);
 }
 
 TEST(GpuJitMatmulRandom, RandomBitsCompiles) {
-  EXPECT_EQ(compile_error("random.cuh", {"tandem::random_bits"}), "");
+  test::expect_jit_compiles("random.cuh", {"tandem::random_bits"});
 }
 
 #endif  // TANDEM_WITH_CUDA

@@ -18,20 +18,12 @@
 #include "tandem/backend/cuda/reduce.h"
 #include "tandem/dtype.h"
 #include "tandem/primitives/reduce.h"
+#include "test_utils.h"
 
 using namespace tandem;
 namespace gr = tandem::gpu::red;
 
 namespace {
-
-void compile(const std::string& header, const std::vector<std::string>& names) {
-  try {
-    std::string cubin = gpu::jit_compile(header, names, "sm_90");
-    EXPECT_GT(cubin.size(), 0u);
-  } catch (const std::exception& e) {
-    FAIL() << e.what();
-  }
-}
 
 bool representative(Dtype t) {
   return t == float32 || t == float16 || t == complex64 || t == int8 || t == bool_ || t == float64;
@@ -76,7 +68,7 @@ TEST_P(JitReduceOps, EveryDtype) {
     for (Dtype o : reduce_outputs(op, t))
       add(names, gr::reduce_kernel_names(op, t, o), representative(t));
   }
-  compile("reduce.cuh", names);
+  test::expect_jit_compiles("reduce.cuh", names);
 }
 
 INSTANTIATE_TEST_SUITE_P(Reduce, JitReduceOps, ::testing::Range(0, 6));
@@ -87,7 +79,7 @@ TEST_P(JitReduceArg, EveryDtype) {
   auto op = static_cast<ArgReduceOp>(GetParam());
   std::vector<std::string> names;
   for (Dtype t : all_dtypes) add(names, gr::arg_reduce_kernel_names(op, t), representative(t));
-  compile("reduce.cuh", names);
+  test::expect_jit_compiles("reduce.cuh", names);
 }
 
 INSTANTIATE_TEST_SUITE_P(Reduce, JitReduceArg, ::testing::Values(0, 1));
@@ -104,7 +96,7 @@ TEST_P(JitReduceScan, EveryDtype) {
     if (op == ScanOp::LogAddExp && !is_floating_point(t)) continue;
     add(names, gr::scan_kernel_names(op, t), representative(t));
   }
-  compile("scan.cuh", names);
+  test::expect_jit_compiles("scan.cuh", names);
 }
 
 INSTANTIATE_TEST_SUITE_P(Reduce, JitReduceScan, ::testing::Range(0, 5));
@@ -120,7 +112,7 @@ TEST(JitReduceSort, EveryDtype) {
     else
       add(names, {ks[2]}, false);
   }
-  compile("sort.cuh", names);
+  test::expect_jit_compiles("sort.cuh", names);
 }
 
 }  // namespace

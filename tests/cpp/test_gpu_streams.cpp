@@ -30,6 +30,23 @@ void expect_near_all(const std::vector<float>& got, const std::vector<float>& wa
   EXPECT_EQ(bad, 0u) << "of " << want.size() << " elements";
 }
 
+// got must be -want within tol (got is read first, so that a consumer that
+// did not wait is caught before want is computed).
+void expect_negation(const std::vector<float>& got, std::vector<float> want, float tol) {
+  for (auto& w : want) w = -w;
+  expect_near_all(got, want, tol);
+}
+
+// A slow GPU producer on stream `producer` read by a consumer on stream
+// `consumer`, which must wait for it.
+void check_slow_gpu_producer(Stream producer, Stream consumer) {
+  array a = test::random_array({1 << 22}, float32);
+  array slow = sin_chain(a, 40, producer);
+  array c = negative(slow, consumer);
+  auto got = c.to_vector<float>();
+  expect_negation(got, sin_chain(a, 40, Device::cpu).to_vector<float>(), 1e-5f);
+}
+
 TEST(GpuStreams, CpuToGpuWaitsForSlowCpuProducer) {
   REQUIRE_GPU();
   array a = test::random_array({1 << 20}, float32);
@@ -38,33 +55,19 @@ TEST(GpuStreams, CpuToGpuWaitsForSlowCpuProducer) {
   array slow = test_op(a, cpu, 100);  // writes its output 100 ms from now
   array c = negative(slow, gpu);
   auto got = c.to_vector<float>();
-  auto want = a.to_vector<float>();
-  for (auto& w : want) w = -w;
-  expect_near_all(got, want, 0.f);
+  expect_negation(got, a.to_vector<float>(), 0.f);
 }
 
 TEST(GpuStreams, GpuToCpuWaitsForSlowGpuProducer) {
   REQUIRE_GPU();
-  array a = test::random_array({1 << 22}, float32);
   Stream gpu = new_stream(Device::gpu), cpu = new_stream(Device::cpu);
-  array slow = sin_chain(a, 40, gpu);
-  array c = negative(slow, cpu);  // reads the GPU result on the CPU
-  auto got = c.to_vector<float>();
-  auto want = sin_chain(a, 40, Device::cpu).to_vector<float>();
-  for (auto& w : want) w = -w;
-  expect_near_all(got, want, 1e-5f);
+  check_slow_gpu_producer(gpu, cpu);  // reads the GPU result on the CPU
 }
 
 TEST(GpuStreams, GpuToGpuAcrossStreams) {
   REQUIRE_GPU();
-  array a = test::random_array({1 << 22}, float32);
   Stream s1 = new_stream(Device::gpu), s2 = new_stream(Device::gpu);
-  array slow = sin_chain(a, 40, s1);
-  array c = negative(slow, s2);
-  auto got = c.to_vector<float>();
-  auto want = sin_chain(a, 40, Device::cpu).to_vector<float>();
-  for (auto& w : want) w = -w;
-  expect_near_all(got, want, 1e-5f);
+  check_slow_gpu_producer(s1, s2);
 }
 
 TEST(GpuStreams, CpuToCpuWhileGpuBusy) {
@@ -76,9 +79,7 @@ TEST(GpuStreams, CpuToCpuWhileGpuBusy) {
   array c = negative(slow, c2);
   eval({busy, c});
   auto got = c.to_vector<float>();
-  auto want = a.to_vector<float>();
-  for (auto& w : want) w = -w;
-  expect_near_all(got, want, 0.f);
+  expect_negation(got, a.to_vector<float>(), 0.f);
 }
 
 TEST(GpuStreams, RoundTripsManyTimes) {

@@ -13,6 +13,9 @@
 #include <vector>
 
 #include "tandem/tandem.h"
+#ifdef TANDEM_WITH_CUDA
+#include "tandem/backend/cuda/jit.h"
+#endif
 
 namespace tandem::test {
 
@@ -29,6 +32,24 @@ inline const bool g_default_device_set = [] {
   if (is_available(test_device())) set_default_device(test_device());
   return true;
 }();
+
+#ifdef TANDEM_WITH_CUDA
+// Compiles (NVRTC, sm_90, no GPU needed) the program of device/`header`
+// instantiating the kernels `names`: "" when it compiles, else the error
+// (NVRTC's log).
+inline std::string jit_compile_error(const std::string& header,
+                                     const std::vector<std::string>& names) {
+  try {
+    if (gpu::jit_compile(header, names, "sm_90").empty()) return "empty cubin";
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  return "";
+}
+inline void expect_jit_compiles(const std::string& header, const std::vector<std::string>& names) {
+  EXPECT_EQ(jit_compile_error(header, names), "") << "device/" << header;
+}
+#endif
 
 // Skips the current test when the chosen device is missing.
 #define TANDEM_REQUIRE_DEVICE()                                                 \

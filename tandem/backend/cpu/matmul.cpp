@@ -20,6 +20,7 @@
 #include "tandem/backend/cpu/encoder.h"
 #include "tandem/backend/cpu/outputs.h"
 #include "tandem/backend/cpu/parallel.h"
+#include "tandem/layout.h"
 
 namespace tandem {
 namespace cpu {
@@ -28,24 +29,6 @@ namespace {
 // Products of at most this many multiply-adds stay on one OpenBLAS thread
 // (OpenBLAS's own threshold), so batches of them are spread over threads here.
 constexpr double kSmallGemm = 262144.0;
-
-// How BLAS reads an R x C matrix with strides (sr, sc), if it can.
-struct MatLayout {
-  bool ok = false;
-  bool trans = false;
-  int64_t ld = 0;
-};
-
-MatLayout blas_layout(int64_t R, int64_t C, int64_t sr, int64_t sc) {
-  MatLayout l;
-  if ((C <= 1 || sc == 1) && (R <= 1 || sr >= std::max<int64_t>(1, C))) {
-    l = {true, false, R <= 1 ? std::max<int64_t>(1, C) : sr};
-  } else if ((R <= 1 || sr == 1) && (C <= 1 || sc >= std::max<int64_t>(1, R))) {
-    l = {true, true, C <= 1 ? std::max<int64_t>(1, R) : sc};
-  }
-  if (l.ok && l.ld > INT_MAX) l.ok = false;
-  return l;
-}
 
 // One operand of the batched product, as BLAS will read it.
 struct Operand {
@@ -61,7 +44,7 @@ struct Operand {
 Operand prepare_operand(const Ref& x, int64_t R, int64_t C, Dtype ct) {
   int nb = x.ndim() - 2;
   Operand op;
-  MatLayout l = blas_layout(R, C, x.strides[nb], x.strides[nb + 1]);
+  MatLayout l = blas_layout(R, C, x.strides[nb], x.strides[nb + 1], INT_MAX);  // cblas ints
   if (l.ok && x.dtype == ct) {
     op.ptr = x.ptr;
     op.batch_strides = Strides(x.strides.begin(), x.strides.begin() + nb);

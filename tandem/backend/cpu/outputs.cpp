@@ -1,20 +1,10 @@
 #include "tandem/backend/cpu/outputs.h"
 
+#include "tandem/layout.h"
+
 namespace tandem::cpu {
 
 void allocate_row_contiguous(array& out) { out.set_data(allocate_for(out, out.nbytes(), "cpu")); }
-
-namespace {
-bool dense(const array& a) { return a.flags().contiguous && a.data_size() == a.size(); }
-}  // namespace
-
-bool is_broadcast_scalar(const array& a) {
-  if (a.size() <= 1) return true;
-  for (int i = 0; i < a.ndim(); ++i) {
-    if (a.shape()[i] > 1 && a.strides()[i] != 0) return false;
-  }
-  return true;
-}
 
 void set_elementwise_output(const std::vector<array>& inputs, array& out) {
   // Fast path: every input row-contiguous with out's shape, or a scalar.
@@ -39,21 +29,9 @@ void set_elementwise_output(const std::vector<array>& inputs, array& out) {
   // If every input is a broadcast scalar or dense in one shared layout, the
   // output takes that layout and kernels run one flat loop.
   const array* layout = nullptr;
-  bool shared = true;
-  for (auto& in : inputs) {
-    if (is_broadcast_scalar(in) && in.size() != out.size()) continue;
-    if (!dense(in) || in.shape() != out.shape()) {
-      shared = false;
-      break;
-    }
-    if (!layout) {
-      layout = &in;
-    } else if (in.strides() != layout->strides()) {
-      shared = false;
-      break;
-    }
-  }
-  if (!shared) layout = nullptr;
+  shared_dense_layout(
+      inputs, [&](const array& in) { return is_broadcast_scalar(in) && in.size() != out.size(); },
+      &out.shape(), layout);
   for (auto& in : inputs) {
     bool fits = layout ? (!is_broadcast_scalar(in) || in.size() == out.size())
                        : in.flags().row_contiguous;

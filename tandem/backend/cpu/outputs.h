@@ -5,9 +5,6 @@
 
 namespace tandem::cpu {
 
-// Whether a holds one value seen at every position (a scalar, or a
-// broadcast of one: zero strides on every dim longer than 1).
-bool is_broadcast_scalar(const array& a);
 // Row-contiguous buffer for out.
 void allocate_row_contiguous(array& out);
 // Output of an elementwise op on `in` (same shape): donates in's buffer if

@@ -1,6 +1,9 @@
 // GPU kernels of the Binary and Select primitives (device/binary.cuh).
 #include "tandem/primitives/binary.h"
 
+#include <array>
+#include <utility>
+
 #include "tandem/backend/cuda/elementwise.h"
 #include "tandem/backend/cuda/jit.h"
 
@@ -8,6 +11,47 @@ namespace tandem {
 
 static_assert(static_cast<int>(BinaryOp::NaNEqual) == 24,
               "device/binary.cuh numbers the ops like BinaryOp");
+
+namespace gpu {
+namespace {
+
+// A program's kernels in launch order: `kind`_contig then `kind`_strided,
+// each with 32- then 64-bit indices, on template arguments `targs`.
+KernelCache::Program planned_program(const std::string& kind, const std::string& targs) {
+  KernelCache::Program p{"binary.cuh", {}};
+  for (const char* shape : {"_contig", "_strided"}) {
+    for (const char* idx : {"uint32_t", "int64_t"}) {
+      p.second.push_back("tandem::" + kind + shape + "<" + targs + ", " + idx + ">");
+    }
+  }
+  return p;
+}
+
+// Launches the kernel of ks (planned_program's order) that plan picks over
+// the N inputs at `in` into plan.out: after the element count, dense kernels
+// take each input's scalar flag, strided kernels its layout.
+template <size_t N>
+void launch_planned(Encoder& enc, const std::vector<const void*>& ks, const ElementwisePlan& plan,
+                    const std::array<const void*, N>& in) {
+  unsigned threads = 256;
+  unsigned blocks = blocks_for(plan.n, threads);
+  const void* k = ks[(plan.dense ? 0 : 2) + (plan.wide ? 1 : 0)];
+  auto go = [&]<size_t... I>(auto n, std::index_sequence<I...>) {
+    if (plan.dense) {
+      enc.launch(k, blocks, threads, 0, in[I]..., plan.out, n, int(plan.scalar[I])...);
+    } else {
+      enc.launch(k, blocks, threads, 0, in[I]..., plan.out, n, plan.layouts[I]...);
+    }
+  };
+  if (plan.wide) {
+    go(int64_t(plan.n), std::make_index_sequence<N>());
+  } else {
+    go(uint32_t(plan.n), std::make_index_sequence<N>());
+  }
+}
+
+}  // namespace
+}  // namespace gpu
 
 void Binary::eval_gpu(const std::vector<array>& inputs, std::vector<array>& outputs) {
   static gpu::KernelCache cache;
@@ -24,36 +68,9 @@ void Binary::eval_gpu(const std::vector<array>& inputs, std::vector<array>& outp
   uint64_t key = (uint64_t(op_) << 8) | uint64_t(a.dtype().index());
   auto& ks = cache.get(key, [&] {
     std::string fn = "tandem::BinaryFn<" + std::to_string(static_cast<int>(op_)) + ", " + t + ">";
-    gpu::KernelCache::Program p{"binary.cuh", {}};
-    for (const char* kind : {"map2_contig", "map2_strided"}) {
-      for (const char* idx : {"uint32_t", "int64_t"}) {
-        p.second.push_back(std::string("tandem::") + kind + "<" + fn + ", " + t + ", " + ot + ", " +
-                           idx + ">");
-      }
-    }
-    return p;
+    return gpu::planned_program("map2", fn + ", " + t + ", " + ot);
   });
-  const void* pa = enc.in(a);
-  const void* pb = enc.in(b);
-  void* po = plan.out;
-  unsigned threads = 256;
-  unsigned blocks = gpu::blocks_for(plan.n, threads);
-  int which = (plan.dense ? 0 : 2) + (plan.wide ? 1 : 0);
-  if (plan.dense) {
-    int as = plan.scalar[0], bs = plan.scalar[1];
-    if (plan.wide) {
-      enc.launch(ks[which], blocks, threads, 0, pa, pb, po, int64_t(plan.n), as, bs);
-    } else {
-      enc.launch(ks[which], blocks, threads, 0, pa, pb, po, uint32_t(plan.n), as, bs);
-    }
-  } else {
-    gpu::Layout la = plan.layouts[0], lb = plan.layouts[1];
-    if (plan.wide) {
-      enc.launch(ks[which], blocks, threads, 0, pa, pb, po, int64_t(plan.n), la, lb);
-    } else {
-      enc.launch(ks[which], blocks, threads, 0, pa, pb, po, uint32_t(plan.n), la, lb);
-    }
-  }
+  gpu::launch_planned<2>(enc, ks, plan, {enc.in(a), enc.in(b)});
 }
 
 void Select::eval_gpu(const std::vector<array>& inputs, std::vector<array>& outputs) {
@@ -70,37 +87,9 @@ void Select::eval_gpu(const std::vector<array>& inputs, std::vector<array>& outp
     return;
   }
   std::string t = gpu::device_type(out.dtype());
-  auto& ks = cache.get(uint64_t(out.dtype().index()), [&] {
-    gpu::KernelCache::Program p{"binary.cuh", {}};
-    for (const char* kind : {"select_contig", "select_strided"}) {
-      for (const char* idx : {"uint32_t", "int64_t"}) {
-        p.second.push_back(std::string("tandem::") + kind + "<" + t + ", " + idx + ">");
-      }
-    }
-    return p;
-  });
-  const void* pc = enc.in(c);
-  const void* px = enc.in(x);
-  const void* py = enc.in(y);
-  void* po = plan.out;
-  unsigned threads = 256;
-  unsigned blocks = gpu::blocks_for(plan.n, threads);
-  int which = (plan.dense ? 0 : 2) + (plan.wide ? 1 : 0);
-  if (plan.dense) {
-    int cs = plan.scalar[0], xs = plan.scalar[1], ys = plan.scalar[2];
-    if (plan.wide) {
-      enc.launch(ks[which], blocks, threads, 0, pc, px, py, po, int64_t(plan.n), cs, xs, ys);
-    } else {
-      enc.launch(ks[which], blocks, threads, 0, pc, px, py, po, uint32_t(plan.n), cs, xs, ys);
-    }
-  } else {
-    gpu::Layout lc = plan.layouts[0], lx = plan.layouts[1], ly = plan.layouts[2];
-    if (plan.wide) {
-      enc.launch(ks[which], blocks, threads, 0, pc, px, py, po, int64_t(plan.n), lc, lx, ly);
-    } else {
-      enc.launch(ks[which], blocks, threads, 0, pc, px, py, po, uint32_t(plan.n), lc, lx, ly);
-    }
-  }
+  auto& ks =
+      cache.get(uint64_t(out.dtype().index()), [&] { return gpu::planned_program("select", t); });
+  gpu::launch_planned<3>(enc, ks, plan, {enc.in(c), enc.in(x), enc.in(y)});
 }
 
 }  // namespace tandem

@@ -2,20 +2,9 @@
 
 #include <stdexcept>
 
+#include "tandem/layout.h"
+
 namespace tandem::gpu {
-namespace {
-
-bool dense(const array& a) { return a.flags().contiguous && a.data_size() == a.size(); }
-
-bool broadcast_scalar(const array& a) {
-  if (a.size() <= 1) return true;
-  for (int i = 0; i < a.ndim(); ++i) {
-    if (a.shape()[i] > 1 && a.strides()[i] != 0) return false;
-  }
-  return true;
-}
-
-}  // namespace
 
 std::vector<Layout> collapse_layouts(const Shape& shape, const std::vector<Strides>& strides) {
   size_t k = strides.size();
@@ -56,25 +45,11 @@ ElementwisePlan plan_elementwise(Encoder& enc, const std::vector<array>& inputs,
   ElementwisePlan plan;
   // Dense plan: every input is a broadcast scalar or dense in one shared layout.
   const array* layout = nullptr;
-  bool shared = true;
-  for (auto& in : inputs) {
-    if (broadcast_scalar(in)) continue;
-    if (!dense(in)) {
-      shared = false;
-      break;
-    }
-    if (!layout) {
-      layout = &in;
-    } else if (in.strides() != layout->strides()) {
-      shared = false;
-      break;
-    }
-  }
-  if (shared) {
+  if (shared_dense_layout(inputs, is_broadcast_scalar, nullptr, layout)) {
     plan.dense = true;
     bool donated = false;
     for (auto& in : inputs) {
-      bool sc = broadcast_scalar(in);
+      bool sc = is_broadcast_scalar(in);
       plan.scalar.push_back(sc);
       if (!donated && !sc && allow_donation && can_donate(in, out)) {
         plan.out = enc.donate(in, out);

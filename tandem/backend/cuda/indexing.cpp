@@ -60,20 +60,6 @@ Strided<K> strided(const Shape& shape, const std::vector<Strides>& strides) {
   return s;
 }
 
-// The unsigned type of an element size: kernels that only move elements.
-const char* bits_type(size_t itemsize) {
-  switch (itemsize) {
-    case 1:
-      return "uint8_t";
-    case 2:
-      return "uint16_t";
-    case 4:
-      return "uint32_t";
-    default:
-      return "uint64_t";
-  }
-}
-
 // Names of kernel `kind` with template arguments `args` and both index types.
 std::vector<std::string> both_widths(const std::string& kind, const std::string& args) {
   return {"tandem::" + kind + "<" + args + ", uint32_t>",
@@ -145,7 +131,7 @@ void copy_into(Encoder& enc, const void* src, const Strides& src_strides, void* 
     return;
   }
   auto& ks = cache.get(itemsize, [&] {
-    return KernelCache::Program{"indexing.cuh", both_widths("copy_strided", bits_type(itemsize))};
+    return KernelCache::Program{"indexing.cuh", both_widths("copy_strided", uint_type(itemsize))};
   });
   launch_n(enc, ks, n, src, dst, l);
 }
@@ -204,7 +190,7 @@ void Gather::eval_gpu(const std::vector<array>& inputs, std::vector<array>& outp
   auto sl = gpu::strided<1>(slice_sizes_, {a.strides()});
   uint64_t key = (uint64_t(a.itemsize()) << 8) | uint64_t(itype.index());
   auto& ks = cache.get(key, [&] {
-    std::string args = std::string(gpu::bits_type(a.itemsize())) + ", " + gpu::device_type(itype);
+    std::string args = std::string(gpu::uint_type(a.itemsize())) + ", " + gpu::device_type(itype);
     return gpu::KernelCache::Program{"indexing.cuh", gpu::both_widths("gather", args)};
   });
   size_t n = out.size();
@@ -245,7 +231,7 @@ void Scatter::eval_gpu(const std::vector<array>& inputs, std::vector<array>& out
   auto sl = gpu::strided<2>(ushape, {out.strides(), upd_u});
   // Plain writes only move elements: run them on their bits.
   bool plain = reduce_ == ScatterReduce::None;
-  const char* t = plain ? gpu::bits_type(out.itemsize()) : gpu::device_type(out.dtype());
+  const char* t = plain ? gpu::uint_type(out.itemsize()) : gpu::device_type(out.dtype());
   uint64_t key = (uint64_t(reduce_) << 16) |
                  (uint64_t(plain ? out.itemsize() : 16 + out.dtype().index()) << 8) |
                  uint64_t(itype.index());
@@ -280,7 +266,7 @@ void GatherAxis::eval_gpu(const std::vector<array>& inputs, std::vector<array>& 
   uint64_t key = (uint64_t(a.itemsize()) << 8) | uint64_t(idx.dtype().index());
   auto& ks = cache.get(key, [&] {
     std::string args =
-        std::string(gpu::bits_type(a.itemsize())) + ", " + gpu::device_type(idx.dtype());
+        std::string(gpu::uint_type(a.itemsize())) + ", " + gpu::device_type(idx.dtype());
     return gpu::KernelCache::Program{"indexing.cuh", gpu::both_widths("gather_axis", args)};
   });
   const void* src = enc.in(a);
@@ -312,7 +298,7 @@ void ScatterAxis::eval_gpu(const std::vector<array>& inputs, std::vector<array>&
   o_st[axis_] = 0;
   auto l = gpu::strided<3>(idx.shape(), {o_st, idx.strides(), vals.strides()});
   bool plain = reduce_ == ScatterReduce::None;
-  const char* t = plain ? gpu::bits_type(out.itemsize()) : gpu::device_type(out.dtype());
+  const char* t = plain ? gpu::uint_type(out.itemsize()) : gpu::device_type(out.dtype());
   uint64_t key = (uint64_t(reduce_) << 16) |
                  (uint64_t(plain ? out.itemsize() : 16 + out.dtype().index()) << 8) |
                  uint64_t(idx.dtype().index());

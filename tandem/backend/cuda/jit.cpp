@@ -93,6 +93,19 @@ const char* device_type(Dtype t) {
   return "void";
 }
 
+const char* uint_type(size_t itemsize) {
+  switch (itemsize) {
+    case 1:
+      return "uint8_t";
+    case 2:
+      return "uint16_t";
+    case 4:
+      return "uint32_t";
+    default:
+      return "uint64_t";
+  }
+}
+
 std::string jit_compile(const std::string& header, const std::vector<std::string>& names,
                         const std::string& arch) {
   auto& sources = device_sources();

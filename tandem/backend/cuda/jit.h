@@ -32,6 +32,9 @@ std::vector<const void*> jit_kernels(const std::string& header,
 
 // The device-side C++ type of a dtype ("float", "__half", "tandem::complex64", ...).
 const char* device_type(Dtype t);
+// The device-side unsigned type of an element size ("uint8_t", "uint16_t",
+// "uint32_t", else "uint64_t"): kernels that only move elements, sort keys.
+const char* uint_type(size_t itemsize);
 
 // A process-wide map from a caller's key to its kernels, compiled once.
 class KernelCache {

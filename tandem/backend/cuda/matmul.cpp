@@ -39,6 +39,7 @@
 #include "tandem/backend/cuda/encoder.h"
 #include "tandem/backend/cuda/jit.h"
 #include "tandem/backend/cuda/memory.h"
+#include "tandem/layout.h"
 
 namespace tandem {
 namespace gpu {
@@ -113,23 +114,6 @@ Workspace workspace(cudaStream_t stream) {
 }
 
 // ---------------------------------------------------------------- layouts
-
-// How BLAS reads an R x C matrix with strides (sr, sc) (as the CPU backend).
-struct MatLayout {
-  bool ok = false;
-  bool trans = false;
-  int64_t ld = 0;
-};
-
-MatLayout blas_layout(int64_t R, int64_t C, int64_t sr, int64_t sc) {
-  MatLayout l;
-  if ((C <= 1 || sc == 1) && (R <= 1 || sr >= std::max<int64_t>(1, C))) {
-    l = {true, false, R <= 1 ? std::max<int64_t>(1, C) : sr};
-  } else if ((R <= 1 || sr == 1) && (C <= 1 || sc >= std::max<int64_t>(1, R))) {
-    l = {true, true, C <= 1 ? std::max<int64_t>(1, R) : sc};
-  }
-  return l;
-}
 
 // One operand (batch..., R, C) as cuBLASLt reads it.
 struct Operand {

@@ -55,6 +55,16 @@ Layout dense_layout(int64_t n, int64_t stride) {
   return l;
 }
 
+Layout sub_layout(const array& a, int b, int e) {
+  Shape sh;
+  Strides st;
+  for (int i = b; i < e; ++i) {
+    sh.push_back(a.shape()[i]);
+    st.push_back(a.strides()[i]);
+  }
+  return collapse_layouts(sh, {st})[0];
+}
+
 int64_t resident(const void* kernel, int threads) {
   static std::mutex mu;
   static std::unordered_map<const void*, int64_t> known;
@@ -138,6 +148,24 @@ int tile_width(int64_t kn) {
   return bx;
 }
 
+// The column kernels' tiles: blocks of bx adjacent outputs (of the kn
+// contiguous ones; n_outer runs of them) by `by` rows, base tiles in all.
+struct ColTiles {
+  int64_t kn, n_outer;
+  int bx;
+  int64_t by, base;
+};
+
+ColTiles col_tiles(int64_t kn, int64_t n_out) {
+  ColTiles t;
+  t.kn = kn;
+  t.n_outer = n_out / kn;
+  t.bx = tile_width(kn);
+  t.by = kBlock / t.bx;
+  t.base = t.n_outer * ceil_div(kn, t.bx);
+  return t;
+}
+
 struct Reducer {
   Encoder& enc;
   const std::vector<const void*>& ks;
@@ -195,18 +223,14 @@ void Reduce::eval_gpu(const std::vector<array>& inputs, std::vector<array>& outp
   bool cols =
       !kshape.empty() && kst.back() == 1 && kshape.back() > 1 && !rs.empty() && rst.back() != 1;
   if (cols) {
-    int64_t kn = kshape.back();
-    int64_t n_outer = n_out / kn;
-    int bx = gr::tile_width(kn);
-    int64_t by = gr::kBlock / bx;
-    int64_t base = n_outer * gr::ceil_div(kn, bx);
-    int64_t nchunks =
-        gr::chunks_for(base, R, by, gr::ceil_div(R, by * gr::kMaxColIters), gr::resident(ks[2]));
+    auto t = gr::col_tiles(kshape.back(), n_out);
+    int64_t nchunks = gr::chunks_for(t.base, R, t.by, gr::ceil_div(R, t.by * gr::kMaxColIters),
+                                     gr::resident(ks[2]));
     void* part = nchunks > 1 ? enc.scratch(size_t(n_out * nchunks) * acc_size) : nullptr;
     gpu::Layout ol = gr::make_layout(kshape.data(), kst.data(), kshape.size() - 1);
     gpu::Layout rl = gr::make_layout(rs.data(), rst.data(), rs.size());
-    enc.launch(ks[2], gr::grid_for(ks[2], base * nchunks), dim3(gr::kBlock), 0, src, dst, part, kn,
-               n_outer, R, nchunks, ol, rl, bx);
+    enc.launch(ks[2], gr::grid_for(ks[2], t.base * nchunks), dim3(gr::kBlock), 0, src, dst, part,
+               t.kn, t.n_outer, R, nchunks, ol, rl, t.bx);
     if (part) r.partials(part, dst, n_out, nchunks);
     return;
   }
@@ -256,16 +280,12 @@ void ArgReduce::eval_gpu(const std::vector<array>& inputs, std::vector<array>& o
     }
   };
   if (cols) {
-    int64_t kn = kshape.back();
-    int64_t n_outer = n_out / kn;
-    int bx = gr::tile_width(kn);
-    int64_t by = gr::kBlock / bx;
-    int64_t base = n_outer * gr::ceil_div(kn, bx);
-    nchunks = gr::chunks_for(base, n, by, 1, gr::resident(ks[1]));
+    auto t = gr::col_tiles(kshape.back(), n_out);
+    nchunks = gr::chunks_for(t.base, n, t.by, 1, gr::resident(ks[1]));
     alloc_partials();
     gpu::Layout ol = gr::make_layout(kshape.data(), kst.data(), kshape.size() - 1);
-    enc.launch(ks[1], gr::grid_for(ks[1], base * nchunks), dim3(gr::kBlock), 0, src, dst, pval,
-               pidx, kn, n_outer, n, sa, nchunks, ol, bx);
+    enc.launch(ks[1], gr::grid_for(ks[1], t.base * nchunks), dim3(gr::kBlock), 0, src, dst, pval,
+               pidx, t.kn, t.n_outer, n, sa, nchunks, ol, t.bx);
   } else {
     int w = gr::group_for(n);
     if (w == gr::kBlock) nchunks = gr::chunks_for(n_out, n, w, 1, gr::resident(ks[0]));

@@ -31,6 +31,8 @@ std::vector<std::string> sort_kernel_names(Dtype t);
 Layout make_layout(const int64_t* shape, const int64_t* strides, size_t n);
 // One dim of n elements at stride (no dims when n <= 1).
 Layout dense_layout(int64_t n, int64_t stride);
+// Layout of dims [b, e) of a, merged where contiguous.
+Layout sub_layout(const array& a, int b, int e);
 inline int64_t ceil_div(int64_t a, int64_t b) {
   return (a + b - 1) / b;
 }

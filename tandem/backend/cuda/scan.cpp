@@ -93,17 +93,6 @@ struct Scanner {
   }
 };
 
-// Layout of dims [b, e) of a, merged where contiguous.
-Layout sub_layout(const array& a, int b, int e) {
-  Shape sh;
-  Strides st;
-  for (int i = b; i < e; ++i) {
-    sh.push_back(a.shape()[i]);
-    st.push_back(a.strides()[i]);
-  }
-  return collapse_layouts(sh, {st})[0];
-}
-
 }  // namespace
 }  // namespace gpu::red
 

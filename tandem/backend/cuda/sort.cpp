@@ -12,26 +12,11 @@
 namespace tandem {
 namespace gpu::red {
 
-namespace {
-const char* key_type(Dtype t) {
-  switch (t.size()) {
-    case 1:
-      return "uint8_t";
-    case 2:
-      return "uint16_t";
-    case 4:
-      return "uint32_t";
-    default:
-      return "uint64_t";
-  }
-}
-}  // namespace
-
 std::vector<std::string> sort_kernel_names(Dtype t) {
   std::string d = device_type(t);
   return {"tandem::srt::sort_small<" + d + ">", "tandem::srt::sort_tile<" + d + ", 128, 4>",
           "tandem::srt::sort_tile<" + d + ", 256, 8>",
-          std::string("tandem::srt::sort_merge<") + key_type(t) + ">",
+          std::string("tandem::srt::sort_merge<") + uint_type(t.size()) + ">",
           "tandem::srt::sort_write<" + d + ">"};
 }
 
@@ -45,16 +30,6 @@ struct Lines {
   int64_t n, sa, post;
   Layout pl, ql;
 };
-
-Layout sub_layout(const array& a, int b, int e) {
-  Shape sh;
-  Strides st;
-  for (int i = b; i < e; ++i) {
-    sh.push_back(a.shape()[i]);
-    st.push_back(a.strides()[i]);
-  }
-  return collapse_layouts(sh, {st})[0];
-}
 
 void sort_gpu(const Stream& stream, const array& in, array& out, int axis, bool indices) {
   static KernelCache cache;

@@ -82,6 +82,12 @@ template <typename T> struct is_integral {
 
 template <bool B, typename T, typename F> struct conditional { using type = T; };
 template <typename T, typename F> struct conditional<false, T, F> { using type = F; };
+// The unsigned integer type of T's size (8 to 64 bits).
+template <typename T>
+using uint_of = typename conditional<
+    sizeof(T) == 1, uint8_t,
+    typename conditional<sizeof(T) == 2, uint16_t,
+                         typename conditional<sizeof(T) == 4, uint32_t, uint64_t>::type>::type>::type;
 // The unsigned type integer arithmetic on T wraps in (at least 32 bits, so
 // that small types do not promote to signed int).
 template <typename T> struct conditional_unsigned { using type = unsigned int; };

@@ -167,15 +167,6 @@ __device__ inline T from_bits(W w) {
   }
 }
 
-template <typename T>
-struct bits_of {
-  using type = typename conditional<
-      sizeof(T) == 1, uint8_t,
-      typename conditional<sizeof(T) == 2, uint16_t,
-                           typename conditional<sizeof(T) == 4, unsigned int,
-                                                unsigned long long>::type>::type>::type;
-};
-
 // *p = combine(*p, v) atomically. Native atomics where they compute exactly
 // what the CPU computes; otherwise a compare-and-swap loop, on the aligned
 // 32-bit word holding *p for 8- and 16-bit types.
@@ -212,7 +203,7 @@ __device__ inline void combine_at(T* p, T v) {
     else
       atomicMin(q, static_cast<unsigned long long>(v));
   } else if constexpr (sizeof(T) == 4 || sizeof(T) == 8) {
-    using W = typename bits_of<T>::type;
+    using W = uint_of<T>;
     W* w = reinterpret_cast<W*>(p);
     W old = *w;
     while (true) {
@@ -223,7 +214,7 @@ __device__ inline void combine_at(T* p, T v) {
       old = prev;
     }
   } else {
-    using B = typename bits_of<T>::type;  // uint8_t or uint16_t
+    using B = uint_of<T>;  // uint8_t or uint16_t
     size_t addr = reinterpret_cast<size_t>(p);
     unsigned int* w = reinterpret_cast<unsigned int*>(addr & ~size_t(3));
     unsigned int shift = static_cast<unsigned int>(addr & 3) * 8;
@@ -241,23 +232,31 @@ __device__ inline void combine_at(T* p, T v) {
   }
 }
 
-// ---- gather
+// ---- gather and scatter
+
+// Grid-stride loop over i < n (= N * slice): body(i, j, off) with index
+// position j = i / slice and off the offsets of slice element i % slice
+// under each stride set of sl.
+template <int K, typename Idx, class Body>
+__device__ inline void for_each_slice_elem(Idx n, Idx slice, const Strided<K>& sl, Body&& body) {
+  Idx step = Idx(gridDim.x) * blockDim.x;
+  for (Idx i = Idx(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += step) {
+    Idx j = i / slice, s = i - j * slice;
+    int64_t off[K];
+    offsets_of(s, sl, off);
+    body(i, j, off);
+  }
+}
 
 // out (row-major, n = N * slice elements): for index position j = i / slice
 // and slice element s = i % slice, out[i] = src[block(j) + off(s)].
 template <typename T, typename I, typename Idx>
 __global__ void gather(const T* __restrict__ src, T* __restrict__ out, Idx n, Idx slice,
                        IndexArgs ix, Strided<1> sl) {
-  Idx step = Idx(gridDim.x) * blockDim.x;
-  for (Idx i = Idx(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += step) {
-    Idx j = i / slice, s = i - j * slice;
-    int64_t off[1];
-    offsets_of(s, sl, off);
+  for_each_slice_elem(n, slice, sl, [&](Idx i, Idx j, const int64_t(&off)[1]) {
     out[i] = src[block_offset<I>(j, ix) + off[0]];
-  }
+  });
 }
-
-// ---- scatter
 
 // Update element i (n = N * slice): index position j = i / slice (the
 // updates' leading dims are stride set k of ix), block element s = i % slice
@@ -265,15 +264,11 @@ __global__ void gather(const T* __restrict__ src, T* __restrict__ out, Idx n, Id
 template <int R, typename T, typename I, typename Idx>
 __global__ void scatter(const T* __restrict__ upd, T* __restrict__ out, Idx n, Idx slice,
                         IndexArgs ix, Strided<2> sl) {
-  Idx step = Idx(gridDim.x) * blockDim.x;
-  for (Idx i = Idx(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += step) {
-    Idx j = i / slice, s = i - j * slice;
-    int64_t off[2];
-    offsets_of(s, sl, off);
+  for_each_slice_elem(n, slice, sl, [&](Idx, Idx j, const int64_t(&off)[2]) {
     int64_t dst = block_offset<I>(j, ix) + off[0];
     int64_t src = offset_in(j, ix, ix.k) + off[1];
     combine_at<R>(out + dst, upd[src]);
-  }
+  });
 }
 
 // ---- take_along_axis

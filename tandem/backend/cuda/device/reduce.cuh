@@ -119,37 +119,32 @@ __device__ inline A range_contig(const In* __restrict__ p, int64_t n, int lane, 
   return acc;
 }
 
-// Groups of w threads (1, 32 or kBlock) reduce items (output o, chunk c) =
-// o * nchunks + c. contig: rl is one dim of stride 1. Writes part[item] (A)
-// when part is set, else out[o].
-template <int OP, typename In, typename A, typename Out>
-__global__ void __launch_bounds__(kBlock)
-    reduce_runs(const In* __restrict__ in, Out* __restrict__ out, A* __restrict__ part,
-                int64_t n_out, int64_t R, int64_t nchunks, Layout kl, Layout rl, int contig,
-                int w) {
-  using F = ReduceFn<OP, A>;
-  TANDEM_SHARED(A, smem, kWarps);
+// Groups of w threads (1, 32 or kBlock) take items g, g + kBlock / w, ...
+// of this block, then of the next wave of blocks: body(item, active, lane).
+// Every group of a block runs the same number of iterations (the block's
+// syncs); groups past the end are idle (active false).
+template <class Body>
+__device__ inline void for_group_items(int64_t items, int w, Body&& body) {
   const int g = threadIdx.x / w, lane = threadIdx.x % w;
-  const int64_t items = n_out * nchunks;
   const int64_t step = static_cast<int64_t>(gridDim.x) * (kBlock / w);
-  // Every group of a block runs the same number of iterations (the block's
-  // syncs); groups past the end are idle.
   for (int64_t item = static_cast<int64_t>(blockIdx.x) * (kBlock / w) + g; item - g < items;
        item += step) {
-    bool active = item < items;
+    body(item, item < items, lane);
+  }
+}
+
+// Groups of w threads reduce items (output o, chunk c) = o * nchunks + c;
+// share(o, c, lane) is this thread's part of the item (values c * w + lane,
+// + nchunks * w, ...). Writes part[item] (A) when part is set, else out[o].
+template <class F, typename A, typename Out, class Share>
+__device__ inline void reduce_items(Out* __restrict__ out, A* __restrict__ part, int64_t n_out,
+                                    int64_t nchunks, int w, A* smem, Share&& share) {
+  for_group_items(n_out * nchunks, w, [&](int64_t item, bool active, int lane) {
     int64_t o = 0;
     A acc = F::init();
     if (active) {
       o = item / nchunks;
-      int64_t c = item - o * nchunks;
-      const In* base = in + offset_of(o, kl);
-      if (contig) {
-        acc = range_contig<F, In, A>(base, R, lane, w, c, nchunks);
-      } else {
-        for (int64_t r = c * w + lane; r < R; r += nchunks * w) {
-          acc = F::combine(acc, F::load(base[offset_of(r, rl)]));
-        }
-      }
+      acc = share(o, item - o * nchunks, lane);
     }
     acc = group_reduce<F>(acc, w, smem);
     if (active && lane == 0) {
@@ -159,7 +154,27 @@ __global__ void __launch_bounds__(kBlock)
         out[o] = cast<Out>(acc);
       }
     }
-  }
+  });
+}
+
+// reduce_items over the input (output o at offset_of(o, kl)); contig: rl is
+// one dim of stride 1.
+template <int OP, typename In, typename A, typename Out>
+__global__ void __launch_bounds__(kBlock)
+    reduce_runs(const In* __restrict__ in, Out* __restrict__ out, A* __restrict__ part,
+                int64_t n_out, int64_t R, int64_t nchunks, Layout kl, Layout rl, int contig,
+                int w) {
+  using F = ReduceFn<OP, A>;
+  TANDEM_SHARED(A, smem, kWarps);
+  reduce_items<F>(out, part, n_out, nchunks, w, smem, [&](int64_t o, int64_t c, int lane) {
+    const In* base = in + offset_of(o, kl);
+    if (contig) return range_contig<F, In, A>(base, R, lane, w, c, nchunks);
+    A acc = F::init();
+    for (int64_t r = c * w + lane; r < R; r += nchunks * w) {
+      acc = F::combine(acc, F::load(base[offset_of(r, rl)]));
+    }
+    return acc;
+  });
 }
 
 // Second passes: rows of R partial results (type A) per output, contiguous;
@@ -170,28 +185,27 @@ __global__ void __launch_bounds__(kBlock)
                     int64_t n_out, int64_t R, int64_t nchunks, int w) {
   using F = ReduceFn<OP, A>;
   TANDEM_SHARED(A, smem, kWarps);
-  const int g = threadIdx.x / w, lane = threadIdx.x % w;
-  const int64_t items = n_out * nchunks;
-  const int64_t step = static_cast<int64_t>(gridDim.x) * (kBlock / w);
-  for (int64_t item = static_cast<int64_t>(blockIdx.x) * (kBlock / w) + g; item - g < items;
-       item += step) {
-    bool active = item < items;
-    int64_t o = 0;
+  reduce_items<F>(out, part, n_out, nchunks, w, smem, [&](int64_t o, int64_t c, int lane) {
+    const A* p = in + o * R;
     A acc = F::init();
-    if (active) {
-      o = item / nchunks;
-      int64_t c = item - o * nchunks;
-      const A* p = in + o * R;
-      for (int64_t r = c * w + lane; r < R; r += nchunks * w) acc = F::combine(acc, p[r]);
-    }
-    acc = group_reduce<F>(acc, w, smem);
-    if (active && lane == 0) {
-      if (part) {
-        part[item] = acc;
-      } else {
-        out[o] = cast<Out>(acc);
-      }
-    }
+    for (int64_t r = c * w + lane; r < R; r += nchunks * w) acc = F::combine(acc, p[r]);
+    return acc;
+  });
+}
+
+// Items of the column kernels, one a block iteration: ((outer * ntiles) +
+// tile) * nchunks + c over tiles of bx adjacent outputs (of kn; blocks of bx
+// columns by kBlock / bx rows). body(c, outer, col): col is this thread's
+// output column (may be past kn).
+template <class Body>
+__device__ inline void for_col_items(int64_t kn, int64_t n_outer, int64_t nchunks, int bx,
+                                     Body&& body) {
+  const int64_t ntiles = (kn + bx - 1) / bx;
+  const int64_t items = n_outer * ntiles * nchunks;
+  for (int64_t item = blockIdx.x; item < items; item += gridDim.x) {
+    int64_t c = item % nchunks, t = item / nchunks;
+    int64_t tile = t % ntiles, outer = t / ntiles;
+    body(c, outer, tile * bx + static_cast<int64_t>(threadIdx.x % bx));
   }
 }
 
@@ -207,12 +221,7 @@ __global__ void __launch_bounds__(kBlock)
   using F = ReduceFn<OP, A>;
   TANDEM_SHARED(A, sm, kBlock);
   const int tx = threadIdx.x % bx, ty = threadIdx.x / bx, by = kBlock / bx;
-  const int64_t ntiles = (kn + bx - 1) / bx;
-  const int64_t items = n_outer * ntiles * nchunks;
-  for (int64_t item = blockIdx.x; item < items; item += gridDim.x) {
-    int64_t c = item % nchunks, t = item / nchunks;
-    int64_t tile = t % ntiles, outer = t / ntiles;
-    int64_t col = tile * bx + tx;
+  for_col_items(kn, n_outer, nchunks, bx, [&](int64_t c, int64_t outer, int64_t col) {
     A acc = F::init();
     if (col < kn) {
       const In* base = in + offset_of(outer, ol) + col;
@@ -251,7 +260,7 @@ __global__ void __launch_bounds__(kBlock)
       }
     }
     __syncthreads();
-  }
+  });
 }
 
 // Reductions over nothing: the op's identity.
@@ -288,15 +297,33 @@ __device__ inline void arg_merge(V& v, uint32_t& i, V v2, uint32_t i2) {
   }
 }
 
+// Merges in the candidate of lane + d (a warp shuffle).
+template <bool IsMax, typename V>
+__device__ inline void arg_merge_down(V& v, uint32_t& i, int d) {
+  V v2 = shfl_down(v, d);
+  uint32_t i2 = __shfl_down_sync(0xffffffffu, i, d);
+  arg_merge<IsMax>(v, i, v2, i2);
+}
+
+// Positions start, start + step, ... below n of base (stride sa): (v, i)
+// becomes the best of them and of itself, the earliest on ties.
+template <bool IsMax, typename T, typename V>
+__device__ inline void arg_range(const T* base, int64_t sa, int64_t start, int64_t n, int64_t step,
+                                 V& v, uint32_t& i) {
+  for (int64_t r = start; r < n; r += step) {
+    V x = cast<V>(base[r * sa]);
+    if (i == kNoIndex || arg_better<IsMax>(x, v)) {
+      v = x;
+      i = static_cast<uint32_t>(r);
+    }
+  }
+}
+
 template <bool IsMax, typename V>
 __device__ inline void arg_group(V& v, uint32_t& i, int w, V* sv, uint32_t* si) {
   if (w >= 32) {
 #pragma unroll
-    for (int d = 16; d > 0; d >>= 1) {
-      V v2 = shfl_down(v, d);
-      uint32_t i2 = __shfl_down_sync(0xffffffffu, i, d);
-      arg_merge<IsMax>(v, i, v2, i2);
-    }
+    for (int d = 16; d > 0; d >>= 1) arg_merge_down<IsMax>(v, i, d);
   }
   if (w == kBlock) {
     int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
@@ -312,11 +339,7 @@ __device__ inline void arg_group(V& v, uint32_t& i, int w, V* sv, uint32_t* si) 
         i = si[lane];
       }
 #pragma unroll
-      for (int d = kWarps / 2; d > 0; d >>= 1) {
-        V v2 = shfl_down(v, d);
-        uint32_t i2 = __shfl_down_sync(0xffffffffu, i, d);
-        arg_merge<IsMax>(v, i, v2, i2);
-      }
+      for (int d = kWarps / 2; d > 0; d >>= 1) arg_merge_down<IsMax>(v, i, d);
     }
     __syncthreads();
   }
@@ -332,26 +355,14 @@ __global__ void __launch_bounds__(kBlock)
              Layout kl, int w) {
   TANDEM_SHARED(V, sv, kWarps);
   __shared__ uint32_t si[kWarps];
-  const int g = threadIdx.x / w, lane = threadIdx.x % w;
-  const int64_t items = n_out * nchunks;
-  const int64_t step = static_cast<int64_t>(gridDim.x) * (kBlock / w);
-  for (int64_t item = static_cast<int64_t>(blockIdx.x) * (kBlock / w) + g; item - g < items;
-       item += step) {
-    bool active = item < items;
+  for_group_items(n_out * nchunks, w, [&](int64_t item, bool active, int lane) {
     int64_t o = 0;
     V best = V();
     uint32_t bi = kNoIndex;
     if (active) {
       o = item / nchunks;
       int64_t c = item - o * nchunks;
-      const T* base = in + offset_of(o, kl);
-      for (int64_t r = c * w + lane; r < n; r += nchunks * w) {
-        V x = cast<V>(base[r * sa]);
-        if (bi == kNoIndex || arg_better<IsMax>(x, best)) {
-          best = x;
-          bi = static_cast<uint32_t>(r);
-        }
-      }
+      arg_range<IsMax>(in + offset_of(o, kl), sa, c * w + lane, n, nchunks * w, best, bi);
     }
     arg_group<IsMax>(best, bi, w, sv, si);
     if (active && lane == 0) {
@@ -362,7 +373,7 @@ __global__ void __launch_bounds__(kBlock)
         out[o] = bi;
       }
     }
-  }
+  });
 }
 
 // Columns (the innermost kept dim contiguous), as reduce_cols.
@@ -374,23 +385,11 @@ __global__ void __launch_bounds__(kBlock)
   TANDEM_SHARED(V, sv, kBlock);
   __shared__ uint32_t si[kBlock];
   const int tx = threadIdx.x % bx, ty = threadIdx.x / bx, by = kBlock / bx;
-  const int64_t ntiles = (kn + bx - 1) / bx;
-  const int64_t items = n_outer * ntiles * nchunks;
-  for (int64_t item = blockIdx.x; item < items; item += gridDim.x) {
-    int64_t c = item % nchunks, t = item / nchunks;
-    int64_t tile = t % ntiles, outer = t / ntiles;
-    int64_t col = tile * bx + tx;
+  for_col_items(kn, n_outer, nchunks, bx, [&](int64_t c, int64_t outer, int64_t col) {
     V best = V();
     uint32_t bi = kNoIndex;
     if (col < kn) {
-      const T* base = in + offset_of(outer, ol) + col;
-      for (int64_t r = c * by + ty; r < n; r += nchunks * by) {
-        V x = cast<V>(base[r * sa]);
-        if (bi == kNoIndex || arg_better<IsMax>(x, best)) {
-          best = x;
-          bi = static_cast<uint32_t>(r);
-        }
-      }
+      arg_range<IsMax>(in + offset_of(outer, ol) + col, sa, c * by + ty, n, nchunks * by, best, bi);
     }
     sv[threadIdx.x] = best;
     si[threadIdx.x] = bi;
@@ -416,7 +415,7 @@ __global__ void __launch_bounds__(kBlock)
       }
     }
     __syncthreads();
-  }
+  });
 }
 
 // The best of each output's nchunks partial candidates (groups of w).
@@ -426,10 +425,7 @@ __global__ void __launch_bounds__(kBlock)
                  uint32_t* __restrict__ out, int64_t n_out, int64_t nchunks, int w) {
   TANDEM_SHARED(V, sv, kWarps);
   __shared__ uint32_t si[kWarps];
-  const int g = threadIdx.x / w, lane = threadIdx.x % w;
-  const int64_t step = static_cast<int64_t>(gridDim.x) * (kBlock / w);
-  for (int64_t o = static_cast<int64_t>(blockIdx.x) * (kBlock / w) + g; o - g < n_out; o += step) {
-    bool active = o < n_out;
+  for_group_items(n_out, w, [&](int64_t o, bool active, int lane) {
     V best = V();
     uint32_t bi = kNoIndex;
     if (active) {
@@ -439,7 +435,7 @@ __global__ void __launch_bounds__(kBlock)
     }
     arg_group<IsMax>(best, bi, w, sv, si);
     if (active && lane == 0) out[o] = bi;
-  }
+  });
 }
 
 }  // namespace red

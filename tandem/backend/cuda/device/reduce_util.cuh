@@ -12,59 +12,34 @@ constexpr int kWarps = kBlock / 32;
 
 // Shuffles move raw bits, so any type of at most 8 bytes (bool, int8,
 // complex64, __half ...) goes through one or two 32-bit lanes.
+enum class Shfl { Down, Up, Idx };
+template <Shfl K, typename T>
+__device__ inline T shfl_bits(T v, int d) {
+  using U = typename conditional<sizeof(T) == 8, unsigned long long, unsigned>::type;
+  U u = 0;
+  memcpy(&u, &v, sizeof(T));
+  if constexpr (K == Shfl::Down) {
+    u = __shfl_down_sync(0xffffffffu, u, d);
+  } else if constexpr (K == Shfl::Up) {
+    u = __shfl_up_sync(0xffffffffu, u, d);
+  } else {
+    u = __shfl_sync(0xffffffffu, u, d);
+  }
+  T r;
+  memcpy(&r, &u, sizeof(T));
+  return r;
+}
 template <typename T>
 __device__ inline T shfl_down(T v, int d) {
-  if constexpr (sizeof(T) == 8) {
-    unsigned long long u;
-    memcpy(&u, &v, 8);
-    u = __shfl_down_sync(0xffffffffu, u, d);
-    T r;
-    memcpy(&r, &u, 8);
-    return r;
-  } else {
-    unsigned u = 0;
-    memcpy(&u, &v, sizeof(T));
-    u = __shfl_down_sync(0xffffffffu, u, d);
-    T r;
-    memcpy(&r, &u, sizeof(T));
-    return r;
-  }
+  return shfl_bits<Shfl::Down>(v, d);
 }
 template <typename T>
 __device__ inline T shfl_up(T v, int d) {
-  if constexpr (sizeof(T) == 8) {
-    unsigned long long u;
-    memcpy(&u, &v, 8);
-    u = __shfl_up_sync(0xffffffffu, u, d);
-    T r;
-    memcpy(&r, &u, 8);
-    return r;
-  } else {
-    unsigned u = 0;
-    memcpy(&u, &v, sizeof(T));
-    u = __shfl_up_sync(0xffffffffu, u, d);
-    T r;
-    memcpy(&r, &u, sizeof(T));
-    return r;
-  }
+  return shfl_bits<Shfl::Up>(v, d);
 }
 template <typename T>
 __device__ inline T shfl_idx(T v, int src) {
-  if constexpr (sizeof(T) == 8) {
-    unsigned long long u;
-    memcpy(&u, &v, 8);
-    u = __shfl_sync(0xffffffffu, u, src);
-    T r;
-    memcpy(&r, &u, 8);
-    return r;
-  } else {
-    unsigned u = 0;
-    memcpy(&u, &v, sizeof(T));
-    u = __shfl_sync(0xffffffffu, u, src);
-    T r;
-    memcpy(&r, &u, sizeof(T));
-    return r;
-  }
+  return shfl_bits<Shfl::Idx>(v, src);
 }
 
 // Shared memory for n values of T (complex64 has a constructor, which

@@ -21,26 +21,9 @@ namespace srt {
 
 constexpr int kSmallN = 16;
 
-template <int Bytes>
-struct key_bits;
-template <>
-struct key_bits<1> {
-  using type = uint8_t;
-};
-template <>
-struct key_bits<2> {
-  using type = uint16_t;
-};
-template <>
-struct key_bits<4> {
-  using type = uint32_t;
-};
-template <>
-struct key_bits<8> {
-  using type = uint64_t;
-};
+// Radix keys: the unsigned type of T's size.
 template <typename T>
-using key_t = typename key_bits<sizeof(T)>::type;
+using key_t = uint_of<T>;
 
 __device__ inline uint32_t float_key(float v) {
   if (v != v) return 0xffffffffu;
