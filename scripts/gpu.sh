@@ -7,8 +7,8 @@
 #   bash scripts/gpu.sh [steps...]     steps: build ctest pytest bench memcheck (default: all)
 #
 # Dependencies come from Debian packages: installed with apt-get where it
-# works, else unpacked from .deps/*.deb (carried to machines without a
-# package registry) into /tmp/deps.
+# works, else unpacked from .deps/*.deb into /tmp/deps (scripts/fetch_debs.sh
+# downloads them, on Debian, for machines without a package registry).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-/tmp/tandem-gpu}
@@ -26,10 +26,8 @@ if ls .deps/*.deb >/dev/null 2>&1; then
   export LD_LIBRARY_PATH=$ML:$ML/openblas-pthread:${LD_LIBRARY_PATH:-}
   CBLAS="-DCBLAS_INCLUDE_DIR=/tmp/deps/usr/include/x86_64-linux-gnu/openblas-pthread"
   BLAS="-DBLAS_LIBRARIES=$ML/openblas-pthread/libopenblas.so"
-  # Debian's OpenBLAS (with its libgfortran) must load before NumPy's bundled
-  # copies on a non-Debian host: loaded after them, the first C++ exception
-  # crashes the process (seen on the device machine, not on Debian).
-  PRELOAD="LD_PRELOAD=$ML/openblas-pthread/libopenblas.so.0"
+elif command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+  bash scripts/install_deps.sh
 fi
 export TANDEM_JIT_CACHE=${TANDEM_JIT_CACHE:-/tmp/tandem-jit}
 BUILD=${BUILD:-build-gpu}
@@ -61,14 +59,14 @@ if has pytest; then
     --config-settings=build.tool-args=-j"$(nproc)" \
     --no-deps -q . >"$OUT/pip.log" 2>&1 || { note "pip install failed"; tail -30 "$OUT/pip.log"; }
   XDIST=$($PY -c 'import xdist' 2>/dev/null && echo "-n 8")
-  env ${PRELOAD:-} DEVICE=gpu $PY -m pytest tests/python -q -p no:cacheprovider --maxfail=50 $XDIST >"$OUT/pytest.log" 2>&1
+  DEVICE=gpu $PY -m pytest tests/python -q -p no:cacheprovider --maxfail=50 $XDIST >"$OUT/pytest.log" 2>&1
   note "pytest (DEVICE=gpu): $(tail -1 "$OUT/pytest.log") in $((SECONDS - t0)) s"
 fi
 
 if has bench; then
   "$BUILD"/benchmarks/bench_overhead --benchmark_filter=Gpu 2>&1 | grep -E "^BM_" | tee -a "$summary"
   "$BUILD"/examples/demo 2>&1 | tee "$OUT/demo.log" | tee -a "$summary"
-  env ${PRELOAD:-} ${PYTHON:-python3} benchmarks/bench_gpu.py 2>&1 | tee "$OUT/bench.log" | tee -a "$summary"
+  ${PYTHON:-python3} benchmarks/bench_gpu.py 2>&1 | tee "$OUT/bench.log" | tee -a "$summary"
 fi
 if has memcheck; then
   t0=$SECONDS
