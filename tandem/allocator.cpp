@@ -118,17 +118,27 @@ class CachingAllocator {
     trim(lk);
   }
 
-  size_t active() { return locked([&] { return active_; }); }
-  size_t peak() { return locked([&] { return peak_; }); }
+  size_t active() {
+    return locked([&] { return active_; });
+  }
+  size_t peak() {
+    return locked([&] { return peak_; });
+  }
   void reset_peak() {
     locked([&] {
       peak_ = active_;
       return 0;
     });
   }
-  size_t cached() { return locked([&] { return cached_; }) + raw_->device_cached(); }
-  size_t set_limit(size_t l) { return locked([&] { return std::exchange(limit_, l); }); }
-  size_t limit() { return locked([&] { return limit_; }); }
+  size_t cached() {
+    return locked([&] { return cached_; }) + raw_->device_cached();
+  }
+  size_t set_limit(size_t l) {
+    return locked([&] { return std::exchange(limit_, l); });
+  }
+  size_t limit() {
+    return locked([&] { return limit_; });
+  }
   size_t set_cache_limit(size_t l) {
     std::unique_lock lk(mu_);
     size_t old = std::exchange(cache_limit_, l);
@@ -211,14 +221,26 @@ CachingAllocator& instance() {
 
 }  // namespace
 
-Buffer::~Buffer() { instance().free(*this); }
+Buffer::~Buffer() {
+  instance().free(*this);
+}
 
 namespace allocator {
-std::shared_ptr<Buffer> malloc(size_t bytes) { return instance().malloc(bytes); }
-void set_raw_allocator(RawAllocator* a) { instance().set_raw(a); }
-void set_pressure_handler(std::function<void()> fn) { instance().set_pressure(std::move(fn)); }
-void reserve_device(size_t bytes) { instance().reserve_device(bytes); }
-void release_device(size_t bytes) { instance().release_device(bytes); }
+std::shared_ptr<Buffer> malloc(size_t bytes) {
+  return instance().malloc(bytes);
+}
+void set_raw_allocator(RawAllocator* a) {
+  instance().set_raw(a);
+}
+void set_pressure_handler(std::function<void()> fn) {
+  instance().set_pressure(std::move(fn));
+}
+void reserve_device(size_t bytes) {
+  instance().reserve_device(bytes);
+}
+void release_device(size_t bytes) {
+  instance().release_device(bytes);
+}
 void attach_host(Buffer& buf) {
   auto tmp = instance().malloc(buf.size);
   buf.host = std::exchange(tmp->host, nullptr);  // tmp's destructor now frees nothing
@@ -226,18 +248,34 @@ void attach_host(Buffer& buf) {
 }
 }  // namespace allocator
 
-size_t get_active_memory() { return instance().active(); }
-size_t get_peak_memory() { return instance().peak(); }
-void reset_peak_memory() { instance().reset_peak(); }
-size_t get_cache_memory() { return instance().cached(); }
-size_t set_memory_limit(size_t limit) { return instance().set_limit(limit); }
-size_t get_memory_limit() { return instance().limit(); }
-size_t set_cache_limit(size_t limit) { return instance().set_cache_limit(limit); }
+size_t get_active_memory() {
+  return instance().active();
+}
+size_t get_peak_memory() {
+  return instance().peak();
+}
+void reset_peak_memory() {
+  instance().reset_peak();
+}
+size_t get_cache_memory() {
+  return instance().cached();
+}
+size_t set_memory_limit(size_t limit) {
+  return instance().set_limit(limit);
+}
+size_t get_memory_limit() {
+  return instance().limit();
+}
+size_t set_cache_limit(size_t limit) {
+  return instance().set_cache_limit(limit);
+}
 size_t set_wired_limit(size_t limit) {
   auto& a = instance();
   std::lock_guard lk(a.mu_);
   return std::exchange(a.wired_limit_, limit);
 }
-void clear_cache() { instance().clear_cache(); }
+void clear_cache() {
+  instance().clear_cache();
+}
 
 }  // namespace tandem

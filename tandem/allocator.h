@@ -21,10 +21,10 @@ class OutOfMemory : public std::runtime_error {
 };
 
 struct Buffer {
-  void* host = nullptr;  // host copy (pinned when a GPU backend is present)
+  void* host = nullptr;    // host copy (pinned when a GPU backend is present)
   void* device = nullptr;  // device copy, owned by the GPU backend
-  size_t size = 0;  // bytes requested
-  size_t capacity = 0;  // bytes of the block actually held
+  size_t size = 0;         // bytes requested
+  size_t capacity = 0;     // bytes of the block actually held
   std::atomic<bool> host_valid{true};
   std::atomic<bool> device_valid{false};
   // GPU backend state of the copies between the sides (their completion),

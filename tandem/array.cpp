@@ -1,10 +1,9 @@
 #include "tandem/array.h"
 
-#include "tandem/backend.h"
-
 #include <iomanip>
 #include <sstream>
 
+#include "tandem/backend.h"
 #include "tandem/primitive.h"
 #include "tandem/transforms.h"
 
@@ -136,12 +135,14 @@ array::array(std::shared_ptr<Buffer> buf, Shape shape, Dtype t, Strides strides,
 
 array::array(Shape shape, Dtype t, std::shared_ptr<Primitive> p, std::vector<array> inputs)
     : desc_(make_desc(std::move(shape), t)) {
-  desc_->node = std::allocate_shared<Node>(PoolAllocator<Node>(), Node{std::move(p), std::move(inputs), {}, {}, 0});
+  desc_->node = std::allocate_shared<Node>(PoolAllocator<Node>(),
+                                           Node{std::move(p), std::move(inputs), {}, {}, 0});
 }
 
 std::vector<array> array::make_arrays(std::vector<Shape> shapes, const std::vector<Dtype>& dtypes,
                                       std::shared_ptr<Primitive> p, std::vector<array> inputs) {
-  auto node = std::allocate_shared<Node>(PoolAllocator<Node>(), Node{std::move(p), std::move(inputs), {}, {}, 0});
+  auto node = std::allocate_shared<Node>(PoolAllocator<Node>(),
+                                         Node{std::move(p), std::move(inputs), {}, {}, 0});
   std::vector<array> outs;
   for (size_t i = 0; i < shapes.size(); ++i) {
     array a(make_desc(std::move(shapes[i]), dtypes[i]));
@@ -223,13 +224,17 @@ array::Status array::status() const {
   return Status::available;
 }
 
-bool array::is_available() const { return status() == Status::available; }
+bool array::is_available() const {
+  return status() == Status::available;
+}
 
 void array::wait() const {
   if (desc_->event) desc_->event->wait_and_check();
 }
 
-void array::detach() { desc_->node.reset(); }
+void array::detach() {
+  desc_->node.reset();
+}
 
 void array::set_data(std::shared_ptr<Buffer> buf) {
   desc_->buffer = std::move(buf);

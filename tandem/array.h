@@ -32,7 +32,7 @@ struct Node {
 };
 
 struct Flags {
-  bool contiguous = true;  // the elements cover data_size slots densely, in some order
+  bool contiguous = true;      // the elements cover data_size slots densely, in some order
   bool row_contiguous = true;  // C order, no gaps
   bool col_contiguous = true;  // Fortran order, no gaps
 };
@@ -44,10 +44,10 @@ struct ArrayDesc {
   size_t size = 1;
 
   std::shared_ptr<Node> node;  // set until the node is scheduled
-  int position = 0;  // which output of node
+  int position = 0;            // which output of node
 
   std::shared_ptr<Buffer> buffer;
-  int64_t offset = 0;  // bytes from buffer->host to element 0
+  int64_t offset = 0;    // bytes from buffer->host to element 0
   size_t data_size = 0;  // elements the buffer span covers (for contiguous fast paths)
   Flags flags;
 
@@ -67,9 +67,9 @@ struct ArrayDesc {
 
 // Maps C++ integer spellings that alias no fixed-width type onto one.
 template <typename T>
-using storage_t = std::conditional_t<
-    std::is_same_v<T, long long>, int64_t,
-    std::conditional_t<std::is_same_v<T, unsigned long long>, uint64_t, T>>;
+using storage_t =
+    std::conditional_t<std::is_same_v<T, long long>, int64_t,
+                       std::conditional_t<std::is_same_v<T, unsigned long long>, uint64_t, T>>;
 
 // The dtype of a C++ scalar: like MLX, a double is float32 (ask for float64
 // explicitly).
@@ -88,9 +88,9 @@ class array {
  public:
   // Scalars (0-d).
   template <typename T, typename = std::enable_if_t<std::is_arithmetic_v<T>>>
-  array(T v);  // NOLINT
-  array(float16_t v);  // NOLINT
-  array(bfloat16_t v);  // NOLINT
+  array(T v);            // NOLINT
+  array(float16_t v);    // NOLINT
+  array(bfloat16_t v);   // NOLINT
   array(complex64_t v);  // NOLINT
   template <typename T, typename = std::enable_if_t<std::is_arithmetic_v<T>>>
   array(T v, Dtype t);
@@ -245,7 +245,6 @@ void convert_elements(const void* src, Dtype src_type, void* dst, Dtype dst_type
 
 // ---- template definitions ----
 
-
 template <typename T, typename>
 array::array(T v) : array(&v, Shape{}, scalar_dtype<T>()) {}
 
@@ -262,8 +261,7 @@ array::array(std::initializer_list<T> data, Dtype t)
     : array(data.begin(), Shape{static_cast<ShapeElem>(data.size())}, t) {}
 
 template <typename T>
-array::array(const T* data, Shape shape, Dtype t)
-    : desc_(make_desc(std::move(shape), t)) {
+array::array(const T* data, Shape shape, Dtype t) : desc_(make_desc(std::move(shape), t)) {
   init_from(data, dtype_of<storage_t<T>>::value, t);
 }
 
@@ -271,8 +269,9 @@ template <typename T>
 T array::item() {
   sync_host();
   if (size() != 1) {
-    throw std::invalid_argument("[item] only arrays of one element can be read as a scalar; shape is " +
-                                shape_str(shape()));
+    throw std::invalid_argument(
+        "[item] only arrays of one element can be read as a scalar; shape is " +
+        shape_str(shape()));
   }
   T out;
   convert_elements(data<void>(), dtype(), &out, dtype_of<T>::value, 1);

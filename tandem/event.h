@@ -47,7 +47,8 @@ class Event {
   void finish(uint32_t st) {
     // seq_cst pairs with attach_host_flag: one of the two sees the other.
     state_.store(st, std::memory_order_seq_cst);
-    if (auto* f = host_flag_.load(std::memory_order_seq_cst)) f->store(st, std::memory_order_release);
+    if (auto* f = host_flag_.load(std::memory_order_seq_cst))
+      f->store(st, std::memory_order_release);
     state_.notify_all();
   }
   Stream stream_;

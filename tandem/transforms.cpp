@@ -109,7 +109,8 @@ void schedule(array a, StreamExecutor*& last) {
       for (auto& in : node->inputs) {
         auto& buf = in.buffer();
         if (buf && !buf->host_valid.load(std::memory_order_acquire)) {
-          if (auto copied = gpu::copy_to_host_async(buf, in.event())) waits.push_back(std::move(copied));
+          if (auto copied = gpu::copy_to_host_async(buf, in.event()))
+            waits.push_back(std::move(copied));
         }
       }
       prim.eval_cpu(node->inputs, outs);
@@ -161,8 +162,12 @@ void eval_impl(std::vector<array> outputs, bool async) {
 
 }  // namespace
 
-void eval(std::vector<array> outputs) { eval_impl(std::move(outputs), false); }
+void eval(std::vector<array> outputs) {
+  eval_impl(std::move(outputs), false);
+}
 
-void async_eval(std::vector<array> outputs) { eval_impl(std::move(outputs), true); }
+void async_eval(std::vector<array> outputs) {
+  eval_impl(std::move(outputs), true);
+}
 
 }  // namespace tandem

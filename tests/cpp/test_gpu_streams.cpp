@@ -12,9 +12,9 @@ using test::test_op;
 
 namespace {
 
-#define REQUIRE_GPU()                                                                       \
-  do {                                                                                      \
-    if (!is_available(Device::gpu)) GTEST_SKIP() << "no usable CUDA GPU in this process";   \
+#define REQUIRE_GPU()                                                                     \
+  do {                                                                                    \
+    if (!is_available(Device::gpu)) GTEST_SKIP() << "no usable CUDA GPU in this process"; \
   } while (0)
 
 // n sin's in a row on stream s: a slow producer on either device.

@@ -41,5 +41,4 @@ inline array test_op(const array& x, Stream s, int sleep_ms = 0, bool fail = fal
   return array(c.shape(), c.dtype(), std::make_shared<TestOp>(s, sleep_ms, fail), {c});
 }
 
-
 }  // namespace tandem::test

@@ -105,9 +105,10 @@ void AsType::eval_gpu(const std::vector<array>& inputs, std::vector<array>& outp
   if (!row_contiguous_ && in.flags().contiguous && in.data_size() == in.size()) {
     // A dense input keeps its layout (and may give its buffer when the
     // element sizes match), as on the CPU.
-    gpu::launch_map1(enc, "elementwise.cuh", [&] { return gpu::cast_functor(in.dtype(), out.dtype()); },
-                     gpu::cast_key(in.dtype(), out.dtype()), gpu::cast_cache(), in, out,
-                     in.dtype().size() == out.dtype().size());
+    gpu::launch_map1(
+        enc, "elementwise.cuh", [&] { return gpu::cast_functor(in.dtype(), out.dtype()); },
+        gpu::cast_key(in.dtype(), out.dtype()), gpu::cast_cache(), in, out,
+        in.dtype().size() == out.dtype().size());
     return;
   }
   void* dst = enc.out(out);

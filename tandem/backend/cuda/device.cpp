@@ -71,10 +71,16 @@ const Discovery& discovery() {
 
 }  // namespace
 
-bool is_available() { return discovery().available; }
-int device_count() { return discovery().available ? 1 : 0; }
+bool is_available() {
+  return discovery().available;
+}
+int device_count() {
+  return discovery().available ? 1 : 0;
+}
 
-const DeviceInfo& device_info() { return discovery().info; }
+const DeviceInfo& device_info() {
+  return discovery().info;
+}
 
 namespace {
 // Discover the GPU when the library loads, so that every host buffer comes

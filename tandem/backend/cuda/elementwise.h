@@ -21,12 +21,12 @@ struct Layout {
 
 // How an elementwise op over `inputs` writing `out` runs.
 struct ElementwisePlan {
-  bool dense = false;  // one flat loop over n slots (scalars read at [0])
-  size_t n = 0;  // elements (dense: data slots) to compute
-  bool wide = false;  // needs 64-bit indexing
-  std::vector<bool> scalar;  // dense: input i is one value
+  bool dense = false;           // one flat loop over n slots (scalars read at [0])
+  size_t n = 0;                 // elements (dense: data slots) to compute
+  bool wide = false;            // needs 64-bit indexing
+  std::vector<bool> scalar;     // dense: input i is one value
   std::vector<Layout> layouts;  // strided: each input's layout at out's (row-major) shape
-  void* out = nullptr;  // out's element 0 on the device
+  void* out = nullptr;          // out's element 0 on the device
 };
 
 // Allocates out (donating an input when allowed; a dense shared layout is
@@ -36,7 +36,9 @@ ElementwisePlan plan_elementwise(Encoder& enc, const std::vector<array>& inputs,
                                  bool allow_donation = true);
 
 // The index type name for kernels ("uint32_t" or "int64_t").
-inline const char* index_type(bool wide) { return wide ? "int64_t" : "uint32_t"; }
+inline const char* index_type(bool wide) {
+  return wide ? "int64_t" : "uint32_t";
+}
 
 class KernelCache;
 // Runs a functor (functor() gives its device type name, e.g.
@@ -44,9 +46,8 @@ class KernelCache;
 // cached yet) from `header` over in into out with the map1 kernels; key
 // identifies the functor and dtypes in `cache`.
 void launch_map1(Encoder& enc, const std::string& header,
-                 const std::function<std::string()>& functor,
-                 uint64_t key, KernelCache& cache, const array& in, array& out,
-                 bool allow_donation);
+                 const std::function<std::string()>& functor, uint64_t key, KernelCache& cache,
+                 const array& in, array& out, bool allow_donation);
 
 // Collapsed layouts of arrays of one shape: dims merged where every array
 // is contiguous across them, size-1 dims dropped.

@@ -74,8 +74,7 @@ class GpuExecutor : public StreamExecutor {
 
   bool has_pending() const override { return t_node.owner == this && t_node.used; }
 
-  void submit(std::shared_ptr<Event> done, const std::shared_ptr<Event>* waits,
-              size_t n) override {
+  void submit(std::shared_ptr<Event> done, const std::shared_ptr<Event>* waits, size_t n) override {
     done->gpu_mark = batch_mark();
     std::unique_lock lk(mu_);
     batch_.events.push_back(std::move(done));
@@ -176,7 +175,9 @@ std::unique_ptr<StreamExecutor> make_executor(Stream s) {
   return std::make_unique<GpuExecutor>(s);
 }
 
-Encoder& encoder(const Stream& s) { return executor_of(s).encoder(); }
+Encoder& encoder(const Stream& s) {
+  return executor_of(s).encoder();
+}
 
 // ---------------------------------------------------------------- Encoder
 
@@ -233,7 +234,9 @@ void* Encoder::scratch(size_t bytes) {
   return p;
 }
 
-void Encoder::hold(std::shared_ptr<Buffer> buf) { t_node.buffers.push_back(std::move(buf)); }
+void Encoder::hold(std::shared_ptr<Buffer> buf) {
+  t_node.buffers.push_back(std::move(buf));
+}
 
 void Encoder::launch(const void* kernel, dim3 grid, dim3 block, void** args, size_t smem) {
   t_node.used = true;
@@ -241,7 +244,9 @@ void Encoder::launch(const void* kernel, dim3 grid, dim3 block, void** args, siz
   check(cudaLaunchKernel(kernel, grid, block, args, smem, stream_), "cudaLaunchKernel");
 }
 
-void Encoder::mark_used() { t_node.used = true; }
+void Encoder::mark_used() {
+  t_node.used = true;
+}
 
 bool can_donate(const array& in, const array& out) {
   auto& b = in.buffer();

@@ -3,7 +3,6 @@
 
 #include <cuda_runtime.h>
 #include <nvrtc.h>
-
 #include <unistd.h>
 
 #include <cstdlib>
@@ -75,20 +74,34 @@ struct Loaded {
 
 const char* device_type(Dtype t) {
   switch (t.val) {
-    case Dtype::Val::bool_: return "bool";
-    case Dtype::Val::uint8: return "uint8_t";
-    case Dtype::Val::uint16: return "uint16_t";
-    case Dtype::Val::uint32: return "uint32_t";
-    case Dtype::Val::uint64: return "uint64_t";
-    case Dtype::Val::int8: return "int8_t";
-    case Dtype::Val::int16: return "int16_t";
-    case Dtype::Val::int32: return "int32_t";
-    case Dtype::Val::int64: return "int64_t";
-    case Dtype::Val::float16: return "__half";
-    case Dtype::Val::bfloat16: return "__nv_bfloat16";
-    case Dtype::Val::float32: return "float";
-    case Dtype::Val::float64: return "double";
-    case Dtype::Val::complex64: return "tandem::complex64";
+    case Dtype::Val::bool_:
+      return "bool";
+    case Dtype::Val::uint8:
+      return "uint8_t";
+    case Dtype::Val::uint16:
+      return "uint16_t";
+    case Dtype::Val::uint32:
+      return "uint32_t";
+    case Dtype::Val::uint64:
+      return "uint64_t";
+    case Dtype::Val::int8:
+      return "int8_t";
+    case Dtype::Val::int16:
+      return "int16_t";
+    case Dtype::Val::int32:
+      return "int32_t";
+    case Dtype::Val::int64:
+      return "int64_t";
+    case Dtype::Val::float16:
+      return "__half";
+    case Dtype::Val::bfloat16:
+      return "__nv_bfloat16";
+    case Dtype::Val::float32:
+      return "float";
+    case Dtype::Val::float64:
+      return "double";
+    case Dtype::Val::complex64:
+      return "tandem::complex64";
   }
   return "void";
 }
@@ -116,21 +129,22 @@ std::string jit_compile(const std::string& header, const std::vector<std::string
   }
   std::string text = program_text(header, names);
   nvrtcProgram prog;
-  nvrtc_check(nvrtcCreateProgram(&prog, text.c_str(), "tandem_jit.cu",
-                                 static_cast<int>(hdr_text.size()), hdr_text.data(),
-                                 hdr_names.data()),
-              "nvrtcCreateProgram");
+  nvrtc_check(
+      nvrtcCreateProgram(&prog, text.c_str(), "tandem_jit.cu", static_cast<int>(hdr_text.size()),
+                         hdr_text.data(), hdr_names.data()),
+      "nvrtcCreateProgram");
   struct Destroy {
     nvrtcProgram& p;
     ~Destroy() { nvrtcDestroyProgram(&p); }
   } destroy{prog};
-  for (auto& n : names) nvrtc_check(nvrtcAddNameExpression(prog, n.c_str()), "nvrtcAddNameExpression");
+  for (auto& n : names)
+    nvrtc_check(nvrtcAddNameExpression(prog, n.c_str()), "nvrtcAddNameExpression");
   std::string arch_opt = "--gpu-architecture=" + arch;
   std::string inc = "-I" + cuda_include_dir();
   std::string inc_cccl = inc + "/cccl";
   // No --use_fast_math: NVRTC's default is IEEE division and square roots.
-  const char* opts[] = {arch_opt.c_str(), inc.c_str(), inc_cccl.c_str(), "--std=c++17",
-                        "-default-device", "-DTANDEM_JIT=1"};
+  const char* opts[] = {arch_opt.c_str(), inc.c_str(),       inc_cccl.c_str(),
+                        "--std=c++17",    "-default-device", "-DTANDEM_JIT=1"};
   nvrtcResult r = nvrtcCompileProgram(prog, static_cast<int>(std::size(opts)), opts);
   if (r != NVRTC_SUCCESS) {
     size_t n = 0;
@@ -214,11 +228,13 @@ std::vector<const void*> jit_kernels(const std::string& header,
     check(cudaLibraryGetKernel(&k, lib, low.c_str()), "cudaLibraryGetKernel");
     kernels.push_back(reinterpret_cast<const void*>(k));
   }
-  if (kernels.size() != names.size()) throw std::runtime_error("[jit] corrupt cache file " + path.string());
+  if (kernels.size() != names.size())
+    throw std::runtime_error("[jit] corrupt cache file " + path.string());
   return kernels;  // the library stays loaded for the life of the process
 }
 
-const std::vector<const void*>& KernelCache::get(uint64_t key, const std::function<Program()>& make) {
+const std::vector<const void*>& KernelCache::get(uint64_t key,
+                                                 const std::function<Program()>& make) {
   {
     std::lock_guard lk(mu_);
     auto it = kernels_.find(key);

@@ -193,7 +193,8 @@ struct FlagPool {
       check(cudaHostGetDevicePointer(&d, h, 0), "cudaHostGetDevicePointer");
       slabs.push_back({static_cast<char*>(h), static_cast<char*>(d)});
       auto* base = static_cast<std::atomic<uint32_t>*>(h);
-      for (size_t i = 0; i < kSlab; ++i) free.push_back(new (base + i * kStride) std::atomic<uint32_t>(0));
+      for (size_t i = 0; i < kSlab; ++i)
+        free.push_back(new (base + i * kStride) std::atomic<uint32_t>(0));
     }
     auto* f = free.back();
     free.pop_back();
@@ -231,7 +232,7 @@ struct Upload {
 
 struct Transfers {
   cudaStream_t d2h = nullptr;  // downloads for CPU consumers
-  std::mutex mu;  // orders work queued on d2h
+  std::mutex mu;               // orders work queued on d2h
   Completer completer;
 };
 Transfers& transfers() {
@@ -256,7 +257,9 @@ class SpinLock {
 }  // namespace
 
 BatchMark::BatchMark(cudaStream_t s) : ev(acquire_event()), stream(s) {}
-BatchMark::~BatchMark() { release_event(ev); }
+BatchMark::~BatchMark() {
+  release_event(ev);
+}
 
 void install_memory(size_t free_bytes) {
   auto& dm = device_memory();
@@ -320,10 +323,13 @@ void* ensure_device(const std::shared_ptr<Buffer>& buf, cudaStream_t stream) {
 std::shared_ptr<std::atomic<uint32_t>> new_host_flag() {
   auto* f = flag_pool().get();
   f->store(0, std::memory_order_relaxed);
-  return std::shared_ptr<std::atomic<uint32_t>>(f, [](std::atomic<uint32_t>* p) { flag_pool().put(p); });
+  return std::shared_ptr<std::atomic<uint32_t>>(
+      f, [](std::atomic<uint32_t>* p) { flag_pool().put(p); });
 }
 
-const uint32_t* device_address(std::atomic<uint32_t>* flag) { return flag_pool().device(flag); }
+const uint32_t* device_address(std::atomic<uint32_t>* flag) {
+  return flag_pool().device(flag);
+}
 
 void stream_wait(cudaStream_t stream, Event& e) {
   if (e.done()) return;

@@ -4,9 +4,9 @@
 #include <stdexcept>
 #include <string>
 
-#define TANDEM_GPU_TODO(NAME)                                                              \
-  void NAME::eval_gpu(const std::vector<array>&, std::vector<array>&) {                    \
-    throw std::invalid_argument(std::string("[") + name() +                               \
-                                "] has no GPU kernel yet; run it on a CPU stream "          \
-                                "(stream=mx.cpu)");                                         \
+#define TANDEM_GPU_TODO(NAME)                                                      \
+  void NAME::eval_gpu(const std::vector<array>&, std::vector<array>&) {            \
+    throw std::invalid_argument(std::string("[") + name() +                        \
+                                "] has no GPU kernel yet; run it on a CPU stream " \
+                                "(stream=mx.cpu)");                                \
   }

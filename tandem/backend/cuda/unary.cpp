@@ -12,9 +12,8 @@ static_assert(static_cast<int>(UnaryOp::BitwiseInvert) == 41,
 namespace gpu {
 
 void launch_map1(Encoder& enc, const std::string& header,
-                 const std::function<std::string()>& functor,
-                 uint64_t key, KernelCache& cache, const array& in, array& out,
-                 bool allow_donation) {
+                 const std::function<std::string()>& functor, uint64_t key, KernelCache& cache,
+                 const array& in, array& out, bool allow_donation) {
   auto plan = plan_elementwise(enc, {in}, out, allow_donation);
   if (plan.n == 0) {
     enc.mark_used();
@@ -33,8 +32,8 @@ void launch_map1(Encoder& enc, const std::string& header,
     KernelCache::Program p{header, {}};
     for (const char* kind : {"map1_contig", "map1_strided"}) {
       for (const char* idx : {"uint32_t", "int64_t"}) {
-        p.second.push_back(std::string("tandem::") + kind + "<" + functor() + ", " + it + ", " + ot +
-                           ", " + idx + ">");
+        p.second.push_back(std::string("tandem::") + kind + "<" + functor() + ", " + it + ", " +
+                           ot + ", " + idx + ">");
       }
     }
     return p;
