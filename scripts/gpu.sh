@@ -50,6 +50,10 @@ if has ctest; then
   DEVICE=gpu ctest --test-dir "$BUILD" -j12 --timeout 120 --output-on-failure >"$OUT/ctest.log" 2>&1
   note "ctest (DEVICE=gpu): $(grep -E 'tests passed|tests failed' "$OUT/ctest.log") in $((SECONDS - t0)) s"
   grep -E '^\s+[0-9]+ - ' "$OUT/ctest.log" | head -40 | tee -a "$summary"
+  # The runtime tests again with plain launches (TANDEM_CUDA_GRAPHS=0).
+  DEVICE=gpu TANDEM_CUDA_GRAPHS=0 "$BUILD"/tests/cpp/tandem_tests --gtest_brief=1 \
+    --gtest_filter='Gpu*:Unary.*:Reduce.*' >"$OUT/ctest-nographs.log" 2>&1
+  note "tests without CUDA graphs: $(grep -E 'PASSED|FAILED' "$OUT/ctest-nographs.log" | tr '\n' ' ')"
 fi
 
 if has pytest; then
@@ -65,6 +69,9 @@ fi
 
 if has bench; then
   "$BUILD"/benchmarks/bench_overhead --benchmark_filter=Gpu 2>&1 | grep -E "^BM_" | tee -a "$summary"
+  # The same with plain launches instead of CUDA graphs, for comparison.
+  TANDEM_CUDA_GRAPHS=0 "$BUILD"/benchmarks/bench_overhead --benchmark_filter=Gpu 2>&1 |
+    grep -E "^BM_" | sed 's/$/   (TANDEM_CUDA_GRAPHS=0)/' | tee -a "$summary"
   "$BUILD"/examples/demo 2>&1 | tee "$OUT/demo.log" | tee -a "$summary"
   ${PYTHON:-python3} benchmarks/bench_gpu.py 2>&1 | tee "$OUT/bench.log" | tee -a "$summary"
 fi

@@ -64,9 +64,9 @@ void Binary::eval_gpu(const std::vector<array>& inputs, std::vector<array>& outp
     enc.mark_used();
     return;
   }
-  std::string t = gpu::device_type(a.dtype()), ot = gpu::device_type(out.dtype());
   uint64_t key = (uint64_t(op_) << 8) | uint64_t(a.dtype().index());
   auto& ks = cache.get(key, [&] {
+    std::string t = gpu::device_type(a.dtype()), ot = gpu::device_type(out.dtype());
     std::string fn = "tandem::BinaryFn<" + std::to_string(static_cast<int>(op_)) + ", " + t + ">";
     return gpu::planned_program("map2", fn + ", " + t + ", " + ot);
   });
@@ -86,9 +86,9 @@ void Select::eval_gpu(const std::vector<array>& inputs, std::vector<array>& outp
     enc.mark_used();
     return;
   }
-  std::string t = gpu::device_type(out.dtype());
-  auto& ks =
-      cache.get(uint64_t(out.dtype().index()), [&] { return gpu::planned_program("select", t); });
+  auto& ks = cache.get(uint64_t(out.dtype().index()), [&] {
+    return gpu::planned_program("select", gpu::device_type(out.dtype()));
+  });
   gpu::launch_planned<3>(enc, ks, plan, {enc.in(c), enc.in(x), enc.in(y)});
 }
 

@@ -5,16 +5,28 @@
 // Everything a node touches is held until its batch completes on the GPU.
 #include <cuda_runtime.h>
 
+#include <exception>
 #include <memory>
+#include <mutex>
 
 #include "tandem/array.h"
+#include "tandem/backend/cuda/graph_capture.h"
 
 namespace tandem::gpu {
 
 class Encoder {
  public:
-  explicit Encoder(cudaStream_t s) : stream_(s) {}
-  cudaStream_t stream() const { return stream_; }
+  explicit Encoder(cudaStream_t s) : stream_(s), capture_(s) {}
+  // The stream, with everything recorded so far launched: for library calls
+  // (cuBLASLt), event records and waits and host transfers, which are not
+  // recorded into the stream's CUDA graph.
+  cudaStream_t stream();
+  // The stream's identity, for per-stream caches; queue nothing on it.
+  cudaStream_t handle() const { return stream_; }
+  // Launches what has been recorded; `restart`: a new eval starts.
+  void flush(bool restart = false);
+  // The error that lost recorded work, once (see GraphCapture).
+  std::exception_ptr take_failure();
 
   // Device address of a's element 0. Copies a's buffer to the GPU first if
   // its device side is not valid.
@@ -35,20 +47,26 @@ class Encoder {
   // Keeps buf alive until the node's work is done.
   void hold(std::shared_ptr<Buffer> buf);
 
-  // Launches a kernel (a cudaKernel_t from jit_kernels, or a __global__
-  // function) with args as cudaLaunchKernel takes them.
+  // Queues a kernel (a cudaKernel_t from jit_kernels, or a __global__
+  // function) with args as cudaLaunchKernel takes them, recorded into the
+  // stream's CUDA graph.
   void launch(const void* kernel, dim3 grid, dim3 block, void** args, size_t smem = 0);
   template <typename... Args>
   void launch(const void* kernel, dim3 grid, dim3 block, size_t smem, Args... args) {
     void* ptrs[] = {static_cast<void*>(&args)..., nullptr};
     launch(kernel, grid, block, ptrs, smem);
   }
+  // Queues a device-to-device copy of `bytes` bytes, recorded into the
+  // stream's CUDA graph.
+  void copy(void* dst, const void* src, size_t bytes);
   // Records that the node queued work on the stream by other means (a
   // library call, a copy).
   void mark_used();
 
  private:
   cudaStream_t stream_;
+  std::mutex mu_;  // capture state: another thread may flush while one encodes
+  GraphCapture capture_;
 };
 
 // The encoder of the GPU stream s (the node being evaluated on this thread).

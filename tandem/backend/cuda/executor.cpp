@@ -58,6 +58,12 @@ class GpuExecutor : public StreamExecutor {
     begin_node();
     return *encoder_;
   }
+  // Keeps the buffer list's capacity: a node then costs no allocation here.
+  static void end_node() {
+    t_node.owner = nullptr;
+    t_node.used = false;
+    t_node.buffers.clear();
+  }
   void begin_node() {
     if (t_node.owner != this) {
       t_node.owner = this;
@@ -69,32 +75,36 @@ class GpuExecutor : public StreamExecutor {
   void prepare(const std::shared_ptr<Event>* waits, size_t n) override {
     bind_thread();
     begin_node();
-    for (size_t i = 0; i < n; ++i) stream_wait(stream_, *waits[i]);
+    for (size_t i = 0; i < n; ++i) {
+      // Waits are queued outside CUDA graphs: launch what was recorded first.
+      if (stream_wait_needed(stream_, *waits[i])) stream_wait(encoder_->stream(), *waits[i]);
+    }
   }
 
   bool has_pending() const override { return t_node.owner == this && t_node.used; }
 
   void submit(std::shared_ptr<Event> done, const std::shared_ptr<Event>* waits, size_t n) override {
-    done->gpu_mark = batch_mark();
     std::unique_lock lk(mu_);
+    done->gpu_mark = batch_.mark;
     batch_.events.push_back(std::move(done));
     for (size_t i = 0; i < n; ++i) {
       if (!waits[i]->done() || waits[i]->failed()) batch_.waits.push_back(waits[i]);
     }
     if (t_node.owner == this) {
       for (auto& b : t_node.buffers) batch_.buffers.push_back(std::move(b));
-      t_node = NodeState{};
+      end_node();
     }
     if (batch_.events.size() >= kBatchNodes) close_batch(lk);
   }
 
   void discard() override {
-    if (t_node.owner == this) t_node = NodeState{};
+    if (t_node.owner == this) end_node();
   }
 
   void flush() override {
     std::unique_lock lk(mu_);
     if (!batch_.events.empty()) close_batch(lk);
+    encoder_->flush(/*restart=*/true);
   }
 
   void synchronize() override {
@@ -111,14 +121,11 @@ class GpuExecutor : public StreamExecutor {
   cudaStream_t stream() const { return stream_; }
 
  private:
-  std::shared_ptr<BatchMark> batch_mark() {
-    std::lock_guard lk(mu_);
-    return batch_.mark;
-  }
-
   // Records the batch's event and hands the batch to the completer. Called
   // with mu_ held; releases it while the completer has no room.
   void close_batch(std::unique_lock<std::mutex>& lk) {
+    encoder_->flush();
+    auto lost = encoder_->take_failure();
     Batch b = std::move(batch_);
     batch_ = Batch{};
     batch_.mark = std::make_shared<BatchMark>(stream_);
@@ -129,9 +136,9 @@ class GpuExecutor : public StreamExecutor {
     b.mark->recorded.store(true, std::memory_order_release);
     check(cudaEventRecord(ev, stream_), "cudaEventRecord");
     lk.unlock();
-    completer_.push(ev, [this, b = std::move(b)](cudaError_t err) mutable {
-      std::exception_ptr failure;
-      if (err != cudaSuccess) {
+    completer_.push(ev, [this, b = std::move(b), lost](cudaError_t err) mutable {
+      std::exception_ptr failure = lost;
+      if (!failure && err != cudaSuccess) {
         try {
           throw_cuda_error("gpu kernel", err);
         } catch (...) {
@@ -191,13 +198,35 @@ namespace {
 }
 }  // namespace
 
+cudaStream_t Encoder::stream() {
+  flush();
+  return stream_;
+}
+
+void Encoder::copy(void* dst, const void* src, size_t bytes) {
+  t_node.used = true;
+  if (bytes == 0) return;
+  std::lock_guard lk(mu_);
+  capture_.copy(dst, src, bytes);
+}
+
+void Encoder::flush(bool restart) {
+  std::lock_guard lk(mu_);
+  capture_.flush(restart);
+}
+
+std::exception_ptr Encoder::take_failure() {
+  std::lock_guard lk(mu_);
+  return capture_.take_failure();
+}
+
 const void* Encoder::in(const array& a) {
   auto& buf = a.buffer();
   t_node.buffers.push_back(buf);
   void* base = buf->device;
-  if (!buf->device_valid.load(std::memory_order_acquire) || buf->to_device) {
+  if (!device_ready_on(*buf, stream_)) {
     try {
-      base = ensure_device(buf, stream_);
+      base = ensure_device(buf, stream());
     } catch (const OutOfMemory& e) {
       rethrow_oom(e, a);
     }
@@ -241,7 +270,8 @@ void Encoder::hold(std::shared_ptr<Buffer> buf) {
 void Encoder::launch(const void* kernel, dim3 grid, dim3 block, void** args, size_t smem) {
   t_node.used = true;
   if (grid.x == 0 || grid.y == 0 || grid.z == 0) return;
-  check(cudaLaunchKernel(kernel, grid, block, args, smem, stream_), "cudaLaunchKernel");
+  std::lock_guard lk(mu_);
+  capture_.launch(kernel, grid, block, args, smem);
 }
 
 void Encoder::mark_used() {

@@ -125,9 +125,7 @@ void copy_into(Encoder& enc, const void* src, const Strides& src_strides, void* 
   if (n == 0) return;
   auto l = strided<2>(shape, {dst_strides, src_strides});
   if (l.ndim == 0 || (l.ndim == 1 && l.strides[0][0] == 1 && l.strides[1][0] == 1)) {
-    check(cudaMemcpyAsync(dst, src, n * itemsize, cudaMemcpyDeviceToDevice, enc.stream()),
-          "cudaMemcpyAsync(device to device)");
-    enc.mark_used();
+    enc.copy(dst, src, n * itemsize);
     return;
   }
   auto& ks = cache.get(itemsize, [&] {
@@ -144,9 +142,7 @@ void* prepare_update_output(Encoder& enc, const array& src, array& out) {
     // Dense in some order (element 0 first, as dense layouts have no
     // negative strides): keep its layout and copy the bytes.
     void* d = enc.out(out, src.data_size(), src.strides(), src.flags());
-    check(cudaMemcpyAsync(d, s, src.nbytes(), cudaMemcpyDeviceToDevice, enc.stream()),
-          "cudaMemcpyAsync(device to device)");
-    enc.mark_used();
+    enc.copy(d, s, src.nbytes());
     return d;
   }
   void* d = enc.out(out);

@@ -233,14 +233,7 @@ std::vector<const void*> jit_kernels(const std::string& header,
   return kernels;  // the library stays loaded for the life of the process
 }
 
-const std::vector<const void*>& KernelCache::get(uint64_t key,
-                                                 const std::function<Program()>& make) {
-  {
-    std::lock_guard lk(mu_);
-    auto it = kernels_.find(key);
-    if (it != kernels_.end()) return it->second;
-  }
-  auto prog = make();
+const std::vector<const void*>& KernelCache::insert(uint64_t key, const Program& prog) {
   auto kernels = jit_kernels(prog.first, prog.second);
   std::lock_guard lk(mu_);
   return kernels_.emplace(key, std::move(kernels)).first->second;

@@ -40,9 +40,20 @@ const char* uint_type(size_t itemsize);
 class KernelCache {
  public:
   using Program = std::pair<std::string, std::vector<std::string>>;  // header, names
-  const std::vector<const void*>& get(uint64_t key, const std::function<Program()>& make);
+  // The kernels under key, compiled from make() (a Program) the first time.
+  // A template so that the per-launch lookup builds no std::function.
+  template <typename Make>
+  const std::vector<const void*>& get(uint64_t key, Make&& make) {
+    {
+      std::lock_guard lk(mu_);
+      auto it = kernels_.find(key);
+      if (it != kernels_.end()) return it->second;
+    }
+    return insert(key, make());
+  }
 
  private:
+  const std::vector<const void*>& insert(uint64_t key, const Program& prog);
   std::mutex mu_;
   std::unordered_map<uint64_t, std::vector<const void*>> kernels_;
 };

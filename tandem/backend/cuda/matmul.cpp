@@ -511,7 +511,7 @@ void eval_product(const Stream& stream, const std::vector<array>& inputs, array&
   }
 
   TypeInfo ti = type_info(t);
-  Workspace ws = workspace(enc.stream());
+  Workspace ws = workspace(enc.handle());
   Operand A = plan_operand(a, M, K), B = plan_operand(b, K, N);
   if (A.copy) plan_copy(A);
   if (B.copy) plan_copy(B);
@@ -598,8 +598,7 @@ void eval_product(const Stream& stream, const std::vector<array>& inputs, array&
   if (use_c && !c_in_out) {
     const array& c = inputs[2];
     if (c.flags().row_contiguous && c.data_size() == c.size()) {
-      check(cudaMemcpyAsync(dptr, c_src, out.nbytes(), cudaMemcpyDeviceToDevice, enc.stream()),
-            "cudaMemcpyAsync(matmul c)");
+      enc.copy(dptr, c_src, out.nbytes());
     } else {
       gather(enc, t, c_src, out.shape(), c.strides(), dptr);
     }

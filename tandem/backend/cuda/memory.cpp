@@ -320,6 +320,12 @@ void* ensure_device(const std::shared_ptr<Buffer>& buf, cudaStream_t stream) {
   return buf->device;
 }
 
+bool device_ready_on(const Buffer& buf, cudaStream_t stream) {
+  if (!buf.device_valid.load(std::memory_order_acquire)) return false;
+  auto* up = static_cast<Upload*>(buf.to_device.get());
+  return !up || up->stream == stream;
+}
+
 std::shared_ptr<std::atomic<uint32_t>> new_host_flag() {
   auto* f = flag_pool().get();
   f->store(0, std::memory_order_relaxed);
@@ -331,10 +337,15 @@ const uint32_t* device_address(std::atomic<uint32_t>* flag) {
   return flag_pool().device(flag);
 }
 
+bool stream_wait_needed(cudaStream_t stream, const Event& e) {
+  if (e.done()) return false;
+  auto* m = static_cast<BatchMark*>(e.gpu_mark.get());
+  return !m || m->stream != stream;  // else queued earlier on this stream
+}
+
 void stream_wait(cudaStream_t stream, Event& e) {
-  if (e.done()) return;
+  if (!stream_wait_needed(stream, e)) return;
   if (auto* m = static_cast<BatchMark*>(e.gpu_mark.get())) {
-    if (m->stream == stream) return;  // queued earlier on this stream
     if (m->recorded.load(std::memory_order_acquire)) {
       check(cudaStreamWaitEvent(stream, m->ev, 0), "cudaStreamWaitEvent");
       return;

@@ -37,6 +37,10 @@ std::shared_ptr<Buffer> malloc_device(size_t bytes, cudaStream_t stream);
 // its stream; later consumers on other streams wait for that copy.
 void* ensure_device(const std::shared_ptr<Buffer>& buf, cudaStream_t stream);
 
+// Whether ensure_device(buf, stream) would queue nothing on stream (the device
+// copy is valid and was made on stream, or needs no wait).
+bool device_ready_on(const Buffer& buf, cudaStream_t stream);
+
 // A zeroed word in pinned, mapped host memory (see Event::attach_host_flag).
 std::shared_ptr<std::atomic<uint32_t>> new_host_flag();
 // The address the GPU uses for a host flag.
@@ -47,6 +51,8 @@ const uint32_t* device_address(std::atomic<uint32_t>* flag);
 // same stream, an event wait if its GPU batch is launched, else a spin on a
 // host flag.
 void stream_wait(cudaStream_t stream, Event& e);
+// Whether stream_wait(stream, e) would queue anything.
+bool stream_wait_needed(cudaStream_t stream, const Event& e);
 
 // CUDA events from a pool (timing disabled).
 cudaEvent_t acquire_event();
