@@ -58,9 +58,15 @@ inline array to_array(const ArrayLike& v) {
   return to_array(v.h);
 }
 
-// Builds a result Python object, moving the array in.
+// Builds a result Python object, moving the array in. Allocates the instance
+// of the array type directly: nb::cast would first look the C++ address up in
+// nanobind's instance map and the type up by std::type_info, both useless for
+// a fresh result (and the pooled type hands back a parked instance).
 inline nb::object wrap(array a) {
-  return nb::cast(std::move(a), nb::rv_policy::move);
+  nb::object o = nb::inst_alloc(nb::handle(reinterpret_cast<PyObject*>(array_type)));
+  new (nb::inst_ptr<array>(o)) array(std::move(a));
+  nb::inst_mark_ready(o);
+  return o;
 }
 
 // Evaluates with the GIL released.
