@@ -69,6 +69,13 @@ inline nb::object wrap(array a) {
   return o;
 }
 
+// An op's result, returned to Python through wrap() (its caster is below):
+// the hot module functions return it instead of `array`, whose generic
+// caster goes through nb::cast's lookups.
+struct ArrayOut {
+  array a;
+};
+
 // Evaluates with the GIL released.
 void eval_nogil(array& a);
 // A Python scalar from a one-element array.
@@ -147,6 +154,25 @@ struct type_caster<tandem::py::ArrayLike> {
   }
   static handle from_cpp(const tandem::py::ArrayLike& v, rv_policy, cleanup_list*) noexcept {
     return v.h.inc_ref();
+  }
+};
+
+template <>
+struct type_caster<tandem::py::ArrayOut> {
+  static constexpr auto Name = const_name("tandem.core.array");
+  template <typename T_>
+  using Cast = tandem::py::ArrayOut;
+
+  // Results only: never converted from Python.
+  bool from_python(handle, uint8_t, cleanup_list*) noexcept { return false; }
+  static handle from_cpp(tandem::py::ArrayOut&& v, rv_policy, cleanup_list*) noexcept {
+    try {
+      return tandem::py::wrap(std::move(v.a)).release();
+    } catch (python_error& e) {
+      // The instance could not be allocated.
+      e.restore();
+      return handle();
+    }
   }
 };
 
