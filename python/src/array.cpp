@@ -189,7 +189,11 @@ PyType_Slot* array_type_slots() {
 array at_update_impl(const array& a, nb::handle idx, const array& v, const char* op);
 
 void init_array(nb::module_& m) {
+  // Pooled: a freed array's Python object is parked and reused by the next
+  // result, skipping the GC allocation and nanobind's instance-map insert and
+  // erase (a chain of ops frees one array per op and makes one).
   nb::class_<array> cls(m, "array", nb::type_slots(array_type_slots()), nb::is_weak_referenceable(),
+                        nb::pooled(),
                         "An N-dimensional array (lazy: computed on eval, item(), printing "
                         "or conversion).");
   array_type = reinterpret_cast<PyTypeObject*>(cls.ptr());

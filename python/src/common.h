@@ -58,10 +58,23 @@ inline array to_array(const ArrayLike& v) {
   return to_array(v.h);
 }
 
-// Builds a result Python object, moving the array in.
+// Builds a result Python object, moving the array in. Allocates the instance
+// of the array type directly: nb::cast would first look the C++ address up in
+// nanobind's instance map and the type up by std::type_info, both useless for
+// a fresh result (and the pooled type hands back a parked instance).
 inline nb::object wrap(array a) {
-  return nb::cast(std::move(a), nb::rv_policy::move);
+  nb::object o = nb::inst_alloc(nb::handle(reinterpret_cast<PyObject*>(array_type)));
+  new (nb::inst_ptr<array>(o)) array(std::move(a));
+  nb::inst_mark_ready(o);
+  return o;
 }
+
+// An op's result, returned to Python through wrap() (its caster is below):
+// the hot module functions return it instead of `array`, whose generic
+// caster goes through nb::cast's lookups.
+struct ArrayOut {
+  array a;
+};
 
 // Evaluates with the GIL released.
 void eval_nogil(array& a);
@@ -141,6 +154,25 @@ struct type_caster<tandem::py::ArrayLike> {
   }
   static handle from_cpp(const tandem::py::ArrayLike& v, rv_policy, cleanup_list*) noexcept {
     return v.h.inc_ref();
+  }
+};
+
+template <>
+struct type_caster<tandem::py::ArrayOut> {
+  static constexpr auto Name = const_name("tandem.core.array");
+  template <typename T_>
+  using Cast = tandem::py::ArrayOut;
+
+  // Results only: never converted from Python.
+  bool from_python(handle, uint8_t, cleanup_list*) noexcept { return false; }
+  static handle from_cpp(tandem::py::ArrayOut&& v, rv_policy, cleanup_list*) noexcept {
+    try {
+      return tandem::py::wrap(std::move(v.a)).release();
+    } catch (python_error& e) {
+      // The instance could not be allocated.
+      e.restore();
+      return handle();
+    }
   }
 };
 

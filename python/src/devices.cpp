@@ -6,6 +6,14 @@
 
 #include "python/src/common.h"
 
+namespace {
+// The Python types of Stream and Device (set at module init): every
+// op parses `stream=`, and an exact type compare is much cheaper than
+// nb::isinstance's lookup of the bound type by std::type_info.
+PyTypeObject* g_stream_type = nullptr;
+PyTypeObject* g_device_type = nullptr;
+}  // namespace
+
 namespace nanobind::detail {
 
 bool type_caster<tandem::StreamOrDevice>::from_python(handle src, uint8_t flags,
@@ -15,6 +23,16 @@ bool type_caster<tandem::StreamOrDevice>::from_python(handle src, uint8_t flags,
     value = std::monostate{};
     return true;
   }
+  PyTypeObject* t = Py_TYPE(src.ptr());
+  if (t == g_stream_type) {
+    value = *nb::inst_ptr<Stream>(src);
+    return true;
+  }
+  if (t == g_device_type) {
+    value = *nb::inst_ptr<Device>(src);
+    return true;
+  }
+  // Subclasses and the DeviceType enum (mx.cpu) take the general checks.
   if (nb::isinstance<Stream>(src)) {
     value = *nb::inst_ptr<Stream>(src);
     return true;
@@ -120,6 +138,9 @@ void init_devices(nb::module_& m) {
       .def(
           "__exit__", [](PyStreamContext& c, nb::handle, nb::handle, nb::handle) { c.exit(); },
           "exc_type"_a.none(), "exc_value"_a.none(), "traceback"_a.none());
+
+  g_stream_type = reinterpret_cast<PyTypeObject*>(nb::type<Stream>().ptr());
+  g_device_type = reinterpret_cast<PyTypeObject*>(nb::type<Device>().ptr());
 
   m.def(
       "stream", [](StreamOrDevice s) { return PyStreamContext(std::move(s)); }, nb::arg("s").none(),

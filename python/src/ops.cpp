@@ -11,10 +11,17 @@ const auto S = "stream"_a = nb::none();
 
 // Binary ops: the hot path (two arrays) avoids any conversion.
 template <array (*F)(const array&, const array&, StreamOrDevice)>
-array binary(ArrayLike a, ArrayLike b, StreamOrDevice s) {
-  if (is_array(a.h) && is_array(b.h)) return F(as_array(a.h), as_array(b.h), std::move(s));
+ArrayOut binary(ArrayLike a, ArrayLike b, StreamOrDevice s) {
+  if (is_array(a.h) && is_array(b.h)) return {F(as_array(a.h), as_array(b.h), std::move(s))};
   auto [x, y] = to_arrays(a.h, b.h);
-  return F(x, y, std::move(s));
+  return {F(x, y, std::move(s))};
+}
+
+// Unary ops: an array argument is used in place, without a copy.
+template <array (*F)(const array&, StreamOrDevice)>
+ArrayOut unary(ArrayLike a, StreamOrDevice s) {
+  if (is_array(a.h)) return {F(as_array(a.h), std::move(s))};
+  return {F(to_array(a.h), std::move(s))};
 }
 
 // A window function sampled at M points, in float32.
@@ -49,7 +56,6 @@ double to_double(nb::handle h, const char* op) {
   return nb::cast<double>(nb::float_(h));
 }
 
-
 }  // namespace
 
 // Each item of a Python sequence as an array.
@@ -70,10 +76,8 @@ nb::list as_list(const std::vector<array>& v) {
 
 void init_ops(nb::module_& m) {
   // ---------------------------------------------------------------- unary
-#define TANDEM_UNARY(NAME, FN)                                                               \
-  m.def(                                                                                     \
-      NAME, [](ArrayLike a, StreamOrDevice s) { return tandem::FN(to_array(a), s); }, "a"_a, \
-      nb::kw_only(), S, "Elementwise " #FN ".");
+#define TANDEM_UNARY(NAME, FN) \
+  m.def(NAME, &unary<&tandem::FN>, "a"_a, nb::kw_only(), S, "Elementwise " #FN ".");
   TANDEM_UNARY("abs", abs)
   TANDEM_UNARY("sign", sign)
   TANDEM_UNARY("positive", positive)

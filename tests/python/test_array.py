@@ -374,3 +374,19 @@ def test_hash_and_weakref():
     assert d[x] == 1
     r = weakref.ref(x)
     assert r() is x
+
+
+def test_reused_array_objects_start_fresh():
+    # Freed array objects are pooled and handed back as new results: a
+    # reused one must not keep the old weak references or values.
+    import weakref
+
+    olds = [mx.array([i]) + 0 for i in range(300)]
+    refs = [weakref.ref(a) for a in olds]
+    del olds
+    assert all(r() is None for r in refs)
+    news = [mx.array([i]) * 2 for i in range(300)]
+    assert [a.item() for a in news] == [2 * i for i in range(300)]
+    assert all(r() is None for r in refs)
+    r = weakref.ref(news[0])
+    assert r() is news[0]
