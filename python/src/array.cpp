@@ -189,13 +189,19 @@ PyType_Slot* array_type_slots() {
 array at_update_impl(const array& a, nb::handle idx, const array& v, const char* op);
 
 void init_array(nb::module_& m) {
+  const char* doc =
+      "An N-dimensional array (lazy: computed on eval, item(), printing or conversion).";
+#if NB_VERSION_MAJOR > 3 || (NB_VERSION_MAJOR == 3 && NB_VERSION_MINOR >= 1)
   // Pooled: a freed array's Python object is parked and reused by the next
   // result, skipping the GC allocation and nanobind's instance-map insert and
-  // erase (a chain of ops frees one array per op and makes one).
+  // erase (a chain of ops frees one array per op and makes one). nanobind
+  // 3.1 and later; older versions (the GPU machine's image, say) go without.
   nb::class_<array> cls(m, "array", nb::type_slots(array_type_slots()), nb::is_weak_referenceable(),
-                        nb::pooled(),
-                        "An N-dimensional array (lazy: computed on eval, item(), printing "
-                        "or conversion).");
+                        nb::pooled(), doc);
+#else
+  nb::class_<array> cls(m, "array", nb::type_slots(array_type_slots()), nb::is_weak_referenceable(),
+                        doc);
+#endif
   array_type = reinterpret_cast<PyTypeObject*>(cls.ptr());
 
   cls.def(
