@@ -3,8 +3,8 @@
     python benchmarks/bench_gpu.py [--quick]
 
 PyTorch is measured first in a child process (`--torch-only`, printing
-JSON): on the GPU machine, loading PyTorch into a process that already holds
-Tandem's carried Debian libraries crashes, so the two never share a process.
+JSON), so that neither framework's memory caches or threads weigh on the
+other's timings.
 Measured:
   - canonical workload ((4096x512)@(512x4) matmul + 500 exps on (512x4)):
     Tandem all-GPU, GPU matmul + CPU exps, all-CPU, each part alone;

@@ -78,7 +78,7 @@ fi
 if has memcheck; then
   t0=$SECONDS
   # A representative subset: memcheck slows kernels (and JIT) many times over.
-  DEVICE=gpu timeout 300 compute-sanitizer --tool memcheck --error-exitcode 9 \
+  DEVICE=gpu timeout "${MEMCHECK_TIMEOUT:-300}" compute-sanitizer --tool memcheck --error-exitcode 9 \
     "$BUILD"/tests/cpp/tandem_tests \
     --gtest_filter='Gpu*:Unary.*:Binary.Where*:Reduce.SumAllDtypes:Reduce.ArgMaxArgMinAllDtypes:Scan.CumsumAllDtypes:Sort.SortArgsortAllDtypes:Matmul.OnTestDevice*:Random.*:IndexingOnDevice.*:Creation.AstypeAllPairs' \
     >"$OUT/memcheck.log" 2>&1
