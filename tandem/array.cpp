@@ -278,13 +278,16 @@ bool is_donatable(const array& in, const array& out) {
   // A buffer with copies on both sides is never reused: writing one side
   // would leave the other stale.
   if (buf->host && buf->device) return false;
-  // Read the count before the events. A task holds each buffer once and
-  // releases it only after signalling, so each writer still pending when we
-  // look afterwards did hold its reference when we counted.
+  // Read the count before the writers. A task holds each buffer once and
+  // releases it only after signalling (and, on the CPU, lowering the
+  // buffer's writer count), so each writer still pending when we look
+  // afterwards did hold its reference when we counted. No writer can be
+  // added meanwhile: that takes a thread with sole use of the buffer, and
+  // this descriptor holds it.
   long refs = buf.use_count();
   if (refs == 1) return true;
   std::atomic_thread_fence(std::memory_order_seq_cst);
-  long pending = 0;
+  long pending = buf->pending_cpu_writers.load(std::memory_order_seq_cst);
   for (int i = 0; i < d->num_writers; ++i) pending += !d->writers[i]->done();
   return refs == 1 + pending;
 }

@@ -56,7 +56,9 @@ struct ArrayDesc {
   // Events of the tasks that may still hold a reference to `buffer` because
   // they wrote it: the producer, and the producers of the inputs it was
   // donated from. All of them finish before any consumer of this array runs,
-  // so their references do not block donation (see is_donatable).
+  // so their references do not block donation (see is_donatable). CPU tasks
+  // are not listed: they count in the buffer's pending_cpu_writers, which
+  // does not saturate when a long donated chain is queued.
   static constexpr int kMaxWriters = 3;
   std::shared_ptr<Event> writers[kMaxWriters];
   int num_writers = 0;

@@ -126,19 +126,25 @@ void schedule(array a, StreamExecutor*& last) {
 
   std::shared_ptr<Event> ev;
   bool dispatched = ex.has_pending();
-  if (!dispatched && waits.size() <= 1) {
+  bool barrier = !dispatched && waits.size() <= 1;
+  if (barrier) {
     // Nothing to run (a view): the outputs are ready when the input is.
     if (!waits.empty()) ev = waits[0];
   } else {
     ev = std::allocate_shared<Event>(PoolAllocator<Event>(), s);
-    ex.submit(ev, waits.data(), waits.size());
   }
-  waits.clear();
+  bool on_cpu = s.device.type == Device::cpu;
   for (auto& o : outs) {
     o.set_event(ev);
-    record_writers(*o.desc(), dispatched ? ev : nullptr, node->inputs);
-    o.detach();
+    // A CPU task writing a buffer it holds is counted on the buffer, while
+    // the task is still open; other writers are listed by their events.
+    auto* buf = o.buffer().get();
+    bool counted = dispatched && on_cpu && buf && cpu::count_writer(*buf);
+    record_writers(*o.desc(), dispatched && !counted ? ev : nullptr, node->inputs);
   }
+  if (!barrier) ex.submit(ev, waits.data(), waits.size());
+  waits.clear();
+  for (auto& o : outs) o.detach();
 }
 
 void eval_impl(std::vector<array> outputs, bool async) {

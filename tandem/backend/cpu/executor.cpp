@@ -24,7 +24,9 @@ constexpr size_t kMaxQueued = 4096;
 constexpr size_t kBatch = 32;
 
 #if defined(__x86_64__) || defined(__i386__)
-inline void cpu_relax() { __builtin_ia32_pause(); }
+inline void cpu_relax() {
+  __builtin_ia32_pause();
+}
 #else
 inline void cpu_relax() {}
 #endif
@@ -36,6 +38,39 @@ struct Task {
   // Input events to wait for: two inline, the rest (rare) in a vector.
   std::shared_ptr<Event> wait0, wait1;
   std::vector<std::shared_ptr<Event>> more_waits;
+  // Buffers this task holds and writes, counted in their pending_cpu_writers
+  // (two inline, the rest in a vector).
+  Buffer* writes[2] = {nullptr, nullptr};
+  std::vector<Buffer*> more_writes;
+
+  bool writes_to(const Buffer* b) const {
+    if (writes[0] == b || writes[1] == b) return true;
+    for (auto* w : more_writes) {
+      if (w == b) return true;
+    }
+    return false;
+  }
+  void add_write(Buffer* b) {
+    b->pending_cpu_writers.fetch_add(1, std::memory_order_relaxed);
+    if (!writes[0]) {
+      writes[0] = b;
+    } else if (!writes[1]) {
+      writes[1] = b;
+    } else {
+      more_writes.push_back(b);
+    }
+  }
+  // Lowers the writer counts; the caller still holds the references.
+  void release_writes() {
+    auto lower = [](Buffer*& b) {
+      if (b) b->pending_cpu_writers.fetch_sub(1, std::memory_order_release);
+      b = nullptr;
+    };
+    lower(writes[0]);
+    lower(writes[1]);
+    for (auto*& w : more_writes) lower(w);
+    more_writes.clear();
+  }
 };
 
 class CpuExecutor;
@@ -103,6 +138,7 @@ class CpuExecutor : public StreamExecutor {
   void discard() override {
     auto& st = t_staging;
     if (st.open) {
+      st.tasks.back().release_writes();
       st.tasks.pop_back();
       st.open = false;
     }
@@ -190,6 +226,7 @@ class CpuExecutor : public StreamExecutor {
     } else {
       t.done->signal();
     }
+    t.release_writes();
     t.fn.reset();
     t.more.clear();
     t.wait0.reset();
@@ -255,8 +292,23 @@ InlineTask& next_kernel_slot() {
   return t.more.emplace_back();
 }
 
-std::vector<const Buffer*>& node_buffers() { return t_staging.node_buffers; }
+std::vector<const Buffer*>& node_buffers() {
+  return t_staging.node_buffers;
+}
 
-std::unique_ptr<StreamExecutor> make_executor(Stream s) { return std::make_unique<CpuExecutor>(s); }
+bool count_writer(Buffer& buf) {
+  auto& st = t_staging;
+  if (!st.open) return false;
+  bool held = false;
+  for (auto* h : st.node_buffers) held |= h == &buf;
+  if (!held) return false;
+  Task& t = st.tasks.back();
+  if (!t.writes_to(&buf)) t.add_write(&buf);
+  return true;
+}
+
+std::unique_ptr<StreamExecutor> make_executor(Stream s) {
+  return std::make_unique<CpuExecutor>(s);
+}
 
 }  // namespace tandem::cpu
