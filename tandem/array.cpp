@@ -80,11 +80,57 @@ ArrayDesc::ArrayDesc(Shape s, Dtype t) : shape(std::move(s)), dtype(t) {
   data_size = size;
 }
 
+namespace {
+
+// Emptied input vectors of dead nodes. Nodes are built and dropped in bursts
+// on the evaluating thread, so each vector is reused many times.
+struct InputStash {
+  static constexpr size_t kMax = 4096;
+  std::vector<std::vector<array>> free;
+  InputStash();
+  ~InputStash();
+};
+// Trivially destructible, so it stays readable while thread_local objects are
+// destroyed (a node may die then).
+thread_local bool t_stash_alive = false;
+InputStash::InputStash() {
+  t_stash_alive = true;
+}
+InputStash::~InputStash() {
+  t_stash_alive = false;
+}
+thread_local InputStash t_stash;
+
+}  // namespace
+
+std::vector<array> take_input_vector() {
+  if (t_stash_alive && !t_stash.free.empty()) {
+    std::vector<array> v = std::move(t_stash.free.back());
+    t_stash.free.pop_back();
+    return v;
+  }
+  std::vector<array> v;
+  v.reserve(4);
+  return v;
+}
+
+void give_input_vector(std::vector<array>&& v) {
+  v.clear();
+  if (v.capacity() == 0 || v.capacity() > 64 || !t_stash_alive) return;
+  auto& st = t_stash;
+  if (st.free.size() < InputStash::kMax) st.free.push_back(std::move(v));
+}
+
+Node::~Node() {
+  give_input_vector(std::move(inputs));
+}
+
 // A long chain would recurse through Node -> inputs -> ArrayDesc -> Node.
 // Instead, steal the inputs of every descriptor about to die into a worklist.
 ArrayDesc::~ArrayDesc() {
   if (!node || node.use_count() > 1) return;
-  std::vector<array> work = std::move(node->inputs);
+  std::vector<array> work;
+  work.swap(node->inputs);
   node.reset();
   while (!work.empty()) {
     array a = std::move(work.back());
@@ -96,6 +142,7 @@ ArrayDesc::~ArrayDesc() {
       in.clear();
     }
   }
+  give_input_vector(std::move(work));
 }
 
 void array::check_count(size_t n, const Shape& shape) {
@@ -135,14 +182,20 @@ array::array(std::shared_ptr<Buffer> buf, Shape shape, Dtype t, Strides strides,
 
 array::array(Shape shape, Dtype t, std::shared_ptr<Primitive> p, std::vector<array> inputs)
     : desc_(make_desc(std::move(shape), t)) {
-  desc_->node = std::allocate_shared<Node>(PoolAllocator<Node>(),
-                                           Node{std::move(p), std::move(inputs), {}, {}, 0});
+  desc_->node = std::allocate_shared<Node>(PoolAllocator<Node>(), std::move(p), std::move(inputs));
+}
+
+array::array(Shape shape, Dtype t, std::shared_ptr<Primitive> p,
+             std::initializer_list<array> inputs)
+    : desc_(make_desc(std::move(shape), t)) {
+  auto node = std::allocate_shared<Node>(PoolAllocator<Node>(), std::move(p), take_input_vector());
+  node->inputs.assign(inputs.begin(), inputs.end());
+  desc_->node = std::move(node);
 }
 
 std::vector<array> array::make_arrays(std::vector<Shape> shapes, const std::vector<Dtype>& dtypes,
                                       std::shared_ptr<Primitive> p, std::vector<array> inputs) {
-  auto node = std::allocate_shared<Node>(PoolAllocator<Node>(),
-                                         Node{std::move(p), std::move(inputs), {}, {}, 0});
+  auto node = std::allocate_shared<Node>(PoolAllocator<Node>(), std::move(p), std::move(inputs));
   std::vector<array> outs;
   for (size_t i = 0; i < shapes.size(); ++i) {
     array a(make_desc(std::move(shapes[i]), dtypes[i]));

@@ -147,9 +147,27 @@ void schedule(array a, StreamExecutor*& last) {
   for (auto& o : outs) o.detach();
 }
 
+// The tape of one eval, with its storage kept per thread across evals (a
+// stack of them, in case a primitive evaluates while being encoded).
+struct Tape {
+  static thread_local std::vector<std::vector<array>> spare;
+  std::vector<array> v;
+  Tape() {
+    if (!spare.empty()) {
+      v = std::move(spare.back());
+      spare.pop_back();
+    }
+  }
+  ~Tape() {
+    v.clear();
+    if (spare.size() < 4) spare.push_back(std::move(v));
+  }
+};
+thread_local std::vector<std::vector<array>> Tape::spare;
+
 void eval_impl(std::vector<array> outputs, bool async) {
-  std::vector<array> tape;
-  tape.reserve(64);
+  Tape t;
+  auto& tape = t.v;
   topological_order(outputs, tape);
   {
     StreamExecutor* last = nullptr;
