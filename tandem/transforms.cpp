@@ -5,6 +5,7 @@
 #include <atomic>
 
 #include "tandem/backend.h"
+#include "tandem/busy.h"
 #include "tandem/pool.h"
 #include "tandem/primitive.h"
 
@@ -168,7 +169,6 @@ thread_local std::vector<std::vector<array>> Tape::spare;
 void eval_impl(std::vector<array> outputs, bool async) {
   Tape t;
   auto& tape = t.v;
-  topological_order(outputs, tape);
   {
     StreamExecutor* last = nullptr;
     struct Flush {
@@ -177,6 +177,10 @@ void eval_impl(std::vector<array> outputs, bool async) {
         if (ex) ex->flush();
       }
     } flush_at_exit{last};
+    // Busy while encoding; idle again before the last hand-over, so the
+    // stream that takes it may use this thread's core (see busy.h).
+    busy::Scope encoding;
+    topological_order(outputs, tape);
     for (auto& a : tape) schedule(std::move(a), last);
   }
   tape.clear();
