@@ -13,6 +13,7 @@
 
 #include "tandem/backend.h"
 #include "tandem/backend/cpu/encoder.h"
+#include "tandem/busy.h"
 
 namespace tandem::cpu {
 namespace {
@@ -31,20 +32,24 @@ inline void cpu_relax() {
 inline void cpu_relax() {}
 #endif
 
+// Fields the worker reads for every task come first, then the kernel; the
+// rarely used overflow vectors sit past the kernel's storage.
 struct Task {
-  InlineTask fn;
-  std::vector<InlineTask> more;  // rare: primitives that dispatch several kernels
   std::shared_ptr<Event> done;
   // Input events to wait for: two inline, the rest (rare) in a vector.
   std::shared_ptr<Event> wait0, wait1;
-  std::vector<std::shared_ptr<Event>> more_waits;
   // Buffers this task holds and writes, counted in their pending_cpu_writers
   // (two inline, the rest in a vector).
   Buffer* writes[2] = {nullptr, nullptr};
+  bool has_more = false;  // any of the vectors below is in use
+  InlineTask fn;
+  std::vector<InlineTask> more;  // rare: primitives that dispatch several kernels
+  std::vector<std::shared_ptr<Event>> more_waits;
   std::vector<Buffer*> more_writes;
 
   bool writes_to(const Buffer* b) const {
     if (writes[0] == b || writes[1] == b) return true;
+    if (!has_more) return false;
     for (auto* w : more_writes) {
       if (w == b) return true;
     }
@@ -58,6 +63,7 @@ struct Task {
       writes[1] = b;
     } else {
       more_writes.push_back(b);
+      has_more = true;
     }
   }
   // Lowers the writer counts; the caller still holds the references.
@@ -68,6 +74,7 @@ struct Task {
     };
     lower(writes[0]);
     lower(writes[1]);
+    if (!has_more) return;
     for (auto*& w : more_writes) lower(w);
     more_writes.clear();
   }
@@ -131,7 +138,10 @@ class CpuExecutor : public StreamExecutor {
     t.done = std::move(done);
     if (num_waits > 0) t.wait0 = waits[0];
     if (num_waits > 1) t.wait1 = waits[1];
-    if (num_waits > 2) t.more_waits.assign(waits + 2, waits + num_waits);
+    if (num_waits > 2) {
+      t.more_waits.assign(waits + 2, waits + num_waits);
+      t.has_more = true;
+    }
     if (st.tasks.size() >= kBatch) flush();
   }
 
@@ -206,11 +216,15 @@ class CpuExecutor : public StreamExecutor {
     };
     wait_for(t.wait0);
     wait_for(t.wait1);
-    for (auto& w : t.more_waits) wait_for(w);
+    if (t.has_more) {
+      for (auto& w : t.more_waits) wait_for(w);
+    }
     if (!err) {
       try {
         if (t.fn) t.fn();
-        for (auto& f : t.more) f();
+        if (t.has_more) {
+          for (auto& f : t.more) f();
+        }
       } catch (...) {
         err = std::current_exception();
       }
@@ -228,10 +242,13 @@ class CpuExecutor : public StreamExecutor {
     }
     t.release_writes();
     t.fn.reset();
-    t.more.clear();
+    if (t.has_more) {
+      t.more.clear();
+      t.more_waits.clear();
+      t.has_more = false;
+    }
     t.wait0.reset();
     t.wait1.reset();
-    t.more_waits.clear();
     t.done.reset();
   }
 
@@ -247,7 +264,12 @@ class CpuExecutor : public StreamExecutor {
           // Spin a little before sleeping: an evaluating thread hands over
           // batches every few microseconds.
           lk.unlock();
-          for (int i = 0; i < 2000 && !queued_.load(std::memory_order_relaxed); ++i) cpu_relax();
+          // Only while a core is free, so an idle worker never takes the core of a thread with
+          // work.
+          for (int i = 0; i < 2000 && !queued_.load(std::memory_order_relaxed) && busy::core_free();
+               ++i) {
+            cpu_relax();
+          }
           lk.lock();
           if (queue_.empty()) {
             sleeping_ = true;
@@ -260,6 +282,7 @@ class CpuExecutor : public StreamExecutor {
         queued_.store(false, std::memory_order_relaxed);
         if (producers_waiting_) space_cv_.notify_all();
       }
+      busy::Scope working;
       for (auto& t : batch) execute(t);
     }
   }
@@ -289,11 +312,22 @@ InlineTask& next_kernel_slot() {
   }
   Task& t = st.tasks.back();
   if (!t.fn) return t.fn;
+  t.has_more = true;
   return t.more.emplace_back();
 }
 
 std::vector<const Buffer*>& node_buffers() {
   return t_staging.node_buffers;
+}
+
+std::shared_ptr<Buffer> hold_once(const array& a) {
+  auto& held = t_staging.node_buffers;
+  const Buffer* b = a.buffer().get();
+  for (auto* h : held) {
+    if (h == b) return nullptr;
+  }
+  held.push_back(b);
+  return a.buffer();
 }
 
 bool count_writer(Buffer& buf) {
