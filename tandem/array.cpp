@@ -91,22 +91,29 @@ struct InputStash {
   ~InputStash();
 };
 // Trivially destructible, so it stays readable while thread_local objects are
-// destroyed (a node may die then).
-thread_local bool t_stash_alive = false;
+// destroyed (a node may die then): 0 before the stash is made, 1 while it
+// lives, 2 after.
+thread_local int t_stash_state = 0;
 InputStash::InputStash() {
-  t_stash_alive = true;
+  t_stash_state = 1;
 }
 InputStash::~InputStash() {
-  t_stash_alive = false;
+  t_stash_state = 2;
 }
-thread_local InputStash t_stash;
+
+// This thread's stash, or null once it has been destroyed.
+InputStash* stash() {
+  if (t_stash_state == 2) return nullptr;
+  thread_local InputStash s;
+  return &s;
+}
 
 }  // namespace
 
 std::vector<array> take_input_vector() {
-  if (t_stash_alive && !t_stash.free.empty()) {
-    std::vector<array> v = std::move(t_stash.free.back());
-    t_stash.free.pop_back();
+  if (auto* st = stash(); st && !st->free.empty()) {
+    std::vector<array> v = std::move(st->free.back());
+    st->free.pop_back();
     return v;
   }
   std::vector<array> v;
@@ -116,9 +123,9 @@ std::vector<array> take_input_vector() {
 
 void give_input_vector(std::vector<array>&& v) {
   v.clear();
-  if (v.capacity() == 0 || v.capacity() > 64 || !t_stash_alive) return;
-  auto& st = t_stash;
-  if (st.free.size() < InputStash::kMax) st.free.push_back(std::move(v));
+  if (v.capacity() == 0 || v.capacity() > 64) return;
+  auto* st = stash();
+  if (st && st->free.size() < InputStash::kMax) st->free.push_back(std::move(v));
 }
 
 Node::~Node() {

@@ -53,6 +53,14 @@ struct FreeList {
     if (blocks.empty() && !refill()) return nullptr;
     void* p = blocks.back();
     blocks.pop_back();
+    // The next block was most likely last written by another core (freed by
+    // a stream worker): ask for its first lines now, for writing, so the
+    // next object built there does not stall on the transfer.
+    if (!blocks.empty()) {
+      char* next = static_cast<char*>(blocks.back());
+      __builtin_prefetch(next, 1);
+      if constexpr (Size > 64) __builtin_prefetch(next + 64, 1);
+    }
     return p;
   }
   void push(void* p) {
