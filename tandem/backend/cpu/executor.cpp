@@ -186,9 +186,12 @@ class CpuExecutor : public StreamExecutor {
       } else {
         for (auto& t : st.tasks) queue_.push_back(std::move(t));
       }
-      queued_.store(true, std::memory_order_relaxed);
       wake = sleeping_;
     }
+    // The spinning worker's cue, raised only once the lock is free: raised
+    // inside, it sent the worker straight into a lock still held, to sleep
+    // in the kernel and be woken by the unlock.
+    queued_.store(true, std::memory_order_relaxed);
     st.tasks.clear();
     if (had_open) st.tasks.push_back(std::move(open_task));
     if (wake) cv_.notify_one();
@@ -270,9 +273,10 @@ class CpuExecutor : public StreamExecutor {
         if (queue_.empty()) {
           // Spin a little before sleeping: an evaluating thread hands over
           // batches every few microseconds.
+          queued_.store(false, std::memory_order_relaxed);
           lk.unlock();
-          // Only while a core is free, so an idle worker never takes the core of a thread with
-          // work.
+          // Only while a core is free: an idle worker must not take the core
+          // of a thread with work.
           for (int i = 0; i < 2000 && !queued_.load(std::memory_order_relaxed) && busy::core_free();
                ++i) {
             cpu_relax();
