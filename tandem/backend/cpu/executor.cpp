@@ -14,6 +14,7 @@
 #include "tandem/backend.h"
 #include "tandem/backend/cpu/encoder.h"
 #include "tandem/busy.h"
+#include "tandem/pool.h"
 
 namespace tandem::cpu {
 namespace {
@@ -148,7 +149,7 @@ class CpuExecutor : public StreamExecutor {
       // The next slot was last written by the worker (the batch vectors go
       // back and forth): fetch its first lines for writing ahead of time.
       char* next = reinterpret_cast<char*>(st.tasks.data() + st.tasks.size());
-      for (int i = 0; i < 3; ++i) __builtin_prefetch(next + 64 * i, 1);
+      for (int i = 0; i < 3; ++i) prefetch_for_write(next + 64 * i);
     }
   }
 
