@@ -32,6 +32,11 @@ struct Buffer {
   std::shared_ptr<void> to_device;
   std::shared_ptr<void> to_host;
   std::atomic_flag transfer_lock;
+  // CPU tasks still pending that hold this buffer because they write it
+  // (an output, maybe donated from an input). Raised while the task is
+  // encoded, lowered by the worker after it signals the task's event and
+  // before it drops its reference; is_donatable counts on that order.
+  std::atomic<int> pending_cpu_writers{0};
   Buffer() = default;
   Buffer(const Buffer&) = delete;
   Buffer& operator=(const Buffer&) = delete;

@@ -80,11 +80,64 @@ ArrayDesc::ArrayDesc(Shape s, Dtype t) : shape(std::move(s)), dtype(t) {
   data_size = size;
 }
 
+namespace {
+
+// Emptied input vectors of dead nodes. Nodes are built and dropped in bursts
+// on the evaluating thread, so each vector is reused many times.
+struct InputStash {
+  static constexpr size_t kMax = 4096;
+  std::vector<std::vector<array>> free;
+  InputStash();
+  ~InputStash();
+};
+// Trivially destructible, so it stays readable while thread_local objects are
+// destroyed (a node may die then): 0 before the stash is made, 1 while it
+// lives, 2 after.
+thread_local int t_stash_state = 0;
+InputStash::InputStash() {
+  t_stash_state = 1;
+}
+InputStash::~InputStash() {
+  t_stash_state = 2;
+}
+
+// This thread's stash, or null once it has been destroyed.
+InputStash* stash() {
+  if (t_stash_state == 2) return nullptr;
+  thread_local InputStash s;
+  return &s;
+}
+
+}  // namespace
+
+std::vector<array> take_input_vector() {
+  if (auto* st = stash(); st && !st->free.empty()) {
+    std::vector<array> v = std::move(st->free.back());
+    st->free.pop_back();
+    return v;
+  }
+  std::vector<array> v;
+  v.reserve(4);
+  return v;
+}
+
+void give_input_vector(std::vector<array>&& v) {
+  v.clear();
+  if (v.capacity() == 0 || v.capacity() > 64) return;
+  auto* st = stash();
+  if (st && st->free.size() < InputStash::kMax) st->free.push_back(std::move(v));
+}
+
+Node::~Node() {
+  give_input_vector(std::move(inputs));
+}
+
 // A long chain would recurse through Node -> inputs -> ArrayDesc -> Node.
 // Instead, steal the inputs of every descriptor about to die into a worklist.
 ArrayDesc::~ArrayDesc() {
   if (!node || node.use_count() > 1) return;
-  std::vector<array> work = std::move(node->inputs);
+  std::vector<array> work;
+  work.swap(node->inputs);
   node.reset();
   while (!work.empty()) {
     array a = std::move(work.back());
@@ -96,6 +149,7 @@ ArrayDesc::~ArrayDesc() {
       in.clear();
     }
   }
+  give_input_vector(std::move(work));
 }
 
 void array::check_count(size_t n, const Shape& shape) {
@@ -135,14 +189,20 @@ array::array(std::shared_ptr<Buffer> buf, Shape shape, Dtype t, Strides strides,
 
 array::array(Shape shape, Dtype t, std::shared_ptr<Primitive> p, std::vector<array> inputs)
     : desc_(make_desc(std::move(shape), t)) {
-  desc_->node = std::allocate_shared<Node>(PoolAllocator<Node>(),
-                                           Node{std::move(p), std::move(inputs), {}, {}, 0});
+  desc_->node = std::allocate_shared<Node>(PoolAllocator<Node>(), std::move(p), std::move(inputs));
+}
+
+array::array(Shape shape, Dtype t, std::shared_ptr<Primitive> p,
+             std::initializer_list<array> inputs)
+    : desc_(make_desc(std::move(shape), t)) {
+  auto node = std::allocate_shared<Node>(PoolAllocator<Node>(), std::move(p), take_input_vector());
+  node->inputs.assign(inputs.begin(), inputs.end());
+  desc_->node = std::move(node);
 }
 
 std::vector<array> array::make_arrays(std::vector<Shape> shapes, const std::vector<Dtype>& dtypes,
                                       std::shared_ptr<Primitive> p, std::vector<array> inputs) {
-  auto node = std::allocate_shared<Node>(PoolAllocator<Node>(),
-                                         Node{std::move(p), std::move(inputs), {}, {}, 0});
+  auto node = std::allocate_shared<Node>(PoolAllocator<Node>(), std::move(p), std::move(inputs));
   std::vector<array> outs;
   for (size_t i = 0; i < shapes.size(); ++i) {
     array a(make_desc(std::move(shapes[i]), dtypes[i]));
@@ -278,13 +338,16 @@ bool is_donatable(const array& in, const array& out) {
   // A buffer with copies on both sides is never reused: writing one side
   // would leave the other stale.
   if (buf->host && buf->device) return false;
-  // Read the count before the events. A task holds each buffer once and
-  // releases it only after signalling, so each writer still pending when we
-  // look afterwards did hold its reference when we counted.
+  // Read the count before the writers. A task holds each buffer once and
+  // releases it only after signalling (and, on the CPU, lowering the
+  // buffer's writer count), so each writer still pending when we look
+  // afterwards did hold its reference when we counted. No writer can be
+  // added meanwhile: that takes a thread with sole use of the buffer, and
+  // this descriptor holds it.
   long refs = buf.use_count();
   if (refs == 1) return true;
   std::atomic_thread_fence(std::memory_order_seq_cst);
-  long pending = 0;
+  long pending = buf->pending_cpu_writers.load(std::memory_order_seq_cst);
   for (int i = 0; i < d->num_writers; ++i) pending += !d->writers[i]->done();
   return refs == 1 + pending;
 }

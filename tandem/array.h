@@ -23,13 +23,25 @@ struct ArrayDesc;
 // One graph node: a primitive applied to inputs, making one or more outputs.
 struct Node {
   std::shared_ptr<Primitive> primitive;
+  // Its storage is recycled through the thread's stash of input vectors
+  // (take_input_vector), so building and dropping a node does not allocate.
   std::vector<array> inputs;
   // For multi-output primitives only: the outputs (siblings), held weakly so
   // they do not keep each other alive.
   std::vector<std::weak_ptr<ArrayDesc>> outputs;
   std::vector<std::pair<Shape, Dtype>> output_specs;  // to remake a dropped output
   uint64_t visit = 0;  // the last eval that visited this node (topological sort)
+  Node(std::shared_ptr<Primitive> p, std::vector<array> in)
+      : primitive(std::move(p)), inputs(std::move(in)) {}
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+  ~Node();
 };
+
+// An empty vector with room for a few inputs, from the thread's stash; and
+// the way back for one no longer needed (its elements are destroyed first).
+std::vector<array> take_input_vector();
+void give_input_vector(std::vector<array>&& v);
 
 struct Flags {
   bool contiguous = true;      // the elements cover data_size slots densely, in some order
@@ -56,7 +68,9 @@ struct ArrayDesc {
   // Events of the tasks that may still hold a reference to `buffer` because
   // they wrote it: the producer, and the producers of the inputs it was
   // donated from. All of them finish before any consumer of this array runs,
-  // so their references do not block donation (see is_donatable).
+  // so their references do not block donation (see is_donatable). CPU tasks
+  // are not listed: they count in the buffer's pending_cpu_writers, which
+  // does not saturate when a long donated chain is queued.
   static constexpr int kMaxWriters = 3;
   std::shared_ptr<Event> writers[kMaxWriters];
   int num_writers = 0;
@@ -117,6 +131,7 @@ class array {
 
   // A lazy array computed by primitive p from inputs.
   array(Shape shape, Dtype t, std::shared_ptr<Primitive> p, std::vector<array> inputs);
+  array(Shape shape, Dtype t, std::shared_ptr<Primitive> p, std::initializer_list<array> inputs);
   // The outputs of one multi-output primitive.
   static std::vector<array> make_arrays(std::vector<Shape> shapes, const std::vector<Dtype>& dtypes,
                                         std::shared_ptr<Primitive> p, std::vector<array> inputs);

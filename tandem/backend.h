@@ -41,6 +41,11 @@ class StreamExecutor {
 
 namespace cpu {
 std::unique_ptr<StreamExecutor> make_executor(Stream s);
+// For the CPU node being encoded on this thread (its kernels dispatched, not
+// yet submitted): if its task holds buf, counts the task as a pending writer
+// of buf (Buffer::pending_cpu_writers) until it has run and signalled, and
+// returns true.
+bool count_writer(Buffer& buf);
 }  // namespace cpu
 
 namespace gpu {

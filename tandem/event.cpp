@@ -2,12 +2,18 @@
 
 #include <thread>
 
+#include "tandem/busy.h"
+
 namespace tandem {
 
 void Event::wait() const {
+  if (done()) return;
+  // A busy thread that waits leaves its core to others.
+  busy::IdleScope idle;
   // Most waits are short (a tiny kernel, a queue draining): spin briefly with
-  // pause before sleeping on the futex.
-  for (int i = 0; i < 4000; ++i) {
+  // pause before sleeping on the futex, but only while a core is free: a
+  // spinning thread would otherwise take the core of one with work.
+  for (int i = 0; i < 4000 && busy::core_free(); ++i) {
     if (done()) return;
 #if defined(__x86_64__) || defined(__i386__)
     __builtin_ia32_pause();

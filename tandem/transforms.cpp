@@ -5,6 +5,7 @@
 #include <atomic>
 
 #include "tandem/backend.h"
+#include "tandem/busy.h"
 #include "tandem/pool.h"
 #include "tandem/primitive.h"
 
@@ -126,25 +127,48 @@ void schedule(array a, StreamExecutor*& last) {
 
   std::shared_ptr<Event> ev;
   bool dispatched = ex.has_pending();
-  if (!dispatched && waits.size() <= 1) {
+  bool barrier = !dispatched && waits.size() <= 1;
+  if (barrier) {
     // Nothing to run (a view): the outputs are ready when the input is.
     if (!waits.empty()) ev = waits[0];
   } else {
     ev = std::allocate_shared<Event>(PoolAllocator<Event>(), s);
-    ex.submit(ev, waits.data(), waits.size());
   }
-  waits.clear();
+  bool on_cpu = s.device.type == Device::cpu;
   for (auto& o : outs) {
     o.set_event(ev);
-    record_writers(*o.desc(), dispatched ? ev : nullptr, node->inputs);
-    o.detach();
+    // A CPU task writing a buffer it holds is counted on the buffer, while
+    // the task is still open; other writers are listed by their events.
+    auto* buf = o.buffer().get();
+    bool counted = dispatched && on_cpu && buf && cpu::count_writer(*buf);
+    record_writers(*o.desc(), dispatched && !counted ? ev : nullptr, node->inputs);
   }
+  if (!barrier) ex.submit(ev, waits.data(), waits.size());
+  waits.clear();
+  for (auto& o : outs) o.detach();
 }
 
+// The tape of one eval, with its storage kept per thread across evals (a
+// stack of them, in case a primitive evaluates while being encoded).
+struct Tape {
+  static thread_local std::vector<std::vector<array>> spare;
+  std::vector<array> v;
+  Tape() {
+    if (!spare.empty()) {
+      v = std::move(spare.back());
+      spare.pop_back();
+    }
+  }
+  ~Tape() {
+    v.clear();
+    if (spare.size() < 4) spare.push_back(std::move(v));
+  }
+};
+thread_local std::vector<std::vector<array>> Tape::spare;
+
 void eval_impl(std::vector<array> outputs, bool async) {
-  std::vector<array> tape;
-  tape.reserve(64);
-  topological_order(outputs, tape);
+  Tape t;
+  auto& tape = t.v;
   {
     StreamExecutor* last = nullptr;
     struct Flush {
@@ -153,6 +177,10 @@ void eval_impl(std::vector<array> outputs, bool async) {
         if (ex) ex->flush();
       }
     } flush_at_exit{last};
+    // Busy while encoding; idle again before the last hand-over, so the
+    // stream that takes it may use this thread's core (see busy.h).
+    busy::Scope encoding;
+    topological_order(outputs, tape);
     for (auto& a : tape) schedule(std::move(a), last);
   }
   tape.clear();

@@ -13,11 +13,10 @@ namespace tandem {
 
 const char* binary_op_name(BinaryOp op) {
   static const char* names[] = {
-      "Add",        "Subtract",  "Multiply",     "Divide",   "FloorDivide", "Remainder",
-      "Equal",      "NotEqual",  "Less",         "LessEqual", "Greater",    "GreaterEqual",
-      "LogicalAnd", "LogicalOr", "LogAddExp",    "ArcTan2",  "Power",       "Minimum",
-      "Maximum",    "BitwiseAnd", "BitwiseOr",   "BitwiseXor", "LeftShift", "RightShift",
-      "NaNEqual"};
+      "Add",        "Subtract",  "Multiply",   "Divide",  "FloorDivide",  "Remainder",  "Equal",
+      "NotEqual",   "Less",      "LessEqual",  "Greater", "GreaterEqual", "LogicalAnd", "LogicalOr",
+      "LogAddExp",  "ArcTan2",   "Power",      "Minimum", "Maximum",      "BitwiseAnd", "BitwiseOr",
+      "BitwiseXor", "LeftShift", "RightShift", "NaNEqual"};
   return names[static_cast<int>(op)];
 }
 
@@ -49,7 +48,7 @@ array binary_node(BinaryOp op, const char* name, const array& a, const array& b,
   if (x.shape() != shape) x = broadcast_to(x, shape, s);
   if (y.shape() != shape) y = broadcast_to(y, shape, s);
   Dtype out = is_comparison(op) ? bool_ : t;
-  return array(std::move(shape), out, std::make_shared<Binary>(to_stream(s), op),
+  return array(std::move(shape), out, make_pooled<Binary>(to_stream(s), op),
                {std::move(x), std::move(y)});
 }
 
@@ -72,8 +71,8 @@ array integer_op(BinaryOp op, const char* name, const array& a, const array& b, 
                  StreamOrDevice s) {
   Dtype t = promote_types(a.dtype(), b.dtype());
   if (!(is_integral(t) || (allow_bool && t == bool_))) {
-    invalid(name, "needs integer", allow_bool ? " or bool" : "", " arrays; got dtypes ",
-            a.dtype(), " and ", b.dtype(), " (shapes ", a.shape(), " and ", b.shape(), ")");
+    invalid(name, "needs integer", allow_bool ? " or bool" : "", " arrays; got dtypes ", a.dtype(),
+            " and ", b.dtype(), " (shapes ", a.shape(), " and ", b.shape(), ")");
   }
   return binary_node(op, name, a, b, t, s);
 }
@@ -85,8 +84,8 @@ array add(const array& a, const array& b, StreamOrDevice s) {
 }
 array subtract(const array& a, const array& b, StreamOrDevice s) {
   if (a.dtype() == bool_ && b.dtype() == bool_) {
-    invalid("subtract", "not supported for two bool arrays (shapes ", a.shape(), " and ",
-            b.shape(), "); use logical_xor instead");
+    invalid("subtract", "not supported for two bool arrays (shapes ", a.shape(), " and ", b.shape(),
+            "); use logical_xor instead");
   }
   return arith(BinaryOp::Subtract, "subtract", a, b, s);
 }
@@ -179,7 +178,7 @@ array where(const array& condition, const array& x, const array& y, StreamOrDevi
     array r = a.dtype() == d ? a : astype(a, d, s);
     return r.shape() == shape ? r : broadcast_to(r, shape, s);
   };
-  return array(shape, t, std::make_shared<Select>(to_stream(s)),
+  return array(shape, t, make_pooled<Select>(to_stream(s)),
                {prep(condition, bool_), prep(x, t), prep(y, t)});
 }
 
@@ -196,11 +195,14 @@ array nan_to_num(const array& a, float nan, std::optional<float> posinf,
                  std::optional<float> neginf, StreamOrDevice s) {
   Dtype t = a.dtype();
   if (!is_floating_point(t)) {
-    if (is_complex(t)) invalid("nan_to_num", "not supported for complex input of shape ", a.shape());
+    if (is_complex(t))
+      invalid("nan_to_num", "not supported for complex input of shape ", a.shape());
     return a;
   }
-  double hi = t == float16 ? 65504.0 : t == float64 ? std::numeric_limits<double>::max()
-              : t == bfloat16 ? 3.3895313892515355e38 : std::numeric_limits<float>::max();
+  double hi = t == float16    ? 65504.0
+              : t == float64  ? std::numeric_limits<double>::max()
+              : t == bfloat16 ? 3.3895313892515355e38
+                              : std::numeric_limits<float>::max();
   array r = where(isnan(a, s), array(nan, t), a, s);
   r = where(isposinf(a, s), array(posinf ? double(*posinf) : hi, t), r, s);
   return where(isneginf(a, s), array(neginf ? double(*neginf) : -hi, t), r, s);
@@ -222,26 +224,68 @@ array isclose(const array& a, const array& b, double rtol, double atol, bool equ
   return close;
 }
 
-array operator+(const array& a, const array& b) { return add(a, b); }
-array operator-(const array& a, const array& b) { return subtract(a, b); }
-array operator*(const array& a, const array& b) { return multiply(a, b); }
-array operator/(const array& a, const array& b) { return divide(a, b); }
-array operator%(const array& a, const array& b) { return remainder(a, b); }
-array operator-(const array& a) { return negative(a); }
-array operator==(const array& a, const array& b) { return equal(a, b); }
-array operator!=(const array& a, const array& b) { return not_equal(a, b); }
-array operator<(const array& a, const array& b) { return less(a, b); }
-array operator<=(const array& a, const array& b) { return less_equal(a, b); }
-array operator>(const array& a, const array& b) { return greater(a, b); }
-array operator>=(const array& a, const array& b) { return greater_equal(a, b); }
-array operator&&(const array& a, const array& b) { return logical_and(a, b); }
-array operator||(const array& a, const array& b) { return logical_or(a, b); }
-array operator!(const array& a) { return logical_not(a); }
-array operator&(const array& a, const array& b) { return bitwise_and(a, b); }
-array operator|(const array& a, const array& b) { return bitwise_or(a, b); }
-array operator^(const array& a, const array& b) { return bitwise_xor(a, b); }
-array operator~(const array& a) { return bitwise_invert(a); }
-array operator<<(const array& a, const array& b) { return left_shift(a, b); }
-array operator>>(const array& a, const array& b) { return right_shift(a, b); }
+array operator+(const array& a, const array& b) {
+  return add(a, b);
+}
+array operator-(const array& a, const array& b) {
+  return subtract(a, b);
+}
+array operator*(const array& a, const array& b) {
+  return multiply(a, b);
+}
+array operator/(const array& a, const array& b) {
+  return divide(a, b);
+}
+array operator%(const array& a, const array& b) {
+  return remainder(a, b);
+}
+array operator-(const array& a) {
+  return negative(a);
+}
+array operator==(const array& a, const array& b) {
+  return equal(a, b);
+}
+array operator!=(const array& a, const array& b) {
+  return not_equal(a, b);
+}
+array operator<(const array& a, const array& b) {
+  return less(a, b);
+}
+array operator<=(const array& a, const array& b) {
+  return less_equal(a, b);
+}
+array operator>(const array& a, const array& b) {
+  return greater(a, b);
+}
+array operator>=(const array& a, const array& b) {
+  return greater_equal(a, b);
+}
+array operator&&(const array& a, const array& b) {
+  return logical_and(a, b);
+}
+array operator||(const array& a, const array& b) {
+  return logical_or(a, b);
+}
+array operator!(const array& a) {
+  return logical_not(a);
+}
+array operator&(const array& a, const array& b) {
+  return bitwise_and(a, b);
+}
+array operator|(const array& a, const array& b) {
+  return bitwise_or(a, b);
+}
+array operator^(const array& a, const array& b) {
+  return bitwise_xor(a, b);
+}
+array operator~(const array& a) {
+  return bitwise_invert(a);
+}
+array operator<<(const array& a, const array& b) {
+  return left_shift(a, b);
+}
+array operator>>(const array& a, const array& b) {
+  return right_shift(a, b);
+}
 
 }  // namespace tandem

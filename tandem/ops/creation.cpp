@@ -20,7 +20,7 @@ void check_shape(const char* op, const Shape& shape) {
 array full(Shape shape, const array& vals, Dtype dtype, StreamOrDevice s) {
   check_shape("full", shape);
   array v = broadcast_to(vals, shape, s);
-  return array(std::move(shape), dtype, std::make_shared<AsType>(to_stream(s), true), {v});
+  return array(std::move(shape), dtype, make_pooled<AsType>(to_stream(s), true), {v});
 }
 
 array full(Shape shape, const array& vals, StreamOrDevice s) {
@@ -33,8 +33,12 @@ array zeros(const Shape& shape, Dtype dtype, StreamOrDevice s) {
 array ones(const Shape& shape, Dtype dtype, StreamOrDevice s) {
   return full(shape, array(1, dtype), dtype, s);
 }
-array zeros_like(const array& a, StreamOrDevice s) { return zeros(a.shape(), a.dtype(), s); }
-array ones_like(const array& a, StreamOrDevice s) { return ones(a.shape(), a.dtype(), s); }
+array zeros_like(const array& a, StreamOrDevice s) {
+  return zeros(a.shape(), a.dtype(), s);
+}
+array ones_like(const array& a, StreamOrDevice s) {
+  return ones(a.shape(), a.dtype(), s);
+}
 array full_like(const array& a, const array& vals, StreamOrDevice s) {
   return full(a.shape(), vals, a.dtype(), s);
 }
@@ -53,17 +57,21 @@ array arange(double start, double stop, double step, Dtype dtype, StreamOrDevice
   double n = std::ceil((stop - start) / step);
   if (n > 2147483647.0) invalid("arange", "the range has too many elements (", n, ")");
   int size = n > 0 ? static_cast<int>(n) : 0;
-  return array(Shape{size}, dtype, std::make_shared<Arange>(to_stream(s), start, step), {});
+  return array(Shape{size}, dtype, make_pooled<Arange>(to_stream(s), start, step), {});
 }
 
 array arange(double start, double stop, double step, StreamOrDevice s) {
   return arange(start, stop, step, float32, s);
 }
-array arange(double stop, StreamOrDevice s) { return arange(0.0, stop, 1.0, float32, s); }
+array arange(double stop, StreamOrDevice s) {
+  return arange(0.0, stop, 1.0, float32, s);
+}
 array arange(int start, int stop, int step, StreamOrDevice s) {
   return arange(double(start), double(stop), double(step), int32, s);
 }
-array arange(int stop, StreamOrDevice s) { return arange(0, stop, 1, s); }
+array arange(int stop, StreamOrDevice s) {
+  return arange(0, stop, 1, s);
+}
 
 array linspace(double start, double stop, int num, Dtype dtype, StreamOrDevice s) {
   if (num < 0) invalid("linspace", "num must be non-negative; got ", num);
@@ -72,8 +80,8 @@ array linspace(double start, double stop, int num, Dtype dtype, StreamOrDevice s
   // Computed in float32 like MLX unless float64 is asked for, then the last
   // value is pinned to stop exactly.
   Dtype ct = dtype == float64 ? float64 : float32;
-  array r = add(multiply(arange(0.0, double(num), 1.0, ct, s), array(step, ct), s),
-                array(start, ct), s);
+  array r =
+      add(multiply(arange(0.0, double(num), 1.0, ct, s), array(step, ct), s), array(start, ct), s);
   if (num > 1) {
     r = where(equal(arange(0, num, 1, s), array(num - 1), s), array(stop, ct), r, s);
   }
@@ -88,7 +96,9 @@ array eye(int n, std::optional<int> m_opt, int k, Dtype dtype, StreamOrDevice s)
   return astype(equal(subtract(cols, rows, s), array(k), s), dtype, s);
 }
 
-array identity(int n, Dtype dtype, StreamOrDevice s) { return eye(n, n, 0, dtype, s); }
+array identity(int n, Dtype dtype, StreamOrDevice s) {
+  return eye(n, n, 0, dtype, s);
+}
 
 array tri(int n, std::optional<int> m_opt, int k, Dtype dtype, StreamOrDevice s) {
   int m = m_opt.value_or(n);
@@ -100,18 +110,18 @@ array tri(int n, std::optional<int> m_opt, int k, Dtype dtype, StreamOrDevice s)
 
 array astype(const array& a, Dtype dtype, StreamOrDevice s) {
   if (a.dtype() == dtype) return a;
-  return array(a.shape(), dtype, std::make_shared<AsType>(to_stream(s), false), {a});
+  return array(a.shape(), dtype, make_pooled<AsType>(to_stream(s), false), {a});
 }
 
 array contiguous(const array& a, bool allow_col_major, StreamOrDevice s) {
   if (a.is_available() && a.buffer()) {
     if (a.flags().row_contiguous || (allow_col_major && a.flags().col_contiguous)) return a;
   }
-  return array(a.shape(), a.dtype(), std::make_shared<AsType>(to_stream(s), true), {a});
+  return array(a.shape(), a.dtype(), make_pooled<AsType>(to_stream(s), true), {a});
 }
 
 array copy(const array& a, StreamOrDevice s) {
-  return array(a.shape(), a.dtype(), std::make_shared<AsType>(to_stream(s), false), {a});
+  return array(a.shape(), a.dtype(), make_pooled<AsType>(to_stream(s), false), {a});
 }
 
 }  // namespace tandem

@@ -141,7 +141,7 @@ array scatter_impl(const char* op, ScatterReduce reduce, const array& a,
   array upd = broadcast_to(astype(updates, a.dtype(), s), full_shape, s);
   std::vector<array> inputs{a, upd};
   for (auto& i : is.indices) inputs.push_back(i);
-  return array(a.shape(), a.dtype(), std::make_shared<Scatter>(to_stream(s), reduce, is.axes),
+  return array(a.shape(), a.dtype(), make_pooled<Scatter>(to_stream(s), reduce, is.axes),
                std::move(inputs));
 }
 
@@ -171,7 +171,7 @@ array scatter_axis_impl(const char* op, ScatterReduce reduce, const array& a, co
   }
   array ib = broadcast_to(indices, upd_shape, s);
   array vb = broadcast_to(astype(values, a.dtype(), s), upd_shape, s);
-  return array(a.shape(), a.dtype(), std::make_shared<ScatterAxis>(to_stream(s), reduce, ax),
+  return array(a.shape(), a.dtype(), make_pooled<ScatterAxis>(to_stream(s), reduce, ax),
                {a, ib, vb});
 }
 
@@ -209,8 +209,7 @@ array concatenate(const std::vector<array>& arrays, int axis, StreamOrDevice s) 
   if (arrays.size() == 1) return astype(a0, t, s);
   std::vector<array> inputs;
   for (auto& a : arrays) inputs.push_back(astype(a, t, s));
-  return array(std::move(shape), t, std::make_shared<Concatenate>(to_stream(s), ax),
-               std::move(inputs));
+  return array(std::move(shape), t, make_pooled<Concatenate>(to_stream(s), ax), std::move(inputs));
 }
 
 array concatenate(const std::vector<array>& arrays, StreamOrDevice s) {
@@ -312,7 +311,7 @@ array gather(const array& a, const std::vector<array>& indices, const std::vecto
   std::vector<array> inputs{a};
   for (auto& i : is.indices) inputs.push_back(i);
   return array(std::move(out_shape), a.dtype(),
-               std::make_shared<Gather>(to_stream(s), is.axes, slice_sizes), std::move(inputs));
+               make_pooled<Gather>(to_stream(s), is.axes, slice_sizes), std::move(inputs));
 }
 
 array gather(const array& a, const array& indices, int axis, const Shape& slice_sizes,
@@ -341,8 +340,8 @@ array take(const array& a, const array& indices, int axis, StreamOrDevice s) {
     Shape a3{static_cast<ShapeElem>(pre), a.shape()[ax], static_cast<ShapeElem>(post)};
     Shape o3{a3[0], m, a3[2]};
     array i3 = broadcast_to(reshape(indices, {1, m, 1}, s), o3, s);
-    array g = array(o3, a.dtype(), std::make_shared<GatherAxis>(to_stream(s), 1),
-                    {reshape(a, a3, s), i3});
+    array g =
+        array(o3, a.dtype(), make_pooled<GatherAxis>(to_stream(s), 1), {reshape(a, a3, s), i3});
     return reshape(g, out_shape, s);
   }
   // Long rows: gather whole (pre, 1, post) blocks (contiguous runs are memcpy'd).
@@ -405,7 +404,7 @@ array take_along_axis(const array& a, const array& indices, int axis, StreamOrDe
     invalid("take_along_axis", "cannot take from axis ", axis, " of size 0 (shape ", a.shape(),
             ")");
   }
-  return array(out_shape, a.dtype(), std::make_shared<GatherAxis>(to_stream(s), ax),
+  return array(out_shape, a.dtype(), make_pooled<GatherAxis>(to_stream(s), ax),
                {broadcast_to(a, a_shape, s), broadcast_to(indices, out_shape, s)});
 }
 
@@ -460,7 +459,7 @@ array slice_update(const array& src, const array& update, Shape start, Shape sto
   if (shape_size(shape) == 0) return src;
   array u = broadcast_to(astype(update, src.dtype(), s), shape, s);
   return array(src.shape(), src.dtype(),
-               std::make_shared<SliceUpdate>(to_stream(s), std::move(start), std::move(strides)),
+               make_pooled<SliceUpdate>(to_stream(s), std::move(start), std::move(strides)),
                {src, u});
 }
 

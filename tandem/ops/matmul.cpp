@@ -98,7 +98,7 @@ array finish(const Prepared& p, array out, StreamOrDevice s) {
 array matmul(const array& a, const array& b, StreamOrDevice s) {
   Dtype t = product_dtype("matmul", a, b);
   Prepared p = prepare_checked("matmul", a, b, t, s);
-  array out(p.out_shape, t, std::make_shared<Matmul>(to_stream(s)), {p.a, p.b});
+  array out(p.out_shape, t, make_pooled<Matmul>(to_stream(s)), {p.a, p.b});
   return finish(p, out, s);
 }
 
@@ -137,7 +137,7 @@ array addmm(const array& c, const array& a, const array& b, const float& alpha, 
   } else if (p.drop_n) {
     cc = expand_dims(cc, nd - 1, s);
   }
-  array out(p.out_shape, t, std::make_shared<AddMM>(to_stream(s), alpha, beta), {p.a, p.b, cc});
+  array out(p.out_shape, t, make_pooled<AddMM>(to_stream(s), alpha, beta), {p.a, p.b, cc});
   return finish(p, out, s);
 }
 

@@ -159,7 +159,7 @@ array bits(const Shape& shape, int width, const std::optional<array>& key, Strea
   }
   check_shape("bits", shape);
   array k = get_key("bits", key);
-  return array(shape, t, std::make_shared<RandomBits>(to_stream(s), width), {k});
+  return array(shape, t, make_pooled<RandomBits>(to_stream(s), width), {k});
 }
 
 std::pair<array, array> split(const array& key, StreamOrDevice s) {

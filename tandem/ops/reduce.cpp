@@ -87,7 +87,7 @@ array reduce_impl(const array& a, ReduceOp op, const ReducePlan& p, Dtype out_ty
   for (int ax : p.axes) noop &= a.shape()[ax] == 1;
   array out =
       noop ? astype(a, out_type, s)
-           : array(p.kept_shape, out_type, std::make_shared<Reduce>(to_stream(s), op, p.axes), {a});
+           : array(p.kept_shape, out_type, make_pooled<Reduce>(to_stream(s), op, p.axes), {a});
   return reshape(out, out_shape(p, keepdims), s);
 }
 
@@ -391,7 +391,7 @@ array arg_reduce(const array& a, ArgReduceOp op, int axis, bool keepdims, Stream
   }
   array out = a.shape()[ax] == 1
                   ? zeros(kept, uint32, s)
-                  : array(kept, uint32, std::make_shared<ArgReduce>(to_stream(s), op, ax), {a});
+                  : array(kept, uint32, make_pooled<ArgReduce>(to_stream(s), op, ax), {a});
   return reshape(out, keepdims ? kept : squeezed, s);
 }
 
@@ -431,7 +431,7 @@ array scan_impl(const char* name, const array& a, ScanOp op, int axis, bool reve
   }
   array x = astype(a, t, s);
   if (a.size() == 0) return x;
-  return array(a.shape(), t, std::make_shared<Scan>(to_stream(s), op, ax, reverse, inclusive), {x});
+  return array(a.shape(), t, make_pooled<Scan>(to_stream(s), op, ax, reverse, inclusive), {x});
 }
 array flat(const array& a, StreamOrDevice s) {
   return reshape(a, {static_cast<ShapeElem>(a.size())}, s);
@@ -491,7 +491,7 @@ array array_equal(const array& a, const array& b, bool equal_nan, StreamOrDevice
 array sort(const array& a, int axis, StreamOrDevice s) {
   int ax = normalize_axis(axis, a.ndim(), "sort", a.shape());
   if (a.size() == 0 || a.shape()[ax] <= 1) return a;
-  return array(a.shape(), a.dtype(), std::make_shared<Sort>(to_stream(s), ax), {a});
+  return array(a.shape(), a.dtype(), make_pooled<Sort>(to_stream(s), ax), {a});
 }
 array sort(const array& a, StreamOrDevice s) {
   return sort(flat(a, s), 0, s);
@@ -500,7 +500,7 @@ array sort(const array& a, StreamOrDevice s) {
 array argsort(const array& a, int axis, StreamOrDevice s) {
   int ax = normalize_axis(axis, a.ndim(), "argsort", a.shape());
   if (a.size() == 0 || a.shape()[ax] == 1) return zeros(a.shape(), uint32, s);
-  return array(a.shape(), uint32, std::make_shared<ArgSort>(to_stream(s), ax), {a});
+  return array(a.shape(), uint32, make_pooled<ArgSort>(to_stream(s), ax), {a});
 }
 array argsort(const array& a, StreamOrDevice s) {
   return argsort(flat(a, s), 0, s);
@@ -522,7 +522,7 @@ array partition(const array& a, int kth, int axis, StreamOrDevice s) {
   int ax = normalize_axis(axis, a.ndim(), "partition", a.shape());
   int k = check_kth("partition", a, kth, ax);
   if (a.size() == 0 || a.shape()[ax] == 1) return a;
-  return array(a.shape(), a.dtype(), std::make_shared<Partition>(to_stream(s), k, ax), {a});
+  return array(a.shape(), a.dtype(), make_pooled<Partition>(to_stream(s), k, ax), {a});
 }
 array partition(const array& a, int kth, StreamOrDevice s) {
   return partition(flat(a, s), kth, 0, s);
@@ -532,7 +532,7 @@ array argpartition(const array& a, int kth, int axis, StreamOrDevice s) {
   int ax = normalize_axis(axis, a.ndim(), "argpartition", a.shape());
   int k = check_kth("argpartition", a, kth, ax);
   if (a.size() == 0 || a.shape()[ax] == 1) return zeros(a.shape(), uint32, s);
-  return array(a.shape(), uint32, std::make_shared<ArgPartition>(to_stream(s), k, ax), {a});
+  return array(a.shape(), uint32, make_pooled<ArgPartition>(to_stream(s), k, ax), {a});
 }
 array argpartition(const array& a, int kth, StreamOrDevice s) {
   return argpartition(flat(a, s), kth, 0, s);

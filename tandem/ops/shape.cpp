@@ -34,7 +34,7 @@ array reshape(const array& a, Shape shape, StreamOrDevice s) {
             ") into shape ", shape);
   }
   if (shape == a.shape()) return a;
-  return array(std::move(shape), a.dtype(), std::make_shared<Reshape>(to_stream(s)), {a});
+  return array(std::move(shape), a.dtype(), make_pooled<Reshape>(to_stream(s)), {a});
 }
 
 array flatten(const array& a, int start_axis, int end_axis, StreamOrDevice s) {
@@ -152,7 +152,7 @@ array transpose(const array& a, std::vector<int> axes, StreamOrDevice s) {
   if (identity) return a;
   Shape shape;
   for (int ax : axes) shape.push_back(a.shape()[ax]);
-  return array(std::move(shape), a.dtype(), std::make_shared<Transpose>(to_stream(s), axes), {a});
+  return array(std::move(shape), a.dtype(), make_pooled<Transpose>(to_stream(s), axes), {a});
 }
 
 array transpose(const array& a, StreamOrDevice s) {
@@ -195,7 +195,7 @@ array broadcast_to(const array& a, const Shape& shape, StreamOrDevice s) {
   if (out != shape) {
     invalid("broadcast_to", "cannot broadcast an array of shape ", a.shape(), " to shape ", shape);
   }
-  return array(shape, a.dtype(), std::make_shared<Broadcast>(to_stream(s)), {a});
+  return array(shape, a.dtype(), make_pooled<Broadcast>(to_stream(s)), {a});
 }
 
 std::vector<array> broadcast_arrays(const std::vector<array>& inputs, StreamOrDevice s) {
@@ -237,7 +237,7 @@ array slice(const array& a, Shape start, Shape stop, Shape strides, StreamOrDevi
     if (trivial) return a;
   }
   return array(std::move(shape), a.dtype(),
-               std::make_shared<Slice>(to_stream(s), std::move(start), std::move(strides)), {a});
+               make_pooled<Slice>(to_stream(s), std::move(start), std::move(strides)), {a});
 }
 
 array slice(const array& a, Shape start, Shape stop, StreamOrDevice s) {
@@ -253,7 +253,7 @@ array as_strided(const array& a, Shape shape, Strides strides, int64_t offset, S
     if (d < 0) invalid("as_strided", "negative dimension in shape ", shape);
   }
   return array(std::move(shape), a.dtype(),
-               std::make_shared<AsStrided>(to_stream(s), std::move(strides), offset),
+               make_pooled<AsStrided>(to_stream(s), std::move(strides), offset),
                {contiguous(a, false, s)});
 }
 

@@ -9,19 +9,19 @@ namespace tandem {
 
 const char* unary_op_name(UnaryOp op) {
   static const char* names[] = {
-      "Abs",     "Sign",    "Negative", "Square",  "Sqrt",     "Rsqrt",    "Reciprocal",
-      "LogicalNot", "Exp",  "Expm1",    "Erf",     "ErfInv",   "Sin",      "Cos",
-      "Tan",     "ArcSin",  "ArcCos",   "ArcTan",  "Sinh",     "Cosh",     "Tanh",
-      "ArcSinh", "ArcCosh", "ArcTanh",  "Log",     "Log2",     "Log10",    "Log1p",
-      "Sigmoid", "Floor",   "Ceil",     "Trunc",   "Round",    "IsNan",    "IsInf",
-      "IsPosInf", "IsNegInf", "IsFinite", "Conj",  "Real",     "Imag",     "BitwiseInvert"};
+      "Abs",        "Sign",     "Negative", "Square", "Sqrt",   "Rsqrt", "Reciprocal",
+      "LogicalNot", "Exp",      "Expm1",    "Erf",    "ErfInv", "Sin",   "Cos",
+      "Tan",        "ArcSin",   "ArcCos",   "ArcTan", "Sinh",   "Cosh",  "Tanh",
+      "ArcSinh",    "ArcCosh",  "ArcTanh",  "Log",    "Log2",   "Log10", "Log1p",
+      "Sigmoid",    "Floor",    "Ceil",     "Trunc",  "Round",  "IsNan", "IsInf",
+      "IsPosInf",   "IsNegInf", "IsFinite", "Conj",   "Real",   "Imag",  "BitwiseInvert"};
   return names[static_cast<int>(op)];
 }
 
 namespace {
 
 array unary_node(UnaryOp op, const array& a, Dtype out_type, StreamOrDevice s) {
-  return array(a.shape(), out_type, std::make_shared<Unary>(to_stream(s), op), {a});
+  return array(a.shape(), out_type, make_pooled<Unary>(to_stream(s), op), {a});
 }
 
 // Float functions: integer and bool inputs are computed in float32.
@@ -46,7 +46,9 @@ array sign(const array& a, StreamOrDevice s) {
   return unary_node(UnaryOp::Sign, a, a.dtype(), s);
 }
 
-array positive(const array& a, StreamOrDevice) { return a; }
+array positive(const array& a, StreamOrDevice) {
+  return a;
+}
 
 array negative(const array& a, StreamOrDevice s) {
   if (a.dtype() == bool_) {
@@ -60,8 +62,12 @@ array square(const array& a, StreamOrDevice s) {
   return unary_node(UnaryOp::Square, a, a.dtype(), s);
 }
 
-array sqrt(const array& a, StreamOrDevice s) { return float_unary(UnaryOp::Sqrt, a, s); }
-array rsqrt(const array& a, StreamOrDevice s) { return float_unary(UnaryOp::Rsqrt, a, s); }
+array sqrt(const array& a, StreamOrDevice s) {
+  return float_unary(UnaryOp::Sqrt, a, s);
+}
+array rsqrt(const array& a, StreamOrDevice s) {
+  return float_unary(UnaryOp::Rsqrt, a, s);
+}
 array reciprocal(const array& a, StreamOrDevice s) {
   return float_unary(UnaryOp::Reciprocal, a, s);
 }
@@ -70,8 +76,12 @@ array logical_not(const array& a, StreamOrDevice s) {
   return unary_node(UnaryOp::LogicalNot, a, bool_, s);
 }
 
-array exp(const array& a, StreamOrDevice s) { return float_unary(UnaryOp::Exp, a, s); }
-array expm1(const array& a, StreamOrDevice s) { return float_unary(UnaryOp::Expm1, a, s); }
+array exp(const array& a, StreamOrDevice s) {
+  return float_unary(UnaryOp::Exp, a, s);
+}
+array expm1(const array& a, StreamOrDevice s) {
+  return float_unary(UnaryOp::Expm1, a, s);
+}
 array erf(const array& a, StreamOrDevice s) {
   no_complex("erf", a);
   return float_unary(UnaryOp::Erf, a, s);
@@ -80,23 +90,57 @@ array erfinv(const array& a, StreamOrDevice s) {
   no_complex("erfinv", a);
   return float_unary(UnaryOp::ErfInv, a, s);
 }
-array sin(const array& a, StreamOrDevice s) { return float_unary(UnaryOp::Sin, a, s); }
-array cos(const array& a, StreamOrDevice s) { return float_unary(UnaryOp::Cos, a, s); }
-array tan(const array& a, StreamOrDevice s) { return float_unary(UnaryOp::Tan, a, s); }
-array arcsin(const array& a, StreamOrDevice s) { return float_unary(UnaryOp::ArcSin, a, s); }
-array arccos(const array& a, StreamOrDevice s) { return float_unary(UnaryOp::ArcCos, a, s); }
-array arctan(const array& a, StreamOrDevice s) { return float_unary(UnaryOp::ArcTan, a, s); }
-array sinh(const array& a, StreamOrDevice s) { return float_unary(UnaryOp::Sinh, a, s); }
-array cosh(const array& a, StreamOrDevice s) { return float_unary(UnaryOp::Cosh, a, s); }
-array tanh(const array& a, StreamOrDevice s) { return float_unary(UnaryOp::Tanh, a, s); }
-array arcsinh(const array& a, StreamOrDevice s) { return float_unary(UnaryOp::ArcSinh, a, s); }
-array arccosh(const array& a, StreamOrDevice s) { return float_unary(UnaryOp::ArcCosh, a, s); }
-array arctanh(const array& a, StreamOrDevice s) { return float_unary(UnaryOp::ArcTanh, a, s); }
-array log(const array& a, StreamOrDevice s) { return float_unary(UnaryOp::Log, a, s); }
-array log2(const array& a, StreamOrDevice s) { return float_unary(UnaryOp::Log2, a, s); }
-array log10(const array& a, StreamOrDevice s) { return float_unary(UnaryOp::Log10, a, s); }
-array log1p(const array& a, StreamOrDevice s) { return float_unary(UnaryOp::Log1p, a, s); }
-array sigmoid(const array& a, StreamOrDevice s) { return float_unary(UnaryOp::Sigmoid, a, s); }
+array sin(const array& a, StreamOrDevice s) {
+  return float_unary(UnaryOp::Sin, a, s);
+}
+array cos(const array& a, StreamOrDevice s) {
+  return float_unary(UnaryOp::Cos, a, s);
+}
+array tan(const array& a, StreamOrDevice s) {
+  return float_unary(UnaryOp::Tan, a, s);
+}
+array arcsin(const array& a, StreamOrDevice s) {
+  return float_unary(UnaryOp::ArcSin, a, s);
+}
+array arccos(const array& a, StreamOrDevice s) {
+  return float_unary(UnaryOp::ArcCos, a, s);
+}
+array arctan(const array& a, StreamOrDevice s) {
+  return float_unary(UnaryOp::ArcTan, a, s);
+}
+array sinh(const array& a, StreamOrDevice s) {
+  return float_unary(UnaryOp::Sinh, a, s);
+}
+array cosh(const array& a, StreamOrDevice s) {
+  return float_unary(UnaryOp::Cosh, a, s);
+}
+array tanh(const array& a, StreamOrDevice s) {
+  return float_unary(UnaryOp::Tanh, a, s);
+}
+array arcsinh(const array& a, StreamOrDevice s) {
+  return float_unary(UnaryOp::ArcSinh, a, s);
+}
+array arccosh(const array& a, StreamOrDevice s) {
+  return float_unary(UnaryOp::ArcCosh, a, s);
+}
+array arctanh(const array& a, StreamOrDevice s) {
+  return float_unary(UnaryOp::ArcTanh, a, s);
+}
+array log(const array& a, StreamOrDevice s) {
+  return float_unary(UnaryOp::Log, a, s);
+}
+array log2(const array& a, StreamOrDevice s) {
+  return float_unary(UnaryOp::Log2, a, s);
+}
+array log10(const array& a, StreamOrDevice s) {
+  return float_unary(UnaryOp::Log10, a, s);
+}
+array log1p(const array& a, StreamOrDevice s) {
+  return float_unary(UnaryOp::Log1p, a, s);
+}
+array sigmoid(const array& a, StreamOrDevice s) {
+  return float_unary(UnaryOp::Sigmoid, a, s);
+}
 
 array degrees(const array& a, StreamOrDevice s) {
   Dtype t = to_inexact(a.dtype());
@@ -173,6 +217,8 @@ array bitwise_invert(const array& a, StreamOrDevice s) {
   return unary_node(UnaryOp::BitwiseInvert, a, a.dtype(), s);
 }
 
-array stop_gradient(const array& a, StreamOrDevice) { return a; }
+array stop_gradient(const array& a, StreamOrDevice) {
+  return a;
+}
 
 }  // namespace tandem

@@ -149,6 +149,39 @@ TEST(Matmul, LargeUsesThreads) {
   check_matmul(c, d, "f64 large");
 }
 
+TEST(Matmul, NarrowProducts) {
+  // Few output columns take the narrow path: whole vectors of K plus a tail,
+  // rows split over threads, b transposed or strided, a sliced.
+  for (Dtype t : {float32, float64}) {
+    for (int n = 1; n <= 9; ++n) {
+      for (int k : {3, 37, 515}) {
+        std::string what =
+            std::string(dtype_name(t)) + " n=" + std::to_string(n) + " k=" + std::to_string(k);
+        array a = random_of({300, k}, t);
+        check_matmul(a, random_of({k, n}, t), what);
+        check_matmul(a, transpose(random_of({n, k}, t)), what + " bt");
+        check_matmul(a, slice(random_of({k, 2 * n}, t), {0, 0}, {k, 2 * n}, {1, 2}),
+                     what + " strided b");
+        check_matmul(slice(random_of({70, k + 5}, t), {0, 2}, {70, k + 2}), random_of({k, n}, t),
+                     what + " sliced a");
+      }
+    }
+  }
+  // addmm through the narrow path, beta 0 ignoring NaN.
+  array a = random_of({300, 40}, float32), b = random_of({40, 3}, float32);
+  array c = random_of({300, 3}, float32);
+  auto prod = ref_matmul(values_of(a), a.shape(), values_of(b), b.shape());
+  auto cv = values_of(c);
+  RefResult want = prod;
+  for (size_t i = 0; i < want.val.size(); ++i) {
+    want.val[i] = 0.5 * prod.val[i] - 2.0 * cv[i];
+    want.mag[i] = 0.5 * prod.mag[i] + 2.0 * std::abs(cv[i]);
+  }
+  check_against(addmm(c, a, b, 0.5f, -2.f), want, float32, 40, 1.0, "narrow addmm");
+  array nanc = full({300, 3}, array(std::nanf("")), float32);
+  check_against(addmm(nanc, a, b, 1.f, 0.f), prod, float32, 40, 1.0, "narrow addmm beta 0");
+}
+
 TEST(Matmul, TransposedAndStridedOperands) {
   for (Dtype t : kFloatTypes) {
     // Transposed views (BLAS reads them with CblasTrans, no copy).

@@ -1,4 +1,5 @@
 // The allocator and the memory API: exact accounting, cache, limits, donation.
+#include "test_slow_op.h"
 #include "test_utils.h"
 
 using namespace tandem;
@@ -104,4 +105,28 @@ TEST(Memory, ChainOfTemporariesStaysSmall) {
   synchronize(s);
   // Donation keeps a few buffers alive (in flight while the chain runs), not 2000.
   EXPECT_LE(get_active_memory() - before, (size_t(4) << 16) * 4);
+}
+
+TEST(Memory, ChainQueuedBehindSlowTaskDonatesThroughout) {
+  // Every task of the chain is still pending when the next node is encoded
+  // (the stream is busy sleeping), so each donation must see through a long
+  // run of pending writers of the same buffer.
+  Stream s = new_stream(Device::cpu);
+  array a = test::random_array({1 << 12}, float32);
+  a.eval();
+  synchronize(s);
+  // Work left by earlier tests may still free buffers meanwhile, so count
+  // from the peak, which only this test's allocations can raise above what
+  // was active when we looked.
+  size_t before = get_active_memory();
+  reset_peak_memory();
+  array x = test::test_op(a, s, 100);  // one fresh buffer
+  for (int i = 0; i < 500; ++i) x = multiply(x, array(1.0f), s);
+  async_eval({x});
+  // Everything is encoded while the first task still sleeps: the chain
+  // shares the first buffer (plus the scalar operands).
+  int64_t grown = static_cast<int64_t>(get_peak_memory()) - static_cast<int64_t>(before);
+  EXPECT_LE(grown, int64_t(4 << 12) + 501 * 64);
+  auto got = x.to_vector<float>();
+  EXPECT_EQ(got, a.to_vector<float>());
 }

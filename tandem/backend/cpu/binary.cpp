@@ -257,6 +257,15 @@ bool is_scalar(const Ref& r) {
   return true;
 }
 
+// out = a op b over n elements of a flat layout; an operand with stride 0 is
+// a single value.
+template <BinaryOp op, typename T>
+void binary_flat(const T* pa, int64_t as, const T* pb, int64_t bs, char* po, size_t osz, size_t n) {
+  parallel_for(n, kParallelGrain, [&](size_t s, size_t e) {
+    binary_row<op, T>(pa + s * as, as, pb + s * bs, bs, po + s * osz, static_cast<int64_t>(e - s));
+  });
+}
+
 template <BinaryOp op, typename T>
 void binary_kernel(const Ref& a, const Ref& b, const Ref& out) {
   const T* pa = a.data<T>();
@@ -269,16 +278,49 @@ void binary_kernel(const Ref& a, const Ref& b, const Ref& out) {
     int64_t as = a_flat && !(a.size == 1) ? 1 : 0;
     int64_t bs = b_flat && !(b.size == 1) ? 1 : 0;
     if (out.data_size == 1) as = bs = 1;
-    parallel_for(out.data_size, kParallelGrain, [&](size_t s, size_t e) {
-      binary_row<op, T>(pa + s * as, as, pb + s * bs, bs, po + s * osz,
-                        static_cast<int64_t>(e - s));
-    });
+    binary_flat<op, T>(pa, as, pb, bs, po, osz, out.data_size);
     return;
   }
   for_each_row<2>(
       {&a, &b}, out,
       [&](int64_t o, const std::array<int64_t, 2>& io, const std::array<int64_t, 2>& is,
           int64_t n) { binary_row<op, T>(pa + io[0], is[0], pb + io[1], is[1], po + o * osz, n); });
+}
+
+template <typename T>
+void binary_flat_dispatch(BinaryOp op, const T* pa, int64_t as, const T* pb, int64_t bs, char* po,
+                          size_t osz, size_t n) {
+  switch (op) {
+#define TANDEM_CASE(OP) \
+  case BinaryOp::OP:    \
+    return binary_flat<BinaryOp::OP, T>(pa, as, pb, bs, po, osz, n);
+    TANDEM_CASE(Add)
+    TANDEM_CASE(Subtract)
+    TANDEM_CASE(Multiply)
+    TANDEM_CASE(Divide)
+    TANDEM_CASE(FloorDivide)
+    TANDEM_CASE(Remainder)
+    TANDEM_CASE(Equal)
+    TANDEM_CASE(NotEqual)
+    TANDEM_CASE(Less)
+    TANDEM_CASE(LessEqual)
+    TANDEM_CASE(Greater)
+    TANDEM_CASE(GreaterEqual)
+    TANDEM_CASE(LogicalAnd)
+    TANDEM_CASE(LogicalOr)
+    TANDEM_CASE(LogAddExp)
+    TANDEM_CASE(ArcTan2)
+    TANDEM_CASE(Power)
+    TANDEM_CASE(Minimum)
+    TANDEM_CASE(Maximum)
+    TANDEM_CASE(BitwiseAnd)
+    TANDEM_CASE(BitwiseOr)
+    TANDEM_CASE(BitwiseXor)
+    TANDEM_CASE(LeftShift)
+    TANDEM_CASE(RightShift)
+    TANDEM_CASE(NaNEqual)
+#undef TANDEM_CASE
+  }
 }
 
 template <typename T>
@@ -354,10 +396,50 @@ void prepare_output(const std::vector<array>& inputs, array& out, bool same_dtyp
 }  // namespace
 }  // namespace cpu
 
+namespace cpu {
+namespace {
+// What binary_kernel's flat path decides, judged on the arrays at encode
+// time: whether x is read in out's flat order, or as one value.
+bool same_layout_of(const array& x, const array& out) {
+  return x.flags().contiguous && x.data_size() == x.size() && x.shape() == out.shape() &&
+         (x.strides() == out.strides() || x.size() <= 1);
+}
+bool is_scalar_of(const array& x) {
+  if (x.size() <= 1) return true;
+  for (int i = 0; i < x.ndim(); ++i) {
+    if (x.shape()[i] != 1 && x.strides()[i] != 0) return false;
+  }
+  return true;
+}
+}  // namespace
+}  // namespace cpu
+
 void Binary::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) {
   array& out = outputs[0];
   cpu::prepare_output(inputs, out, out.dtype() == inputs[0].dtype());
   if (out.size() == 0) return;
+  const array& a = inputs[0];
+  const array& b = inputs[1];
+  bool a_flat = cpu::same_layout_of(a, out), b_flat = cpu::same_layout_of(b, out);
+  if ((a_flat || cpu::is_scalar_of(a)) && (b_flat || cpu::is_scalar_of(b))) {
+    // The common case (same-shape dense operands, or a scalar): a compact
+    // task of pointers, strides 1 or 0.
+    int64_t as = a_flat && a.size() != 1 ? 1 : 0;
+    int64_t bs = b_flat && b.size() != 1 ? 1 : 0;
+    if (out.data_size() == 1) as = bs = 1;
+    const char* pa = static_cast<const char*>(a.buffer()->host) + a.offset();
+    const char* pb = static_cast<const char*>(b.buffer()->host) + b.offset();
+    char* po = static_cast<char*>(out.buffer()->host) + out.offset();
+    cpu::dispatch([op = op_, t = a.dtype(), osz = out.itemsize(), n = out.data_size(), pa, as, pb,
+                   bs, po, ha = cpu::Hold(a), hb = cpu::Hold(b), ho = cpu::Hold(out)] {
+      dispatch_dtype(t, [&](auto tag) {
+        using T = typename decltype(tag)::type;
+        cpu::binary_flat_dispatch<T>(op, reinterpret_cast<const T*>(pa), as,
+                                     reinterpret_cast<const T*>(pb), bs, po, osz, n);
+      });
+    });
+    return;
+  }
   cpu::dispatch([op = op_, a = cpu::Ref(inputs[0]), b = cpu::Ref(inputs[1]), out = cpu::Ref(out)] {
     dispatch_dtype(a.dtype, [&](auto tag) {
       using T = typename decltype(tag)::type;

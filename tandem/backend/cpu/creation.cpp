@@ -1,8 +1,9 @@
 // CPU kernels of Arange and AsType.
+#include "tandem/primitives/creation.h"
+
 #include "tandem/backend/cpu/copy.h"
 #include "tandem/backend/cpu/outputs.h"
 #include "tandem/backend/cpu/parallel.h"
-#include "tandem/primitives/creation.h"
 
 namespace tandem {
 

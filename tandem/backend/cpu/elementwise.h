@@ -33,7 +33,8 @@ void for_each_row(const std::array<const Ref*, K>& ins, const Ref& out, RowFn ro
   int64_t chunk = std::min<int64_t>(std::max<int64_t>(inner, 1), int64_t(kParallelGrain));
   int64_t chunks_per_row = (inner + chunk - 1) / std::max<int64_t>(chunk, 1);
   size_t items = static_cast<size_t>(rows * chunks_per_row);
-  size_t grain = std::max<size_t>(1, kParallelGrain / static_cast<size_t>(std::max<int64_t>(chunk, 1)));
+  size_t grain =
+      std::max<size_t>(1, kParallelGrain / static_cast<size_t>(std::max<int64_t>(chunk, 1)));
   parallel_for(items, grain, [&](size_t i0, size_t i1) {
     RowIterator<K + 1> it = proto;
     int64_t r = static_cast<int64_t>(i0) / chunks_per_row;

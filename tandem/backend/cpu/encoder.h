@@ -20,17 +20,30 @@ void dispatch(F&& fn) {
   next_kernel_slot().emplace(std::forward<F>(fn));
 }
 
-// Buffers already held by a Ref of the node being encoded on this thread.
+// Buffers already held by a Ref or Hold of the node being encoded on this thread.
 // A task holds each distinct buffer once (see Ref), which the donation test
 // in is_donatable relies on. Cleared when the node is submitted.
 std::vector<const Buffer*>& node_buffers();
+
+// The buffer of a, for a task of the node being encoded: the first Ref or
+// Hold of a node to a buffer owns it, later ones of the same node get null.
+std::shared_ptr<Buffer> hold_once(const array& a);
+
+// Keeps a's buffer alive for a kernel that took its data pointer at encode
+// time (the compact elementwise paths: a few pointers instead of whole
+// layouts, so handing the task to the worker moves fewer cache lines).
+struct Hold {
+  std::shared_ptr<Buffer> buffer;  // empty when borrowed
+  Hold() = default;
+  explicit Hold(const array& a) : buffer(hold_once(a)) {}
+};
 
 // The parts of an array a kernel reads or writes. The first Ref of a node to
 // a buffer keeps it alive; later Refs of the same node to that buffer (an
 // output donated from an input) borrow it.
 struct Ref {
   std::shared_ptr<Buffer> buffer;  // empty when borrowed
-  char* ptr = nullptr;  // element 0
+  char* ptr = nullptr;             // element 0
   Shape shape;
   Strides strides;
   Dtype dtype;
@@ -47,13 +60,7 @@ struct Ref {
         size(a.size()),
         data_size(a.data_size()),
         flags(a.flags()) {
-    auto& held = node_buffers();
-    const Buffer* b = a.buffer().get();
-    for (auto* h : held) {
-      if (h == b) return;
-    }
-    held.push_back(b);
-    buffer = a.buffer();
+    buffer = hold_once(a);
   }
   template <typename T>
   T* data() const {

@@ -13,6 +13,8 @@
 
 #include "tandem/backend.h"
 #include "tandem/backend/cpu/encoder.h"
+#include "tandem/busy.h"
+#include "tandem/pool.h"
 
 namespace tandem::cpu {
 namespace {
@@ -24,18 +26,59 @@ constexpr size_t kMaxQueued = 4096;
 constexpr size_t kBatch = 32;
 
 #if defined(__x86_64__) || defined(__i386__)
-inline void cpu_relax() { __builtin_ia32_pause(); }
+inline void cpu_relax() {
+  __builtin_ia32_pause();
+}
 #else
 inline void cpu_relax() {}
 #endif
 
+// Fields the worker reads for every task come first, then the kernel; the
+// rarely used overflow vectors sit past the kernel's storage.
 struct Task {
-  InlineTask fn;
-  std::vector<InlineTask> more;  // rare: primitives that dispatch several kernels
   std::shared_ptr<Event> done;
   // Input events to wait for: two inline, the rest (rare) in a vector.
   std::shared_ptr<Event> wait0, wait1;
+  // Buffers this task holds and writes, counted in their pending_cpu_writers
+  // (two inline, the rest in a vector).
+  Buffer* writes[2] = {nullptr, nullptr};
+  bool has_more = false;  // any of the vectors below is in use
+  InlineTask fn;
+  std::vector<InlineTask> more;  // rare: primitives that dispatch several kernels
   std::vector<std::shared_ptr<Event>> more_waits;
+  std::vector<Buffer*> more_writes;
+
+  bool writes_to(const Buffer* b) const {
+    if (writes[0] == b || writes[1] == b) return true;
+    if (!has_more) return false;
+    for (auto* w : more_writes) {
+      if (w == b) return true;
+    }
+    return false;
+  }
+  void add_write(Buffer* b) {
+    b->pending_cpu_writers.fetch_add(1, std::memory_order_relaxed);
+    if (!writes[0]) {
+      writes[0] = b;
+    } else if (!writes[1]) {
+      writes[1] = b;
+    } else {
+      more_writes.push_back(b);
+      has_more = true;
+    }
+  }
+  // Lowers the writer counts; the caller still holds the references.
+  void release_writes() {
+    auto lower = [](Buffer*& b) {
+      if (b) b->pending_cpu_writers.fetch_sub(1, std::memory_order_release);
+      b = nullptr;
+    };
+    lower(writes[0]);
+    lower(writes[1]);
+    if (!has_more) return;
+    for (auto*& w : more_writes) lower(w);
+    more_writes.clear();
+  }
 };
 
 class CpuExecutor;
@@ -96,13 +139,24 @@ class CpuExecutor : public StreamExecutor {
     t.done = std::move(done);
     if (num_waits > 0) t.wait0 = waits[0];
     if (num_waits > 1) t.wait1 = waits[1];
-    if (num_waits > 2) t.more_waits.assign(waits + 2, waits + num_waits);
-    if (st.tasks.size() >= kBatch) flush();
+    if (num_waits > 2) {
+      t.more_waits.assign(waits + 2, waits + num_waits);
+      t.has_more = true;
+    }
+    if (st.tasks.size() >= kBatch) {
+      flush();
+    } else if (st.tasks.size() < st.tasks.capacity()) {
+      // The next slot was last written by the worker (the batch vectors go
+      // back and forth): fetch its first lines for writing ahead of time.
+      char* next = reinterpret_cast<char*>(st.tasks.data() + st.tasks.size());
+      for (int i = 0; i < 3; ++i) prefetch_for_write(next + 64 * i);
+    }
   }
 
   void discard() override {
     auto& st = t_staging;
     if (st.open) {
+      st.tasks.back().release_writes();
       st.tasks.pop_back();
       st.open = false;
     }
@@ -133,9 +187,12 @@ class CpuExecutor : public StreamExecutor {
       } else {
         for (auto& t : st.tasks) queue_.push_back(std::move(t));
       }
-      queued_.store(true, std::memory_order_relaxed);
       wake = sleeping_;
     }
+    // The spinning worker's cue, raised only once the lock is free: raised
+    // inside, it sent the worker straight into a lock still held, to sleep
+    // in the kernel and be woken by the unlock.
+    queued_.store(true, std::memory_order_relaxed);
     st.tasks.clear();
     if (had_open) st.tasks.push_back(std::move(open_task));
     if (wake) cv_.notify_one();
@@ -170,11 +227,15 @@ class CpuExecutor : public StreamExecutor {
     };
     wait_for(t.wait0);
     wait_for(t.wait1);
-    for (auto& w : t.more_waits) wait_for(w);
+    if (t.has_more) {
+      for (auto& w : t.more_waits) wait_for(w);
+    }
     if (!err) {
       try {
         if (t.fn) t.fn();
-        for (auto& f : t.more) f();
+        if (t.has_more) {
+          for (auto& f : t.more) f();
+        }
       } catch (...) {
         err = std::current_exception();
       }
@@ -190,11 +251,15 @@ class CpuExecutor : public StreamExecutor {
     } else {
       t.done->signal();
     }
+    t.release_writes();
     t.fn.reset();
-    t.more.clear();
+    if (t.has_more) {
+      t.more.clear();
+      t.more_waits.clear();
+      t.has_more = false;
+    }
     t.wait0.reset();
     t.wait1.reset();
-    t.more_waits.clear();
     t.done.reset();
   }
 
@@ -209,8 +274,14 @@ class CpuExecutor : public StreamExecutor {
         if (queue_.empty()) {
           // Spin a little before sleeping: an evaluating thread hands over
           // batches every few microseconds.
+          queued_.store(false, std::memory_order_relaxed);
           lk.unlock();
-          for (int i = 0; i < 2000 && !queued_.load(std::memory_order_relaxed); ++i) cpu_relax();
+          // Only while a core is free: an idle worker must not take the core
+          // of a thread with work.
+          for (int i = 0; i < 2000 && !queued_.load(std::memory_order_relaxed) && busy::core_free();
+               ++i) {
+            cpu_relax();
+          }
           lk.lock();
           if (queue_.empty()) {
             sleeping_ = true;
@@ -223,6 +294,7 @@ class CpuExecutor : public StreamExecutor {
         queued_.store(false, std::memory_order_relaxed);
         if (producers_waiting_) space_cv_.notify_all();
       }
+      busy::Scope working;
       for (auto& t : batch) execute(t);
     }
   }
@@ -252,11 +324,37 @@ InlineTask& next_kernel_slot() {
   }
   Task& t = st.tasks.back();
   if (!t.fn) return t.fn;
+  t.has_more = true;
   return t.more.emplace_back();
 }
 
-std::vector<const Buffer*>& node_buffers() { return t_staging.node_buffers; }
+std::vector<const Buffer*>& node_buffers() {
+  return t_staging.node_buffers;
+}
 
-std::unique_ptr<StreamExecutor> make_executor(Stream s) { return std::make_unique<CpuExecutor>(s); }
+std::shared_ptr<Buffer> hold_once(const array& a) {
+  auto& held = t_staging.node_buffers;
+  const Buffer* b = a.buffer().get();
+  for (auto* h : held) {
+    if (h == b) return nullptr;
+  }
+  held.push_back(b);
+  return a.buffer();
+}
+
+bool count_writer(Buffer& buf) {
+  auto& st = t_staging;
+  if (!st.open) return false;
+  bool held = false;
+  for (auto* h : st.node_buffers) held |= h == &buf;
+  if (!held) return false;
+  Task& t = st.tasks.back();
+  if (!t.writes_to(&buf)) t.add_write(&buf);
+  return true;
+}
+
+std::unique_ptr<StreamExecutor> make_executor(Stream s) {
+  return std::make_unique<CpuExecutor>(s);
+}
 
 }  // namespace tandem::cpu

@@ -15,9 +15,11 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "tandem/backend/cpu/copy.h"
 #include "tandem/backend/cpu/encoder.h"
+#include "tandem/backend/cpu/narrow_gemm.h"
 #include "tandem/backend/cpu/outputs.h"
 #include "tandem/backend/cpu/parallel.h"
 #include "tandem/layout.h"
@@ -71,13 +73,37 @@ Operand prepare_operand(const Ref& x, int64_t R, int64_t C, Dtype ct) {
   return op;
 }
 
+// Runs a product with few columns through narrow_gemm; false when it is not
+// one (A transposed, or alpha == 0, where BLAS does not read A and B).
+template <typename T>
+bool narrow(bool ta, bool tb, int M, int N, int K, T alpha, const T* A, int lda, const T* B,
+            int ldb, T beta, T* C, int ldc) {
+  if (ta || N > kNarrowMaxN || K == 0 || alpha == T(0)) return false;
+  const T* BT = B;
+  std::vector<T> bt;
+  if (!(tb && ldb == K)) {
+    bt.resize(static_cast<size_t>(N) * K);
+    for (int j = 0; j < N; ++j) {
+      for (int k = 0; k < K; ++k) {
+        bt[static_cast<size_t>(j) * K + k] =
+            tb ? B[static_cast<int64_t>(j) * ldb + k] : B[static_cast<int64_t>(k) * ldb + j];
+      }
+    }
+    BT = bt.data();
+  }
+  narrow_gemm(M, N, K, alpha, A, lda, BT, beta, C, ldc);
+  return true;
+}
+
 void gemm(bool ta, bool tb, int M, int N, int K, float alpha, const float* A, int lda,
           const float* B, int ldb, float beta, float* C, int ldc) {
+  if (narrow(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc)) return;
   cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, M, N,
               K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 void gemm(bool ta, bool tb, int M, int N, int K, double alpha, const double* A, int lda,
           const double* B, int ldb, double beta, double* C, int ldc) {
+  if (narrow(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc)) return;
   cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, M, N,
               K, alpha, A, lda, B, ldb, beta, C, ldc);
 }

@@ -4,7 +4,9 @@
 
 namespace tandem::cpu {
 
-void allocate_row_contiguous(array& out) { out.set_data(allocate_for(out, out.nbytes(), "cpu")); }
+void allocate_row_contiguous(array& out) {
+  out.set_data(allocate_for(out, out.nbytes(), "cpu"));
+}
 
 void set_elementwise_output(const std::vector<array>& inputs, array& out) {
   // Fast path: every input row-contiguous with out's shape, or a scalar.
@@ -33,8 +35,8 @@ void set_elementwise_output(const std::vector<array>& inputs, array& out) {
       inputs, [&](const array& in) { return is_broadcast_scalar(in) && in.size() != out.size(); },
       &out.shape(), layout);
   for (auto& in : inputs) {
-    bool fits = layout ? (!is_broadcast_scalar(in) || in.size() == out.size())
-                       : in.flags().row_contiguous;
+    bool fits =
+        layout ? (!is_broadcast_scalar(in) || in.size() == out.size()) : in.flags().row_contiguous;
     if (fits && in.shape() == out.shape() && is_donatable(in, out)) {
       out.copy_shared_buffer(in);
       return;

@@ -68,21 +68,22 @@ class InlineTask {
     void (*destroy)(void*);
   };
   template <typename Fn>
-  static constexpr Ops inline_ops = {
-      [](void* p) { (*static_cast<Fn*>(p))(); },
-      [](void* from, void* to) {
-        new (to) Fn(std::move(*static_cast<Fn*>(from)));
-        static_cast<Fn*>(from)->~Fn();
-      },
-      [](void* p) { static_cast<Fn*>(p)->~Fn(); }};
+  static constexpr Ops inline_ops = {[](void* p) { (*static_cast<Fn*>(p))(); },
+                                     [](void* from, void* to) {
+                                       new (to) Fn(std::move(*static_cast<Fn*>(from)));
+                                       static_cast<Fn*>(from)->~Fn();
+                                     },
+                                     [](void* p) { static_cast<Fn*>(p)->~Fn(); }};
   template <typename Fn>
   static constexpr Ops heap_ops = {
       [](void* p) { (**static_cast<Fn**>(p))(); },
       [](void* from, void* to) { *static_cast<Fn**>(to) = *static_cast<Fn**>(from); },
       [](void* p) { delete *static_cast<Fn**>(p); }};
 
-  alignas(std::max_align_t) unsigned char storage_[kInline];
+  // ops_ first: with a small callable, the worker reads one or two cache
+  // lines of the task, not the line at the far end of the storage.
   const Ops* ops_ = nullptr;
+  alignas(std::max_align_t) unsigned char storage_[kInline];
 };
 
 }  // namespace tandem::cpu

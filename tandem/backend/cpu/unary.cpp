@@ -59,23 +59,56 @@ double erfinv_scalar(double y, int newton_steps) {
 template <typename V>
 bool std_math(UnaryOp op, V x, V& out) {
   switch (op) {
-    case UnaryOp::Exp: out = std::exp(x); return true;
-    case UnaryOp::Sqrt: out = std::sqrt(x); return true;
-    case UnaryOp::Sin: out = std::sin(x); return true;
-    case UnaryOp::Cos: out = std::cos(x); return true;
-    case UnaryOp::Tan: out = std::tan(x); return true;
-    case UnaryOp::ArcSin: out = std::asin(x); return true;
-    case UnaryOp::ArcCos: out = std::acos(x); return true;
-    case UnaryOp::ArcTan: out = std::atan(x); return true;
-    case UnaryOp::Sinh: out = std::sinh(x); return true;
-    case UnaryOp::Cosh: out = std::cosh(x); return true;
-    case UnaryOp::Tanh: out = std::tanh(x); return true;
-    case UnaryOp::ArcSinh: out = std::asinh(x); return true;
-    case UnaryOp::ArcCosh: out = std::acosh(x); return true;
-    case UnaryOp::ArcTanh: out = std::atanh(x); return true;
-    case UnaryOp::Log: out = std::log(x); return true;
-    case UnaryOp::Log10: out = std::log10(x); return true;
-    default: return false;
+    case UnaryOp::Exp:
+      out = std::exp(x);
+      return true;
+    case UnaryOp::Sqrt:
+      out = std::sqrt(x);
+      return true;
+    case UnaryOp::Sin:
+      out = std::sin(x);
+      return true;
+    case UnaryOp::Cos:
+      out = std::cos(x);
+      return true;
+    case UnaryOp::Tan:
+      out = std::tan(x);
+      return true;
+    case UnaryOp::ArcSin:
+      out = std::asin(x);
+      return true;
+    case UnaryOp::ArcCos:
+      out = std::acos(x);
+      return true;
+    case UnaryOp::ArcTan:
+      out = std::atan(x);
+      return true;
+    case UnaryOp::Sinh:
+      out = std::sinh(x);
+      return true;
+    case UnaryOp::Cosh:
+      out = std::cosh(x);
+      return true;
+    case UnaryOp::Tanh:
+      out = std::tanh(x);
+      return true;
+    case UnaryOp::ArcSinh:
+      out = std::asinh(x);
+      return true;
+    case UnaryOp::ArcCosh:
+      out = std::acosh(x);
+      return true;
+    case UnaryOp::ArcTanh:
+      out = std::atanh(x);
+      return true;
+    case UnaryOp::Log:
+      out = std::log(x);
+      return true;
+    case UnaryOp::Log10:
+      out = std::log10(x);
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -309,6 +342,14 @@ void unary_row(UnaryOp op, const In* in, int64_t is, Out* out, int64_t os, int64
   }
 }
 
+// out = op(in) over n elements of one flat layout.
+template <typename In, typename Out>
+void unary_flat(UnaryOp op, const In* src, Out* dst, size_t n) {
+  parallel_for(n, kParallelGrain, [&](size_t b, size_t e) {
+    unary_row(op, src + b, 1, dst + b, 1, static_cast<int64_t>(e - b));
+  });
+}
+
 template <typename In, typename Out>
 void unary_kernel(UnaryOp op, const Ref& in, const Ref& out) {
   const In* src = in.data<In>();
@@ -316,9 +357,7 @@ void unary_kernel(UnaryOp op, const Ref& in, const Ref& out) {
   if (same_layout(in, out)) {
     size_t n = out.data_size;
     if (in.size == 1 && out.size == 1) n = 1;
-    parallel_for(n, kParallelGrain, [&](size_t b, size_t e) {
-      unary_row(op, src + b, 1, dst + b, 1, static_cast<int64_t>(e - b));
-    });
+    unary_flat(op, src, dst, n);
     return;
   }
   for_each_row<1>({&in}, out,
@@ -338,6 +377,20 @@ void Unary::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outpu
     cpu::allocate_row_contiguous(out);
   }
   if (out.size() == 0) return;
+  if (in.dtype() == out.dtype() && in.flags().contiguous && in.data_size() == in.size() &&
+      in.shape() == out.shape() && (in.strides() == out.strides() || in.size() <= 1)) {
+    // The common case (unary_kernel's flat path): a compact task of pointers.
+    size_t n = in.size() == 1 && out.size() == 1 ? 1 : out.data_size();
+    const char* src = static_cast<const char*>(in.buffer()->host) + in.offset();
+    char* dst = static_cast<char*>(out.buffer()->host) + out.offset();
+    cpu::dispatch([op = op_, t = in.dtype(), n, src, dst, hi = cpu::Hold(in), ho = cpu::Hold(out)] {
+      dispatch_dtype(t, [&](auto tag) {
+        using T = typename decltype(tag)::type;
+        cpu::unary_flat(op, reinterpret_cast<const T*>(src), reinterpret_cast<T*>(dst), n);
+      });
+    });
+    return;
+  }
   cpu::dispatch([op = op_, in = cpu::Ref(in), out = cpu::Ref(out)] {
     dispatch_dtype(in.dtype, [&](auto it) {
       using In = typename decltype(it)::type;
