@@ -48,6 +48,12 @@ struct Depot {
   }
 };
 
+// Set when this thread's list of that size is destroyed. Trivially
+// destructible, so it stays readable while the thread's (or, on the main
+// thread, the program's) remaining destructors free pooled objects.
+template <size_t Size>
+inline thread_local bool t_free_list_gone = false;
+
 // Free blocks of one size, for this thread: at most 2 * kPoolBatch; beyond
 // that a batch goes to the depot, and an empty list takes one from it.
 template <size_t Size>
@@ -55,11 +61,15 @@ struct FreeList {
   std::vector<void*> blocks;
   FreeList() { blocks.reserve(2 * kPoolBatch); }
   ~FreeList() {
+    t_free_list_gone<Size> = true;
     for (void* p : blocks) ::operator delete(p);
   }
-  static FreeList& get() {
+  // This thread's list, or null once it is destroyed (callers then use
+  // plain new and delete).
+  static FreeList* get() {
+    if (t_free_list_gone<Size>) return nullptr;
     thread_local FreeList list;
-    return list;
+    return &list;
   }
   void* pop() {
     if (blocks.empty() && !refill()) return nullptr;
@@ -116,14 +126,18 @@ struct PoolAllocator {
 
   T* allocate(size_t n) {
     if (n == 1) {
-      if (void* p = detail::FreeList<sizeof(T)>::get().pop()) return static_cast<T*>(p);
+      if (auto* list = detail::FreeList<sizeof(T)>::get()) {
+        if (void* p = list->pop()) return static_cast<T*>(p);
+      }
     }
     return static_cast<T*>(::operator new(n * sizeof(T)));
   }
   void deallocate(T* p, size_t n) {
     if (n == 1) {
-      detail::FreeList<sizeof(T)>::get().push(p);
-      return;
+      if (auto* list = detail::FreeList<sizeof(T)>::get()) {
+        list->push(p);
+        return;
+      }
     }
     ::operator delete(p);
   }
