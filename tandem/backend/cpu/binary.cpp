@@ -287,6 +287,15 @@ void binary_kernel(const Ref& a, const Ref& b, const Ref& out) {
           int64_t n) { binary_row<op, T>(pa + io[0], is[0], pb + io[1], is[1], po + o * osz, n); });
 }
 
+// Every BinaryOp, for the switches that instantiate one kernel per op.
+// clang-format off
+#define TANDEM_BINARY_OPS(X)                                                             \
+  X(Add) X(Subtract) X(Multiply) X(Divide) X(FloorDivide) X(Remainder) X(Equal)          \
+  X(NotEqual) X(Less) X(LessEqual) X(Greater) X(GreaterEqual) X(LogicalAnd) X(LogicalOr) \
+  X(LogAddExp) X(ArcTan2) X(Power) X(Minimum) X(Maximum) X(BitwiseAnd) X(BitwiseOr)      \
+  X(BitwiseXor) X(LeftShift) X(RightShift) X(NaNEqual)
+// clang-format on
+
 template <typename T>
 void binary_flat_dispatch(BinaryOp op, const T* pa, int64_t as, const T* pb, int64_t bs, char* po,
                           size_t osz, size_t n) {
@@ -294,31 +303,7 @@ void binary_flat_dispatch(BinaryOp op, const T* pa, int64_t as, const T* pb, int
 #define TANDEM_CASE(OP) \
   case BinaryOp::OP:    \
     return binary_flat<BinaryOp::OP, T>(pa, as, pb, bs, po, osz, n);
-    TANDEM_CASE(Add)
-    TANDEM_CASE(Subtract)
-    TANDEM_CASE(Multiply)
-    TANDEM_CASE(Divide)
-    TANDEM_CASE(FloorDivide)
-    TANDEM_CASE(Remainder)
-    TANDEM_CASE(Equal)
-    TANDEM_CASE(NotEqual)
-    TANDEM_CASE(Less)
-    TANDEM_CASE(LessEqual)
-    TANDEM_CASE(Greater)
-    TANDEM_CASE(GreaterEqual)
-    TANDEM_CASE(LogicalAnd)
-    TANDEM_CASE(LogicalOr)
-    TANDEM_CASE(LogAddExp)
-    TANDEM_CASE(ArcTan2)
-    TANDEM_CASE(Power)
-    TANDEM_CASE(Minimum)
-    TANDEM_CASE(Maximum)
-    TANDEM_CASE(BitwiseAnd)
-    TANDEM_CASE(BitwiseOr)
-    TANDEM_CASE(BitwiseXor)
-    TANDEM_CASE(LeftShift)
-    TANDEM_CASE(RightShift)
-    TANDEM_CASE(NaNEqual)
+    TANDEM_BINARY_OPS(TANDEM_CASE)
 #undef TANDEM_CASE
   }
 }
@@ -329,31 +314,7 @@ void binary_dispatch(BinaryOp op, const Ref& a, const Ref& b, const Ref& out) {
 #define TANDEM_CASE(OP) \
   case BinaryOp::OP:    \
     return binary_kernel<BinaryOp::OP, T>(a, b, out);
-    TANDEM_CASE(Add)
-    TANDEM_CASE(Subtract)
-    TANDEM_CASE(Multiply)
-    TANDEM_CASE(Divide)
-    TANDEM_CASE(FloorDivide)
-    TANDEM_CASE(Remainder)
-    TANDEM_CASE(Equal)
-    TANDEM_CASE(NotEqual)
-    TANDEM_CASE(Less)
-    TANDEM_CASE(LessEqual)
-    TANDEM_CASE(Greater)
-    TANDEM_CASE(GreaterEqual)
-    TANDEM_CASE(LogicalAnd)
-    TANDEM_CASE(LogicalOr)
-    TANDEM_CASE(LogAddExp)
-    TANDEM_CASE(ArcTan2)
-    TANDEM_CASE(Power)
-    TANDEM_CASE(Minimum)
-    TANDEM_CASE(Maximum)
-    TANDEM_CASE(BitwiseAnd)
-    TANDEM_CASE(BitwiseOr)
-    TANDEM_CASE(BitwiseXor)
-    TANDEM_CASE(LeftShift)
-    TANDEM_CASE(RightShift)
-    TANDEM_CASE(NaNEqual)
+    TANDEM_BINARY_OPS(TANDEM_CASE)
 #undef TANDEM_CASE
   }
 }
