@@ -72,6 +72,8 @@ if has bench; then
   # The same with plain launches instead of CUDA graphs, for comparison.
   TANDEM_CUDA_GRAPHS=0 "$BUILD"/benchmarks/bench_overhead --benchmark_filter=Gpu 2>&1 |
     grep -E "^BM_" | sed 's/$/   (TANDEM_CUDA_GRAPHS=0)/' | tee -a "$summary"
+  # The canonical workload on one vs two CPU streams (issue 2's bar, on this machine's cores).
+  "$BUILD"/benchmarks/bench_canonical 2>&1 | grep -E "^BM_" | tee -a "$summary"
   "$BUILD"/examples/demo 2>&1 | tee "$OUT/demo.log" | tee -a "$summary"
   ${PYTHON:-python3} benchmarks/bench_gpu.py 2>&1 | tee "$OUT/bench.log" | tee -a "$summary"
 fi
