@@ -125,4 +125,8 @@ bool is_dense(const array& a) {
   return a.flags().contiguous && a.data_size() == a.size();
 }
 
+bool same_flat_layout(const array& x, const array& out) {
+  return is_dense(x) && x.shape() == out.shape() && (x.strides() == out.strides() || x.size() <= 1);
+}
+
 }  // namespace tandem

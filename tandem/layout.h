@@ -48,6 +48,9 @@ MatLayout blas_layout(int64_t R, int64_t C, int64_t sr, int64_t sc,
 bool is_broadcast_scalar(const array& a);
 // Whether a's elements are exactly its data (contiguous, nothing broadcast).
 bool is_dense(const array& a);
+// Whether x's data, read in order, lines up with out's data element for
+// element: x is dense with out's shape and strides (or holds one element).
+bool same_flat_layout(const array& x, const array& out);
 // Whether every input that `skip` does not pass over is dense with one
 // shared set of strides (and, when shape is given, has that shape), so that
 // an elementwise op can run one flat loop over that layout. layout gets the

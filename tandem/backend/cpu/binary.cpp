@@ -6,6 +6,7 @@
 
 #include "tandem/backend/cpu/elementwise.h"
 #include "tandem/backend/cpu/outputs.h"
+#include "tandem/layout.h"
 
 namespace tandem {
 namespace cpu {
@@ -357,32 +358,16 @@ void prepare_output(const std::vector<array>& inputs, array& out, bool same_dtyp
 }  // namespace
 }  // namespace cpu
 
-namespace cpu {
-namespace {
-// What binary_kernel's flat path decides, judged on the arrays at encode
-// time: whether x is read in out's flat order, or as one value.
-bool same_layout_of(const array& x, const array& out) {
-  return x.flags().contiguous && x.data_size() == x.size() && x.shape() == out.shape() &&
-         (x.strides() == out.strides() || x.size() <= 1);
-}
-bool is_scalar_of(const array& x) {
-  if (x.size() <= 1) return true;
-  for (int i = 0; i < x.ndim(); ++i) {
-    if (x.shape()[i] != 1 && x.strides()[i] != 0) return false;
-  }
-  return true;
-}
-}  // namespace
-}  // namespace cpu
-
 void Binary::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) {
   array& out = outputs[0];
   cpu::prepare_output(inputs, out, out.dtype() == inputs[0].dtype());
   if (out.size() == 0) return;
   const array& a = inputs[0];
   const array& b = inputs[1];
-  bool a_flat = cpu::same_layout_of(a, out), b_flat = cpu::same_layout_of(b, out);
-  if ((a_flat || cpu::is_scalar_of(a)) && (b_flat || cpu::is_scalar_of(b))) {
+  // What binary_kernel's flat path decides, judged on the arrays at encode
+  // time: whether each operand is read in out's flat order, or as one value.
+  bool a_flat = same_flat_layout(a, out), b_flat = same_flat_layout(b, out);
+  if ((a_flat || is_broadcast_scalar(a)) && (b_flat || is_broadcast_scalar(b))) {
     // The common case (same-shape dense operands, or a scalar): a compact
     // task of pointers, strides 1 or 0.
     int64_t as = a_flat && a.size() != 1 ? 1 : 0;

@@ -7,6 +7,7 @@
 #include "tandem/backend/cpu/elementwise.h"
 #include "tandem/backend/cpu/outputs.h"
 #include "tandem/backend/cpu/simd_math.h"
+#include "tandem/layout.h"
 
 namespace tandem {
 namespace cpu {
@@ -377,8 +378,7 @@ void Unary::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outpu
     cpu::allocate_row_contiguous(out);
   }
   if (out.size() == 0) return;
-  if (in.dtype() == out.dtype() && in.flags().contiguous && in.data_size() == in.size() &&
-      in.shape() == out.shape() && (in.strides() == out.strides() || in.size() <= 1)) {
+  if (in.dtype() == out.dtype() && same_flat_layout(in, out)) {
     // The common case (unary_kernel's flat path): a compact task of pointers.
     size_t n = in.size() == 1 && out.size() == 1 ? 1 : out.data_size();
     const char* src = static_cast<const char*>(in.buffer()->host) + in.offset();
