@@ -5,6 +5,7 @@
 
 #include "tandem/backend.h"
 #include "tandem/primitive.h"
+#include "tandem/thread_local_or_null.h"
 #include "tandem/transforms.h"
 
 namespace tandem {
@@ -87,25 +88,12 @@ namespace {
 struct InputStash {
   static constexpr size_t kMax = 4096;
   std::vector<std::vector<array>> free;
-  InputStash();
-  ~InputStash();
 };
-// Trivially destructible, so it stays readable while thread_local objects are
-// destroyed (a node may die then): 0 before the stash is made, 1 while it
-// lives, 2 after.
-thread_local int t_stash_state = 0;
-InputStash::InputStash() {
-  t_stash_state = 1;
-}
-InputStash::~InputStash() {
-  t_stash_state = 2;
-}
 
-// This thread's stash, or null once it has been destroyed.
+// This thread's stash, or null once it has been destroyed (a node may die
+// while thread_local objects are destroyed).
 InputStash* stash() {
-  if (t_stash_state == 2) return nullptr;
-  thread_local InputStash s;
-  return &s;
+  return thread_local_or_null<InputStash>();
 }
 
 }  // namespace

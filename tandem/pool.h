@@ -17,6 +17,8 @@
 #include <utility>
 #include <vector>
 
+#include "tandem/thread_local_or_null.h"
+
 namespace tandem {
 
 // Asks for the cache line at p in a writable state. GCC emits a plain read
@@ -48,12 +50,6 @@ struct Depot {
   }
 };
 
-// Set when this thread's list of that size is destroyed. Trivially
-// destructible, so it stays readable while the thread's (or, on the main
-// thread, the program's) remaining destructors free pooled objects.
-template <size_t Size>
-inline thread_local bool t_free_list_gone = false;
-
 // Free blocks of one size, for this thread: at most 2 * kPoolBatch; beyond
 // that a batch goes to the depot, and an empty list takes one from it.
 template <size_t Size>
@@ -61,16 +57,11 @@ struct FreeList {
   std::vector<void*> blocks;
   FreeList() { blocks.reserve(2 * kPoolBatch); }
   ~FreeList() {
-    t_free_list_gone<Size> = true;
     for (void* p : blocks) ::operator delete(p);
   }
   // This thread's list, or null once it is destroyed (callers then use
   // plain new and delete).
-  static FreeList* get() {
-    if (t_free_list_gone<Size>) return nullptr;
-    thread_local FreeList list;
-    return &list;
-  }
+  static FreeList* get() { return thread_local_or_null<FreeList>(); }
   void* pop() {
     if (blocks.empty() && !refill()) return nullptr;
     void* p = blocks.back();

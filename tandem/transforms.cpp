@@ -8,6 +8,7 @@
 #include "tandem/busy.h"
 #include "tandem/pool.h"
 #include "tandem/primitive.h"
+#include "tandem/thread_local_or_null.h"
 
 namespace tandem {
 namespace {
@@ -151,20 +152,23 @@ void schedule(array a, StreamExecutor*& last) {
 // The tape of one eval, with its storage kept per thread across evals (a
 // stack of them, in case a primitive evaluates while being encoded).
 struct Tape {
-  static thread_local std::vector<std::vector<array>> spare;
+  struct Spares {
+    std::vector<std::vector<array>> v;
+  };
   std::vector<array> v;
   Tape() {
-    if (!spare.empty()) {
-      v = std::move(spare.back());
-      spare.pop_back();
+    if (auto* spare = thread_local_or_null<Spares>(); spare && !spare->v.empty()) {
+      v = std::move(spare->v.back());
+      spare->v.pop_back();
     }
   }
   ~Tape() {
     v.clear();
-    if (spare.size() < 4) spare.push_back(std::move(v));
+    if (auto* spare = thread_local_or_null<Spares>(); spare && spare->v.size() < 4) {
+      spare->v.push_back(std::move(v));
+    }
   }
 };
-thread_local std::vector<std::vector<array>> Tape::spare;
 
 void eval_impl(std::vector<array> outputs, bool async) {
   Tape t;
