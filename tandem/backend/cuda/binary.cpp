@@ -35,7 +35,7 @@ void launch_planned(Encoder& enc, const std::vector<const void*>& ks, const Elem
                     const std::array<const void*, N>& in) {
   unsigned threads = 256;
   unsigned blocks = blocks_for(plan.n, threads);
-  const void* k = ks[(plan.dense ? 0 : 2) + (plan.wide ? 1 : 0)];
+  const void* k = ks[planned_kernel(plan)];
   auto go = [&]<size_t... I>(auto n, std::index_sequence<I...>) {
     if (plan.dense) {
       enc.launch(k, blocks, threads, 0, in[I]..., plan.out, n, int(plan.scalar[I])...);

@@ -108,24 +108,18 @@ void launch_map1(Encoder& enc, const std::string& header,
   const void* src = enc.in(in);
   unsigned threads = 256;
   unsigned blocks = blocks_for(plan.n, threads);
-  int which = (plan.dense ? 0 : 2) + (plan.wide ? 1 : 0);
-  if (plan.dense) {
-    if (plan.wide) {
-      int64_t n = static_cast<int64_t>(plan.n);
-      enc.launch(ks[which], blocks, threads, 0, src, plan.out, n);
+  const void* k = ks[planned_kernel(plan)];
+  auto go = [&](auto n) {
+    if (plan.dense) {
+      enc.launch(k, blocks, threads, 0, src, plan.out, n);
     } else {
-      uint32_t n = static_cast<uint32_t>(plan.n);
-      enc.launch(ks[which], blocks, threads, 0, src, plan.out, n);
+      enc.launch(k, blocks, threads, 0, src, plan.out, n, plan.layouts[0]);
     }
+  };
+  if (plan.wide) {
+    go(static_cast<int64_t>(plan.n));
   } else {
-    Layout l = plan.layouts[0];
-    if (plan.wide) {
-      int64_t n = static_cast<int64_t>(plan.n);
-      enc.launch(ks[which], blocks, threads, 0, src, plan.out, n, l);
-    } else {
-      uint32_t n = static_cast<uint32_t>(plan.n);
-      enc.launch(ks[which], blocks, threads, 0, src, plan.out, n, l);
-    }
+    go(static_cast<uint32_t>(plan.n));
   }
 }
 

@@ -35,6 +35,12 @@ struct ElementwisePlan {
 ElementwisePlan plan_elementwise(Encoder& enc, const std::vector<array>& inputs, array& out,
                                  bool allow_donation = true);
 
+// Which of a program's four kernels plan runs, in the order contig/32-bit,
+// contig/64-bit, strided/32-bit, strided/64-bit.
+inline size_t planned_kernel(const ElementwisePlan& plan) {
+  return (plan.dense ? 0 : 2) + (plan.wide ? 1 : 0);
+}
+
 // The index type name for kernels ("uint32_t" or "int64_t").
 inline const char* index_type(bool wide) {
   return wide ? "int64_t" : "uint32_t";

@@ -56,32 +56,27 @@ void GraphCapture::prepare_node(unsigned kind) {
   signature_ = signature_ * 0x100000001b3ull + kind + 1;
 }
 
-void GraphCapture::launch(const void* kernel, dim3 grid, dim3 block, void** args, size_t smem) {
-  if (!enabled()) {
-    check(cudaLaunchKernel(kernel, grid, block, args, smem, stream_), "cudaLaunchKernel");
-    return;
-  }
-  prepare_node(0);
-  if (cudaError_t err = cudaLaunchKernel(kernel, grid, block, args, smem, stream_)) {
+template <typename Issue>
+void GraphCapture::queue(unsigned kind, const char* what, Issue&& issue) {
+  if (!enabled()) return check(issue(), what);
+  prepare_node(kind);
+  if (cudaError_t err = issue()) {
     // Launch what was captured before; if the error invalidated the
     // capture, that work is lost and flush records the failure.
     cudaGetLastError();
     flush();
-    throw_cuda_error("cudaLaunchKernel", err);
+    throw_cuda_error(what, err);
   }
 }
 
+void GraphCapture::launch(const void* kernel, dim3 grid, dim3 block, void** args, size_t smem) {
+  queue(0, "cudaLaunchKernel",
+        [&] { return cudaLaunchKernel(kernel, grid, block, args, smem, stream_); });
+}
+
 void GraphCapture::copy(void* dst, const void* src, size_t bytes) {
-  if (!enabled()) {
-    check(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToDevice, stream_), "cudaMemcpyAsync");
-    return;
-  }
-  prepare_node(1);
-  if (cudaError_t err = cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToDevice, stream_)) {
-    cudaGetLastError();
-    flush();
-    throw_cuda_error("cudaMemcpyAsync(device to device)", err);
-  }
+  queue(1, "cudaMemcpyAsync(device to device)",
+        [&] { return cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToDevice, stream_); });
 }
 
 void GraphCapture::flush(bool restart) {

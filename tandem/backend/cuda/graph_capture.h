@@ -46,6 +46,10 @@ class GraphCapture {
 
  private:
   void begin();
+  // Queues one operation of the given node kind (0 kernel, 1 copy): issue()
+  // queues it on the stream and returns its status; what names it in errors.
+  template <typename Issue>
+  void queue(unsigned kind, const char* what, Issue&& issue);
   // Ends a full segment, starts capturing if needed, counts one node of the
   // given kind in the segment's signature.
   void prepare_node(unsigned kind);
