@@ -119,15 +119,19 @@ const char* uint_type(size_t itemsize) {
   }
 }
 
-std::string jit_compile(const std::string& header, const std::vector<std::string>& names,
-                        const std::string& arch) {
+namespace {
+
+// Compiles `text` against the embedded device sources; errors throw
+// "<failed> failed:" and NVRTC's log. Returns the cubin followed by the
+// lowered (mangled) names, one a line, for the loader.
+std::string compile_text(const std::string& text, const std::vector<std::string>& names,
+                         const std::string& arch, const std::string& failed) {
   auto& sources = device_sources();
   std::vector<const char*> hdr_text, hdr_names;
-  for (auto& [name, text] : sources) {
+  for (auto& [name, src] : sources) {
     hdr_names.push_back(name.c_str());
-    hdr_text.push_back(text.c_str());
+    hdr_text.push_back(src.c_str());
   }
-  std::string text = program_text(header, names);
   nvrtcProgram prog;
   nvrtc_check(
       nvrtcCreateProgram(&prog, text.c_str(), "tandem_jit.cu", static_cast<int>(hdr_text.size()),
@@ -151,17 +155,12 @@ std::string jit_compile(const std::string& header, const std::vector<std::string
     nvrtcGetProgramLogSize(prog, &n);
     std::string log(n, '\0');
     nvrtcGetProgramLog(prog, log.data());
-    std::ostringstream msg;
-    msg << "[jit] compiling " << header << " for";
-    for (auto& nm : names) msg << " " << nm;
-    msg << " failed:\n" << log;
-    throw std::runtime_error(msg.str());
+    throw std::runtime_error(failed + " failed:\n" + log);
   }
   size_t size = 0;
   nvrtc_check(nvrtcGetCUBINSize(prog, &size), "nvrtcGetCUBINSize");
   std::string cubin(size, '\0');
   nvrtc_check(nvrtcGetCUBIN(prog, cubin.data()), "nvrtcGetCUBIN");
-  // Lowered (mangled) names, appended after the cubin for the loader.
   std::string lowered;
   for (auto& n : names) {
     const char* low = nullptr;
@@ -177,10 +176,10 @@ std::string jit_compile(const std::string& header, const std::vector<std::string
   return out;
 }
 
-std::vector<const void*> jit_kernels(const std::string& header,
-                                     const std::vector<std::string>& names) {
-  std::string arch = arch_of_device();
-  // The key covers every embedded source (a changed header changes it).
+// The on-disk cache file of a program: named by a hash of key_text (the
+// program, the GPU architecture and NVRTC's version) and of every embedded
+// source (a changed header changes it).
+std::filesystem::path cache_path(const std::string& key_text, const std::string& arch) {
   static const uint64_t sources_hash = [] {
     uint64_t h = 0;
     for (auto& [name, text] : device_sources()) h ^= fnv1a(name + text);
@@ -188,32 +187,40 @@ std::vector<const void*> jit_kernels(const std::string& header,
   }();
   int nvrtc_major = 0, nvrtc_minor = 0;
   nvrtcVersion(&nvrtc_major, &nvrtc_minor);
-  std::string text = program_text(header, names) + arch + std::to_string(nvrtc_major) + "." +
-                     std::to_string(nvrtc_minor);
-  uint64_t key = fnv1a(text, sources_hash);
+  uint64_t key =
+      fnv1a(key_text + arch + std::to_string(nvrtc_major) + "." + std::to_string(nvrtc_minor),
+            sources_hash);
   char hex[17];
   std::snprintf(hex, sizeof(hex), "%016llx", static_cast<unsigned long long>(key));
-  auto path = cache_dir() / (std::string(hex) + ".bin");
+  return cache_dir() / (std::string(hex) + ".bin");
+}
 
+std::string read_file(const std::filesystem::path& path) {
   std::string blob;
+  std::ifstream f(path, std::ios::binary);
+  if (f) blob.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+  return blob;
+}
+
+void write_file(const std::filesystem::path& path, const std::string& blob) {
+  std::error_code ec;
+  std::filesystem::create_directories(path.parent_path(), ec);
+  auto tmp = path;
+  tmp += ".tmp" + std::to_string(::getpid());
   {
-    std::ifstream f(path, std::ios::binary);
-    if (f) blob.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+    std::ofstream f(tmp, std::ios::binary);
+    f.write(blob.data(), static_cast<std::streamsize>(blob.size()));
   }
-  if (blob.size() < sizeof(uint64_t)) {
-    blob = jit_compile(header, names, arch);
-    std::error_code ec;
-    std::filesystem::create_directories(path.parent_path(), ec);
-    auto tmp = path;
-    tmp += ".tmp" + std::to_string(::getpid());
-    {
-      std::ofstream f(tmp, std::ios::binary);
-      f.write(blob.data(), static_cast<std::streamsize>(blob.size()));
-    }
-    std::filesystem::rename(tmp, path, ec);  // atomic: readers see all or nothing
-  }
+  std::filesystem::rename(tmp, path, ec);  // atomic: readers see all or nothing
+}
+
+// Loads compile_text's output on this GPU.
+std::vector<const void*> load_kernels(const std::string& blob, size_t count,
+                                      const std::filesystem::path& path) {
   uint64_t cubin_size = 0;
   std::memcpy(&cubin_size, blob.data(), sizeof(cubin_size));
+  if (blob.size() < sizeof(cubin_size) + cubin_size)
+    throw std::runtime_error("[jit] corrupt cache file " + path.string());
   std::string cubin = blob.substr(sizeof(cubin_size), cubin_size);
   std::istringstream lowered(blob.substr(sizeof(cubin_size) + cubin_size));
 
@@ -228,13 +235,81 @@ std::vector<const void*> jit_kernels(const std::string& header,
     check(cudaLibraryGetKernel(&k, lib, low.c_str()), "cudaLibraryGetKernel");
     kernels.push_back(reinterpret_cast<const void*>(k));
   }
-  if (kernels.size() != names.size())
+  if (kernels.size() != count)
     throw std::runtime_error("[jit] corrupt cache file " + path.string());
   return kernels;  // the library stays loaded for the life of the process
 }
 
+// The text a generated program compiles from: its source, then the names.
+std::string source_text(const std::string& source, const std::vector<std::string>& names) {
+  std::string text = source;
+  for (auto& n : names) text += "\n// " + n;
+  return text + "\n";
+}
+
+}  // namespace
+
+std::string jit_compile(const std::string& header, const std::vector<std::string>& names,
+                        const std::string& arch) {
+  std::ostringstream failed;
+  failed << "[jit] compiling " << header << " for";
+  for (auto& nm : names) failed << " " << nm;
+  return compile_text(program_text(header, names), names, arch, failed.str());
+}
+
+std::vector<const void*> jit_kernels(const std::string& header,
+                                     const std::vector<std::string>& names) {
+  std::string arch = arch_of_device();
+  auto path = cache_path(program_text(header, names), arch);
+  std::string blob = read_file(path);
+  if (blob.size() < sizeof(uint64_t)) {
+    blob = jit_compile(header, names, arch);
+    write_file(path, blob);
+  }
+  return load_kernels(blob, names.size(), path);
+}
+
+std::string jit_compile_source(const std::string& source, const std::vector<std::string>& names,
+                               const std::string& arch, const std::string& who) {
+  return compile_text(source_text(source, names), names, arch,
+                      "[" + who + "] compiling a generated kernel");
+}
+
+std::vector<const void*> jit_source_kernels(const std::string& source,
+                                            const std::vector<std::string>& names,
+                                            const std::string& who) {
+  std::string arch = arch_of_device();
+  std::string text = source_text(source, names);
+  auto path = cache_path(text, arch);
+  path.replace_extension(".src.bin");
+  // The file: the text's size and the text, then jit_compile_source's output.
+  std::string file = read_file(path);
+  uint64_t text_size = 0;
+  if (file.size() >= sizeof(text_size)) std::memcpy(&text_size, file.data(), sizeof(text_size));
+  std::string blob;
+  if (text_size == text.size() && file.size() >= sizeof(text_size) + text_size + sizeof(uint64_t) &&
+      file.compare(sizeof(text_size), text_size, text) == 0) {
+    blob = file.substr(sizeof(text_size) + text_size);
+  } else {
+    blob = jit_compile_source(source, names, arch, who);
+    text_size = text.size();
+    file.assign(reinterpret_cast<const char*>(&text_size), sizeof(text_size));
+    file += text;
+    file += blob;
+    write_file(path, file);
+  }
+  return load_kernels(blob, names.size(), path);
+}
+
 const std::vector<const void*>& KernelCache::insert(uint64_t key, const Program& prog) {
   auto kernels = jit_kernels(prog.first, prog.second);
+  std::lock_guard lk(mu_);
+  return kernels_.emplace(key, std::move(kernels)).first->second;
+}
+
+const std::vector<const void*>& SourceKernelCache::insert(const std::string& key,
+                                                          const Program& prog) {
+  auto kernels = jit_source_kernels(prog.source, prog.names, prog.who);
   std::lock_guard lk(mu_);
   return kernels_.emplace(key, std::move(kernels)).first->second;
 }

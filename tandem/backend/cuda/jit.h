@@ -30,6 +30,20 @@ std::string jit_compile(const std::string& header, const std::vector<std::string
 std::vector<const void*> jit_kernels(const std::string& header,
                                      const std::vector<std::string>& names);
 
+// Compiles a generated program text (which may #include the files of
+// device/) with the options of jit_compile, for names as there. Errors throw
+// std::runtime_error starting "[who] " with NVRTC's log. Needs no GPU.
+std::string jit_compile_source(const std::string& source, const std::vector<std::string>& names,
+                               const std::string& arch, const std::string& who);
+
+// The kernels of such a program for this GPU (cached on disk like
+// jit_kernels; the file also holds the full source and is used only when
+// that matches, so a hash collision recompiles instead of loading the wrong
+// kernel).
+std::vector<const void*> jit_source_kernels(const std::string& source,
+                                            const std::vector<std::string>& names,
+                                            const std::string& who);
+
 // The device-side C++ type of a dtype ("float", "__half", "tandem::complex64", ...).
 const char* device_type(Dtype t);
 // The device-side unsigned type of an element size ("uint8_t", "uint16_t",
@@ -56,6 +70,32 @@ class KernelCache {
   const std::vector<const void*>& insert(uint64_t key, const Program& prog);
   std::mutex mu_;
   std::unordered_map<uint64_t, std::vector<const void*>> kernels_;
+};
+
+// Kernels compiled from generated sources (jit_source_kernels), by a string
+// that names the source completely (compared whole: no hash collisions).
+class SourceKernelCache {
+ public:
+  struct Program {
+    std::string source;
+    std::vector<std::string> names;
+    std::string who;  // error prefix
+  };
+  // The kernels under key, compiled from make() (a Program) the first time.
+  template <typename Make>
+  const std::vector<const void*>& get(const std::string& key, Make&& make) {
+    {
+      std::lock_guard lk(mu_);
+      auto it = kernels_.find(key);
+      if (it != kernels_.end()) return it->second;
+    }
+    return insert(key, make());
+  }
+
+ private:
+  const std::vector<const void*>& insert(const std::string& key, const Program& prog);
+  std::mutex mu_;
+  std::unordered_map<std::string, std::vector<const void*>> kernels_;
 };
 
 }  // namespace tandem::gpu
