@@ -1,0 +1,40 @@
+// What the generated kernels of Fused programs (backend/cuda/fused.cpp)
+// share: their argument block and the barrier between instructions.
+#pragma once
+#include "binary.cuh"
+#include "unary.cuh"
+
+namespace tandem {
+
+// Mirrored by gpu::FusedArgs on the host; passed by value.
+constexpr int kFusedMaxInputs = 16;
+constexpr int kFusedMaxOutputs = 8;
+struct FusedArgs {
+  const void* in[kFusedMaxInputs];
+  void* out[kFusedMaxOutputs];
+  uint64_t n;
+  uint32_t zero;  // always 0, unknown to the compiler: see keep()
+};
+
+// A value of one instruction passed on to the next ones. The compiler
+// (NVVM, and ptxas on plain mul/add PTX) contracts a multiply that ends one
+// op and an add that starts the next into one fma, which the unfused
+// kernels never do; xor with a runtime zero leaves every bit (NaN payloads
+// included) but the compilers cannot see through it. Empty asm statements
+// do not stop ptxas. Other types need nothing: integer ops are exact, and
+// half types are rounded by a conversion between ops.
+__device__ inline float keep(float v, uint32_t zero) {
+  return __uint_as_float(__float_as_uint(v) ^ zero);
+}
+__device__ inline double keep(double v, uint32_t zero) {
+  return __longlong_as_double(__double_as_longlong(v) ^ static_cast<long long>(zero));
+}
+__device__ inline complex64 keep(complex64 v, uint32_t zero) {
+  return complex64(keep(v.re, zero), keep(v.im, zero));
+}
+template <typename T>
+__device__ inline T keep(T v, uint32_t) {
+  return v;
+}
+
+}  // namespace tandem

@@ -1,0 +1,214 @@
+// GPU kernel of the Fused primitive: one kernel generated per program, whose
+// thread i evaluates the program at element i with the functors of the
+// unfused Unary and Binary kernels (device/unary.cuh, binary.cuh), so the
+// results are theirs bit for bit (device/fused.cuh: keep()).
+#include "tandem/backend/cuda/fused.h"
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "tandem/backend/cuda/elementwise.h"
+#include "tandem/backend/cuda/encoder.h"
+#include "tandem/backend/cuda/jit.h"
+#include "tandem/layout.h"
+#include "tandem/primitives/fused.h"
+
+namespace tandem {
+
+static_assert(sizeof(gpu::FusedArgs) == 8 * (gpu::kFusedMaxInputs + gpu::kFusedMaxOutputs) + 16,
+              "gpu::FusedArgs mirrors device/fused.cuh's FusedArgs");
+
+namespace gpu {
+namespace {
+
+[[noreturn]] void invalid(const std::string& msg) {
+  throw std::invalid_argument("[Fused] " + msg);
+}
+
+// Values whose bits the compiler could fuse into the next op's arithmetic
+// (see keep() in device/fused.cuh).
+bool needs_keep(Dtype t) {
+  return t == float32 || t == float64 || t == complex64;
+}
+
+}  // namespace
+
+std::string fused_source(const FusedProgram& p, const std::vector<Dtype>& input_dtypes,
+                         const std::vector<Dtype>& output_dtypes, bool wide) {
+  const int ni = p.num_inputs;
+  if (ni < 0 || ni > kFusedMaxInputs || size_t(ni) != input_dtypes.size()) {
+    invalid("a program of " + std::to_string(ni) + " inputs given " +
+            std::to_string(input_dtypes.size()) + " (at most " + std::to_string(kFusedMaxInputs) +
+            ")");
+  }
+  if (!p.scalar_inputs.empty() && p.scalar_inputs.size() != size_t(ni)) {
+    invalid("scalar_inputs has " + std::to_string(p.scalar_inputs.size()) + " flags for " +
+            std::to_string(ni) + " inputs");
+  }
+  if (p.outputs.empty() || p.outputs.size() > size_t(kFusedMaxOutputs)) {
+    invalid(std::to_string(p.outputs.size()) + " outputs (1 to " +
+            std::to_string(kFusedMaxOutputs) + ")");
+  }
+  const int nv = ni + static_cast<int>(p.instrs.size());
+  std::vector<Dtype> dt(input_dtypes);
+  // Reads of each value by instructions: only values read need keep(), only
+  // inputs read are loaded.
+  std::vector<int> reads(nv, 0);
+  for (size_t k = 0; k < p.instrs.size(); ++k) {
+    const auto& ins = p.instrs[k];
+    const int self = ni + static_cast<int>(k);
+    auto operand = [&](int32_t v, const char* which) {
+      if (v < 0 || v >= self) {
+        invalid("instruction " + std::to_string(k) + " reads value " + std::to_string(v) + " as " +
+                which + " before it is defined");
+      }
+      if (dt[v] != ins.in) {
+        invalid("instruction " + std::to_string(k) + " reads value " + std::to_string(v) + " (" +
+                dtype_name(dt[v]) + ") as " + dtype_name(ins.in));
+      }
+      ++reads[v];
+    };
+    operand(ins.a, "a");
+    if (ins.binary) {
+      operand(ins.b, "b");
+      if (ins.op > static_cast<int>(BinaryOp::NaNEqual)) invalid("bad binary op");
+      Dtype want = is_comparison(ins.binary_op()) ? bool_ : ins.in;
+      if (ins.out != want) {
+        invalid(std::string(binary_op_name(ins.binary_op())) + " of " + dtype_name(ins.in) +
+                " gives " + dtype_name(want) + ", not " + dtype_name(ins.out));
+      }
+    } else if (ins.op > static_cast<int>(UnaryOp::BitwiseInvert)) {
+      invalid("bad unary op");
+    }
+    dt.push_back(ins.out);
+  }
+  if (!output_dtypes.empty() && output_dtypes.size() != p.outputs.size()) {
+    invalid(std::to_string(output_dtypes.size()) + " output dtypes for " +
+            std::to_string(p.outputs.size()) + " outputs");
+  }
+  std::vector<bool> is_output(nv, false);
+  for (size_t j = 0; j < p.outputs.size(); ++j) {
+    int32_t v = p.outputs[j];
+    if (v < 0 || v >= nv || is_output[v]) invalid("bad or repeated output value");
+    if (!output_dtypes.empty() && output_dtypes[j] != dt[v]) {
+      invalid("output " + std::to_string(j) + " is " + dtype_name(output_dtypes[j]) +
+              ", its value " + dtype_name(dt[v]));
+    }
+    is_output[v] = true;
+  }
+  auto scalar = [&](int k) { return !p.scalar_inputs.empty() && p.scalar_inputs[k]; };
+  auto var = [](int v) { return std::string(1, 'v') += std::to_string(v); };
+
+  std::string s;
+  s.reserve(512 + 96 * p.instrs.size());
+  s += "#include \"fused.cuh\"\n"
+       "namespace tandem_fused {\n"
+       "using namespace tandem;\n"
+       "__global__ void kernel(FusedArgs p) {\n";
+  s += wide ? "  typedef uint64_t Idx;\n" : "  typedef uint32_t Idx;\n";
+  s += "  const uint32_t z = p.zero;\n";
+  for (int k = 0; k < ni; ++k) {
+    if (!reads[k] && !is_output[k]) continue;
+    std::string t = device_type(dt[k]),
+                ptr = "static_cast<const " + t + "*>(p.in[" + std::to_string(k) + "])";
+    if (scalar(k)) {
+      s += "  const " + t + " " + var(k) + " = " + ptr + "[0];\n";
+    } else {
+      s += "  const " + t + "* __restrict__ in" + std::to_string(k) + " = " + ptr + ";\n";
+    }
+  }
+  for (size_t j = 0; j < p.outputs.size(); ++j) {
+    std::string t = device_type(dt[p.outputs[j]]);
+    s += "  " + t + "* __restrict__ out" + std::to_string(j) + " = static_cast<" + t + "*>(p.out[" +
+         std::to_string(j) + "]);\n";
+  }
+  s += "  const Idx n = static_cast<Idx>(p.n), step = Idx(gridDim.x) * blockDim.x;\n"
+       "  for (Idx i = Idx(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += step) {\n";
+  for (int k = 0; k < ni; ++k) {
+    if ((reads[k] || is_output[k]) && !scalar(k)) {
+      s += "    const " + std::string(device_type(dt[k])) + " " + var(k) + " = in" +
+           std::to_string(k) + "[i];\n";
+    }
+  }
+  for (size_t k = 0; k < p.instrs.size(); ++k) {
+    const auto& ins = p.instrs[k];
+    int self = ni + static_cast<int>(k);
+    std::string fn = ins.binary
+                         ? "BinaryFn<" + std::to_string(ins.op) + ", " + device_type(ins.in) +
+                               ">()(" + var(ins.a) + ", " + var(ins.b) + ")"
+                         : "UnaryFn<" + std::to_string(ins.op) + ", " + device_type(ins.in) + ", " +
+                               device_type(ins.out) + ">()(" + var(ins.a) + ")";
+    if (reads[self] && needs_keep(ins.out)) fn = "keep(" + fn + ", z)";
+    s += "    const " + std::string(device_type(ins.out)) + " " + var(self) + " = " + fn + ";\n";
+  }
+  for (size_t j = 0; j < p.outputs.size(); ++j) {
+    s += "    out" + std::to_string(j) + "[i] = " + var(p.outputs[j]) + ";\n";
+  }
+  s += "  }\n}\n}  // namespace tandem_fused\n";
+  return s;
+}
+
+}  // namespace gpu
+
+void Fused::eval_gpu(const std::vector<array>& inputs, std::vector<array>& outputs) {
+  static gpu::SourceKernelCache cache;
+  auto& enc = gpu::encoder(stream());
+  const FusedProgram& p = program_;
+  // Checked before the fixed-size argument arrays are filled (fused_source
+  // checks the rest when it first compiles the program).
+  if (inputs.size() != size_t(p.num_inputs) || outputs.size() != p.outputs.size() ||
+      inputs.size() > size_t(gpu::kFusedMaxInputs) || outputs.empty() ||
+      outputs.size() > size_t(gpu::kFusedMaxOutputs)) {
+    gpu::invalid("a program of " + std::to_string(p.num_inputs) + " inputs and " +
+                 std::to_string(p.outputs.size()) + " outputs given " +
+                 std::to_string(inputs.size()) + " and " + std::to_string(outputs.size()) +
+                 " (at most " + std::to_string(gpu::kFusedMaxInputs) + " and " +
+                 std::to_string(gpu::kFusedMaxOutputs) + ")");
+  }
+  size_t n = outputs[0].size();
+  gpu::FusedArgs args{};
+  for (size_t j = 0; j < outputs.size(); ++j) {
+    if (outputs[j].size() != n) gpu::invalid("outputs of different sizes");
+    args.out[j] = enc.out(outputs[j]);
+  }
+  if (n == 0) {
+    enc.mark_used();
+    return;
+  }
+  bool wide = n > (size_t(1) << 31);
+  // The signature names the program; the key adds what the kernel also
+  // depends on.
+  std::string key = p.signature();
+  key += wide ? "|wide|" : "|narrow|";
+  std::vector<Dtype> in_dtypes, out_dtypes;
+  for (auto& out : outputs) {
+    out_dtypes.push_back(out.dtype());
+    key += std::to_string(out.dtype().index());
+    key += ',';
+  }
+  key += '|';
+  for (size_t k = 0; k < inputs.size(); ++k) {
+    const array& in = inputs[k];
+    bool sc = k < p.scalar_inputs.size() && p.scalar_inputs[k];
+    // The kernel reads a scalar at [0] and any other input at [i].
+    if (sc ? !is_broadcast_scalar(in) : (in.size() != n || !in.flags().row_contiguous)) {
+      gpu::invalid("input " + std::to_string(k) + " is neither a broadcast scalar nor dense " +
+                   "and row-major with the output's " + std::to_string(n) + " elements");
+    }
+    in_dtypes.push_back(in.dtype());
+    key += std::to_string(in.dtype().index());
+    key += ',';
+    args.in[k] = enc.in(in);
+  }
+  auto& ks = cache.get(key, [&] {
+    return gpu::SourceKernelCache::Program{
+        gpu::fused_source(p, in_dtypes, out_dtypes, wide), {gpu::kFusedKernel}, "Fused"};
+  });
+  args.n = n;
+  args.zero = 0;
+  unsigned threads = 256;
+  enc.launch(ks[0], gpu::blocks_for(n, threads), threads, 0, args);
+}
+
+}  // namespace tandem
