@@ -31,6 +31,10 @@ struct Node {
   std::vector<std::weak_ptr<ArrayDesc>> outputs;
   std::vector<std::pair<Shape, Dtype>> output_specs;  // to remake a dropped output
   uint64_t visit = 0;  // the last eval that visited this node (topological sort)
+  // While eval's fusion holds the node in a group: the group's id and the
+  // number of the node's value in the group's program (see fusion.h).
+  uint64_t fuse_group = 0;
+  int32_t fuse_value = 0;
   Node(std::shared_ptr<Primitive> p, std::vector<array> in)
       : primitive(std::move(p)), inputs(std::move(in)) {}
   Node(const Node&) = delete;

@@ -1,11 +1,13 @@
-// eval / async_eval: iterative topological sort, then one task per node on
-// the node's stream, with waits only where a producer's event is pending.
+// eval / async_eval: iterative topological sort, elementwise fusion (see
+// fusion.h), then one task per node on the node's stream, with waits only
+// where a producer's event is pending.
 #include "tandem/transforms.h"
 
 #include <atomic>
 
 #include "tandem/backend.h"
 #include "tandem/busy.h"
+#include "tandem/fusion.h"
 #include "tandem/pool.h"
 #include "tandem/primitive.h"
 #include "tandem/thread_local_or_null.h"
@@ -185,7 +187,15 @@ void eval_impl(std::vector<array> outputs, bool async) {
     // stream that takes it may use this thread's core (see busy.h).
     busy::Scope encoding;
     topological_order(outputs, tape);
-    for (auto& a : tape) schedule(std::move(a), last);
+    if (fusion_enabled()) {
+      Fuser fuser(
+          [](array a, void* last) { schedule(std::move(a), *static_cast<StreamExecutor**>(last)); },
+          &last);
+      for (auto& a : tape) fuser.add(std::move(a));
+      fuser.finish();
+    } else {
+      for (auto& a : tape) schedule(std::move(a), last);
+    }
   }
   tape.clear();
   if (async) return;

@@ -247,11 +247,12 @@ TEST(JitFused, InvalidProgramsAreRefused) {
   cmp.p.instrs[2].op = uint8_t(BinaryOp::Less);  // a comparison giving float32
   EXPECT_TRUE(refused(cmp, cmp.input_dtypes(), {}));
   Builder many({float32}, {false});
-  for (int k = 0; k < 9; ++k) many.output(many.unary(UnaryOp::Exp, 0));
-  EXPECT_TRUE(refused(many, many.input_dtypes(), {}));  // 9 outputs
-  Builder wide(std::vector<Dtype>(17, float32), std::vector<bool>(17, false));
-  wide.output(wide.binary(BinaryOp::Add, 0, 16));
-  EXPECT_TRUE(refused(wide, wide.input_dtypes(), {}));  // 17 inputs
+  for (int k = 0; k <= kMaxFusedOutputs; ++k) many.output(many.unary(UnaryOp::Exp, 0));
+  EXPECT_TRUE(refused(many, many.input_dtypes(), {}));  // one output too many
+  int ni = kMaxFusedInputs + 1;
+  Builder wide(std::vector<Dtype>(ni, float32), std::vector<bool>(ni, false));
+  wide.output(wide.binary(BinaryOp::Add, 0, ni - 1));
+  EXPECT_TRUE(refused(wide, wide.input_dtypes(), {}));  // one input too many
 }
 
 // --- On the GPU --------------------------------------------------------

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "tandem/backend/cpu/elementwise.h"
+#include "tandem/backend/cpu/elementwise_rows.h"
 #include "tandem/backend/cpu/outputs.h"
 #include "tandem/layout.h"
 
@@ -320,7 +321,30 @@ void binary_dispatch(BinaryOp op, const Ref& a, const Ref& b, const Ref& out) {
   }
 }
 
+template <BinaryOp op, typename T>
+void binary_row_erased(const void* a, int64_t as, const void* b, int64_t bs, void* out,
+                       int64_t n) {
+  binary_row<op, T>(static_cast<const T*>(a), as, static_cast<const T*>(b), bs, out, n);
+}
+
 }  // namespace
+
+BinaryRowFn binary_row_fn(BinaryOp op, Dtype t) {
+  BinaryRowFn fn = nullptr;
+  dispatch_dtype(t, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    switch (op) {
+#define TANDEM_CASE(OP)                          \
+  case BinaryOp::OP:                             \
+    fn = &binary_row_erased<BinaryOp::OP, T>; \
+    break;
+      TANDEM_BINARY_OPS(TANDEM_CASE)
+#undef TANDEM_CASE
+    }
+  });
+  return fn;
+}
+
 }  // namespace cpu
 
 namespace cpu {

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "tandem/backend/cpu/elementwise.h"
+#include "tandem/backend/cpu/elementwise_rows.h"
 #include "tandem/backend/cpu/outputs.h"
 #include "tandem/backend/cpu/simd_math.h"
 #include "tandem/layout.h"
@@ -366,7 +367,29 @@ void unary_kernel(UnaryOp op, const Ref& in, const Ref& out) {
                       int64_t n) { unary_row(op, src + io[0], is[0], dst + o, 1, n); });
 }
 
+template <typename In, typename Out>
+void unary_row_erased(UnaryOp op, const void* in, int64_t is, void* out, int64_t n) {
+  unary_row(op, static_cast<const In*>(in), is, static_cast<Out*>(out), 1, n);
+}
+
 }  // namespace
+
+// The same choice of output type as Unary::eval_cpu's kernel makes.
+UnaryRowFn unary_row_fn(Dtype in, Dtype out) {
+  UnaryRowFn fn = nullptr;
+  dispatch_dtype(in, [&](auto it) {
+    using In = typename decltype(it)::type;
+    if (out == bool_) {
+      fn = &unary_row_erased<In, bool>;
+    } else if constexpr (std::is_same_v<In, complex64_t>) {
+      fn = out == float32 ? &unary_row_erased<In, float> : &unary_row_erased<In, In>;
+    } else {
+      fn = &unary_row_erased<In, In>;
+    }
+  });
+  return fn;
+}
+
 }  // namespace cpu
 
 void Unary::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) {

@@ -6,14 +6,15 @@
 #include <vector>
 
 #include "tandem/dtype.h"
+#include "tandem/fusion.h"
 #include "tandem/primitives/fused.h"
 
 namespace tandem::gpu {
 
-// The most inputs and outputs a fused kernel takes (eval's fusion builds no
-// larger node).
-inline constexpr int kFusedMaxInputs = 16;
-inline constexpr int kFusedMaxOutputs = 8;
+// The most inputs and outputs a fused kernel takes: eval's fusion builds no
+// larger node (device/fused.cuh repeats the numbers).
+inline constexpr int kFusedMaxInputs = kMaxFusedInputs;
+inline constexpr int kFusedMaxOutputs = kMaxFusedOutputs;
 
 // Mirrors tandem::FusedArgs in device/fused.cuh (passed by value).
 struct FusedArgs {

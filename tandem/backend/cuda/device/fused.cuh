@@ -6,8 +6,9 @@
 
 namespace tandem {
 
-// Mirrored by gpu::FusedArgs on the host; passed by value.
-constexpr int kFusedMaxInputs = 16;
+// Mirrored by gpu::FusedArgs on the host (kMaxFusedInputs/Outputs of
+// tandem/fusion.h); passed by value.
+constexpr int kFusedMaxInputs = 64;
 constexpr int kFusedMaxOutputs = 8;
 struct FusedArgs {
   const void* in[kFusedMaxInputs];

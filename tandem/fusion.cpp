@@ -1,0 +1,233 @@
+#include "tandem/fusion.h"
+
+#include <atomic>
+#include <cstdlib>
+#include <string_view>
+#include <typeinfo>
+
+#include "tandem/layout.h"
+#include "tandem/primitives/fused.h"
+
+namespace tandem {
+namespace {
+
+std::atomic<uint64_t> g_groups{0};
+std::atomic<uint64_t> g_fused_nodes{0};
+
+// Whether a's node is a Unary or Binary node that may join a fused group.
+bool fusible(const array& a) {
+  const Node& n = *a.node();
+  const auto& t = typeid(*n.primitive);
+  if (t != typeid(Unary) && t != typeid(Binary)) return false;
+  return a.size() > 0 && a.size() <= kMaxFusedSize;
+}
+
+// The member whose value `in` is, when it is one of group g's.
+bool in_group(const array& in, uint64_t g) {
+  const Node* n = in.node().get();
+  return n && n->fuse_group == g;
+}
+
+}  // namespace
+
+bool fusion_enabled() {
+  static const bool on = [] {
+    const char* v = std::getenv("TANDEM_FUSION");
+    return !(v && std::string_view(v) == "0");
+  }();
+  return on;
+}
+
+uint64_t fused_node_count() {
+  return g_fused_nodes.load(std::memory_order_relaxed);
+}
+
+bool Fuser::joins(const array& a) const {
+  const array& first = members_.front();
+  if (a.primitive().stream() != first.primitive().stream() || a.shape() != first.shape() ||
+      members_.size() >= size_t(kMaxFusedOps)) {
+    return false;
+  }
+  // Room for the arrays it would add to the group's inputs.
+  size_t added = 0;
+  for (auto& in : a.inputs()) {
+    if (in_group(in, group_)) continue;
+    bool known = false;
+    for (auto& x : inputs_) known = known || x.desc() == in.desc();
+    added += !known;
+  }
+  return inputs_.size() + added <= size_t(kMaxFusedInputs);
+}
+
+void Fuser::add(array a) {
+  bool fus = fusible(a);
+  if (group_) {
+    if (fus && joins(a)) {
+      append(std::move(a));
+      return;
+    }
+    bool depends = false;
+    for (auto& in : a.inputs()) depends = depends || in_group(in, group_);
+    // A node that needs the group's values waits for it; a fusible one that
+    // cannot join starts the next group.
+    if (fus || depends) close();
+  }
+  if (fus) {
+    group_ = g_groups.fetch_add(1, std::memory_order_relaxed) + 1;
+    append(std::move(a));
+    return;
+  }
+  schedule_(std::move(a), ctx_);
+}
+
+void Fuser::append(array a) {
+  Node& n = *a.node();
+  n.fuse_group = group_;
+  n.fuse_value = static_cast<int32_t>(members_.size());
+  Operands ops{0, kNoOperand};
+  for (size_t i = 0; i < n.inputs.size(); ++i) {
+    const array& in = n.inputs[i];
+    int32_t code;
+    if (in_group(in, group_)) {
+      code = in.node()->fuse_value;
+      ++uses_[code];
+    } else {
+      code = -1;
+      for (size_t k = 0; k < inputs_.size() && code < 0; ++k) {
+        if (inputs_[k].desc() == in.desc()) code = static_cast<int32_t>(k);
+      }
+      if (code < 0) {
+        code = static_cast<int32_t>(inputs_.size());
+        inputs_.push_back(in);
+      }
+      code = -code - 1;  // inputs are coded below zero
+    }
+    ops[i] = code;
+  }
+  operands_.push_back(ops);
+  uses_.push_back(0);
+  members_.push_back(std::move(a));
+}
+
+void Fuser::finish() {
+  if (group_) close();
+}
+
+void Fuser::close() {
+  struct Reset {
+    Fuser& f;
+    ~Reset() {
+      f.group_ = 0;
+      f.members_.clear();
+      f.inputs_.clear();
+      f.uses_.clear();
+      f.operands_.clear();
+    }
+  } reset{*this};
+  if (members_.size() < 2) return pass_unfused();
+
+  FusedProgram p;
+  p.num_inputs = static_cast<int>(inputs_.size());
+  for (auto& in : inputs_) {
+    // Every input was scheduled before the group (or is a leaf), so its
+    // layout is known: a broadcast scalar, or dense in row-major order.
+    if (!in.buffer()) return pass_unfused();
+    bool scalar = is_broadcast_scalar(in);
+    if (!scalar && !(is_dense(in) && in.flags().row_contiguous)) return pass_unfused();
+    p.scalar_inputs.push_back(scalar);
+  }
+  // A member's value is an output unless only later members read it: any
+  // other holder (a user's array, another node, eval's targets) needs it.
+  std::vector<size_t> outs;
+  for (size_t m = 0; m < members_.size(); ++m) {
+    if (members_[m].desc().use_count() > 1 + uses_[m]) outs.push_back(m);
+  }
+  if (outs.size() > size_t(kMaxFusedOutputs)) return pass_unfused();
+
+  auto value = [&](int32_t code) { return code < 0 ? -code - 1 : p.num_inputs + code; };
+  p.instrs.reserve(members_.size());
+  for (size_t m = 0; m < members_.size(); ++m) {
+    const array& a = members_[m];
+    const Primitive& prim = a.primitive();
+    FusedInstr ins;
+    if (auto* b = dynamic_cast<const Binary*>(&prim)) {
+      ins.binary = true;
+      ins.op = static_cast<uint8_t>(b->op());
+      ins.b = value(operands_[m][1]);
+    } else {
+      ins.op = static_cast<uint8_t>(static_cast<const Unary&>(prim).op());
+    }
+    ins.a = value(operands_[m][0]);
+    ins.in = a.inputs()[0].dtype();
+    ins.out = a.dtype();
+    p.instrs.push_back(ins);
+  }
+  for (size_t m : outs) p.outputs.push_back(p.num_inputs + static_cast<int32_t>(m));
+
+  Stream s = members_.front().primitive().stream();
+  // The node takes the group's references to its inputs, so that an input
+  // only it holds may be donated.
+  auto node = std::allocate_shared<Node>(
+      PoolAllocator<Node>(), std::make_shared<Fused>(s, std::move(p)), std::move(inputs_));
+  for (size_t i = 0; i < outs.size(); ++i) {
+    auto& d = members_[outs[i]].desc();
+    if (outs.size() > 1) {
+      node->outputs.push_back(d);
+      node->output_specs.emplace_back(d->shape, d->dtype);
+    }
+    d->node = node;
+    d->position = static_cast<int>(i);
+  }
+  g_fused_nodes.fetch_add(1, std::memory_order_relaxed);
+  array first = members_[outs.front()];
+  members_.clear();  // frees the members' old nodes and the values nothing else needs
+  schedule_(std::move(first), ctx_);
+}
+
+void Fuser::pass_unfused() {
+  inputs_.clear();  // our references would stop donation
+  for (auto& m : members_) schedule_(std::move(m), ctx_);
+}
+
+}  // namespace tandem
+
+namespace tandem {
+
+Dtype FusedProgram::dtype(int32_t v) const {
+  if (v >= num_inputs) return instrs[v - num_inputs].out;
+  // An input's dtype is that of its first reader's operands.
+  for (auto& ins : instrs) {
+    if (ins.a == v || ins.b == v) return ins.in;
+  }
+  return float32;
+}
+
+std::string FusedProgram::signature() const {
+  std::string s;
+  s.reserve(16 + instrs.size() * 16);
+  s += std::to_string(num_inputs);
+  s += ':';
+  for (bool sc : scalar_inputs) s += sc ? 's' : 'd';
+  for (auto& ins : instrs) {
+    s += ins.binary ? ";b" : ";u";
+    s += std::to_string(ins.op);
+    s += ',';
+    s += std::to_string(ins.in.index());
+    s += ',';
+    s += std::to_string(ins.out.index());
+    s += ',';
+    s += std::to_string(ins.a);
+    if (ins.binary) {
+      s += ',';
+      s += std::to_string(ins.b);
+    }
+  }
+  s += "|";
+  for (int32_t o : outputs) {
+    s += std::to_string(o);
+    s += ',';
+  }
+  return s;
+}
+
+}  // namespace tandem

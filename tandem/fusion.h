@@ -1,0 +1,73 @@
+#pragma once
+// Elementwise fusion inside eval: runs of small Unary and Binary nodes on one
+// stream and one shape are rebuilt into one Fused node before they are
+// scheduled, so each op of a chain of tiny ops costs a few instructions of a
+// shared kernel instead of a task (CPU) or a launch (GPU) of its own.
+//
+// The values a chain computes that nothing outside it holds (no user array,
+// no other node, not an eval target) are never written to memory; the others
+// become outputs of the fused node, so every array stays valid. Results are
+// bit-identical to the unfused kernels'. TANDEM_FUSION=0 turns it off.
+#include <array>
+#include <climits>
+#include <cstdint>
+#include <vector>
+
+#include "tandem/array.h"
+
+namespace tandem {
+
+// Arrays with more elements than this are not fused: their per-op cost is
+// small beside their memory traffic, and their unfused kernels use threads
+// and donate buffers.
+inline constexpr size_t kMaxFusedSize = size_t(1) << 16;
+// A fused node reads at most this many distinct arrays and writes at most
+// this many (a backend's kernel takes them as fixed-size argument arrays).
+inline constexpr int kMaxFusedInputs = 64;
+inline constexpr int kMaxFusedOutputs = 8;
+// A fused program has at most this many ops (longer chains make several),
+// which bounds the source and compile time of a generated GPU kernel.
+inline constexpr int kMaxFusedOps = 1024;
+
+// Whether eval fuses (TANDEM_FUSION unset or not "0"; read once).
+bool fusion_enabled();
+// How many Fused nodes evals of this process have built (for tests).
+uint64_t fused_node_count();
+
+// Receives the nodes of an eval's topological order one at a time and passes
+// each to `schedule`, except fusible ones, which it holds back in a group and
+// passes as one Fused node when the group ends: when a node needs one of its
+// values, when a node of another stream or shape comes, or at finish(). Nodes
+// that do not depend on the open group are passed on at once (before it).
+class Fuser {
+ public:
+  using Schedule = void (*)(array a, void* ctx);
+  Fuser(Schedule schedule, void* ctx) : schedule_(schedule), ctx_(ctx) {}
+  Fuser(const Fuser&) = delete;
+  Fuser& operator=(const Fuser&) = delete;
+
+  // The next node of the order (an array of it).
+  void add(array a);
+  // Passes on the open group, if any.
+  void finish();
+
+ private:
+  bool joins(const array& a) const;
+  void append(array a);
+  void close();
+  void pass_unfused();
+
+  // A member's operands: >= 0 another member, < 0 the input -code - 1.
+  static constexpr int32_t kNoOperand = INT32_MIN;
+  using Operands = std::array<int32_t, 2>;
+
+  Schedule schedule_;
+  void* ctx_;
+  uint64_t group_ = 0;          // id of the open group (0: none), marked on its nodes
+  std::vector<array> members_;  // the open group's nodes, in order
+  std::vector<array> inputs_;   // the distinct arrays they read from outside
+  std::vector<long> uses_;      // per member: reads of its value by later members
+  std::vector<Operands> operands_;
+};
+
+}  // namespace tandem
