@@ -10,14 +10,25 @@
 #include "tandem/backend/cpu/elementwise_rows.h"
 #include "tandem/backend/cpu/encoder.h"
 #include "tandem/backend/cpu/outputs.h"
+#include "tandem/backend/cpu/parallel.h"
 
 namespace tandem {
 namespace cpu {
 namespace {
 
+// Tiles of this many elements run one op after another; a program with
+// enough work (elements times ops) is split over threads in smaller tiles.
 constexpr int64_t kTile = 512;
-// A scratch tile holds kTile values of the widest dtype (8 bytes).
-constexpr size_t kSlotWords = kTile;
+constexpr int64_t kParallelTile = 128;
+constexpr int64_t kParallelWork = int64_t(1) << 17;
+constexpr int64_t kChunkWork = int64_t(1) << 16;
+
+// Scratch tiles hold kTile values of the widest dtype (8 bytes), 64-byte
+// aligned so vector loads do not straddle cache lines.
+struct alignas(64) Line {
+  uint64_t w[8];
+};
+constexpr size_t kSlotLines = kTile / 8;
 
 struct Step {
   UnaryRowFn unary = nullptr;
@@ -43,15 +54,28 @@ struct Plan {
   std::vector<Hold> holds;
 
   void run() const {
-    static thread_local std::vector<uint64_t> scratch;
-    scratch.resize(static_cast<size_t>(slots) * kSlotWords);
+    int64_t work = n * static_cast<int64_t>(steps.size());
+    if (work < kParallelWork) return run_tiles(0, n, kTile);
+    size_t tiles = static_cast<size_t>((n + kParallelTile - 1) / kParallelTile);
+    size_t grain = static_cast<size_t>(
+        std::max<int64_t>(1, kChunkWork / (kParallelTile * static_cast<int64_t>(steps.size()))));
+    parallel_for(tiles, grain, [&](size_t b, size_t e) {
+      run_tiles(static_cast<int64_t>(b) * kParallelTile,
+                std::min(n, static_cast<int64_t>(e) * kParallelTile), kParallelTile);
+    });
+  }
+
+  // Elements [begin, end) in tiles of `tile` (at most kTile) elements.
+  void run_tiles(int64_t begin, int64_t end, int64_t tile) const {
+    static thread_local std::vector<Line> scratch;
+    scratch.resize(static_cast<size_t>(slots) * kSlotLines);
     static thread_local std::vector<char*> ptr;
     ptr.resize(values.size());
-    for (int64_t t0 = 0; t0 < n; t0 += kTile) {
-      int64_t m = std::min(kTile, n - t0);
+    for (int64_t t0 = begin; t0 < end; t0 += tile) {
+      int64_t m = std::min(tile, end - t0);
       for (size_t v = 0; v < values.size(); ++v) {
         const Value& x = values[v];
-        ptr[v] = x.slot >= 0 ? reinterpret_cast<char*>(scratch.data() + x.slot * kSlotWords)
+        ptr[v] = x.slot >= 0 ? reinterpret_cast<char*>(scratch.data() + x.slot * kSlotLines)
                              : x.base + t0 * x.stride * x.itemsize;
       }
       for (const Step& s : steps) {
