@@ -45,8 +45,10 @@ array binary_node(BinaryOp op, const char* name, const array& a, const array& b,
   Shape shape = a.shape() == b.shape() ? a.shape() : broadcast_shapes(a.shape(), b.shape(), name);
   array x = a.dtype() == t ? a : astype(a, t, s);
   array y = b.dtype() == t ? b : astype(b, t, s);
-  if (x.shape() != shape) x = broadcast_to(x, shape, s);
-  if (y.shape() != shape) y = broadcast_to(y, shape, s);
+  // A one-element operand (a Python scalar, most often) is read as a
+  // broadcast scalar by the kernels: no broadcast node for it.
+  if (x.shape() != shape && x.size() != 1) x = broadcast_to(x, shape, s);
+  if (y.shape() != shape && y.size() != 1) y = broadcast_to(y, shape, s);
   Dtype out = is_comparison(op) ? bool_ : t;
   return array(std::move(shape), out, make_pooled<Binary>(to_stream(s), op),
                {std::move(x), std::move(y)});

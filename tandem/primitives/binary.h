@@ -36,8 +36,9 @@ const char* binary_op_name(BinaryOp op);
 // Whether op yields bool whatever its inputs.
 bool is_comparison(BinaryOp op);
 
-// Both inputs have the output's shape and the dtype the op computes in; the
-// output is that dtype, or bool for comparisons.
+// Both inputs have the dtype the op computes in, and the output's shape or
+// one element (read as a broadcast scalar); the output is that dtype, or
+// bool for comparisons.
 class Binary : public Primitive {
  public:
   Binary(Stream s, BinaryOp op) : Primitive(s), op_(op) {}

@@ -99,6 +99,11 @@ std::vector<Pair> pairs_for(Dtype ta, Dtype tb, bool large, double lo = -3, doub
   p.push_back({"broadcast view x contiguous", broadcast_to(A({1, 5}), {3, 5}), B({3, 5})});
   p.push_back({"scalar broadcast view x strided", broadcast_to(A({}), {3, 5}),
                test::strided_view(B({3, 5}))});
+  // One-element operands go to the kernel unbroadcast: beside a strided
+  // operand they take the strided walk with zero strides.
+  p.push_back({"() x transposed", A({}), transpose(B({4, 6}))});
+  p.push_back({"transposed x (1,1)", transpose(A({5, 3})), B({1, 1})});
+  p.push_back({"(1,) x reversed 2-d", A({1}), reversed(B({3, 5}))});
   if (large) {
     p.push_back({"large same", A({300001}), B({300001})});
     p.push_back({"large x scalar", A({300001}), B({})});

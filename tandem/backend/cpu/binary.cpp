@@ -410,7 +410,16 @@ void Binary::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outp
     });
     return;
   }
-  cpu::dispatch([op = op_, a = cpu::Ref(inputs[0]), b = cpu::Ref(inputs[1]), out = cpu::Ref(out)] {
+  // A one-element input of another shape is walked with zero strides.
+  auto at_out_shape = [&](const array& in) {
+    cpu::Ref r(in);
+    if (r.shape != out.shape()) {
+      r.shape = out.shape();
+      r.strides.assign(out.shape().size(), 0);
+    }
+    return r;
+  };
+  cpu::dispatch([op = op_, a = at_out_shape(a), b = at_out_shape(b), out = cpu::Ref(out)] {
     dispatch_dtype(a.dtype, [&](auto tag) {
       using T = typename decltype(tag)::type;
       cpu::binary_dispatch<T>(op, a, b, out);

@@ -69,7 +69,10 @@ ElementwisePlan plan_elementwise(Encoder& enc, const std::vector<array>& inputs,
   plan.n = out.size();
   std::vector<Strides> st;
   st.push_back(out.strides());
-  for (auto& in : inputs) st.push_back(in.strides());
+  for (auto& in : inputs) {
+    // A one-element input of another shape (Binary's scalars) reads one value.
+    st.push_back(in.shape() == out.shape() ? in.strides() : Strides(out.shape().size(), 0));
+  }
   auto layouts = collapse_layouts(out.shape(), st);
   plan.layouts.assign(layouts.begin() + 1, layouts.end());
   int64_t span = 0;
