@@ -32,6 +32,11 @@ class StreamExecutor {
   // handed over in batches) to the stream. The scheduler calls it before
   // moving to another stream and at the end of every eval.
   virtual void flush() = 0;
+  // Like flush, for a thread about to wait for these tasks (the end of a
+  // synchronous eval): a stream with nothing else to run may run them on the
+  // calling thread instead, which saves waking its worker and then the
+  // caller.
+  virtual void flush_and_run() { flush(); }
   // Blocks until every submitted task has run; rethrows the first task
   // failure since the last synchronize.
   virtual void synchronize() = 0;

@@ -1,5 +1,6 @@
 #include "tandem/fusion.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <string_view>
@@ -14,12 +15,11 @@ namespace {
 std::atomic<uint64_t> g_groups{0};
 std::atomic<uint64_t> g_fused_nodes{0};
 
-// Whether a's node is a Unary or Binary node that may join a fused group.
-bool fusible(const array& a) {
-  const Node& n = *a.node();
-  const auto& t = typeid(*n.primitive);
-  if (t != typeid(Unary) && t != typeid(Binary)) return false;
-  return a.size() > 0 && a.size() <= kMaxFusedSize;
+// What a's node is to fusion: 0 not fusible, 1 a Unary node, 2 a Binary one.
+int fusible_kind(const array& a) {
+  if (a.size() == 0 || a.size() > kMaxFusedSize) return 0;
+  const auto& t = typeid(*a.node()->primitive);
+  return t == typeid(Unary) ? 1 : t == typeid(Binary) ? 2 : 0;
 }
 
 // The member whose value `in` is, when it is one of group g's.
@@ -59,11 +59,19 @@ bool Fuser::joins(const array& a) const {
   return inputs_.size() + added <= size_t(kMaxFusedInputs);
 }
 
+void Fuser::reserve(size_t n) {
+  n = std::min(n, size_t(kMaxFusedOps));
+  members_.reserve(n);
+  uses_.reserve(n);
+  instrs_.reserve(n);
+}
+
 void Fuser::add(array a) {
-  bool fus = fusible(a);
+  int kind = fusible_kind(a);
+  bool fus = kind != 0;
   if (group_) {
     if (fus && joins(a)) {
-      append(std::move(a));
+      append(std::move(a), kind == 2);
       return;
     }
     bool depends = false;
@@ -74,17 +82,22 @@ void Fuser::add(array a) {
   }
   if (fus) {
     group_ = g_groups.fetch_add(1, std::memory_order_relaxed) + 1;
-    append(std::move(a));
+    append(std::move(a), kind == 2);
     return;
   }
   schedule_(std::move(a), ctx_);
 }
 
-void Fuser::append(array a) {
+void Fuser::append(array a, bool binary) {
   Node& n = *a.node();
   n.fuse_group = group_;
   n.fuse_value = static_cast<int32_t>(members_.size());
-  Operands ops{0, kNoOperand};
+  FusedInstr ins;
+  ins.binary = binary;
+  ins.op = binary ? static_cast<uint8_t>(static_cast<const Binary&>(*n.primitive).op())
+                  : static_cast<uint8_t>(static_cast<const Unary&>(*n.primitive).op());
+  ins.in = n.inputs[0].dtype();
+  ins.out = a.dtype();
   for (size_t i = 0; i < n.inputs.size(); ++i) {
     const array& in = n.inputs[i];
     int32_t code;
@@ -102,9 +115,9 @@ void Fuser::append(array a) {
       }
       code = -code - 1;  // inputs are coded below zero
     }
-    ops[i] = code;
+    (i == 0 ? ins.a : ins.b) = code;
   }
-  operands_.push_back(ops);
+  instrs_.push_back(ins);
   uses_.push_back(0);
   members_.push_back(std::move(a));
 }
@@ -121,7 +134,7 @@ void Fuser::close() {
       f.members_.clear();
       f.inputs_.clear();
       f.uses_.clear();
-      f.operands_.clear();
+      f.instrs_.clear();
     }
   } reset{*this};
   if (members_.size() < 2) return pass_unfused();
@@ -145,22 +158,10 @@ void Fuser::close() {
   if (outs.size() > size_t(kMaxFusedOutputs)) return pass_unfused();
 
   auto value = [&](int32_t code) { return code < 0 ? -code - 1 : p.num_inputs + code; };
-  p.instrs.reserve(members_.size());
-  for (size_t m = 0; m < members_.size(); ++m) {
-    const array& a = members_[m];
-    const Primitive& prim = a.primitive();
-    FusedInstr ins;
-    if (auto* b = dynamic_cast<const Binary*>(&prim)) {
-      ins.binary = true;
-      ins.op = static_cast<uint8_t>(b->op());
-      ins.b = value(operands_[m][1]);
-    } else {
-      ins.op = static_cast<uint8_t>(static_cast<const Unary&>(prim).op());
-    }
-    ins.a = value(operands_[m][0]);
-    ins.in = a.inputs()[0].dtype();
-    ins.out = a.dtype();
-    p.instrs.push_back(ins);
+  p.instrs = std::move(instrs_);
+  for (auto& ins : p.instrs) {
+    ins.a = value(ins.a);
+    if (ins.binary) ins.b = value(ins.b);
   }
   for (size_t m : outs) p.outputs.push_back(p.num_inputs + static_cast<int32_t>(m));
 

@@ -8,12 +8,11 @@
 // no other node, not an eval target) are never written to memory; the others
 // become outputs of the fused node, so every array stays valid. Results are
 // bit-identical to the unfused kernels'. TANDEM_FUSION=0 turns it off.
-#include <array>
-#include <climits>
 #include <cstdint>
 #include <vector>
 
 #include "tandem/array.h"
+#include "tandem/primitives/fused.h"
 
 namespace tandem {
 
@@ -50,16 +49,18 @@ class Fuser {
   void add(array a);
   // Passes on the open group, if any.
   void finish();
+  // Makes room for groups of up to n nodes.
+  void reserve(size_t n);
 
  private:
   bool joins(const array& a) const;
-  void append(array a);
+  void append(array a, bool binary);
   void close();
   void pass_unfused();
 
-  // A member's operands: >= 0 another member, < 0 the input -code - 1.
-  static constexpr int32_t kNoOperand = INT32_MIN;
-  using Operands = std::array<int32_t, 2>;
+  // The members' ops, their operands coded as >= 0 for another member's
+  // value and < 0 for the input -code - 1 (numbered as values at close).
+  std::vector<FusedInstr> instrs_;
 
   Schedule schedule_;
   void* ctx_;
@@ -67,7 +68,6 @@ class Fuser {
   std::vector<array> members_;  // the open group's nodes, in order
   std::vector<array> inputs_;   // the distinct arrays they read from outside
   std::vector<long> uses_;      // per member: reads of its value by later members
-  std::vector<Operands> operands_;
 };
 
 }  // namespace tandem

@@ -4,6 +4,7 @@
 #include "tandem/transforms.h"
 
 #include <atomic>
+#include <exception>
 
 #include "tandem/backend.h"
 #include "tandem/busy.h"
@@ -177,12 +178,20 @@ void eval_impl(std::vector<array> outputs, bool async) {
   auto& tape = t.v;
   {
     StreamExecutor* last = nullptr;
+    // A synchronous eval that ends normally may run the last stream's
+    // staged tasks itself (flush_and_run): it would wait for them anyway.
     struct Flush {
       StreamExecutor*& ex;
+      bool run_here;
       ~Flush() {
-        if (ex) ex->flush();
+        if (!ex) return;
+        if (run_here && std::uncaught_exceptions() == 0) {
+          ex->flush_and_run();
+        } else {
+          ex->flush();
+        }
       }
-    } flush_at_exit{last};
+    } flush_at_exit{last, !async};
     // Busy while encoding; idle again before the last hand-over, so the
     // stream that takes it may use this thread's core (see busy.h).
     busy::Scope encoding;
@@ -191,6 +200,7 @@ void eval_impl(std::vector<array> outputs, bool async) {
       Fuser fuser(
           [](array a, void* last) { schedule(std::move(a), *static_cast<StreamExecutor**>(last)); },
           &last);
+      fuser.reserve(tape.size());
       for (auto& a : tape) fuser.add(std::move(a));
       fuser.finish();
     } else {

@@ -29,13 +29,9 @@ using test::wrap_to;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-
 std::string dname(Dtype t) {
   return dtype_name(t);
 }
-
-
-
 
 double tol_for(Dtype t) {
   if (t == float16) return 2e-3;
@@ -730,7 +726,7 @@ TEST(Binary, NanToNum) {
       want2.push_back(std::isnan(xi) ? 7 : xi == kInf ? 100 : xi == -kInf ? -100 : xi);
     }
     test::expect_close(nan_to_num(r, 7.0f, 100.0f, -100.0f).to_vector<double>(), want2, 0, 0,
-                "nan_to_num custom " + dname(t));
+                       "nan_to_num custom " + dname(t));
   }
   // Integers pass through unchanged.
   array i({1, 2, 3});
@@ -765,7 +761,7 @@ TEST(Binary, IsClose) {
         array out = isclose(a, b, rtol, 1e-8, eq_nan);
         EXPECT_EQ(out.dtype(), bool_);
         test::expect_close(out.to_vector<double>(), want, 0, 0,
-                    "isclose " + dname(t) + " rtol " + std::to_string(rtol));
+                           "isclose " + dname(t) + " rtol " + std::to_string(rtol));
       }
     }
   }

@@ -28,7 +28,8 @@ TEST(Scheduler, StreamsRunConcurrently) {
   auto t0 = std::chrono::steady_clock::now();
   array x = test_op(a, s1, 200), y = test_op(a, s2, 200);
   eval(x, y);
-  double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   // Sequential execution would take 400 ms; a loaded machine still stays well below.
   EXPECT_LT(ms, 390.0) << "two sleeping tasks on two streams did not overlap";
 }
@@ -39,7 +40,8 @@ TEST(Scheduler, AsyncEvalReturnsBeforeWork) {
   array x = test_op(a, s, 200);
   auto t0 = std::chrono::steady_clock::now();
   async_eval({x});
-  double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   EXPECT_LT(ms, 150.0);
   EXPECT_EQ(x.status(), array::Status::scheduled);
   x.wait();
@@ -160,6 +162,49 @@ TEST(Scheduler, ConcurrentEvalFromThreads) {
   EXPECT_EQ(failures.load(), 0);
 }
 
+TEST(Scheduler, EvalRunningTasksHereKeepsStreamOrder) {
+  // A synchronous eval may run its last stream's tasks on the calling thread
+  // when that stream has nothing else to run. Here other threads hand the
+  // same stream slow work all along, and the evaluated tasks wait on a
+  // sometimes-slow producer of another stream: every result must be right,
+  // and a slow task queued first must finish before what was evaluated after it.
+  Stream s = new_stream(Device::cpu);
+  Stream other = new_stream(Device::cpu);
+  array base = test::random_array({16}, float32);
+  auto bv = base.to_vector<float>();
+  std::atomic<bool> stop{false};
+  std::atomic<int> failures{0};
+  std::vector<std::thread> feeders;
+  for (int t = 0; t < 2; ++t) {
+    feeders.emplace_back([&, t] {
+      while (!stop.load()) {
+        array z = add(test_op(base, s, t), array(1.0f), s);
+        async_eval({z});
+        if (z.to_vector<float>()[0] != bv[0] + 1.0f) ++failures;
+      }
+    });
+  }
+  for (int i = 0; i < 300; ++i) {
+    array p = test_op(base, other, i % 7 == 0 ? 1 : 0);
+    array y = add(p, array(1.0f), s);
+    for (int k = 0; k < 5; ++k) y = multiply(y, array(2.0f), s);
+    auto got = y.to_vector<float>();
+    for (size_t j = 0; j < got.size(); ++j) {
+      if (got[j] != (bv[j] + 1.0f) * 32.0f) ++failures;
+    }
+    // Stream order: a slow task queued on s before this eval has run by the
+    // time the eval returns.
+    array slow = test_op(base, s, 2);
+    async_eval({slow});
+    array after = add(base, array(0.0f), s);
+    after.eval();
+    if (!slow.is_available()) ++failures;
+  }
+  stop = true;
+  for (auto& th : feeders) th.join();
+  EXPECT_EQ(failures.load(), 0);
+}
+
 namespace {
 
 // A random graph of integer ops over `streams` (or one stream when
@@ -174,13 +219,27 @@ std::vector<array> random_graph(uint64_t seed, const std::vector<Stream>& stream
     const array& x = nodes[g() % nodes.size()];
     const array& y = nodes[g() % nodes.size()];
     switch (g() % 7) {
-      case 0: nodes.push_back(add(x, y, s)); break;
-      case 1: nodes.push_back(subtract(x, y, s)); break;
-      case 2: nodes.push_back(multiply(x, array(3, int32), s)); break;
-      case 3: nodes.push_back(maximum(x, y, s)); break;
-      case 4: nodes.push_back(transpose(x, s)); break;
-      case 5: nodes.push_back(negative(x, s)); break;
-      default: nodes.push_back(bitwise_xor(x, y, s)); break;
+      case 0:
+        nodes.push_back(add(x, y, s));
+        break;
+      case 1:
+        nodes.push_back(subtract(x, y, s));
+        break;
+      case 2:
+        nodes.push_back(multiply(x, array(3, int32), s));
+        break;
+      case 3:
+        nodes.push_back(maximum(x, y, s));
+        break;
+      case 4:
+        nodes.push_back(transpose(x, s));
+        break;
+      case 5:
+        nodes.push_back(negative(x, s));
+        break;
+      default:
+        nodes.push_back(bitwise_xor(x, y, s));
+        break;
     }
   }
   std::vector<array> outs;
@@ -208,7 +267,8 @@ TEST(Scheduler, RandomGraphsManyStreamsMatchOneStream) {
     }
     eval(ref);
     for (size_t k = 0; k < ref.size(); ++k) {
-      ASSERT_EQ(got[k].to_vector<int>(), ref[k].to_vector<int>()) << "graph " << gi << " output " << k;
+      ASSERT_EQ(got[k].to_vector<int>(), ref[k].to_vector<int>())
+          << "graph " << gi << " output " << k;
     }
   }
 }

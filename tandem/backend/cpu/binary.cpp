@@ -322,8 +322,7 @@ void binary_dispatch(BinaryOp op, const Ref& a, const Ref& b, const Ref& out) {
 }
 
 template <BinaryOp op, typename T>
-void binary_row_erased(const void* a, int64_t as, const void* b, int64_t bs, void* out,
-                       int64_t n) {
+void binary_row_erased(const void* a, int64_t as, const void* b, int64_t bs, void* out, int64_t n) {
   binary_row<op, T>(static_cast<const T*>(a), as, static_cast<const T*>(b), bs, out, n);
 }
 
@@ -334,8 +333,8 @@ BinaryRowFn binary_row_fn(BinaryOp op, Dtype t) {
   dispatch_dtype(t, [&](auto tag) {
     using T = typename decltype(tag)::type;
     switch (op) {
-#define TANDEM_CASE(OP)                          \
-  case BinaryOp::OP:                             \
+#define TANDEM_CASE(OP)                       \
+  case BinaryOp::OP:                          \
     fn = &binary_row_erased<BinaryOp::OP, T>; \
     break;
       TANDEM_BINARY_OPS(TANDEM_CASE)

@@ -198,6 +198,34 @@ class CpuExecutor : public StreamExecutor {
     if (wake) cv_.notify_one();
   }
 
+  void flush_and_run() override {
+    auto& st = t_staging;
+    if (st.owner != this || st.tasks.empty() || st.open || !claim_idle(st.tasks.size())) {
+      return flush();
+    }
+    size_t n = st.tasks.size();
+    {
+      // Run from a vector of our own: a task may evaluate (and stage) again.
+      std::vector<Task> batch;
+      batch.swap(st.tasks);
+      {
+        busy::Scope working;
+        for (auto& t : batch) execute(t);
+      }
+      batch.clear();
+      if (st.tasks.empty()) st.tasks.swap(batch);  // keeps the capacity
+    }
+    bool wake;
+    {
+      std::lock_guard lk(mu_);
+      completed_ += n;
+      running_here_ = false;
+      wake = sleeping_ && !queue_.empty();
+      if (drainers_) idle_cv_.notify_all();
+    }
+    if (wake) cv_.notify_one();
+  }
+
   void synchronize() override {
     drain();
     std::exception_ptr e;
@@ -218,6 +246,17 @@ class CpuExecutor : public StreamExecutor {
   }
 
  private:
+  // Whether n tasks may run on the calling thread now: every task handed
+  // over before them has run (stream order). If so, the worker takes no
+  // task until they have run too.
+  bool claim_idle(size_t n) {
+    std::lock_guard lk(mu_);
+    if (completed_ != submitted_ || !queue_.empty() || running_here_) return false;
+    running_here_ = true;
+    submitted_ += n;
+    return true;
+  }
+
   void execute(Task& t) {
     std::exception_ptr err;
     auto wait_for = [&](const std::shared_ptr<Event>& w) {
@@ -271,7 +310,7 @@ class CpuExecutor : public StreamExecutor {
         completed_ += batch.size();
         if (drainers_ && !batch.empty()) idle_cv_.notify_all();
         batch.clear();
-        if (queue_.empty()) {
+        if (queue_.empty() || running_here_) {
           // Spin a little before sleeping: an evaluating thread hands over
           // batches every few microseconds.
           queued_.store(false, std::memory_order_relaxed);
@@ -283,9 +322,9 @@ class CpuExecutor : public StreamExecutor {
             cpu_relax();
           }
           lk.lock();
-          if (queue_.empty()) {
+          if (queue_.empty() || running_here_) {
             sleeping_ = true;
-            cv_.wait(lk, [&] { return !queue_.empty() || stop_; });
+            cv_.wait(lk, [&] { return (!queue_.empty() && !running_here_) || stop_; });
             sleeping_ = false;
           }
         }
@@ -308,6 +347,7 @@ class CpuExecutor : public StreamExecutor {
   int producers_waiting_ = 0;
   int drainers_ = 0;
   bool sleeping_ = false;
+  bool running_here_ = false;  // an evaluating thread runs its tasks itself (flush_and_run)
   bool stop_ = false;
   std::atomic<bool> queued_{false};
   std::exception_ptr first_error_;
