@@ -52,7 +52,7 @@ if has ctest; then
   grep -E '^\s+[0-9]+ - ' "$OUT/ctest.log" | head -40 | tee -a "$summary"
   # The runtime tests again with plain launches (TANDEM_CUDA_GRAPHS=0).
   DEVICE=gpu TANDEM_CUDA_GRAPHS=0 "$BUILD"/tests/cpp/tandem_tests --gtest_brief=1 \
-    --gtest_filter='Gpu*:Unary.*:Reduce.*' >"$OUT/ctest-nographs.log" 2>&1
+    --gtest_filter='Gpu*:Fusion.*:Unary.*:Reduce.*' >"$OUT/ctest-nographs.log" 2>&1
   note "tests without CUDA graphs: $(grep -E 'PASSED|FAILED' "$OUT/ctest-nographs.log" | tr '\n' ' ')"
 fi
 
@@ -82,7 +82,7 @@ if has memcheck; then
   # A representative subset: memcheck slows kernels (and JIT) many times over.
   DEVICE=gpu timeout "${MEMCHECK_TIMEOUT:-300}" compute-sanitizer --tool memcheck --error-exitcode 9 \
     "$BUILD"/tests/cpp/tandem_tests \
-    --gtest_filter='Gpu*:Unary.*:Binary.Where*:Reduce.SumAllDtypes:Reduce.ArgMaxArgMinAllDtypes:Scan.CumsumAllDtypes:Sort.SortArgsortAllDtypes:Matmul.OnTestDevice*:Random.*:IndexingOnDevice.*:Creation.AstypeAllPairs' \
+    --gtest_filter='Gpu*:Fusion.*:Unary.*:Binary.Where*:Reduce.SumAllDtypes:Reduce.ArgMaxArgMinAllDtypes:Scan.CumsumAllDtypes:Sort.SortArgsortAllDtypes:Matmul.OnTestDevice*:Random.*:IndexingOnDevice.*:Creation.AstypeAllPairs' \
     >"$OUT/memcheck.log" 2>&1
   rc=$?
   note "memcheck: rc=$rc, $(grep -E 'ERROR SUMMARY' "$OUT/memcheck.log" | tail -1), $(grep -E 'tests? from .* ran|PASSED|FAILED' "$OUT/memcheck.log" | tr '\n' ' ') in $((SECONDS - t0)) s"
