@@ -45,7 +45,7 @@ uint64_t fused_node_count() {
 bool Fuser::joins(const array& a) const {
   const array& first = members_.front();
   if (a.primitive().stream() != first.primitive().stream() || a.shape() != first.shape() ||
-      members_.size() >= size_t(kMaxFusedOps)) {
+      members_.size() >= max_ops_) {
     return false;
   }
   // Room for the arrays it would add to the group's inputs.
@@ -82,6 +82,7 @@ void Fuser::add(array a) {
   }
   if (fus) {
     group_ = g_groups.fetch_add(1, std::memory_order_relaxed) + 1;
+    max_ops_ = a.primitive().device().type == Device::gpu ? kMaxFusedOpsGpu : kMaxFusedOps;
     append(std::move(a), kind == 2);
     return;
   }

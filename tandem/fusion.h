@@ -24,9 +24,13 @@ inline constexpr size_t kMaxFusedSize = size_t(1) << 16;
 // this many (a backend's kernel takes them as fixed-size argument arrays).
 inline constexpr int kMaxFusedInputs = 64;
 inline constexpr int kMaxFusedOutputs = 8;
-// A fused program has at most this many ops (longer chains make several),
-// which bounds the source and compile time of a generated GPU kernel.
+// A fused program has at most this many ops (longer chains make several).
+// On the GPU each new program is compiled (NVRTC, about 0.1 s per 250
+// float32 ops, several times that for float64 transcendentals), so programs
+// there are shorter: the first eval of a new chain waits less, and the
+// segments of a long regular chain share one kernel.
 inline constexpr int kMaxFusedOps = 1024;
+inline constexpr int kMaxFusedOpsGpu = 256;
 
 // Whether eval fuses (TANDEM_FUSION unset or not "0"; read once).
 bool fusion_enabled();
@@ -65,6 +69,7 @@ class Fuser {
   Schedule schedule_;
   void* ctx_;
   uint64_t group_ = 0;          // id of the open group (0: none), marked on its nodes
+  size_t max_ops_ = 0;          // the open group's op limit (by device)
   std::vector<array> members_;  // the open group's nodes, in order
   std::vector<array> inputs_;   // the distinct arrays they read from outside
   std::vector<long> uses_;      // per member: reads of its value by later members

@@ -225,7 +225,8 @@ TEST(Fusion, LongChainsSplitIntoGroups) {
   uint64_t before = fused_node_count();
   auto got = test::to_double(y);
   if (fusion_enabled()) {
-    EXPECT_GE(fused_node_count() - before, uint64_t(n / kMaxFusedOps));
+    int cap = test::test_device() == Device::gpu ? kMaxFusedOpsGpu : kMaxFusedOps;
+    EXPECT_GE(fused_node_count() - before, uint64_t(n / cap));
   }
   EXPECT_EQ(got, want);
 }
