@@ -46,6 +46,15 @@ struct Node {
 // the way back for one no longer needed (its elements are destroyed first).
 std::vector<array> take_input_vector();
 void give_input_vector(std::vector<array>&& v);
+// The given inputs in a vector from the stash: each is copied or moved in
+// once (an initializer list would copy every one, a reference count round
+// trip per input on the hot path of building an op).
+template <typename... A>
+std::vector<array> input_vector(A&&... in) {
+  auto v = take_input_vector();
+  (v.push_back(std::forward<A>(in)), ...);
+  return v;
+}
 
 struct Flags {
   bool contiguous = true;      // the elements cover data_size slots densely, in some order

@@ -51,7 +51,7 @@ array binary_node(BinaryOp op, const char* name, const array& a, const array& b,
   if (y.shape() != shape && y.size() != 1) y = broadcast_to(y, shape, s);
   Dtype out = is_comparison(op) ? bool_ : t;
   return array(std::move(shape), out, make_pooled<Binary>(to_stream(s), op),
-               {std::move(x), std::move(y)});
+               input_vector(std::move(x), std::move(y)));
 }
 
 array arith(BinaryOp op, const char* name, const array& a, const array& b, StreamOrDevice s) {

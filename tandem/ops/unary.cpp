@@ -21,7 +21,7 @@ const char* unary_op_name(UnaryOp op) {
 namespace {
 
 array unary_node(UnaryOp op, const array& a, Dtype out_type, StreamOrDevice s) {
-  return array(a.shape(), out_type, make_pooled<Unary>(to_stream(s), op), {a});
+  return array(a.shape(), out_type, make_pooled<Unary>(to_stream(s), op), input_vector(a));
 }
 
 // Float functions: integer and bool inputs are computed in float32.
