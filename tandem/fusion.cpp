@@ -22,7 +22,7 @@ int fusible_kind(const array& a) {
   return t == typeid(Unary) ? 1 : t == typeid(Binary) ? 2 : 0;
 }
 
-// The member whose value `in` is, when it is one of group g's.
+// Whether `in` is the value of one of group g's members.
 bool in_group(const array& in, uint64_t g) {
   const Node* n = in.node().get();
   return n && n->fuse_group == g;
@@ -50,13 +50,15 @@ bool Fuser::joins(const array& a) const {
   }
   // Room for the arrays it would add to the group's inputs.
   size_t added = 0;
-  for (auto& in : a.inputs()) {
-    if (in_group(in, group_)) continue;
-    bool known = false;
-    for (auto& x : inputs_) known = known || x.desc() == in.desc();
-    added += !known;
-  }
+  for (auto& in : a.inputs()) added += !in_group(in, group_) && find_input(in) < 0;
   return inputs_.size() + added <= size_t(kMaxFusedInputs);
+}
+
+int32_t Fuser::find_input(const array& in) const {
+  for (size_t k = 0; k < inputs_.size(); ++k) {
+    if (inputs_[k].desc() == in.desc()) return static_cast<int32_t>(k);
+  }
+  return -1;
 }
 
 void Fuser::reserve(size_t n) {
@@ -106,10 +108,7 @@ void Fuser::append(array a, bool binary) {
       code = in.node()->fuse_value;
       ++uses_[code];
     } else {
-      code = -1;
-      for (size_t k = 0; k < inputs_.size() && code < 0; ++k) {
-        if (inputs_[k].desc() == in.desc()) code = static_cast<int32_t>(k);
-      }
+      code = find_input(in);
       if (code < 0) {
         code = static_cast<int32_t>(inputs_.size());
         inputs_.push_back(in);
@@ -189,19 +188,6 @@ void Fuser::close() {
 void Fuser::pass_unfused() {
   inputs_.clear();  // our references would stop donation
   for (auto& m : members_) schedule_(std::move(m), ctx_);
-}
-
-}  // namespace tandem
-
-namespace tandem {
-
-Dtype FusedProgram::dtype(int32_t v) const {
-  if (v >= num_inputs) return instrs[v - num_inputs].out;
-  // An input's dtype is that of its first reader's operands.
-  for (auto& ins : instrs) {
-    if (ins.a == v || ins.b == v) return ins.in;
-  }
-  return float32;
 }
 
 std::string FusedProgram::signature() const {

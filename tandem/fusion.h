@@ -59,6 +59,8 @@ class Fuser {
  private:
   bool joins(const array& a) const;
   void append(array a, bool binary);
+  // The index of `in` among the group's inputs, or -1.
+  int32_t find_input(const array& in) const;
   void close();
   void pass_unfused();
 

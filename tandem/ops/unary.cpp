@@ -18,6 +18,20 @@ const char* unary_op_name(UnaryOp op) {
   return names[static_cast<int>(op)];
 }
 
+bool is_predicate(UnaryOp op) {
+  switch (op) {
+    case UnaryOp::IsNan:
+    case UnaryOp::IsInf:
+    case UnaryOp::IsPosInf:
+    case UnaryOp::IsNegInf:
+    case UnaryOp::IsFinite:
+    case UnaryOp::LogicalNot:
+      return true;
+    default:
+      return false;
+  }
+}
+
 namespace {
 
 array unary_node(UnaryOp op, const array& a, Dtype out_type, StreamOrDevice s) {

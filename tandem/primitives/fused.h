@@ -38,8 +38,6 @@ struct FusedProgram {
   // the others are dense and row-major, like every output.
   std::vector<bool> scalar_inputs;
 
-  // The dtype of value v.
-  Dtype dtype(int32_t v) const;
   // A string naming the whole program (ops, dtypes, wiring, scalar inputs,
   // outputs): equal strings compute the same function, for kernel caches.
   std::string signature() const;

@@ -50,6 +50,8 @@ enum class UnaryOp {
 };
 
 const char* unary_op_name(UnaryOp op);
+// Whether op yields bool whatever its input (IsNan ... IsFinite, LogicalNot).
+bool is_predicate(UnaryOp op);
 
 // Output dtype = input dtype, except the predicates (bool), Real/Imag of
 // complex (float32) and the float functions of integers (float32), which ops

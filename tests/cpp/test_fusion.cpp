@@ -38,6 +38,12 @@ void expect_same(array got, array want, const std::string& what) {
   }
 }
 
+// a, evaluated at once when `eager` (then nothing built on it fuses with it).
+array maybe_eval(bool eager, array a) {
+  if (eager) a.eval();
+  return a;
+}
+
 // A random program of elementwise ops over a few inputs. Built twice from the
 // same seed: once lazily (evaluated at the end, so it fuses) and once eagerly
 // (each op evaluated as it is built, so nothing fuses).
@@ -161,7 +167,7 @@ Program build(uint64_t seed, Dtype t, const Shape& shape, int ops, bool eager,
     // Sometimes a value of another dtype in between (a comparison, back
     // through where, which does not fuse).
     if (g() % 16 == 0 && t != bool_) r = where(greater(r, a, s), r, b, s);
-    if (eager) r.eval();
+    r = maybe_eval(eager, r);
     if (g() % 10 == 0) p.held.push_back(r);
     pool.push_back(r);
   }
@@ -259,20 +265,16 @@ TEST(Fusion, NodesThatNeedTheChainMidwayAndOtherStreams) {
   Stream s1 = test_stream();
   Stream s2 = new_stream(test::test_device());
   auto run = [&](bool eager) {
-    auto ev = [&](array a) {
-      if (eager) a.eval();
-      return a;
-    };
     array x = test::random_array({6, 4}, float32, -1, 1);
-    array y = ev(exp(x, s1));
-    y = ev(multiply(y, array(0.5f), s1));
-    array total = ev(sum(y, false, s1));  // needs y
-    y = ev(add(y, total, s1));
-    array z = ev(subtract(y, x, s2));  // another stream reads y
-    z = ev(tanh(z, s2));
-    array other = ev(negative(sum(x, 0, false, s1), s1));  // another shape
-    y = ev(add(y, z, s1));
-    y = ev(sin(y, s1));
+    array y = maybe_eval(eager, exp(x, s1));
+    y = maybe_eval(eager, multiply(y, array(0.5f), s1));
+    array total = maybe_eval(eager, sum(y, false, s1));  // needs y
+    y = maybe_eval(eager, add(y, total, s1));
+    array z = maybe_eval(eager, subtract(y, x, s2));  // another stream reads y
+    z = maybe_eval(eager, tanh(z, s2));
+    array other = maybe_eval(eager, negative(sum(x, 0, false, s1), s1));  // another shape
+    y = maybe_eval(eager, add(y, z, s1));
+    y = maybe_eval(eager, sin(y, s1));
     return std::vector<array>{y, z, other, total};
   };
   test::rng().seed(7);
@@ -291,14 +293,10 @@ TEST(Fusion, StridedInputsFallBackCorrectly) {
   array a = test::random_array({4, 6}, float32);
   array t = transpose(test::random_array({6, 4}, float32), s);
   auto run = [&](bool eager) {
-    auto ev = [&](array v) {
-      if (eager) v.eval();
-      return v;
-    };
-    array y = ev(add(a, t, s));
-    y = ev(exp(y, s));
-    y = ev(multiply(y, t, s));
-    return ev(sqrt(abs(y, s), s));
+    array y = maybe_eval(eager, add(a, t, s));
+    y = maybe_eval(eager, exp(y, s));
+    y = maybe_eval(eager, multiply(y, t, s));
+    return maybe_eval(eager, sqrt(abs(y, s), s));
   };
   expect_same(run(false), run(true), "transposed input");
 }

@@ -11,11 +11,6 @@ using namespace tandem;
 
 namespace {
 
-#define REQUIRE_GPU()                                                                     \
-  do {                                                                                    \
-    if (!is_available(Device::gpu)) GTEST_SKIP() << "no usable CUDA GPU in this process"; \
-  } while (0)
-
 // A chain of n ops drawn by `seed` from kernels of several families, so that
 // replays of a cached graph of the same length swap the kernels in it.
 array mixed_chain(array x, const array& w, int n, unsigned seed, StreamOrDevice s) {
@@ -51,7 +46,7 @@ void expect_matches_cpu(const array& got, const array& want, const std::string& 
 }
 
 TEST(GpuGraphs, ChainsOfEveryLengthAroundSegmentSizesMatchCpu) {
-  REQUIRE_GPU();
+  TANDEM_REQUIRE_GPU();
   array x = test::random_array({16, 33}, float32);
   array w = test::random_array({16, 33}, float32);
   // Lengths straddle the segment sizes (8, 16, 32, 64); each length twice
@@ -66,7 +61,7 @@ TEST(GpuGraphs, ChainsOfEveryLengthAroundSegmentSizesMatchCpu) {
 }
 
 TEST(GpuGraphs, ManyEvalsOfOneChainReuseTheGraph) {
-  REQUIRE_GPU();
+  TANDEM_REQUIRE_GPU();
   array x = test::random_array({4}, float32);
   array one = test::random_array({4}, float32, 0.0, 0.01);
   array want = x;
@@ -79,7 +74,7 @@ TEST(GpuGraphs, ManyEvalsOfOneChainReuseTheGraph) {
 }
 
 TEST(GpuGraphs, MatmulAndCopiesInsideChainsMatchCpu) {
-  REQUIRE_GPU();
+  TANDEM_REQUIRE_GPU();
   array a = test::random_array({64, 48}, float32, -1, 1);
   array b = test::random_array({48, 48}, float32, -0.2, 0.2);
   auto run = [&](StreamOrDevice s) {
@@ -96,7 +91,7 @@ TEST(GpuGraphs, MatmulAndCopiesInsideChainsMatchCpu) {
 }
 
 TEST(GpuGraphs, WaitsAndUploadsBetweenSegmentsMatchCpu) {
-  REQUIRE_GPU();
+  TANDEM_REQUIRE_GPU();
   Stream s1 = new_stream(Device::gpu), s2 = new_stream(Device::gpu);
   array x = test::random_array({1000}, float32);
   // Host arrays, each copied to the GPU when first used there: mid-chain.

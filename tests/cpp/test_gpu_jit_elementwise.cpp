@@ -100,20 +100,6 @@ TEST(JitElementwise, CastEveryDtypePair) {
   }
 }
 
-bool unary_predicate(UnaryOp op) {
-  switch (op) {
-    case UnaryOp::IsNan:
-    case UnaryOp::IsInf:
-    case UnaryOp::IsPosInf:
-    case UnaryOp::IsNegInf:
-    case UnaryOp::IsFinite:
-    case UnaryOp::LogicalNot:
-      return true;
-    default:
-      return false;
-  }
-}
-
 class JitElementwiseUnary : public ::testing::TestWithParam<int> {};
 
 // Unary ops (unary.cpp): out is in's dtype, bool for predicates, float32
@@ -123,7 +109,7 @@ TEST_P(JitElementwiseUnary, EveryDtype) {
   std::vector<std::string> names;
   for (Dtype t : all_dtypes) {
     Dtype out = t;
-    if (unary_predicate(op)) {
+    if (is_predicate(op)) {
       out = bool_;
     } else if (t == complex64 &&
                (op == UnaryOp::Abs || op == UnaryOp::Real || op == UnaryOp::Imag)) {

@@ -26,25 +26,6 @@ using namespace tandem;
 
 namespace {
 
-#define REQUIRE_GPU()                                                                     \
-  do {                                                                                    \
-    if (!is_available(Device::gpu)) GTEST_SKIP() << "no usable CUDA GPU in this process"; \
-  } while (0)
-
-bool is_predicate(UnaryOp op) {
-  switch (op) {
-    case UnaryOp::IsNan:
-    case UnaryOp::IsInf:
-    case UnaryOp::IsPosInf:
-    case UnaryOp::IsNegInf:
-    case UnaryOp::IsFinite:
-    case UnaryOp::LogicalNot:
-      return true;
-    default:
-      return false;
-  }
-}
-
 // The dtype ops give a Unary node (ops/unary.cpp).
 Dtype unary_out(UnaryOp op, Dtype in) {
   if (is_predicate(op)) return bool_;
@@ -360,14 +341,14 @@ void expect_fused_matches_unfused(const Builder& b, const Shape& shape, const st
 }
 
 TEST(GpuFused, MixedDagMatchesUnfusedBits) {
-  REQUIRE_GPU();
+  TANDEM_REQUIRE_GPU();
   for (const Shape& shape : std::vector<Shape>{{1}, {7}, {33, 65}, {256, 256}}) {
     expect_fused_matches_unfused(mixed_dag(), shape, "mixed dag " + shape_str(shape));
   }
 }
 
 TEST(GpuFused, RandomProgramsMatchUnfusedBits) {
-  REQUIRE_GPU();
+  TANDEM_REQUIRE_GPU();
   const std::vector<std::vector<Dtype>> sets = {
       {float32, float32, float32},     {float64, float64, float64},
       {float16, float16, bfloat16},    {bfloat16, bfloat16, float16},
@@ -388,7 +369,7 @@ TEST(GpuFused, RandomProgramsMatchUnfusedBits) {
 // contracted across instructions, so every float type must still match
 // the separate kernels, here built with the ops themselves.
 TEST(GpuFused, MultiplyAddIsNotContracted) {
-  REQUIRE_GPU();
+  TANDEM_REQUIRE_GPU();
   for (Dtype t : {float32, float64, complex64, float16, bfloat16}) {
     Shape shape{64, 129};
     array x = random_input(shape, t), y = random_input(shape, t), w = random_input(shape, t);
@@ -420,7 +401,7 @@ TEST(GpuFused, MultiplyAddIsNotContracted) {
 }
 
 TEST(GpuFused, AddChainOf1000MatchesAddOps) {
-  REQUIRE_GPU();
+  TANDEM_REQUIRE_GPU();
   for (Dtype t : {float32, float16}) {
     array x = test::random_array({300}, t);
     array one = test::random_array({}, t, 0.0, 0.01);
@@ -447,7 +428,7 @@ TEST(GpuFused, AddChainOf1000MatchesAddOps) {
 }
 
 TEST(GpuFused, ZeroSizeOutputs) {
-  REQUIRE_GPU();
+  TANDEM_REQUIRE_GPU();
   Builder b = add_chain(float32, 3);
   b.p.scalar_inputs = {false, false};
   auto in =

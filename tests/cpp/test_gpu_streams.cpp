@@ -12,11 +12,6 @@ using test::test_op;
 
 namespace {
 
-#define REQUIRE_GPU()                                                                     \
-  do {                                                                                    \
-    if (!is_available(Device::gpu)) GTEST_SKIP() << "no usable CUDA GPU in this process"; \
-  } while (0)
-
 // n sin's in a row on stream s: a slow producer on either device.
 array sin_chain(array x, int n, StreamOrDevice s) {
   for (int i = 0; i < n; ++i) x = sin(x, s);
@@ -48,7 +43,7 @@ void check_slow_gpu_producer(Stream producer, Stream consumer) {
 }
 
 TEST(GpuStreams, CpuToGpuWaitsForSlowCpuProducer) {
-  REQUIRE_GPU();
+  TANDEM_REQUIRE_GPU();
   array a = test::random_array({1 << 20}, float32);
   a.eval();
   Stream cpu = new_stream(Device::cpu), gpu = new_stream(Device::gpu);
@@ -59,19 +54,19 @@ TEST(GpuStreams, CpuToGpuWaitsForSlowCpuProducer) {
 }
 
 TEST(GpuStreams, GpuToCpuWaitsForSlowGpuProducer) {
-  REQUIRE_GPU();
+  TANDEM_REQUIRE_GPU();
   Stream gpu = new_stream(Device::gpu), cpu = new_stream(Device::cpu);
   check_slow_gpu_producer(gpu, cpu);  // reads the GPU result on the CPU
 }
 
 TEST(GpuStreams, GpuToGpuAcrossStreams) {
-  REQUIRE_GPU();
+  TANDEM_REQUIRE_GPU();
   Stream s1 = new_stream(Device::gpu), s2 = new_stream(Device::gpu);
   check_slow_gpu_producer(s1, s2);
 }
 
 TEST(GpuStreams, CpuToCpuWhileGpuBusy) {
-  REQUIRE_GPU();
+  TANDEM_REQUIRE_GPU();
   array a = test::random_array({1 << 16}, float32);
   Stream c1 = new_stream(Device::cpu), c2 = new_stream(Device::cpu), g = new_stream(Device::gpu);
   array busy = sin_chain(test::random_array({1 << 22}, float32), 20, g);
@@ -83,7 +78,7 @@ TEST(GpuStreams, CpuToCpuWhileGpuBusy) {
 }
 
 TEST(GpuStreams, RoundTripsManyTimes) {
-  REQUIRE_GPU();
+  TANDEM_REQUIRE_GPU();
   // CPU -> GPU -> CPU -> GPU ... with values checked at the end.
   array x = test::random_array({4096}, float32);
   auto want = x.to_vector<float>();
@@ -96,7 +91,7 @@ TEST(GpuStreams, RoundTripsManyTimes) {
 }
 
 TEST(GpuStreams, CpuFailureFailsGpuConsumerAndStreamStaysUsable) {
-  REQUIRE_GPU();
+  TANDEM_REQUIRE_GPU();
   array a = test::random_array({1024}, float32);
   Stream cpu = new_stream(Device::cpu), gpu = new_stream(Device::gpu);
   array bad = test_op(a, cpu, 20, /*fail=*/true);
@@ -116,7 +111,7 @@ TEST(GpuStreams, CpuFailureFailsGpuConsumerAndStreamStaysUsable) {
 }
 
 TEST(GpuMemory, HostArrayCopiedToDeviceOnce) {
-  REQUIRE_GPU();
+  TANDEM_REQUIRE_GPU();
   array a = test::random_array({1 << 20}, float32);
   a.eval();
   synchronize(default_stream(Device::cpu));
@@ -133,7 +128,7 @@ TEST(GpuMemory, HostArrayCopiedToDeviceOnce) {
 }
 
 TEST(GpuMemory, OutOfMemoryNamesBytesShapeDtypeAndDevice) {
-  REQUIRE_GPU();
+  TANDEM_REQUIRE_GPU();
   array a = test::random_array({1 << 22}, float32);
   a.eval();
   synchronize(default_stream(Device::cpu));
@@ -156,7 +151,7 @@ TEST(GpuMemory, OutOfMemoryNamesBytesShapeDtypeAndDevice) {
 }
 
 TEST(GpuMemory, ItemAndPrintingReadGpuResults) {
-  REQUIRE_GPU();
+  TANDEM_REQUIRE_GPU();
   array a(3.5f);
   array b = negative(a, Device::gpu);
   EXPECT_EQ(b.item<float>(), -3.5f);
@@ -166,7 +161,7 @@ TEST(GpuMemory, ItemAndPrintingReadGpuResults) {
 }
 
 TEST(GpuDevice, GpuIsTheDefaultDevice) {
-  REQUIRE_GPU();
+  TANDEM_REQUIRE_GPU();
   EXPECT_EQ(default_device(), Device(Device::gpu));
   EXPECT_EQ(device_count(Device::gpu), 1);
 }

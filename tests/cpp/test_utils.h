@@ -59,6 +59,14 @@ inline void expect_jit_compiles(const std::string& header, const std::vector<std
     }                                                                           \
   } while (0)
 
+// Skips the current test when no GPU is usable (GPU-only tests).
+#define TANDEM_REQUIRE_GPU()                                \
+  do {                                                      \
+    if (!::tandem::is_available(::tandem::Device::gpu)) {   \
+      GTEST_SKIP() << "no usable CUDA GPU in this process"; \
+    }                                                       \
+  } while (0)
+
 inline std::mt19937_64& rng() {
   static std::mt19937_64 g(12345);
   return g;

@@ -4,7 +4,6 @@
 #include "tandem/primitives/fused.h"
 
 #include <algorithm>
-#include <climits>
 #include <memory>
 
 #include "tandem/backend/cpu/elementwise_rows.h"
@@ -89,15 +88,19 @@ struct Plan {
   }
 };
 
-// Scratch slots for the values that are not outputs, reused once a value's
-// last reader has run.
-void assign_slots(const FusedProgram& p, Plan& plan) {
-  size_t nv = plan.values.size();
-  std::vector<int32_t> last(nv, -1);
+// Per value, the last instruction that reads it (-1: none).
+std::vector<int32_t> last_reads(const FusedProgram& p) {
+  std::vector<int32_t> last(static_cast<size_t>(p.num_inputs) + p.instrs.size(), -1);
   for (size_t i = 0; i < p.instrs.size(); ++i) {
     last[p.instrs[i].a] = static_cast<int32_t>(i);
     if (p.instrs[i].binary) last[p.instrs[i].b] = static_cast<int32_t>(i);
   }
+  return last;
+}
+
+// Scratch slots for the values that are not outputs, reused once a value's
+// last reader (`last`, from last_reads) has run.
+void assign_slots(const FusedProgram& p, const std::vector<int32_t>& last, Plan& plan) {
   std::vector<int> free;
   for (size_t i = 0; i < p.instrs.size(); ++i) {
     const FusedInstr& ins = p.instrs[i];
@@ -130,24 +133,21 @@ void Fused::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outpu
   auto plan = std::make_unique<cpu::Plan>();
   plan->n = static_cast<int64_t>(outputs[0].size());
   plan->values.resize(static_cast<size_t>(p.num_inputs) + p.instrs.size());
+  const std::vector<int32_t> last = cpu::last_reads(p);
   // An output may take the buffer of an input that no op reads after the
   // one computing it (rows are elementwise, so that op may read and write
   // one buffer).
-  std::vector<int32_t> last_read(p.num_inputs, -1);
-  for (size_t i = 0; i < p.instrs.size(); ++i) {
-    const FusedInstr& ins = p.instrs[i];
-    if (ins.a < p.num_inputs) last_read[ins.a] = static_cast<int32_t>(i);
-    if (ins.binary && ins.b < p.num_inputs) last_read[ins.b] = static_cast<int32_t>(i);
-  }
+  std::vector<bool> taken(p.num_inputs, false);
   for (size_t k = 0; k < outputs.size(); ++k) {
     array& out = outputs[k];
     int32_t def = p.outputs[k] - p.num_inputs;
     bool donated = false;
     for (int j = 0; j < p.num_inputs && !donated; ++j) {
-      if (p.scalar_inputs[j] || last_read[j] > def || !is_donatable(inputs[j], out)) continue;
+      if (taken[j] || p.scalar_inputs[j] || last[j] > def || !is_donatable(inputs[j], out)) {
+        continue;
+      }
       out.copy_shared_buffer(inputs[j]);
-      last_read[j] = INT32_MAX;  // taken
-      donated = true;
+      taken[j] = donated = true;
     }
     if (!donated) cpu::allocate_row_contiguous(out);
     auto& v = plan->values[p.outputs[k]];
@@ -155,6 +155,7 @@ void Fused::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outpu
     v.itemsize = static_cast<int64_t>(out.itemsize());
     plan->holds.emplace_back(out);
   }
+  if (plan->n == 0) return;
   // Held after the donations: a task's own reference would block them.
   for (int i = 0; i < p.num_inputs; ++i) {
     const array& in = inputs[i];
@@ -179,8 +180,7 @@ void Fused::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outpu
     s.out = p.num_inputs + static_cast<int32_t>(i);
     plan->steps.push_back(s);
   }
-  cpu::assign_slots(p, *plan);
-  if (plan->n == 0) return;
+  cpu::assign_slots(p, last, *plan);
   cpu::dispatch([plan = std::move(plan)] { plan->run(); });
 }
 

@@ -290,20 +290,6 @@ complex64_t complex_op(UnaryOp op, complex64_t x) {
   }
 }
 
-bool is_predicate(UnaryOp op) {
-  switch (op) {
-    case UnaryOp::IsNan:
-    case UnaryOp::IsInf:
-    case UnaryOp::IsPosInf:
-    case UnaryOp::IsNegInf:
-    case UnaryOp::IsFinite:
-    case UnaryOp::LogicalNot:
-      return true;
-    default:
-      return false;
-  }
-}
-
 // Applies op to n elements at in (stride is) into out (stride os).
 template <typename In, typename Out>
 void unary_row(UnaryOp op, const In* in, int64_t is, Out* out, int64_t os, int64_t n) {
@@ -367,6 +353,27 @@ void unary_kernel(UnaryOp op, const Ref& in, const Ref& out) {
                       int64_t n) { unary_row(op, src + io[0], is[0], dst + o, 1, n); });
 }
 
+// Calls f(TypeTag<In>{}, TypeTag<Out>{}) with the element types a Unary node
+// reading dtype in and writing dtype out computes in: the predicates write
+// bool, Abs/Real/Imag of complex write float32, the rest keep the type.
+template <typename F>
+void dispatch_unary_types(Dtype in, Dtype out, F&& f) {
+  dispatch_dtype(in, [&](auto it) {
+    using In = typename decltype(it)::type;
+    if (out == bool_) {
+      f(it, TypeTag<bool>{});
+    } else if constexpr (std::is_same_v<In, complex64_t>) {
+      if (out == float32) {
+        f(it, TypeTag<float>{});
+      } else {
+        f(it, it);
+      }
+    } else {
+      f(it, it);
+    }
+  });
+}
+
 template <typename In, typename Out>
 void unary_row_erased(UnaryOp op, const void* in, int64_t is, void* out, int64_t n) {
   unary_row(op, static_cast<const In*>(in), is, static_cast<Out*>(out), 1, n);
@@ -374,18 +381,10 @@ void unary_row_erased(UnaryOp op, const void* in, int64_t is, void* out, int64_t
 
 }  // namespace
 
-// The same choice of output type as Unary::eval_cpu's kernel makes.
 UnaryRowFn unary_row_fn(Dtype in, Dtype out) {
   UnaryRowFn fn = nullptr;
-  dispatch_dtype(in, [&](auto it) {
-    using In = typename decltype(it)::type;
-    if (out == bool_) {
-      fn = &unary_row_erased<In, bool>;
-    } else if constexpr (std::is_same_v<In, complex64_t>) {
-      fn = out == float32 ? &unary_row_erased<In, float> : &unary_row_erased<In, In>;
-    } else {
-      fn = &unary_row_erased<In, In>;
-    }
+  dispatch_unary_types(in, out, [&](auto i, auto o) {
+    fn = &unary_row_erased<typename decltype(i)::type, typename decltype(o)::type>;
   });
   return fn;
 }
@@ -415,19 +414,8 @@ void Unary::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outpu
     return;
   }
   cpu::dispatch([op = op_, in = cpu::Ref(in), out = cpu::Ref(out)] {
-    dispatch_dtype(in.dtype, [&](auto it) {
-      using In = typename decltype(it)::type;
-      if (out.dtype == bool_) {
-        cpu::unary_kernel<In, bool>(op, in, out);
-      } else if constexpr (std::is_same_v<In, complex64_t>) {
-        if (out.dtype == float32) {
-          cpu::unary_kernel<In, float>(op, in, out);
-        } else {
-          cpu::unary_kernel<In, In>(op, in, out);
-        }
-      } else {
-        cpu::unary_kernel<In, In>(op, in, out);
-      }
+    cpu::dispatch_unary_types(in.dtype, out.dtype, [&](auto i, auto o) {
+      cpu::unary_kernel<typename decltype(i)::type, typename decltype(o)::type>(op, in, out);
     });
   });
 }
