@@ -3,6 +3,7 @@
 #include <thread>
 
 #include "tandem/busy.h"
+#include "tandem/work_sharing.h"
 
 namespace tandem {
 
@@ -12,9 +13,14 @@ void Event::wait() const {
   busy::IdleScope idle;
   // Most waits are short (a tiny kernel, a queue draining): spin briefly with
   // pause before sleeping on the futex, but only while a core is free: a
-  // spinning thread would otherwise take the core of one with work.
+  // spinning thread would otherwise take the core of one with work. Chunks
+  // of another thread's parallel loop are worth more than spinning.
   for (int i = 0; i < 4000 && busy::core_free(); ++i) {
     if (done()) return;
+    if (sharing::help([this] { return !done(); })) {
+      i = 0;
+      continue;
+    }
 #if defined(__x86_64__) || defined(__i386__)
     __builtin_ia32_pause();
 #endif

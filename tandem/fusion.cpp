@@ -85,6 +85,7 @@ void Fuser::add(array a) {
   if (fus) {
     group_ = g_groups.fetch_add(1, std::memory_order_relaxed) + 1;
     max_ops_ = a.primitive().device().type == Device::gpu ? kMaxFusedOpsGpu : kMaxFusedOps;
+    if (opened_) opened_(a.primitive().stream(), ctx_);
     append(std::move(a), kind == 2);
     return;
   }

@@ -42,10 +42,16 @@ uint64_t fused_node_count();
 // passes as one Fused node when the group ends: when a node needs one of its
 // values, when a node of another stream or shape comes, or at finish(). Nodes
 // that do not depend on the open group are passed on at once (before it).
+//
+// `opened` (if set) is told when a group opens on stream s: the group's
+// node will come only when the group ends, so work already passed on for
+// other streams can be handed to them now rather than wait for it.
 class Fuser {
  public:
   using Schedule = void (*)(array a, void* ctx);
-  Fuser(Schedule schedule, void* ctx) : schedule_(schedule), ctx_(ctx) {}
+  using Opened = void (*)(Stream s, void* ctx);
+  Fuser(Schedule schedule, void* ctx, Opened opened = nullptr)
+      : schedule_(schedule), opened_(opened), ctx_(ctx) {}
   Fuser(const Fuser&) = delete;
   Fuser& operator=(const Fuser&) = delete;
 
@@ -69,6 +75,7 @@ class Fuser {
   std::vector<FusedInstr> instrs_;
 
   Schedule schedule_;
+  Opened opened_;
   void* ctx_;
   uint64_t group_ = 0;          // id of the open group (0: none), marked on its nodes
   size_t max_ops_ = 0;          // the open group's op limit (by device)

@@ -199,7 +199,13 @@ void eval_impl(std::vector<array> outputs, bool async) {
     if (fusion_enabled()) {
       Fuser fuser(
           [](array a, void* last) { schedule(std::move(a), *static_cast<StreamExecutor**>(last)); },
-          &last);
+          &last,
+          [](Stream s, void* ctx) {
+            // A group opening on another stream: hand the last stream its
+            // staged work now, so it runs while the group is being built.
+            auto*& last = *static_cast<StreamExecutor**>(ctx);
+            if (last && last != &scheduler::executor(s.index)) last->flush();
+          });
       fuser.reserve(tape.size());
       for (auto& a : tape) fuser.add(std::move(a));
       fuser.finish();

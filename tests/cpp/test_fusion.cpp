@@ -312,5 +312,41 @@ TEST(Fusion, ReusedArraysAfterFusedEval) {
   expect_same(add(a, c, s), add(exp(x, s), log(square(exp(x, s), s), s), s), "reuse");
 }
 
+TEST(Fusion, GroupOpeningIsAnnounced) {
+  // The Fuser tells its caller when a group opens, before the group's node
+  // exists, so eval can hand other streams their staged work at that point
+  // (a matmul on one stream then runs while a chain on another is fused).
+  Stream s1 = test_stream();
+  Stream s2 = new_stream(test::test_device());
+  array a = test::random_array({8, 4}, float32, -1, 1);
+  array x = sum(a, 1, false, s1);
+  array e = exp(a, s2);
+  array y = multiply(e, a, s2);
+  struct Log {
+    std::vector<std::string> events;
+    Stream s2;
+  } log{{}, s2};
+  Fuser f(
+      [](array arr, void* c) { static_cast<Log*>(c)->events.push_back(arr.primitive().name()); },
+      &log,
+      [](Stream s, void* c) {
+        auto& l = *static_cast<Log*>(c);
+        l.events.push_back(s == l.s2 ? "opened s2" : "opened elsewhere");
+      });
+  f.add(x);
+  f.add(e);
+  f.add(y);
+  f.finish();
+  ASSERT_EQ(log.events.size(), 3u);
+  EXPECT_EQ(log.events[1], "opened s2");
+  EXPECT_EQ(log.events[2], "Fused");
+  EXPECT_NE(log.events[0], "Fused");
+  // The nodes passed on but never scheduled still evaluate, to the values of
+  // the ops one at a time.
+  eval({x, y});
+  expect_same(y, multiply(maybe_eval(true, exp(a, s2)), a, s2), "y");
+  expect_same(x, maybe_eval(true, sum(a, 1, false, s1)), "x");
+}
+
 }  // namespace
 }  // namespace tandem

@@ -15,6 +15,7 @@
 #include "tandem/backend/cpu/encoder.h"
 #include "tandem/busy.h"
 #include "tandem/pool.h"
+#include "tandem/work_sharing.h"
 
 namespace tandem::cpu {
 namespace {
@@ -317,8 +318,13 @@ class CpuExecutor : public StreamExecutor {
           lk.unlock();
           // Only while a core is free: an idle worker must not take the core
           // of a thread with work.
-          for (int i = 0; i < 2000 && !queued_.load(std::memory_order_relaxed) && busy::core_free();
-               ++i) {
+          // Meanwhile it may run chunks of another stream's parallel loop.
+          auto idle = [this] { return !queued_.load(std::memory_order_relaxed); };
+          for (int i = 0; i < 2000 && idle() && busy::core_free(); ++i) {
+            if (sharing::help(idle)) {
+              i = 0;
+              continue;
+            }
             cpu_relax();
           }
           lk.lock();
