@@ -5,13 +5,16 @@
 #include <nvrtc.h>
 #include <unistd.h>
 
+#include <condition_variable>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 
 #include "tandem/backend/cuda/cuda_check.h"
 #include "tandem/backend/cuda/device.h"
@@ -275,30 +278,103 @@ std::string jit_compile_source(const std::string& source, const std::vector<std:
                       "[" + who + "] compiling a generated kernel");
 }
 
-std::vector<const void*> jit_source_kernels(const std::string& source,
-                                            const std::vector<std::string>& names,
-                                            const std::string& who) {
-  std::string arch = arch_of_device();
-  std::string text = source_text(source, names);
-  auto path = cache_path(text, arch);
-  path.replace_extension(".src.bin");
-  // The file: the text's size and the text, then jit_compile_source's output.
-  std::string file = read_file(path);
-  uint64_t text_size = 0;
-  if (file.size() >= sizeof(text_size)) std::memcpy(&text_size, file.data(), sizeof(text_size));
-  std::string blob;
-  if (text_size == text.size() && file.size() >= sizeof(text_size) + text_size + sizeof(uint64_t) &&
-      file.compare(sizeof(text_size), text_size, text) == 0) {
-    blob = file.substr(sizeof(text_size) + text_size);
-  } else {
-    blob = jit_compile_source(source, names, arch, who);
-    text_size = text.size();
-    file.assign(reinterpret_cast<const char*>(&text_size), sizeof(text_size));
+namespace {
+
+// The disk cache of a generated program: the text's size and the text, then
+// jit_compile_source's output.
+struct SourceFile {
+  std::string text;
+  std::filesystem::path path;
+  SourceFile(const std::string& source, const std::vector<std::string>& names,
+             const std::string& arch)
+      : text(source_text(source, names)), path(cache_path(text, arch)) {
+    path.replace_extension(".src.bin");
+  }
+  // The compiled blob when the file holds this text ("" otherwise).
+  std::string read() const {
+    std::string file = read_file(path);
+    uint64_t text_size = 0;
+    if (file.size() >= sizeof(text_size)) std::memcpy(&text_size, file.data(), sizeof(text_size));
+    if (text_size == text.size() &&
+        file.size() >= sizeof(text_size) + text_size + sizeof(uint64_t) &&
+        file.compare(sizeof(text_size), text_size, text) == 0) {
+      return file.substr(sizeof(text_size) + text_size);
+    }
+    return {};
+  }
+  void write(const std::string& blob) const {
+    uint64_t text_size = text.size();
+    std::string file(reinterpret_cast<const char*>(&text_size), sizeof(text_size));
     file += text;
     file += blob;
     write_file(path, file);
   }
-  return load_kernels(blob, names.size(), path);
+};
+
+// One thread compiling queued generated programs, started on first use and
+// joined at exit (after the compile in flight; queued ones are dropped).
+class BackgroundCompiler {
+ public:
+  using Job = std::function<void()>;
+  static BackgroundCompiler& get() {
+    static BackgroundCompiler c;
+    return c;
+  }
+  void push(Job job) {
+    std::lock_guard lk(mu_);
+    if (!thread_.joinable()) thread_ = std::thread([this] { run(); });
+    jobs_.push_back(std::move(job));
+    cv_.notify_all();
+  }
+  void wait_idle() {
+    std::unique_lock lk(mu_);
+    idle_cv_.wait(lk, [&] { return jobs_.empty() && !busy_; });
+  }
+  ~BackgroundCompiler() {
+    {
+      std::lock_guard lk(mu_);
+      stop_ = true;
+      jobs_.clear();
+      cv_.notify_all();
+    }
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  void run() {
+    std::unique_lock lk(mu_);
+    while (true) {
+      cv_.wait(lk, [&] { return stop_ || !jobs_.empty(); });
+      if (stop_) return;
+      Job job = std::move(jobs_.front());
+      jobs_.pop_front();
+      busy_ = true;
+      lk.unlock();
+      job();  // catches its own errors
+      lk.lock();
+      busy_ = false;
+      idle_cv_.notify_all();
+    }
+  }
+  std::mutex mu_;
+  std::condition_variable cv_, idle_cv_;
+  std::deque<Job> jobs_;
+  bool busy_ = false, stop_ = false;
+  std::thread thread_;
+};
+
+}  // namespace
+
+std::vector<const void*> jit_source_kernels(const std::string& source,
+                                            const std::vector<std::string>& names,
+                                            const std::string& who) {
+  SourceFile file(source, names, arch_of_device());
+  std::string blob = file.read();
+  if (blob.empty()) {
+    blob = jit_compile_source(source, names, arch_of_device(), who);
+    file.write(blob);
+  }
+  return load_kernels(blob, names.size(), file.path);
 }
 
 const std::vector<const void*>& KernelCache::insert(uint64_t key, const Program& prog) {
@@ -311,7 +387,51 @@ const std::vector<const void*>& SourceKernelCache::insert(const std::string& key
                                                           const Program& prog) {
   auto kernels = jit_source_kernels(prog.source, prog.names, prog.who);
   std::lock_guard lk(mu_);
+  pending_.erase(key);
   return kernels_.emplace(key, std::move(kernels)).first->second;
+}
+
+const std::vector<const void*>* SourceKernelCache::load_or_queue(const std::string& key,
+                                                                 Program prog) {
+  auto file = std::make_shared<SourceFile>(prog.source, prog.names, arch_of_device());
+  std::string blob = file->read();
+  if (!blob.empty()) {
+    auto kernels = load_kernels(blob, prog.names.size(), file->path);
+    std::lock_guard lk(mu_);
+    return &kernels_.emplace(key, std::move(kernels)).first->second;
+  }
+  {
+    std::lock_guard lk(mu_);
+    if (!pending_.emplace(key, Pending{}).second) return nullptr;
+  }
+  std::string arch = arch_of_device();
+  BackgroundCompiler::get().push([this, key, file, arch, prog = std::move(prog)] {
+    Pending done;
+    try {
+      done.blob = jit_compile_source(prog.source, prog.names, arch, prog.who);
+      file->write(done.blob);
+    } catch (...) {
+      done.error = std::current_exception();
+    }
+    done.count = prog.names.size();
+    done.path = file->path;
+    done.ready = true;
+    std::lock_guard lk(mu_);
+    pending_[key] = std::move(done);
+  });
+  return nullptr;
+}
+
+const std::vector<const void*>* SourceKernelCache::take_compiled(const std::string& key,
+                                                                 Pending done) {
+  if (done.error) std::rethrow_exception(done.error);
+  auto kernels = load_kernels(done.blob, done.count, done.path);
+  std::lock_guard lk(mu_);
+  return &kernels_.emplace(key, std::move(kernels)).first->second;
+}
+
+void SourceKernelCache::wait_background() {
+  BackgroundCompiler::get().wait_idle();
 }
 
 }  // namespace tandem::gpu
