@@ -477,6 +477,27 @@ TEST(GpuFused, NewProgramRunsOpByOpUntilCompiled) {
   }
 }
 
+// A process that ends while a fused kernel compiles in the background ends
+// cleanly (ctest runs each test in a process of its own, so this one exits
+// with the compile of b2 in flight). b1 makes sure NVRTC has run once in
+// this process: the first compile of a process is not sent to the thread.
+TEST(GpuFused, ExitDuringBackgroundCompile) {
+  TANDEM_REQUIRE_GPU();
+  unsigned seed =
+      static_cast<unsigned>(std::chrono::steady_clock::now().time_since_epoch().count());
+  auto b1 = random_program({float32, float32}, 16, seed);
+  auto in1 = make_inputs(b1, {8, 8});
+  run_fused(b1, in1, gpu::FusedCompile::in_background);
+  gpu::wait_fused_compiles();
+  auto b2 = random_program({float64, float64, float32}, 200, seed + 1);
+  auto in2 = make_inputs(b2, {8, 8});
+  auto want = run_unfused(b2, in2);
+  auto got = run_fused(b2, in2, gpu::FusedCompile::in_background);
+  for (size_t j = 0; j < want.size(); ++j) {
+    expect_same_bits(got[j], want[j], "output " + std::to_string(j));
+  }
+}
+
 }  // namespace
 
 #endif  // TANDEM_WITH_CUDA

@@ -5,6 +5,7 @@
 #include <nvrtc.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdlib>
 #include <cstring>
@@ -124,6 +125,10 @@ const char* uint_type(size_t itemsize) {
 
 namespace {
 
+// Whether NVRTC has compiled a program in this process (see
+// BackgroundCompiler).
+std::atomic<bool> g_nvrtc_used{false};
+
 // Compiles `text` against the embedded device sources; errors throw
 // "<failed> failed:" and NVRTC's log. Returns the cubin followed by the
 // lowered (mangled) names, one a line, for the loader.
@@ -153,6 +158,7 @@ std::string compile_text(const std::string& text, const std::vector<std::string>
   const char* opts[] = {arch_opt.c_str(), inc.c_str(),       inc_cccl.c_str(),
                         "--std=c++17",    "-default-device", "-DTANDEM_JIT=1"};
   nvrtcResult r = nvrtcCompileProgram(prog, static_cast<int>(std::size(opts)), opts);
+  g_nvrtc_used.store(true, std::memory_order_release);
   if (r != NVRTC_SUCCESS) {
     size_t n = 0;
     nvrtcGetProgramLogSize(prog, &n);
@@ -312,54 +318,78 @@ struct SourceFile {
 };
 
 // One thread compiling queued generated programs, started on first use and
-// joined at exit (after the compile in flight; queued ones are dropped).
+// stopped at exit after the compile in flight (queued ones are dropped).
+//
+// Exit handlers run newest first, and NVRTC registers some of its own the
+// first time it needs them, which may be during a compile on this thread:
+// such a handler, run while the compile goes on, tears NVRTC down under it.
+// So the first compile of a process never runs here (load_or_queue), and the
+// stop is registered again after every compile, ahead of whatever that
+// compile registered.
 class BackgroundCompiler {
  public:
   using Job = std::function<void()>;
   static BackgroundCompiler& get() {
-    static BackgroundCompiler c;
-    return c;
+    static auto* c = new BackgroundCompiler;  // never destroyed: stop() ends it
+    return *c;
   }
   void push(Job job) {
-    std::lock_guard lk(mu_);
-    if (!thread_.joinable()) thread_ = std::thread([this] { run(); });
-    jobs_.push_back(std::move(job));
-    cv_.notify_all();
+    bool first;
+    {
+      std::lock_guard lk(mu_);
+      if (stopped_) return;
+      first = !thread_.joinable();
+      if (first) thread_ = std::thread([this] { run(); });
+      jobs_.push_back(std::move(job));
+      cv_.notify_all();
+    }
+    if (first) std::atexit(stop_at_exit);
   }
   void wait_idle() {
     std::unique_lock lk(mu_);
     idle_cv_.wait(lk, [&] { return jobs_.empty() && !busy_; });
   }
-  ~BackgroundCompiler() {
-    {
-      std::lock_guard lk(mu_);
-      stop_ = true;
-      jobs_.clear();
-      cv_.notify_all();
-    }
-    if (thread_.joinable()) thread_.join();
-  }
 
  private:
+  static void stop_at_exit() { get().stop(); }
+  void stop() {
+    std::thread t;
+    {
+      std::lock_guard lk(mu_);
+      if (stopped_) return;
+      stopped_ = true;
+      jobs_.clear();
+      cv_.notify_all();
+      t = std::move(thread_);
+    }
+    if (t.joinable()) t.join();
+    idle_cv_.notify_all();
+  }
   void run() {
     std::unique_lock lk(mu_);
     while (true) {
-      cv_.wait(lk, [&] { return stop_ || !jobs_.empty(); });
-      if (stop_) return;
+      cv_.wait(lk, [&] { return stopped_ || !jobs_.empty(); });
+      if (stopped_) break;
       Job job = std::move(jobs_.front());
       jobs_.pop_front();
       busy_ = true;
       lk.unlock();
       job();  // catches its own errors
+      if (!stopping()) std::atexit(stop_at_exit);
       lk.lock();
       busy_ = false;
       idle_cv_.notify_all();
     }
+    busy_ = false;
+  }
+  bool stopping() {
+    std::lock_guard lk(mu_);
+    return stopped_;
   }
   std::mutex mu_;
   std::condition_variable cv_, idle_cv_;
   std::deque<Job> jobs_;
-  bool busy_ = false, stop_ = false;
+  bool busy_ = false, stopped_ = false;
   std::thread thread_;
 };
 
@@ -400,6 +430,8 @@ const std::vector<const void*>* SourceKernelCache::load_or_queue(const std::stri
     std::lock_guard lk(mu_);
     return &kernels_.emplace(key, std::move(kernels)).first->second;
   }
+  // The process's first NVRTC compile runs here (see BackgroundCompiler).
+  if (!g_nvrtc_used.load(std::memory_order_acquire)) return &insert(key, prog);
   {
     std::lock_guard lk(mu_);
     if (!pending_.emplace(key, Pending{}).second) return nullptr;
