@@ -68,9 +68,6 @@ if has pytest; then
 fi
 
 if has bench; then
-  # Steady state: a warm-up eval compiles each fused program before timing
-  # starts (in the background it could still be compiling when it does).
-  export TANDEM_JIT_ASYNC=0
   "$BUILD"/benchmarks/bench_overhead --benchmark_filter=Gpu 2>&1 | grep -E "^BM_" | tee -a "$summary"
   # The same with plain launches instead of CUDA graphs, for comparison.
   TANDEM_CUDA_GRAPHS=0 "$BUILD"/benchmarks/bench_overhead --benchmark_filter=Gpu 2>&1 |
