@@ -32,6 +32,10 @@ int threads() {
   return g_busy.load(std::memory_order_relaxed);
 }
 
+bool this_thread_busy() {
+  return t_depth > 0;
+}
+
 int available() {
   int others = threads() - (t_depth > 0 ? 1 : 0);
   int n = cores() - others;
