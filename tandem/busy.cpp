@@ -32,16 +32,6 @@ int threads() {
   return g_busy.load(std::memory_order_relaxed);
 }
 
-bool this_thread_busy() {
-  return t_depth > 0;
-}
-
-int available() {
-  int others = threads() - (t_depth > 0 ? 1 : 0);
-  int n = cores() - others;
-  return n < 1 ? 1 : n;
-}
-
 Scope::Scope() {
   if (t_depth++ == 0) g_busy.fetch_add(1, std::memory_order_relaxed);
 }

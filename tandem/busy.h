@@ -15,11 +15,6 @@ int threads();
 inline bool core_free() {
   return threads() < cores();
 }
-// Whether the calling thread is marked busy.
-bool this_thread_busy();
-// Cores the calling thread may use for one operation: its own, plus those no
-// busy thread takes (at least 1).
-int available();
 
 // Marks the calling thread busy for its lifetime. Nested scopes on one
 // thread count once.

@@ -24,20 +24,18 @@ namespace {
 struct Helpers {
   sharing::Loop& loop;
   int max;
-  int unmarked;  // 1 when the loop's own thread is not counted busy
   std::atomic<int> started{0}, running{0};
   tbb::task_group group;
 
-  Helpers(sharing::Loop& l, int max_helpers)
-      : loop(l), max(max_helpers), unmarked(busy::this_thread_busy() ? 0 : 1) {}
+  Helpers(sharing::Loop& l, int max_helpers) : loop(l), max(max_helpers) {}
 
-  // Starts a helper if a core is free: one that no busy thread takes and no
-  // helper started but not yet running has claimed.
+  // Starts a helper if a core is free: one that no busy thread (the loop's
+  // own thread included) takes and no helper started but not yet running
+  // has claimed.
   bool try_start() {
     int s = started.load(std::memory_order_relaxed);
-    while (s < max && busy::cores() - busy::threads() - unmarked +
-                              running.load(std::memory_order_relaxed) - s >
-                          0) {
+    while (s < max &&
+           busy::cores() - busy::threads() + running.load(std::memory_order_relaxed) - s > 0) {
       if (started.compare_exchange_weak(s, s + 1, std::memory_order_relaxed)) {
         group.run([this] { work(); });
         return true;
@@ -80,13 +78,18 @@ void parallel_for_impl(size_t n, size_t grain, void (*call)(void*, size_t, size_
   loop.n = n;
   loop.grain = grain;
   loop.chunks = chunks;
+  // This thread is busy while the loop runs (it usually is already: a
+  // stream worker, an evaluating thread), so helpers count its core taken.
+  busy::Scope working;
   // Withdrawn on every exit: guests must be gone before `loop` is.
   struct Share {
     sharing::Loop& loop;
     bool open = sharing::open(loop);
-    ~Share() {
+    void close() noexcept {
       if (open) sharing::close(loop);
+      open = false;
     }
+    ~Share() { close(); }
   } share{loop};
   Helpers helpers(loop, max_helpers);
   try {
@@ -99,11 +102,9 @@ void parallel_for_impl(size_t n, size_t grain, void (*call)(void*, size_t, size_
     throw;
   }
   helpers.group.wait();
-  if (share.open) {
-    sharing::close(loop);
-    share.open = false;
-    if (loop.failed.load(std::memory_order_acquire)) std::rethrow_exception(loop.error);
-  }
+  share.close();
+  // Only a guest's chunk sets it, and guests are gone now.
+  if (loop.failed.load(std::memory_order_acquire)) std::rethrow_exception(loop.error);
 }
 
 }  // namespace tandem::cpu
