@@ -50,6 +50,21 @@ if has ctest; then
   DEVICE=gpu ctest --test-dir "$BUILD" -j12 --timeout 120 --output-on-failure >"$OUT/ctest.log" 2>&1
   note "ctest (DEVICE=gpu): $(grep -E 'tests passed|tests failed' "$OUT/ctest.log") in $((SECONDS - t0)) s"
   grep -E '^\s+[0-9]+ - ' "$OUT/ctest.log" | head -40 | tee -a "$summary"
+  # Stacks of crashed test processes (tests/cpp/crash_backtrace.cpp), with
+  # the test binary's frames turned into function names.
+  if grep -q '^\[crash\] signal' "$OUT/ctest.log"; then
+    bin="$BUILD/tests/cpp/tandem_tests"
+    awk '/^\[crash\] signal/ {p = 1} p {print} /^\[crash\] end/ {p = 0}' "$OUT/ctest.log" |
+      while IFS= read -r line; do
+        if [[ $line =~ tandem_tests\(\+(0x[0-9a-f]+)\) ]]; then
+          echo "  $(addr2line -f -C -e "$bin" "${BASH_REMATCH[1]}" | paste -sd' ')"
+        else
+          echo "$line"
+        fi
+      done >"$OUT/crash_stacks.txt"
+    note "crashed test processes: $(grep -c '^\[crash\] signal' "$OUT/ctest.log"), stacks in crash_stacks.txt:"
+    head -60 "$OUT/crash_stacks.txt" | tee -a "$summary"
+  fi
   # The runtime tests again with plain launches (TANDEM_CUDA_GRAPHS=0).
   DEVICE=gpu TANDEM_CUDA_GRAPHS=0 "$BUILD"/tests/cpp/tandem_tests --gtest_brief=1 \
     --gtest_filter='Gpu*:Fusion.*:Unary.*:Reduce.*' >"$OUT/ctest-nographs.log" 2>&1
