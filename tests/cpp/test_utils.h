@@ -51,6 +51,13 @@ inline void expect_jit_compiles(const std::string& header, const std::vector<std
 }
 #endif
 
+// A fixture for death tests whose child must have its own threads (runtime
+// workers): the child re-executes the test binary instead of forking.
+class ThreadsafeDeathTest : public ::testing::Test {
+ protected:
+  void SetUp() override { GTEST_FLAG_SET(death_test_style, "threadsafe"); }
+};
+
 // Skips the current test when the chosen device is missing.
 #define TANDEM_REQUIRE_DEVICE()                                                 \
   do {                                                                          \

@@ -303,15 +303,15 @@ std::vector<const void*> jit_source_kernels(const std::string& source,
 
 const std::vector<const void*>& KernelCache::insert(uint64_t key, const Program& prog) {
   auto kernels = jit_kernels(prog.first, prog.second);
-  std::lock_guard lk(mu_);
-  return kernels_.emplace(key, std::move(kernels)).first->second;
+  std::lock_guard lk(s_.mu);
+  return s_.kernels.emplace(key, std::move(kernels)).first->second;
 }
 
 const std::vector<const void*>& SourceKernelCache::insert(const std::string& key,
                                                           const Program& prog) {
   auto kernels = jit_source_kernels(prog.source, prog.names, prog.who);
-  std::lock_guard lk(mu_);
-  return kernels_.emplace(key, std::move(kernels)).first->second;
+  std::lock_guard lk(s_.mu);
+  return s_.kernels.emplace(key, std::move(kernels)).first->second;
 }
 
 }  // namespace tandem::gpu

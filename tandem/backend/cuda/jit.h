@@ -59,17 +59,22 @@ class KernelCache {
   template <typename Make>
   const std::vector<const void*>& get(uint64_t key, Make&& make) {
     {
-      std::lock_guard lk(mu_);
-      auto it = kernels_.find(key);
-      if (it != kernels_.end()) return it->second;
+      std::lock_guard lk(s_.mu);
+      auto it = s_.kernels.find(key);
+      if (it != s_.kernels.end()) return it->second;
     }
     return insert(key, make());
   }
 
  private:
   const std::vector<const void*>& insert(uint64_t key, const Program& prog);
-  std::mutex mu_;
-  std::unordered_map<uint64_t, std::vector<const void*>> kernels_;
+  struct State {
+    std::mutex mu;
+    std::unordered_map<uint64_t, std::vector<const void*>> kernels;
+  };
+  // Never freed (caches are function-local statics): a stream thread may
+  // still launch while exit destroys static objects.
+  State& s_ = *new State();
 };
 
 // Kernels compiled from generated sources (jit_source_kernels), by a string
@@ -85,17 +90,22 @@ class SourceKernelCache {
   template <typename Make>
   const std::vector<const void*>& get(const std::string& key, Make&& make) {
     {
-      std::lock_guard lk(mu_);
-      auto it = kernels_.find(key);
-      if (it != kernels_.end()) return it->second;
+      std::lock_guard lk(s_.mu);
+      auto it = s_.kernels.find(key);
+      if (it != s_.kernels.end()) return it->second;
     }
     return insert(key, make());
   }
 
  private:
   const std::vector<const void*>& insert(const std::string& key, const Program& prog);
-  std::mutex mu_;
-  std::unordered_map<std::string, std::vector<const void*>> kernels_;
+  struct State {
+    std::mutex mu;
+    std::unordered_map<std::string, std::vector<const void*>> kernels;
+  };
+  // Never freed (caches are function-local statics): a stream thread may
+  // still launch while exit destroys static objects.
+  State& s_ = *new State();
 };
 
 }  // namespace tandem::gpu

@@ -20,8 +20,17 @@ namespace {
 
 // ---------------------------------------------------------------- events
 
-std::mutex g_event_mu;
-std::vector<cudaEvent_t> g_events;
+// Leaked, like every pool here: completer threads return events after the
+// work they waited for was signalled, which may be while exit destroys
+// static objects.
+struct EventPool {
+  std::mutex mu;
+  std::vector<cudaEvent_t> free;
+};
+EventPool& event_pool() {
+  static auto* p = new EventPool();
+  return *p;
+}
 
 // ---------------------------------------------------------------- device
 
@@ -265,16 +274,18 @@ void install_memory(size_t free_bytes) {
   auto& dm = device_memory();
   dm.limit = free_bytes / 100 * 95;
   check(cudaStreamCreateWithFlags(&transfers().d2h, cudaStreamNonBlocking), "cudaStreamCreate");
-  static PinnedAllocator pinned;
-  allocator::set_raw_allocator(&pinned);
+  // Leaked: buffers released during exit still call it.
+  static auto* pinned = new PinnedAllocator();
+  allocator::set_raw_allocator(pinned);
 }
 
 cudaEvent_t acquire_event() {
   {
-    std::lock_guard lk(g_event_mu);
-    if (!g_events.empty()) {
-      auto e = g_events.back();
-      g_events.pop_back();
+    auto& pool = event_pool();
+    std::lock_guard lk(pool.mu);
+    if (!pool.free.empty()) {
+      auto e = pool.free.back();
+      pool.free.pop_back();
       return e;
     }
   }
@@ -284,8 +295,9 @@ cudaEvent_t acquire_event() {
 }
 
 void release_event(cudaEvent_t ev) {
-  std::lock_guard lk(g_event_mu);
-  g_events.push_back(ev);
+  auto& pool = event_pool();
+  std::lock_guard lk(pool.mu);
+  pool.free.push_back(ev);
 }
 
 std::shared_ptr<Buffer> malloc_device(size_t bytes, cudaStream_t stream) {

@@ -67,10 +67,10 @@ Layout sub_layout(const array& a, int b, int e) {
 
 int64_t resident(const void* kernel, int threads) {
   static std::mutex mu;
-  static std::unordered_map<const void*, int64_t> known;
+  static auto* known = new std::unordered_map<const void*, int64_t>();  // leaked, see jit.h
   std::lock_guard lk(mu);
-  auto it = known.find(kernel);
-  if (it != known.end()) return it->second;
+  auto it = known->find(kernel);
+  if (it != known->end()) return it->second;
   int per_sm = 0;
   if (cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, kernel, threads, 0) != cudaSuccess ||
       per_sm < 1) {
@@ -78,7 +78,7 @@ int64_t resident(const void* kernel, int threads) {
     per_sm = 1;
   }
   int64_t r = int64_t(per_sm) * device_info().sm_count;
-  known.emplace(kernel, r);
+  known->emplace(kernel, r);
   return r;
 }
 
