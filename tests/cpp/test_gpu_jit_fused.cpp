@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <random>
@@ -301,8 +302,18 @@ std::vector<array> make_inputs(const Builder& b, const Shape& shape) {
   return in;
 }
 
-// b's program as one Fused node on the GPU.
-std::vector<array> run_fused(const Builder& b, const std::vector<array>& in) {
+// Sets how Fused nodes get their kernels for its lifetime.
+struct CompileMode {
+  gpu::FusedCompile saved = gpu::fused_compile_mode();
+  explicit CompileMode(gpu::FusedCompile m) { gpu::set_fused_compile_mode(m); }
+  ~CompileMode() { gpu::set_fused_compile_mode(saved); }
+};
+
+// b's program as one Fused node on the GPU: by default with its own kernel
+// (compiled first if need be); `never`: op by op, as while it compiles.
+std::vector<array> run_fused(const Builder& b, const std::vector<array>& in,
+                             gpu::FusedCompile mode = gpu::FusedCompile::on_eval_thread) {
+  CompileMode m(mode);
   Stream gs = default_stream(Device::gpu);
   std::vector<Shape> shapes(b.p.outputs.size(), in[0].shape());
   auto outs = array::make_arrays(shapes, b.output_dtypes(), std::make_shared<Fused>(gs, b.p), in);
@@ -330,13 +341,19 @@ std::vector<array> run_unfused(const Builder& b, const std::vector<array>& in) {
   return outs;
 }
 
+// The Fused node, with its kernel and op by op (what runs while the kernel
+// compiles), against the ops evaluated one at a time.
 void expect_fused_matches_unfused(const Builder& b, const Shape& shape, const std::string& what) {
   auto in = make_inputs(b, shape);
   auto fused = run_fused(b, in);
+  uint64_t runs = gpu::fused_unfused_runs();
+  auto op_by_op = run_fused(b, in, gpu::FusedCompile::never);
+  EXPECT_EQ(gpu::fused_unfused_runs(), runs + 1) << what;
   auto unfused = run_unfused(b, in);
   ASSERT_EQ(fused.size(), unfused.size());
   for (size_t j = 0; j < fused.size(); ++j) {
     expect_same_bits(fused[j], unfused[j], what + ", output " + std::to_string(j));
+    expect_same_bits(op_by_op[j], unfused[j], what + ", op by op, output " + std::to_string(j));
   }
 }
 
@@ -436,6 +453,51 @@ TEST(GpuFused, ZeroSizeOutputs) {
   auto out = run_fused(b, in);
   EXPECT_EQ(out[0].size(), 0u);
   EXPECT_EQ(out[0].shape(), (Shape{0, 4}));
+}
+
+// A program never compiled before (random, seeded from the clock, so not in
+// the disk cache either) runs op by op on its first eval while its kernel
+// compiles in the background, and with the kernel once that is done: the
+// same bits both times.
+TEST(GpuFused, NewProgramRunsOpByOpUntilCompiled) {
+  TANDEM_REQUIRE_GPU();
+  unsigned seed =
+      static_cast<unsigned>(std::chrono::steady_clock::now().time_since_epoch().count());
+  auto b = random_program({float32, float32, int32}, 32, seed);
+  auto in = make_inputs(b, {24, 40});
+  auto want = run_unfused(b, in);
+  uint64_t runs = gpu::fused_unfused_runs();
+  auto first = run_fused(b, in, gpu::FusedCompile::in_background);
+  EXPECT_EQ(gpu::fused_unfused_runs(), runs + 1) << "seed " << seed;
+  gpu::wait_fused_compiles();
+  auto second = run_fused(b, in, gpu::FusedCompile::in_background);
+  EXPECT_EQ(gpu::fused_unfused_runs(), runs + 1) << "the compiled kernel was not used";
+  for (size_t j = 0; j < want.size(); ++j) {
+    expect_same_bits(first[j], want[j], "first eval, output " + std::to_string(j));
+    expect_same_bits(second[j], want[j], "second eval, output " + std::to_string(j));
+  }
+}
+
+// A process that exits while a fused kernel compiles in the background ends
+// cleanly: the child process (a death test) exits with the compile of b2, a
+// 200-op float64 program (seconds of NVRTC), in flight. b1 makes sure NVRTC
+// has run once: the first compile of a process is not sent to the thread.
+using GpuFusedExitDeathTest = test::ThreadsafeDeathTest;
+
+TEST_F(GpuFusedExitDeathTest, ExitDuringBackgroundCompile) {
+  TANDEM_REQUIRE_GPU();
+  EXPECT_EXIT(
+      {
+        unsigned seed =
+            static_cast<unsigned>(std::chrono::steady_clock::now().time_since_epoch().count());
+        auto b1 = random_program({float32, float32}, 16, seed);
+        run_fused(b1, make_inputs(b1, {8, 8}), gpu::FusedCompile::in_background);
+        gpu::wait_fused_compiles();
+        auto b2 = random_program({float64, float64, float32}, 200, seed + 1);
+        run_fused(b2, make_inputs(b2, {8, 8}), gpu::FusedCompile::in_background);
+        std::exit(0);
+      },
+      ::testing::ExitedWithCode(0), "");
 }
 
 }  // namespace

@@ -4,6 +4,8 @@
 // results are theirs bit for bit (device/fused.cuh: keep()).
 #include "tandem/backend/cuda/fused.h"
 
+#include <atomic>
+#include <cstdlib>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -12,7 +14,9 @@
 #include "tandem/backend/cuda/encoder.h"
 #include "tandem/backend/cuda/jit.h"
 #include "tandem/layout.h"
+#include "tandem/primitives/binary.h"
 #include "tandem/primitives/fused.h"
+#include "tandem/primitives/unary.h"
 
 namespace tandem {
 
@@ -149,6 +153,86 @@ std::string fused_source(const FusedProgram& p, const std::vector<Dtype>& input_
   return s;
 }
 
+namespace {
+
+std::atomic<int> g_mode{-1};  // a FusedCompile; -1: not read from the environment yet
+std::atomic<uint64_t> g_unfused_runs{0};
+
+// The program's ops one at a time with the unfused kernels, on the Fused
+// node's stream, while its own kernel compiles. An intermediate value is
+// let go before its last reader runs, so that reader may take its buffer
+// as the unfused chain would; inputs and outputs are held elsewhere and
+// never donated. False (nothing launched) for a program this cannot run:
+// an output that is one of the inputs.
+bool run_unfused(Stream s, const FusedProgram& p, const std::vector<array>& inputs,
+                 std::vector<array>& outputs) {
+  const int ni = p.num_inputs;
+  const size_t nv = static_cast<size_t>(ni) + p.instrs.size();
+  std::vector<int> output_of(nv, -1);
+  for (size_t j = 0; j < p.outputs.size(); ++j) {
+    if (p.outputs[j] < ni) return false;
+    output_of[p.outputs[j]] = static_cast<int>(j);
+  }
+  std::vector<size_t> last(nv, 0);
+  for (size_t k = 0; k < p.instrs.size(); ++k) {
+    last[p.instrs[k].a] = k;
+    if (p.instrs[k].binary) last[p.instrs[k].b] = k;
+  }
+  const Shape& shape = outputs[0].shape();
+  std::vector<array> vals;
+  vals.reserve(nv);
+  for (auto& in : inputs) vals.push_back(in);
+  std::vector<array> ins, outs;
+  for (size_t k = 0; k < p.instrs.size(); ++k) {
+    const FusedInstr& instr = p.instrs[k];
+    size_t self = static_cast<size_t>(ni) + k;
+    auto operand = [&](int32_t v) {
+      bool intermediate =
+          v >= ni && output_of[v] < 0 && last[v] == k && !(instr.binary && instr.a == instr.b);
+      ins.push_back(intermediate ? std::move(vals[v]) : vals[v]);
+    };
+    ins.clear();
+    operand(instr.a);
+    if (instr.binary) operand(instr.b);
+    outs.clear();
+    outs.push_back(output_of[self] >= 0 ? outputs[output_of[self]]
+                                        : array(make_desc(Shape(shape), instr.out)));
+    if (instr.binary) {
+      Binary(s, instr.binary_op()).eval_gpu(ins, outs);
+    } else {
+      Unary(s, static_cast<UnaryOp>(instr.op)).eval_gpu(ins, outs);
+    }
+    vals.push_back(std::move(outs[0]));
+  }
+  g_unfused_runs.fetch_add(1, std::memory_order_relaxed);
+  return true;
+}
+
+}  // namespace
+
+FusedCompile fused_compile_mode() {
+  int v = g_mode.load(std::memory_order_relaxed);
+  if (v < 0) {
+    const char* e = std::getenv("TANDEM_JIT_ASYNC");
+    v = static_cast<int>(e && std::string(e) == "0" ? FusedCompile::on_eval_thread
+                                                    : FusedCompile::in_background);
+    g_mode.store(v, std::memory_order_relaxed);
+  }
+  return static_cast<FusedCompile>(v);
+}
+
+void set_fused_compile_mode(FusedCompile mode) {
+  g_mode.store(static_cast<int>(mode), std::memory_order_relaxed);
+}
+
+uint64_t fused_unfused_runs() {
+  return g_unfused_runs.load(std::memory_order_relaxed);
+}
+
+void wait_fused_compiles() {
+  SourceKernelCache::wait_background();
+}
+
 }  // namespace gpu
 
 void Fused::eval_gpu(const std::vector<array>& inputs, std::vector<array>& outputs) {
@@ -167,12 +251,11 @@ void Fused::eval_gpu(const std::vector<array>& inputs, std::vector<array>& outpu
                  std::to_string(gpu::kFusedMaxOutputs) + ")");
   }
   size_t n = outputs[0].size();
-  gpu::FusedArgs args{};
-  for (size_t j = 0; j < outputs.size(); ++j) {
-    if (outputs[j].size() != n) gpu::invalid("outputs of different sizes");
-    args.out[j] = enc.out(outputs[j]);
+  for (auto& out : outputs) {
+    if (out.size() != n) gpu::invalid("outputs of different sizes");
   }
   if (n == 0) {
+    for (auto& out : outputs) enc.out(out);
     enc.mark_used();
     return;
   }
@@ -199,12 +282,26 @@ void Fused::eval_gpu(const std::vector<array>& inputs, std::vector<array>& outpu
     in_dtypes.push_back(in.dtype());
     key += std::to_string(in.dtype().index());
     key += ',';
-    args.in[k] = enc.in(in);
   }
-  auto& ks = cache.get(key, [&] {
+  auto make = [&] {
     return gpu::SourceKernelCache::Program{
         gpu::fused_source(p, in_dtypes, out_dtypes, wide), {gpu::kFusedKernel}, "Fused"};
-  });
+  };
+  const std::vector<const void*>* found = nullptr;
+  auto mode = gpu::fused_compile_mode();
+  if (mode == gpu::FusedCompile::never) {
+    gpu::fused_source(p, in_dtypes, out_dtypes, wide);  // checks the program
+    if (gpu::run_unfused(stream(), p, inputs, outputs)) return;
+  } else if (mode == gpu::FusedCompile::in_background) {
+    // A program gets here unchecked only once fused_source has checked it
+    // (the first find ran make).
+    found = cache.find(key, make);
+    if (!found && gpu::run_unfused(stream(), p, inputs, outputs)) return;
+  }
+  const auto& ks = found ? *found : cache.get(key, make);
+  gpu::FusedArgs args{};
+  for (size_t j = 0; j < outputs.size(); ++j) args.out[j] = enc.out(outputs[j]);
+  for (size_t k = 0; k < inputs.size(); ++k) args.in[k] = enc.in(inputs[k]);
   args.n = n;
   args.zero = 0;
   unsigned threads = 256;

@@ -36,4 +36,18 @@ inline constexpr const char* kFusedKernel = "tandem_fused::kernel";
 std::string fused_source(const FusedProgram& p, const std::vector<Dtype>& input_dtypes,
                          const std::vector<Dtype>& output_dtypes, bool wide);
 
+// How a Fused node whose kernel is neither in memory nor on disk runs.
+// in_background (the default): its ops run one kernel each (the unfused
+// Unary and Binary kernels, so the same bits) while a background thread
+// compiles its kernel for later evals. on_eval_thread (TANDEM_JIT_ASYNC=0):
+// the evaluating thread compiles it first, 0.1 s or more for a new program.
+// never (tests): always op by op.
+enum class FusedCompile { in_background, on_eval_thread, never };
+FusedCompile fused_compile_mode();
+void set_fused_compile_mode(FusedCompile mode);
+// Blocks until every queued background compile has finished.
+void wait_fused_compiles();
+// How many Fused nodes have run op by op so far (tests).
+uint64_t fused_unfused_runs();
+
 }  // namespace tandem::gpu

@@ -5,13 +5,17 @@
 #include <nvrtc.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <condition_variable>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 
 #include "tandem/backend/cuda/cuda_check.h"
 #include "tandem/backend/cuda/device.h"
@@ -121,6 +125,10 @@ const char* uint_type(size_t itemsize) {
 
 namespace {
 
+// Whether NVRTC has compiled a program in this process (see
+// BackgroundCompiler).
+std::atomic<bool> g_nvrtc_used{false};
+
 // Compiles `text` against the embedded device sources; errors throw
 // "<failed> failed:" and NVRTC's log. Returns the cubin followed by the
 // lowered (mangled) names, one a line, for the loader.
@@ -150,6 +158,7 @@ std::string compile_text(const std::string& text, const std::vector<std::string>
   const char* opts[] = {arch_opt.c_str(), inc.c_str(),       inc_cccl.c_str(),
                         "--std=c++17",    "-default-device", "-DTANDEM_JIT=1"};
   nvrtcResult r = nvrtcCompileProgram(prog, static_cast<int>(std::size(opts)), opts);
+  g_nvrtc_used.store(true, std::memory_order_release);
   if (r != NVRTC_SUCCESS) {
     size_t n = 0;
     nvrtcGetProgramLogSize(prog, &n);
@@ -275,30 +284,127 @@ std::string jit_compile_source(const std::string& source, const std::vector<std:
                       "[" + who + "] compiling a generated kernel");
 }
 
-std::vector<const void*> jit_source_kernels(const std::string& source,
-                                            const std::vector<std::string>& names,
-                                            const std::string& who) {
-  std::string arch = arch_of_device();
-  std::string text = source_text(source, names);
-  auto path = cache_path(text, arch);
-  path.replace_extension(".src.bin");
-  // The file: the text's size and the text, then jit_compile_source's output.
-  std::string file = read_file(path);
-  uint64_t text_size = 0;
-  if (file.size() >= sizeof(text_size)) std::memcpy(&text_size, file.data(), sizeof(text_size));
-  std::string blob;
-  if (text_size == text.size() && file.size() >= sizeof(text_size) + text_size + sizeof(uint64_t) &&
-      file.compare(sizeof(text_size), text_size, text) == 0) {
-    blob = file.substr(sizeof(text_size) + text_size);
-  } else {
-    blob = jit_compile_source(source, names, arch, who);
-    text_size = text.size();
-    file.assign(reinterpret_cast<const char*>(&text_size), sizeof(text_size));
+namespace {
+
+// The disk cache of a generated program: the text's size and the text, then
+// jit_compile_source's output.
+struct SourceFile {
+  std::string text;
+  std::filesystem::path path;
+  SourceFile(const std::string& source, const std::vector<std::string>& names,
+             const std::string& arch)
+      : text(source_text(source, names)), path(cache_path(text, arch)) {
+    path.replace_extension(".src.bin");
+  }
+  // The compiled blob when the file holds this text ("" otherwise).
+  std::string read() const {
+    std::string file = read_file(path);
+    uint64_t text_size = 0;
+    if (file.size() >= sizeof(text_size)) std::memcpy(&text_size, file.data(), sizeof(text_size));
+    if (text_size == text.size() &&
+        file.size() >= sizeof(text_size) + text_size + sizeof(uint64_t) &&
+        file.compare(sizeof(text_size), text_size, text) == 0) {
+      return file.substr(sizeof(text_size) + text_size);
+    }
+    return {};
+  }
+  void write(const std::string& blob) const {
+    uint64_t text_size = text.size();
+    std::string file(reinterpret_cast<const char*>(&text_size), sizeof(text_size));
     file += text;
     file += blob;
     write_file(path, file);
   }
-  return load_kernels(blob, names.size(), path);
+};
+
+// One thread compiling queued generated programs, started on first use and
+// stopped at exit after the compile in flight (queued ones are dropped).
+//
+// Exit handlers run newest first, and NVRTC registers some of its own the
+// first time it needs them, which may be during a compile on this thread:
+// such a handler, run while the compile goes on, tears NVRTC down under it.
+// So the first compile of a process never runs here (load_or_queue), and the
+// stop is registered again after every compile, ahead of whatever that
+// compile registered.
+class BackgroundCompiler {
+ public:
+  using Job = std::function<void()>;
+  static BackgroundCompiler& get() {
+    static auto* c = new BackgroundCompiler;  // never destroyed: stop() ends it
+    return *c;
+  }
+  void push(Job job) {
+    bool first;
+    {
+      std::lock_guard lk(mu_);
+      if (stopped_) return;
+      first = !thread_.joinable();
+      if (first) thread_ = std::thread([this] { run(); });
+      jobs_.push_back(std::move(job));
+      cv_.notify_all();
+    }
+    if (first) std::atexit(stop_at_exit);
+  }
+  void wait_idle() {
+    std::unique_lock lk(mu_);
+    idle_cv_.wait(lk, [&] { return jobs_.empty() && !busy_; });
+  }
+
+ private:
+  static void stop_at_exit() { get().stop(); }
+  void stop() {
+    std::thread t;
+    {
+      std::lock_guard lk(mu_);
+      if (stopped_) return;
+      stopped_ = true;
+      jobs_.clear();
+      cv_.notify_all();
+      t = std::move(thread_);
+    }
+    if (t.joinable()) t.join();
+    idle_cv_.notify_all();
+  }
+  void run() {
+    std::unique_lock lk(mu_);
+    while (true) {
+      cv_.wait(lk, [&] { return stopped_ || !jobs_.empty(); });
+      if (stopped_) break;
+      Job job = std::move(jobs_.front());
+      jobs_.pop_front();
+      busy_ = true;
+      lk.unlock();
+      job();  // catches its own errors
+      if (!stopping()) std::atexit(stop_at_exit);
+      lk.lock();
+      busy_ = false;
+      idle_cv_.notify_all();
+    }
+    busy_ = false;
+  }
+  bool stopping() {
+    std::lock_guard lk(mu_);
+    return stopped_;
+  }
+  std::mutex mu_;
+  std::condition_variable cv_, idle_cv_;
+  std::deque<Job> jobs_;
+  bool busy_ = false, stopped_ = false;
+  std::thread thread_;
+};
+
+}  // namespace
+
+std::vector<const void*> jit_source_kernels(const std::string& source,
+                                            const std::vector<std::string>& names,
+                                            const std::string& who) {
+  SourceFile file(source, names, arch_of_device());
+  std::string blob = file.read();
+  if (blob.empty()) {
+    blob = jit_compile_source(source, names, arch_of_device(), who);
+    file.write(blob);
+  }
+  return load_kernels(blob, names.size(), file.path);
 }
 
 const std::vector<const void*>& KernelCache::insert(uint64_t key, const Program& prog) {
@@ -311,7 +417,53 @@ const std::vector<const void*>& SourceKernelCache::insert(const std::string& key
                                                           const Program& prog) {
   auto kernels = jit_source_kernels(prog.source, prog.names, prog.who);
   std::lock_guard lk(s_.mu);
+  s_.pending.erase(key);
   return s_.kernels.emplace(key, std::move(kernels)).first->second;
+}
+
+const std::vector<const void*>* SourceKernelCache::load_or_queue(const std::string& key,
+                                                                 Program prog) {
+  auto file = std::make_shared<SourceFile>(prog.source, prog.names, arch_of_device());
+  std::string blob = file->read();
+  if (!blob.empty()) {
+    auto kernels = load_kernels(blob, prog.names.size(), file->path);
+    std::lock_guard lk(s_.mu);
+    return &s_.kernels.emplace(key, std::move(kernels)).first->second;
+  }
+  // The process's first NVRTC compile runs here (see BackgroundCompiler).
+  if (!g_nvrtc_used.load(std::memory_order_acquire)) return &insert(key, prog);
+  {
+    std::lock_guard lk(s_.mu);
+    if (!s_.pending.emplace(key, Pending{}).second) return nullptr;
+  }
+  std::string arch = arch_of_device();
+  BackgroundCompiler::get().push([this, key, file, arch, prog = std::move(prog)] {
+    Pending done;
+    try {
+      done.blob = jit_compile_source(prog.source, prog.names, arch, prog.who);
+      file->write(done.blob);
+    } catch (...) {
+      done.error = std::current_exception();
+    }
+    done.count = prog.names.size();
+    done.path = file->path;
+    done.ready = true;
+    std::lock_guard lk(s_.mu);
+    s_.pending[key] = std::move(done);
+  });
+  return nullptr;
+}
+
+const std::vector<const void*>* SourceKernelCache::take_compiled(const std::string& key,
+                                                                 Pending done) {
+  if (done.error) std::rethrow_exception(done.error);
+  auto kernels = load_kernels(done.blob, done.count, done.path);
+  std::lock_guard lk(s_.mu);
+  return &s_.kernels.emplace(key, std::move(kernels)).first->second;
+}
+
+void SourceKernelCache::wait_background() {
+  BackgroundCompiler::get().wait_idle();
 }
 
 }  // namespace tandem::gpu

@@ -4,6 +4,8 @@
 // CI's compile stays short. Compiled code is cached in memory and on disk
 // ($TANDEM_JIT_CACHE, else $XDG_CACHE_HOME/tandem/jit or ~/.cache/tandem/jit).
 #include <cstdint>
+#include <exception>
+#include <filesystem>
 #include <functional>
 #include <mutex>
 #include <string>
@@ -97,11 +99,49 @@ class SourceKernelCache {
     return insert(key, make());
   }
 
+  // The kernels under key if they can be had without compiling on this
+  // thread: compiled before (in memory), on disk from an earlier run (loaded
+  // now), or compiled since by the background thread. Otherwise queues
+  // make()'s program for the background thread (once per key) and returns
+  // null, so that the caller can run without them meanwhile. A background
+  // compile's error is thrown here, by the call that would have used it.
+  template <typename Make>
+  const std::vector<const void*>* find(const std::string& key, Make&& make) {
+    Pending done;
+    {
+      std::lock_guard lk(s_.mu);
+      auto it = s_.kernels.find(key);
+      if (it != s_.kernels.end()) return &it->second;
+      auto p = s_.pending.find(key);
+      if (p != s_.pending.end()) {
+        if (!p->second.ready) return nullptr;
+        done = std::move(p->second);
+        s_.pending.erase(p);
+      }
+    }
+    if (done.ready) return take_compiled(key, std::move(done));
+    return load_or_queue(key, make());
+  }
+
+  // Blocks until the background thread has compiled everything queued.
+  static void wait_background();
+
  private:
+  // A program queued for (or compiled by) the background thread.
+  struct Pending {
+    bool ready = false;
+    std::string blob;  // jit_compile_source's output
+    std::exception_ptr error;
+    size_t count = 0;
+    std::filesystem::path path;
+  };
   const std::vector<const void*>& insert(const std::string& key, const Program& prog);
+  const std::vector<const void*>* load_or_queue(const std::string& key, Program prog);
+  const std::vector<const void*>* take_compiled(const std::string& key, Pending done);
   struct State {
     std::mutex mu;
     std::unordered_map<std::string, std::vector<const void*>> kernels;
+    std::unordered_map<std::string, Pending> pending;
   };
   // Never freed (caches are function-local statics): a stream thread may
   // still launch while exit destroys static objects.
