@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "python/src/gil.h"
 #include "tandem/tandem.h"
 
 namespace nb = nanobind;

@@ -605,7 +605,7 @@ std::pair<array, array> to_arrays(nb::handle a, nb::handle b) {
 
 void eval_nogil(array& a) {
   if (a.status() == array::Status::available && (!a.buffer() || a.buffer()->host_valid)) return;
-  nb::gil_scoped_release nogil;
+  ReleaseGil nogil;
   a.sync_host();
 }
 

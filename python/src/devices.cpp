@@ -157,7 +157,7 @@ void init_devices(nb::module_& m) {
   m.def(
       "synchronize",
       [](std::optional<Stream> s) {
-        nb::gil_scoped_release nogil;
+        ReleaseGil nogil;
         if (s) {
           tandem::synchronize(*s);
         } else {

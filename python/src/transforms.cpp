@@ -9,7 +9,7 @@ void init_transforms(nb::module_& m) {
       [](nb::args args) {
         std::vector<array> outs;
         tree_collect(args, outs);
-        nb::gil_scoped_release nogil;
+        ReleaseGil nogil;
         tandem::eval(std::move(outs));
       },
       "args"_a, nb::sig("def eval(*args: object) -> None"),
@@ -20,7 +20,7 @@ void init_transforms(nb::module_& m) {
       [](nb::args args) {
         std::vector<array> outs;
         tree_collect(args, outs);
-        nb::gil_scoped_release nogil;
+        ReleaseGil nogil;
         tandem::async_eval(std::move(outs));
       },
       "args"_a, nb::sig("def async_eval(*args: object) -> None"),

@@ -1,0 +1,35 @@
+#pragma once
+// Releasing the GIL around waits, safe for daemon threads at interpreter
+// exit. When such a thread wants the GIL back after finalization has begun,
+// CPython (3.13 and older) ends it with pthread_exit, whose forced unwind
+// would leave through a noexcept destructor and call std::terminate (the
+// process then dies with "terminate called without an active exception").
+#include <Python.h>
+#include <cxxabi.h>
+
+#include <chrono>
+#include <thread>
+
+namespace tandem::py {
+
+class ReleaseGil {
+ public:
+  ReleaseGil() : state_(PyEval_SaveThread()) {}
+  ReleaseGil(const ReleaseGil&) = delete;
+  ReleaseGil& operator=(const ReleaseGil&) = delete;
+  ~ReleaseGil() {
+    try {
+      PyEval_RestoreThread(state_);
+    } catch (abi::__forced_unwind&) {
+      // The interpreter is going away and this thread may not run Python
+      // again: park it until the process exits (finishing the unwind would
+      // terminate, and swallowing it is not allowed).
+      for (;;) std::this_thread::sleep_for(std::chrono::hours(1));
+    }
+  }
+
+ private:
+  PyThreadState* state_;
+};
+
+}  // namespace tandem::py
