@@ -191,6 +191,15 @@ void Fuser::pass_unfused() {
   for (auto& m : members_) schedule_(std::move(m), ctx_);
 }
 
+std::vector<int32_t> FusedProgram::last_reads() const {
+  std::vector<int32_t> last(static_cast<size_t>(num_inputs) + instrs.size(), -1);
+  for (size_t i = 0; i < instrs.size(); ++i) {
+    last[instrs[i].a] = static_cast<int32_t>(i);
+    if (instrs[i].binary) last[instrs[i].b] = static_cast<int32_t>(i);
+  }
+  return last;
+}
+
 std::string FusedProgram::signature() const {
   std::string s;
   s.reserve(16 + instrs.size() * 16);

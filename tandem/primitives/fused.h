@@ -41,6 +41,8 @@ struct FusedProgram {
   // A string naming the whole program (ops, dtypes, wiring, scalar inputs,
   // outputs): equal strings compute the same function, for kernel caches.
   std::string signature() const;
+  // Per value, the index of the last instruction that reads it (-1: none).
+  std::vector<int32_t> last_reads() const;
 };
 
 // Inputs: dense row-major arrays of the output shape, or broadcast scalars

@@ -88,18 +88,8 @@ struct Plan {
   }
 };
 
-// Per value, the last instruction that reads it (-1: none).
-std::vector<int32_t> last_reads(const FusedProgram& p) {
-  std::vector<int32_t> last(static_cast<size_t>(p.num_inputs) + p.instrs.size(), -1);
-  for (size_t i = 0; i < p.instrs.size(); ++i) {
-    last[p.instrs[i].a] = static_cast<int32_t>(i);
-    if (p.instrs[i].binary) last[p.instrs[i].b] = static_cast<int32_t>(i);
-  }
-  return last;
-}
-
 // Scratch slots for the values that are not outputs, reused once a value's
-// last reader (`last`, from last_reads) has run.
+// last reader (`last`, FusedProgram::last_reads) has run.
 void assign_slots(const FusedProgram& p, const std::vector<int32_t>& last, Plan& plan) {
   std::vector<int> free;
   for (size_t i = 0; i < p.instrs.size(); ++i) {
@@ -133,7 +123,7 @@ void Fused::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outpu
   auto plan = std::make_unique<cpu::Plan>();
   plan->n = static_cast<int64_t>(outputs[0].size());
   plan->values.resize(static_cast<size_t>(p.num_inputs) + p.instrs.size());
-  const std::vector<int32_t> last = cpu::last_reads(p);
+  const std::vector<int32_t> last = p.last_reads();
   // An output may take the buffer of an input that no op reads after the
   // one computing it (rows are elementwise, so that op may read and write
   // one buffer).

@@ -173,11 +173,7 @@ bool run_unfused(Stream s, const FusedProgram& p, const std::vector<array>& inpu
     if (p.outputs[j] < ni) return false;
     output_of[p.outputs[j]] = static_cast<int>(j);
   }
-  std::vector<size_t> last(nv, 0);
-  for (size_t k = 0; k < p.instrs.size(); ++k) {
-    last[p.instrs[k].a] = k;
-    if (p.instrs[k].binary) last[p.instrs[k].b] = k;
-  }
+  const std::vector<int32_t> last = p.last_reads();
   const Shape& shape = outputs[0].shape();
   std::vector<array> vals;
   vals.reserve(nv);
@@ -187,8 +183,8 @@ bool run_unfused(Stream s, const FusedProgram& p, const std::vector<array>& inpu
     const FusedInstr& instr = p.instrs[k];
     size_t self = static_cast<size_t>(ni) + k;
     auto operand = [&](int32_t v) {
-      bool intermediate =
-          v >= ni && output_of[v] < 0 && last[v] == k && !(instr.binary && instr.a == instr.b);
+      bool intermediate = v >= ni && output_of[v] < 0 && last[v] == static_cast<int32_t>(k) &&
+                          !(instr.binary && instr.a == instr.b);
       ins.push_back(intermediate ? std::move(vals[v]) : vals[v]);
     };
     ins.clear();

@@ -380,7 +380,6 @@ class BackgroundCompiler {
       busy_ = false;
       idle_cv_.notify_all();
     }
-    busy_ = false;
   }
   bool stopping() {
     std::lock_guard lk(mu_);
@@ -415,7 +414,11 @@ const std::vector<const void*>& KernelCache::insert(uint64_t key, const Program&
 
 const std::vector<const void*>& SourceKernelCache::insert(const std::string& key,
                                                           const Program& prog) {
-  auto kernels = jit_source_kernels(prog.source, prog.names, prog.who);
+  return store(key, jit_source_kernels(prog.source, prog.names, prog.who));
+}
+
+const std::vector<const void*>& SourceKernelCache::store(const std::string& key,
+                                                         std::vector<const void*> kernels) {
   std::lock_guard lk(s_.mu);
   s_.pending.erase(key);
   return s_.kernels.emplace(key, std::move(kernels)).first->second;
@@ -425,13 +428,12 @@ const std::vector<const void*>* SourceKernelCache::load_or_queue(const std::stri
                                                                  Program prog) {
   auto file = std::make_shared<SourceFile>(prog.source, prog.names, arch_of_device());
   std::string blob = file->read();
-  if (!blob.empty()) {
-    auto kernels = load_kernels(blob, prog.names.size(), file->path);
-    std::lock_guard lk(s_.mu);
-    return &s_.kernels.emplace(key, std::move(kernels)).first->second;
-  }
   // The process's first NVRTC compile runs here (see BackgroundCompiler).
-  if (!g_nvrtc_used.load(std::memory_order_acquire)) return &insert(key, prog);
+  if (blob.empty() && !g_nvrtc_used.load(std::memory_order_acquire)) {
+    blob = jit_compile_source(prog.source, prog.names, arch_of_device(), prog.who);
+    file->write(blob);
+  }
+  if (!blob.empty()) return &store(key, load_kernels(blob, prog.names.size(), file->path));
   {
     std::lock_guard lk(s_.mu);
     if (!s_.pending.emplace(key, Pending{}).second) return nullptr;
@@ -457,9 +459,7 @@ const std::vector<const void*>* SourceKernelCache::load_or_queue(const std::stri
 const std::vector<const void*>* SourceKernelCache::take_compiled(const std::string& key,
                                                                  Pending done) {
   if (done.error) std::rethrow_exception(done.error);
-  auto kernels = load_kernels(done.blob, done.count, done.path);
-  std::lock_guard lk(s_.mu);
-  return &s_.kernels.emplace(key, std::move(kernels)).first->second;
+  return &store(key, load_kernels(done.blob, done.count, done.path));
 }
 
 void SourceKernelCache::wait_background() {

@@ -136,6 +136,8 @@ class SourceKernelCache {
     std::filesystem::path path;
   };
   const std::vector<const void*>& insert(const std::string& key, const Program& prog);
+  // Adds kernels under key (no longer pending).
+  const std::vector<const void*>& store(const std::string& key, std::vector<const void*> kernels);
   const std::vector<const void*>* load_or_queue(const std::string& key, Program prog);
   const std::vector<const void*>* take_compiled(const std::string& key, Pending done);
   struct State {
