@@ -1,10 +1,18 @@
 # Writes OUT, a C++ file defining tandem::gpu::device_sources(): the text of
-# each .cuh file in DIR under its file name, for NVRTC to compile at run time.
+# each .cuh file in DIR under its file name, and of each header of the
+# host-and-device layer in KERNELS_DIR as "tandem/kernels/<name>" (the path
+# the device code includes it by), for NVRTC to compile at run time.
+cmake_policy(SET CMP0057 NEW)
 file(GLOB FILES ${DIR}/*.cuh)
+file(GLOB KERNEL_FILES ${KERNELS_DIR}/*.h)
 list(SORT FILES)
+list(SORT KERNEL_FILES)
 set(body "")
-foreach(f ${FILES})
+foreach(f ${FILES} ${KERNEL_FILES})
   get_filename_component(name ${f} NAME)
+  if(f IN_LIST KERNEL_FILES)
+    set(name "tandem/kernels/${name}")
+  endif()
   file(READ ${f} text)
   string(APPEND body "      {\"${name}\", R\"tandem_src(${text})tandem_src\"},\n")
 endforeach()

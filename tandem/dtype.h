@@ -9,6 +9,8 @@
 #include <ostream>
 #include <string>
 
+#include "tandem/kernels/cast.h"
+
 namespace tandem {
 
 // IEEE half precision, stored as bits; arithmetic happens in float.
@@ -205,11 +207,9 @@ inline D convert_value(S v) {
   } else if constexpr (is_half_v<D>) {
     return D(static_cast<float>(v));
   } else if constexpr (std::is_floating_point_v<S> && std::is_integral_v<D>) {
-    // Out-of-range and NaN conversions are undefined in C++: saturate, NaN -> 0.
-    if (!(v == v)) return D(0);
-    if (v <= static_cast<S>(std::numeric_limits<D>::lowest())) return std::numeric_limits<D>::lowest();
-    if (v >= static_cast<S>(std::numeric_limits<D>::max())) return std::numeric_limits<D>::max();
-    return static_cast<D>(v);
+    // NaN, infinities and out-of-range values as NumPy and MLX give them
+    // (tandem/kernels/cast.h; the GPU converts alike).
+    return k::float_to_int<D>(static_cast<double>(v));
   } else {
     return static_cast<D>(v);
   }

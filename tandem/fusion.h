@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "tandem/array.h"
+#include "tandem/kernels/kernel_args.h"
 #include "tandem/primitives/fused.h"
 
 namespace tandem {
@@ -21,9 +22,10 @@ namespace tandem {
 // and donate buffers.
 inline constexpr size_t kMaxFusedSize = size_t(1) << 16;
 // A fused node reads at most this many distinct arrays and writes at most
-// this many (a backend's kernel takes them as fixed-size argument arrays).
-inline constexpr int kMaxFusedInputs = 64;
-inline constexpr int kMaxFusedOutputs = 8;
+// this many (the GPU kernel's fixed-size argument block, tandem/kernels/
+// kernel_args.h).
+inline constexpr int kMaxFusedInputs = k::kFusedMaxInputs;
+inline constexpr int kMaxFusedOutputs = k::kFusedMaxOutputs;
 // A fused program has at most this many ops (longer chains make several).
 // On the GPU each new program is compiled (NVRTC, about 0.1 s per 250
 // float32 ops, several times that for float64 transcendentals), so programs

@@ -12,29 +12,8 @@
 namespace tandem {
 
 const char* binary_op_name(BinaryOp op) {
-  static const char* names[] = {
-      "Add",        "Subtract",  "Multiply",   "Divide",  "FloorDivide",  "Remainder",  "Equal",
-      "NotEqual",   "Less",      "LessEqual",  "Greater", "GreaterEqual", "LogicalAnd", "LogicalOr",
-      "LogAddExp",  "ArcTan2",   "Power",      "Minimum", "Maximum",      "BitwiseAnd", "BitwiseOr",
-      "BitwiseXor", "LeftShift", "RightShift", "NaNEqual"};
+  static const char* names[] = {TANDEM_BINARY_OPS(TANDEM_NAME_ENTRY)};
   return names[static_cast<int>(op)];
-}
-
-bool is_comparison(BinaryOp op) {
-  switch (op) {
-    case BinaryOp::Equal:
-    case BinaryOp::NotEqual:
-    case BinaryOp::Less:
-    case BinaryOp::LessEqual:
-    case BinaryOp::Greater:
-    case BinaryOp::GreaterEqual:
-    case BinaryOp::LogicalAnd:
-    case BinaryOp::LogicalOr:
-    case BinaryOp::NaNEqual:
-      return true;
-    default:
-      return false;
-  }
 }
 
 namespace {

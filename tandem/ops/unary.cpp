@@ -8,28 +8,8 @@
 namespace tandem {
 
 const char* unary_op_name(UnaryOp op) {
-  static const char* names[] = {
-      "Abs",        "Sign",     "Negative", "Square", "Sqrt",   "Rsqrt", "Reciprocal",
-      "LogicalNot", "Exp",      "Expm1",    "Erf",    "ErfInv", "Sin",   "Cos",
-      "Tan",        "ArcSin",   "ArcCos",   "ArcTan", "Sinh",   "Cosh",  "Tanh",
-      "ArcSinh",    "ArcCosh",  "ArcTanh",  "Log",    "Log2",   "Log10", "Log1p",
-      "Sigmoid",    "Floor",    "Ceil",     "Trunc",  "Round",  "IsNan", "IsInf",
-      "IsPosInf",   "IsNegInf", "IsFinite", "Conj",   "Real",   "Imag",  "BitwiseInvert"};
+  static const char* names[] = {TANDEM_UNARY_OPS(TANDEM_NAME_ENTRY)};
   return names[static_cast<int>(op)];
-}
-
-bool is_predicate(UnaryOp op) {
-  switch (op) {
-    case UnaryOp::IsNan:
-    case UnaryOp::IsInf:
-    case UnaryOp::IsPosInf:
-    case UnaryOp::IsNegInf:
-    case UnaryOp::IsFinite:
-    case UnaryOp::LogicalNot:
-      return true;
-    default:
-      return false;
-  }
 }
 
 namespace {

@@ -1,40 +1,11 @@
 #pragma once
 // Elementwise functions of two arrays of one shape (ops broadcast first).
+#include "tandem/kernels/binary_ops.h"
 #include "tandem/primitive.h"
 
 namespace tandem {
 
-enum class BinaryOp {
-  Add,
-  Subtract,
-  Multiply,
-  Divide,
-  FloorDivide,
-  Remainder,
-  Equal,
-  NotEqual,
-  Less,
-  LessEqual,
-  Greater,
-  GreaterEqual,
-  LogicalAnd,
-  LogicalOr,
-  LogAddExp,
-  ArcTan2,
-  Power,
-  Minimum,
-  Maximum,
-  BitwiseAnd,
-  BitwiseOr,
-  BitwiseXor,
-  LeftShift,
-  RightShift,
-  NaNEqual,  // equal, with NaN == NaN (array_equal(equal_nan=True))
-};
-
 const char* binary_op_name(BinaryOp op);
-// Whether op yields bool whatever its inputs.
-bool is_comparison(BinaryOp op);
 
 // Both inputs have the dtype the op computes in, and the output's shape or
 // one element (read as a broadcast scalar); the output is that dtype, or

@@ -3,12 +3,12 @@
 // made safe in the kernels: a negative index wraps once (i + n), then any
 // index still out of range is clamped into [0, n - slice_size], so no kernel
 // ever reads or writes outside its arrays.
+#include "tandem/kernels/reduce_ops.h"
 #include "tandem/primitive.h"
 
 namespace tandem {
 
 // How scatter combines an update with the value already there.
-enum class ScatterReduce { None, Sum, Prod, Max, Min };
 
 const char* scatter_reduce_name(ScatterReduce r);
 

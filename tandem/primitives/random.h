@@ -21,58 +21,14 @@
 #include <cstdint>
 #include <utility>
 
+#include "tandem/kernels/threefry.h"
 #include "tandem/primitive.h"
-
-#if defined(__CUDACC__)
-#define TANDEM_HOST_DEVICE __host__ __device__
-#else
-#define TANDEM_HOST_DEVICE
-#endif
 
 namespace tandem {
 
-namespace detail {
-
-TANDEM_HOST_DEVICE inline uint32_t rotl32(uint32_t x, int r) {
-  return (x << r) | (x >> (32 - r));
-}
-
-}  // namespace detail
-
-// Threefry-2x32 with 20 rounds on counter (c0, c1) under key (k0, k1).
-// Rotations 13, 15, 26, 6, 17, 29, 16, 24; the key schedule appends
-// k0 ^ k1 ^ 0x1BD11BDA and injects (ks[s % 3], ks[(s + 1) % 3] + s) after
-// every 4 rounds (s = 1..5), with a first injection (k0, k1) before round 1.
-TANDEM_HOST_DEVICE inline void threefry2x32_20(uint32_t k0, uint32_t k1, uint32_t c0, uint32_t c1,
-                                               uint32_t& y0, uint32_t& y1) {
-  const uint32_t ks[3] = {k0, k1, k0 ^ k1 ^ 0x1BD11BDAu};
-  const int rot[8] = {13, 15, 26, 6, 17, 29, 16, 24};
-  uint32_t x0 = c0 + ks[0];
-  uint32_t x1 = c1 + ks[1];
-#if defined(__CUDACC__)
-#pragma unroll
-#else
-#pragma GCC unroll 20
-#endif
-  for (int i = 0; i < 20; ++i) {
-    x0 += x1;
-    x1 = detail::rotl32(x1, rot[i % 8]);
-    x1 ^= x0;
-    if (i % 4 == 3) {
-      const uint32_t s = static_cast<uint32_t>(i / 4 + 1);
-      x0 += ks[s % 3];
-      x1 += ks[(s + 1) % 3] + s;
-    }
-  }
-  y0 = x0;
-  y1 = x1;
-}
-
-// Block j of the bit stream of key (k0, k1) (see the layout above).
-TANDEM_HOST_DEVICE inline void random_block(uint32_t k0, uint32_t k1, uint64_t j, uint32_t& y0,
-                                            uint32_t& y1) {
-  threefry2x32_20(k0, k1, static_cast<uint32_t>(j >> 32), static_cast<uint32_t>(j), y0, y1);
-}
+// The generator itself: tandem/kernels/threefry.h, shared with the GPU.
+using k::random_block;
+using k::threefry2x32_20;
 
 // Input: the key (uint32, shape (2,)). Output: uint8/16/32/64 for width
 // 1/2/4/8, of the output's shape, filled per the layout above.

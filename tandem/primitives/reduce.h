@@ -2,11 +2,11 @@
 // Reductions, scans and sorts along axes.
 #include <vector>
 
+#include "tandem/kernels/reduce_ops.h"
 #include "tandem/primitive.h"
 
 namespace tandem {
 
-enum class ReduceOp { And, Or, Sum, Prod, Max, Min };
 const char* reduce_op_name(ReduceOp op);
 
 // Reduces the input over `axes` (sorted, distinct, in range). The output has
@@ -32,7 +32,6 @@ class Reduce : public Primitive {
   std::vector<int> axes_;
 };
 
-enum class ArgReduceOp { ArgMin, ArgMax };
 
 // Index (uint32) of the first minimum / maximum along `axis`; NaN counts as
 // the extreme (the first NaN wins). Output shape: the input's with axis = 1.
@@ -53,7 +52,6 @@ class ArgReduce : public Primitive {
   int axis_;
 };
 
-enum class ScanOp { Sum, Prod, Max, Min, LogAddExp };
 
 // Cumulative op along `axis`; input and output share shape and dtype (ops
 // convert first). Exclusive scans start from the op's identity.

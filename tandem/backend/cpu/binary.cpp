@@ -17,216 +17,25 @@ namespace {
 template <typename T>
 using compute_t = std::conditional_t<is_half_v<T>, float, T>;
 
-template <typename T>
-bool lt(T a, T b) {
-  if constexpr (std::is_same_v<T, complex64_t>) {
-    // Lexicographic, like NumPy.
+// Complex arithmetic for the shared scalar ops (tandem/kernels/binary_ops.h):
+// std::complex's, which the GPU reimplements bit for bit on finite values.
+struct HostComplex {
+  using type = complex64_t;
+  static complex64_t add(complex64_t a, complex64_t b) { return a + b; }
+  static complex64_t sub(complex64_t a, complex64_t b) { return a - b; }
+  static complex64_t mul(complex64_t a, complex64_t b) { return a * b; }
+  static complex64_t div(complex64_t a, complex64_t b) { return a / b; }
+  static complex64_t pow(complex64_t a, complex64_t b) { return std::pow(a, b); }
+  static bool lt(complex64_t a, complex64_t b) {
     return a.real() < b.real() || (a.real() == b.real() && a.imag() < b.imag());
-  } else {
-    return a < b;
   }
-}
-
-// Integer +, -, * wrap modulo 2^bits (NumPy and MLX semantics) without signed
-// overflow: computed in an unsigned type at least as wide as int (uint16 * uint16
-// would otherwise promote to a signed int and overflow).
-template <typename T>
-using wrap_t =
-    std::conditional_t<(sizeof(T) < sizeof(unsigned)), unsigned, std::make_unsigned_t<T>>;
-
-template <typename T>
-T wrap_add(T a, T b) {
-  return static_cast<T>(static_cast<wrap_t<T>>(a) + static_cast<wrap_t<T>>(b));
-}
-template <typename T>
-T wrap_sub(T a, T b) {
-  return static_cast<T>(static_cast<wrap_t<T>>(a) - static_cast<wrap_t<T>>(b));
-}
-template <typename T>
-T wrap_mul(T a, T b) {
-  return static_cast<T>(static_cast<wrap_t<T>>(a) * static_cast<wrap_t<T>>(b));
-}
-
-// Python's a // b for floats: the floor of the exact quotient, found from the
-// exact remainder fmod(a, b) so that a == b * (a // b) + a % b holds; division
-// by zero gives a / b (+-inf or NaN), an infinite a gives NaN.
-template <typename F>
-F float_floor_divide(F a, F b) {
-  if (b == F(0)) return a / b;
-  F mod = std::fmod(a, b);
-  F div = (a - mod) / b;  // (almost) an integer
-  if (mod != F(0) && ((b < F(0)) != (mod < F(0)))) div -= F(1);
-  if (div == F(0)) return std::copysign(F(0), a / b);
-  F fl = std::floor(div);
-  if (div - fl > F(0.5)) fl += F(1);
-  return fl;
-}
-
-// Python's a % b for floats: the sign of b; a zero result is +-0 like b.
-template <typename F>
-F float_remainder(F a, F b) {
-  F r = std::fmod(a, b);
-  if (r != F(0)) {
-    if ((r < F(0)) != (b < F(0))) r += b;
-  } else {
-    r = std::copysign(F(0), b);
-  }
-  return r;
-}
-
-template <typename T>
-T int_pow(T base, T exp) {
-  if constexpr (std::is_signed_v<T>) {
-    if (exp < 0) return base == 1 ? T(1) : base == -1 ? (exp % 2 ? T(-1) : T(1)) : T(0);
-  }
-  // Wrapping multiply in an unsigned type (at least int wide) avoids
-  // signed-overflow UB.
-  using U = wrap_t<T>;
-  U r = 1, b = static_cast<U>(base);
-  auto e = static_cast<std::make_unsigned_t<T>>(exp);
-  while (e) {
-    if (e & 1) r = static_cast<U>(r * b);
-    b = static_cast<U>(b * b);
-    e >>= 1;
-  }
-  return static_cast<T>(r);
-}
+  static bool isnan(complex64_t v) { return std::isnan(v.real()) || std::isnan(v.imag()); }
+};
 
 // One op on values of compute type C (comparisons return bool).
 template <BinaryOp op, typename C>
 auto apply(C a, C b) {
-  if constexpr (op == BinaryOp::Equal)
-    return a == b;
-  else if constexpr (op == BinaryOp::NotEqual)
-    return a != b;
-  else if constexpr (op == BinaryOp::NaNEqual) {
-    if constexpr (std::is_floating_point_v<C>)
-      return a == b || (std::isnan(a) && std::isnan(b));
-    else if constexpr (std::is_same_v<C, complex64_t>) {
-      auto nan = [](C v) { return std::isnan(v.real()) || std::isnan(v.imag()); };
-      return a == b || (nan(a) && nan(b));
-    } else
-      return a == b;
-  } else if constexpr (op == BinaryOp::Less)
-    return lt(a, b);
-  else if constexpr (op == BinaryOp::LessEqual)
-    return lt(a, b) || a == b;
-  else if constexpr (op == BinaryOp::Greater)
-    return lt(b, a);
-  else if constexpr (op == BinaryOp::GreaterEqual)
-    return lt(b, a) || a == b;
-  else if constexpr (op == BinaryOp::LogicalAnd)
-    return a != C(0) && b != C(0);
-  else if constexpr (op == BinaryOp::LogicalOr)
-    return a != C(0) || b != C(0);
-  else if constexpr (std::is_same_v<C, bool>) {
-    if constexpr (op == BinaryOp::Add || op == BinaryOp::Maximum || op == BinaryOp::BitwiseOr ||
-                  op == BinaryOp::Power)
-      return op == BinaryOp::Power ? (a || !b) : (a || b);
-    else if constexpr (op == BinaryOp::Multiply || op == BinaryOp::Minimum ||
-                       op == BinaryOp::BitwiseAnd)
-      return a && b;
-    else if constexpr (op == BinaryOp::BitwiseXor || op == BinaryOp::Subtract)
-      return a != b;
-    else
-      return a;
-  } else if constexpr (std::is_same_v<C, complex64_t> &&
-                       (op == BinaryOp::FloorDivide || op == BinaryOp::Remainder ||
-                        op == BinaryOp::LogAddExp || op == BinaryOp::ArcTan2)) {
-    return a;  // ops reject complex inputs for these
-  } else if constexpr (op == BinaryOp::Add) {
-    if constexpr (std::is_integral_v<C>)
-      return wrap_add(a, b);
-    else
-      return C(a + b);
-  } else if constexpr (op == BinaryOp::Subtract) {
-    if constexpr (std::is_integral_v<C>)
-      return wrap_sub(a, b);
-    else
-      return C(a - b);
-  } else if constexpr (op == BinaryOp::Multiply) {
-    if constexpr (std::is_integral_v<C>)
-      return wrap_mul(a, b);
-    else
-      return C(a * b);
-  } else if constexpr (op == BinaryOp::Divide) {
-    if constexpr (std::is_integral_v<C>)
-      return b == 0 ? C(0) : C(a / b);
-    else
-      return C(a / b);
-  } else if constexpr (op == BinaryOp::FloorDivide) {
-    if constexpr (std::is_integral_v<C>) {
-      if (b == 0) return C(0);  // NumPy gives 0 (with a warning)
-      if constexpr (std::is_signed_v<C>) {
-        if (b == C(-1)) return C(0 - static_cast<std::make_unsigned_t<C>>(a));
-        C q = a / b;
-        if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
-        return q;
-      } else {
-        return C(a / b);
-      }
-    } else {
-      return float_floor_divide(a, b);
-    }
-  } else if constexpr (op == BinaryOp::Remainder) {
-    if constexpr (std::is_integral_v<C>) {
-      if (b == 0) return C(0);
-      if constexpr (std::is_signed_v<C>) {
-        if (b == C(-1)) return C(0);
-        C r = a % b;
-        if (r != 0 && ((r < 0) != (b < 0))) r += b;
-        return r;
-      } else {
-        return C(a % b);
-      }
-    } else {
-      return float_remainder(a, b);
-    }
-  } else if constexpr (op == BinaryOp::LogAddExp) {
-    if constexpr (std::is_floating_point_v<C>) {
-      if (std::isnan(a) || std::isnan(b)) return a + b;
-      C m = std::max(a, b);
-      if (std::isinf(m)) return m;
-      return m + std::log1p(std::exp(-std::fabs(a - b)));
-    } else
-      return a;
-  } else if constexpr (op == BinaryOp::ArcTan2) {
-    if constexpr (std::is_floating_point_v<C>)
-      return std::atan2(a, b);
-    else
-      return a;
-  } else if constexpr (op == BinaryOp::Power) {
-    if constexpr (std::is_integral_v<C>)
-      return int_pow(a, b);
-    else
-      return C(std::pow(a, b));
-  } else if constexpr (op == BinaryOp::Minimum || op == BinaryOp::Maximum) {
-    if constexpr (std::is_floating_point_v<C>) {
-      if (std::isnan(a) || std::isnan(b)) return std::numeric_limits<C>::quiet_NaN();
-    }
-    if constexpr (op == BinaryOp::Minimum)
-      return lt(b, a) ? b : a;
-    else
-      return lt(a, b) ? b : a;
-  } else if constexpr (std::is_integral_v<C>) {
-    if constexpr (op == BinaryOp::BitwiseAnd)
-      return C(a & b);
-    else if constexpr (op == BinaryOp::BitwiseOr)
-      return C(a | b);
-    else if constexpr (op == BinaryOp::BitwiseXor)
-      return C(a ^ b);
-    else if constexpr (op == BinaryOp::LeftShift) {
-      using U = std::make_unsigned_t<C>;
-      if (b < 0 || b >= C(sizeof(C) * 8)) return C(0);
-      return C(static_cast<U>(a) << b);
-    } else if constexpr (op == BinaryOp::RightShift) {
-      if (b < 0 || b >= C(sizeof(C) * 8)) return C(a < 0 ? -1 : 0);
-      return C(a >> b);
-    } else
-      return a;
-  } else {
-    return a;
-  }
+  return k::binary_apply<op, C, HostComplex>(a, b);
 }
 
 template <BinaryOp op, typename T>
@@ -289,14 +98,8 @@ void binary_kernel(const Ref& a, const Ref& b, const Ref& out) {
           int64_t n) { binary_row<op, T>(pa + io[0], is[0], pb + io[1], is[1], po + o * osz, n); });
 }
 
-// Every BinaryOp, for the switches that instantiate one kernel per op.
-// clang-format off
-#define TANDEM_BINARY_OPS(X)                                                             \
-  X(Add) X(Subtract) X(Multiply) X(Divide) X(FloorDivide) X(Remainder) X(Equal)          \
-  X(NotEqual) X(Less) X(LessEqual) X(Greater) X(GreaterEqual) X(LogicalAnd) X(LogicalOr) \
-  X(LogAddExp) X(ArcTan2) X(Power) X(Minimum) X(Maximum) X(BitwiseAnd) X(BitwiseOr)      \
-  X(BitwiseXor) X(LeftShift) X(RightShift) X(NaNEqual)
-// clang-format on
+// The switches below instantiate one kernel per op of TANDEM_BINARY_OPS
+// (tandem/kernels/binary_ops.h).
 
 template <typename T>
 void binary_flat_dispatch(BinaryOp op, const T* pa, int64_t as, const T* pb, int64_t bs, char* po,

@@ -14,49 +14,7 @@ namespace tandem {
 namespace cpu {
 namespace {
 
-// erfinv by Giles' approximation, evaluated in double: within 2e-7 relative
-// (about 1.5 float32 ULP) as is, so float types stop there; float64 refines it
-// with two Newton steps on erf to double precision.
-double erfinv_scalar(double y, int newton_steps) {
-  if (std::isnan(y) || y < -1 || y > 1) return std::numeric_limits<double>::quiet_NaN();
-  if (y == 1) return std::numeric_limits<double>::infinity();
-  if (y == -1) return -std::numeric_limits<double>::infinity();
-  double w = -std::log((1.0 - y) * (1.0 + y));
-  double x;
-  if (w < 5.0) {
-    w -= 2.5;
-    double p = 2.81022636e-08;
-    p = 3.43273939e-07 + p * w;
-    p = -3.5233877e-06 + p * w;
-    p = -4.39150654e-06 + p * w;
-    p = 0.00021858087 + p * w;
-    p = -0.00125372503 + p * w;
-    p = -0.00417768164 + p * w;
-    p = 0.246640727 + p * w;
-    p = 1.50140941 + p * w;
-    x = p * y;
-  } else {
-    w = std::sqrt(w) - 3.0;
-    double p = -0.000200214257;
-    p = 0.000100950558 + p * w;
-    p = 0.00134934322 + p * w;
-    p = -0.00367342844 + p * w;
-    p = 0.00573950773 + p * w;
-    p = -0.0076224613 + p * w;
-    p = 0.00943887047 + p * w;
-    p = 1.00167406 + p * w;
-    p = 2.83297682 + p * w;
-    x = p * y;
-  }
-  const double two_over_sqrt_pi = 1.1283791670955126;
-  for (int i = 0; i < newton_steps; ++i) {
-    double err = std::erf(x) - y;
-    x -= err / (two_over_sqrt_pi * std::exp(-x * x));
-  }
-  return x;
-}
-
-// The functions the C++ library defines alike for real and complex values.
+// The functions the C++ library defines for complex values (std::complex).
 // Returns false for other ops.
 template <typename V>
 bool std_math(UnaryOp op, V x, V& out) {
@@ -114,146 +72,28 @@ bool std_math(UnaryOp op, V x, V& out) {
   }
 }
 
-// Scalar definition of each op on a real (or integer) value.
+// Scalar definition of each op on a real, integer or bool value
+// (tandem/kernels/unary_ops.h, the GPU's definition too).
 template <typename T>
 T real_op(UnaryOp op, T x) {
   if constexpr (std::is_same_v<T, bool>) {
-    switch (op) {
-      case UnaryOp::Abs:
-      case UnaryOp::Sign:
-      case UnaryOp::Square:
-      case UnaryOp::Floor:
-      case UnaryOp::Ceil:
-      case UnaryOp::Trunc:
-      case UnaryOp::Round:
-      case UnaryOp::Conj:
-      case UnaryOp::Real:
-        return x;
-      case UnaryOp::LogicalNot:
-      case UnaryOp::BitwiseInvert:
-        return !x;
-      case UnaryOp::Imag:
-        return false;
-      default:
-        return x;
-    }
+    return k::unary_bool(op, x);
   } else if constexpr (std::is_integral_v<T>) {
-    // Negation and squares wrap modulo 2^bits (abs(INT_MIN) == INT_MIN, as in
-    // NumPy and MLX), computed unsigned (at least int wide) to avoid overflow UB.
-    using W = std::conditional_t<(sizeof(T) < sizeof(unsigned)), unsigned, std::make_unsigned_t<T>>;
-    switch (op) {
-      case UnaryOp::Abs:
-        if constexpr (std::is_signed_v<T>) return x < 0 ? T(W(0) - W(x)) : x;
-        return x;
-      case UnaryOp::Sign:
-        if constexpr (std::is_signed_v<T>) return T((x > 0) - (x < 0));
-        return T(x > 0);
-      case UnaryOp::Negative:
-        return T(W(0) - W(x));
-      case UnaryOp::Square:
-        return T(W(x) * W(x));
-      case UnaryOp::BitwiseInvert:
-        return T(~x);
-      case UnaryOp::Imag:
-        return T(0);
-      default:
-        return x;  // floor/ceil/trunc/round/conj/real are the identity
-    }
+    return k::unary_int(op, x);
   } else {
-    using F = T;  // float or double
-    F r;
-    if (std_math(op, x, r)) return r;
-    switch (op) {
-      case UnaryOp::Abs:
-        return std::fabs(x);
-      case UnaryOp::Sign:
-        return std::isnan(x) ? x : F((x > 0) - (x < 0));
-      case UnaryOp::Negative:
-        return -x;
-      case UnaryOp::Square:
-        return x * x;
-      case UnaryOp::Rsqrt:
-        return F(1) / std::sqrt(x);
-      case UnaryOp::Reciprocal:
-        return F(1) / x;
-      case UnaryOp::Expm1:
-        return std::expm1(x);
-      case UnaryOp::Erf:
-        return std::erf(x);
-      case UnaryOp::ErfInv:
-        return F(erfinv_scalar(x, sizeof(F) == 8 ? 2 : 0));
-      case UnaryOp::Log2:
-        return std::log2(x);
-      case UnaryOp::Log1p:
-        return std::log1p(x);
-      case UnaryOp::Sigmoid:
-        return F(1) / (F(1) + std::exp(-x));
-      case UnaryOp::Floor:
-        return std::floor(x);
-      case UnaryOp::Ceil:
-        return std::ceil(x);
-      case UnaryOp::Trunc:
-        return std::trunc(x);
-      case UnaryOp::Round:
-        return std::nearbyint(x);  // default rounding mode: half to even
-      case UnaryOp::Conj:
-      case UnaryOp::Real:
-        return x;
-      case UnaryOp::Imag:
-        return F(0);
-      default:
-        return x;
-    }
+    return k::unary_real(op, x);
   }
 }
 
 template <typename T>
 bool predicate_op(UnaryOp op, T x) {
   if constexpr (std::is_same_v<T, complex64_t>) {
-    float re = x.real(), im = x.imag();
-    switch (op) {
-      case UnaryOp::IsNan:
-        return std::isnan(re) || std::isnan(im);
-      case UnaryOp::IsInf:
-        return std::isinf(re) || std::isinf(im);
-      case UnaryOp::IsFinite:
-        return std::isfinite(re) && std::isfinite(im);
-      case UnaryOp::IsPosInf:
-        return std::isinf(re) && re > 0;
-      case UnaryOp::IsNegInf:
-        return std::isinf(re) && re < 0;
-      case UnaryOp::LogicalNot:
-        return re == 0 && im == 0;
-      default:
-        return false;
-    }
+    return k::unary_predicate_complex(op, x.real(), x.imag());
   } else if constexpr (std::is_floating_point_v<T> || is_half_v<T>) {
-    double v = static_cast<double>(static_cast<std::conditional_t<is_half_v<T>, float, T>>(x));
-    switch (op) {
-      case UnaryOp::IsNan:
-        return std::isnan(v);
-      case UnaryOp::IsInf:
-        return std::isinf(v);
-      case UnaryOp::IsFinite:
-        return std::isfinite(v);
-      case UnaryOp::IsPosInf:
-        return std::isinf(v) && v > 0;
-      case UnaryOp::IsNegInf:
-        return std::isinf(v) && v < 0;
-      case UnaryOp::LogicalNot:
-        return v == 0;
-      default:
-        return false;
-    }
+    return k::unary_predicate_real(
+        op, static_cast<double>(static_cast<std::conditional_t<is_half_v<T>, float, T>>(x)));
   } else {
-    switch (op) {
-      case UnaryOp::IsFinite:
-        return true;
-      case UnaryOp::LogicalNot:
-        return x == T(0);
-      default:
-        return false;  // integers are never nan or inf
-    }
+    return k::unary_predicate_int(op, x);
   }
 }
 

@@ -9,9 +9,6 @@
 
 namespace tandem {
 
-static_assert(static_cast<int>(BinaryOp::NaNEqual) == 24,
-              "device/binary.cuh numbers the ops like BinaryOp");
-
 namespace gpu {
 namespace {
 

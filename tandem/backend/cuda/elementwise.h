@@ -6,18 +6,15 @@
 #include <string>
 #include <vector>
 
+#include "tandem/kernels/layout.h"
 #include "tandem/array.h"
 #include "tandem/backend/cuda/encoder.h"
 
 namespace tandem::gpu {
 
-// Mirrors tandem::Layout in device/common.cuh (passed to kernels by value).
-constexpr int kMaxDims = 10;
-struct Layout {
-  int ndim = 0;
-  int64_t shape[kMaxDims] = {};
-  int64_t strides[kMaxDims] = {};
-};
+// The layout kernels take by value (tandem/kernels/layout.h).
+using k::kMaxDims;
+using k::Layout;
 
 // How an elementwise op over `inputs` writing `out` runs.
 struct ElementwisePlan {

@@ -20,9 +20,6 @@
 
 namespace tandem {
 
-static_assert(sizeof(gpu::FusedArgs) == 8 * (gpu::kFusedMaxInputs + gpu::kFusedMaxOutputs) + 16,
-              "gpu::FusedArgs mirrors device/fused.cuh's FusedArgs");
-
 namespace gpu {
 namespace {
 

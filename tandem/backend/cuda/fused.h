@@ -5,24 +5,17 @@
 #include <string>
 #include <vector>
 
+#include "tandem/kernels/kernel_args.h"
 #include "tandem/dtype.h"
 #include "tandem/fusion.h"
 #include "tandem/primitives/fused.h"
 
 namespace tandem::gpu {
 
-// The most inputs and outputs a fused kernel takes: eval's fusion builds no
-// larger node (device/fused.cuh repeats the numbers).
-inline constexpr int kFusedMaxInputs = kMaxFusedInputs;
-inline constexpr int kFusedMaxOutputs = kMaxFusedOutputs;
-
-// Mirrors tandem::FusedArgs in device/fused.cuh (passed by value).
-struct FusedArgs {
-  const void* in[kFusedMaxInputs];
-  void* out[kFusedMaxOutputs];
-  uint64_t n;
-  uint32_t zero;
-};
+// The kernel's argument block and its limits (tandem/kernels/kernel_args.h).
+using k::FusedArgs;
+using k::kFusedMaxInputs;
+using k::kFusedMaxOutputs;
 
 // The name of the kernel in fused_source's program.
 inline constexpr const char* kFusedKernel = "tandem_fused::kernel";

@@ -1,5 +1,6 @@
 // GPU kernels of the indexing family (device/indexing.cuh): Concatenate,
 // Gather, Scatter, GatherAxis, ScatterAxis and SliceUpdate.
+#include "tandem/kernels/kernel_args.h"
 #include "tandem/primitives/indexing.h"
 
 #include <cuda_runtime.h>
@@ -14,35 +15,13 @@
 
 namespace tandem {
 
-static_assert(static_cast<int>(ScatterReduce::Min) == 4,
-              "device/indexing.cuh numbers the reductions like ScatterReduce");
-
 namespace gpu {
 namespace {
 
-// Mirrors of the kernel argument structs of device/indexing.cuh.
-constexpr int kMaxIndexArrays = 10;
-
-template <int K>
-struct Strided {
-  int ndim = 0;
-  int64_t shape[kMaxDims] = {};
-  int64_t strides[K][kMaxDims] = {};
-};
-static_assert(sizeof(Strided<2>) == 8 + 8 * kMaxDims * 3, "Strided layout");
-
-struct IndexArgs {
-  int k = 0;
-  int ndim = 0;
-  int64_t shape[kMaxDims] = {};
-  int64_t strides[kMaxIndexArrays + 1][kMaxDims] = {};
-  const void* ptr[kMaxIndexArrays] = {};
-  int64_t n[kMaxIndexArrays] = {};
-  int64_t hi[kMaxIndexArrays] = {};
-  int64_t stride[kMaxIndexArrays] = {};
-};
-static_assert(sizeof(IndexArgs) == 8 + 8 * kMaxDims * (kMaxIndexArrays + 2) + 32 * kMaxIndexArrays,
-              "IndexArgs layout");
+// The kernel argument structs (tandem/kernels/).
+using k::IndexArgs;
+using k::kMaxIndexArrays;
+using k::Strided;
 
 constexpr unsigned kThreads = 256;
 // Past this many elements, kernels index with int64_t.

@@ -17,6 +17,7 @@
 // Precision: float32 computes in exact fp32 (CUBLAS_COMPUTE_32F) unless
 // TANDEM_ALLOW_TF32=1; float16/bfloat16 compute in fp32 (no split-K
 // reductions in the half type); float64 in fp64; complex64 in fp32.
+#include "tandem/kernels/kernel_args.h"
 #include "tandem/primitives/matmul.h"
 
 #include <cublasLt.h>
@@ -373,14 +374,7 @@ std::shared_ptr<Plan> get_plan(const GemmShape& g, const TypeInfo& ti, size_t ws
 
 // ---------------------------------------------------------------- kernels
 
-// Host mirror of tandem::MatmulStrides (device/matmul.cuh).
-struct MatmulStrides {
-  int64_t M, N, K;
-  int64_t a_m, a_k, b_k, b_n, c_m, c_n;
-  int nbatch_dims;
-  int64_t batch_shape[kMaxDims];
-  int64_t a_batch[kMaxDims], b_batch[kMaxDims], c_batch[kMaxDims];
-};
+using k::MatmulStrides;
 
 // The helper kernels of dtype t: gather (32- and 64-bit index), fallback.
 const std::vector<const void*>& helper_kernels(Dtype t) {

@@ -13,9 +13,6 @@
 
 namespace tandem {
 
-static_assert(static_cast<int>(ScanOp::LogAddExp) == 4,
-              "device/scan.cuh numbers the ops like ScanOp");
-
 namespace gpu::red {
 
 Dtype scan_acc_type(ScanOp op, Dtype t) {

@@ -4,6 +4,7 @@
 // sorted in tiles into scratch and merged pairwise in passes.
 #include <algorithm>
 
+#include "tandem/kernels/kernel_args.h"
 #include "tandem/backend/cuda/device.h"
 #include "tandem/backend/cuda/jit.h"
 #include "tandem/backend/cuda/reduce.h"
@@ -25,11 +26,7 @@ namespace {
 constexpr int64_t kSmallN = 16;  // sort.cuh's kSmallN
 constexpr int64_t kTile = 2048;  // the large tile: 256 threads x 8
 
-// Mirrors srt::Lines in device/sort.cuh.
-struct Lines {
-  int64_t n, sa, post;
-  Layout pl, ql;
-};
+using Lines = k::SortLines;
 
 void sort_gpu(const Stream& stream, const array& in, array& out, int axis, bool indices) {
   static KernelCache cache;

@@ -1,26 +1,15 @@
-// Elementwise functions of two arrays (Binary) and where (Select). OP numbers
-// follow tandem::BinaryOp (tandem/primitives/binary.h); the host checks the
-// two agree. Every op computes what backend/cpu/binary.cpp computes, for
-// every dtype (ops that make no sense for a dtype return a, as there).
+// Elementwise functions of two arrays (Binary) and where (Select): the
+// scalar arithmetic of tandem/kernels/binary_ops.h (the CPU's too) on the
+// device's types, with complex arithmetic from DeviceComplex.
 #pragma once
 #include "complex.cuh"
 #include "elementwise.cuh"
+#include "tandem/kernels/binary_ops.h"
 
 namespace tandem {
-namespace binary {
-enum : int {
-  Add, Subtract, Multiply, Divide, FloorDivide, Remainder, Equal, NotEqual, Less, LessEqual,
-  Greater, GreaterEqual, LogicalAnd, LogicalOr, LogAddExp, ArcTan2, Power, Minimum, Maximum,
-  BitwiseAnd, BitwiseOr, BitwiseXor, LeftShift, RightShift, NaNEqual, Count
-};
-}  // namespace binary
-
 template <int OP>
 struct is_comparison_op {
-  static constexpr bool value =
-      OP == binary::Equal || OP == binary::NotEqual || OP == binary::Less ||
-      OP == binary::LessEqual || OP == binary::Greater || OP == binary::GreaterEqual ||
-      OP == binary::LogicalAnd || OP == binary::LogicalOr || OP == binary::NaNEqual;
+  static constexpr bool value = is_comparison(static_cast<BinaryOp>(OP));
 };
 
 namespace bin {
@@ -144,200 +133,22 @@ __device__ inline complex64 cpow(complex64 x, complex64 y) {
   return cexp_c99(cmul(y, clog_accurate(x)));
 }
 
-// Python's a // b for floats (see backend/cpu/binary.cpp).
-template <typename F>
-__device__ inline F float_floor_divide(F a, F b) {
-  if (b == F(0)) return a / b;
-  F mod = fmod(a, b);
-  F div = (a - mod) / b;
-  if (mod != F(0) && ((b < F(0)) != (mod < F(0)))) div -= F(1);
-  if (div == F(0)) return copysign(F(0), a / b);
-  F fl = floor(div);
-  if (div - fl > F(0.5)) fl += F(1);
-  return fl;
-}
-
-// Python's a % b for floats: the sign of b.
-template <typename F>
-__device__ inline F float_remainder(F a, F b) {
-  F r = fmod(a, b);
-  if (r != F(0)) {
-    if ((r < F(0)) != (b < F(0))) r += b;
-  } else {
-    r = copysign(F(0), b);
+// Complex arithmetic for the shared scalar ops (tandem/kernels/binary_ops.h),
+// bit for bit what the CPU's std::complex computes on finite values.
+struct DeviceComplex {
+  using type = complex64;
+  __device__ static complex64 add(complex64 a, complex64 b) {
+    return {__fadd_rn(a.re, b.re), __fadd_rn(a.im, b.im)};
   }
-  return r;
-}
-
-template <typename T>
-__device__ inline T int_pow(T base, T exp) {
-  if constexpr (is_signed_int<T>::value) {
-    if (exp < 0) return base == 1 ? T(1) : base == -1 ? (exp % 2 ? T(-1) : T(1)) : T(0);
+  __device__ static complex64 sub(complex64 a, complex64 b) {
+    return {__fsub_rn(a.re, b.re), __fsub_rn(a.im, b.im)};
   }
-  using U = typename conditional_unsigned<T>::type;
-  U r = 1, b = static_cast<U>(base);
-  // exp >= 0 here; as unsigned it loops at most bit-width times.
-  using UE = typename conditional<sizeof(T) == 8, uint64_t, uint32_t>::type;
-  UE e = static_cast<UE>(exp);
-  if constexpr (sizeof(T) < 4) e &= (UE(1) << (8 * sizeof(T))) - 1;
-  while (e) {
-    if (e & 1) r = static_cast<U>(r * b);
-    b = static_cast<U>(b * b);
-    e >>= 1;
-  }
-  return static_cast<T>(r);
-}
-
-template <typename C>
-__device__ inline bool is_nan_value(C v) {
-  if constexpr (is_complex<C>::value) return isnan(v.re) || isnan(v.im);
-  else if constexpr (is_float<C>::value) return isnan(v);
-  else return false;
-}
-
-// One op on values of compute type C (float, double, complex64, an integer
-// or bool); comparisons return bool, everything else C.
-template <int OP, typename C>
-__device__ inline auto apply(C a, C b) {
-  using namespace binary;
-  constexpr bool flt = is_float<C>::value, cpx = is_complex<C>::value,
-                 integ = is_integral<C>::value;
-  if constexpr (OP == Equal) {
-    return a == b;
-  } else if constexpr (OP == NotEqual) {
-    return a != b;
-  } else if constexpr (OP == NaNEqual) {
-    return a == b || (is_nan_value(a) && is_nan_value(b));
-  } else if constexpr (OP == Less) {
-    return a < b;  // complex64's < is lexicographic, like the CPU's
-  } else if constexpr (OP == LessEqual) {
-    return a < b || a == b;
-  } else if constexpr (OP == Greater) {
-    return b < a;
-  } else if constexpr (OP == GreaterEqual) {
-    return b < a || a == b;
-  } else if constexpr (OP == LogicalAnd) {
-    return a != C(0) && b != C(0);
-  } else if constexpr (OP == LogicalOr) {
-    return a != C(0) || b != C(0);
-  } else if constexpr (same<C, bool>::value) {
-    if constexpr (OP == Power) return a || !b;
-    else if constexpr (OP == Add || OP == Maximum || OP == BitwiseOr) return a || b;
-    else if constexpr (OP == Multiply || OP == Minimum || OP == BitwiseAnd) return a && b;
-    else if constexpr (OP == BitwiseXor || OP == Subtract) return a != b;
-    else return a;
-  } else if constexpr (cpx && (OP == FloorDivide || OP == Remainder || OP == LogAddExp ||
-                               OP == ArcTan2)) {
-    return a;  // ops reject complex inputs for these
-  } else if constexpr (OP == Add || OP == Subtract || OP == Multiply) {
-    if constexpr (integ) {
-      using W = typename conditional_unsigned<C>::type;
-      if constexpr (OP == Add) return C(W(a) + W(b));
-      else if constexpr (OP == Subtract) return C(W(a) - W(b));
-      else return C(W(a) * W(b));
-    } else if constexpr (cpx) {
-      if constexpr (OP == Add) return C(__fadd_rn(a.re, b.re), __fadd_rn(a.im, b.im));
-      else if constexpr (OP == Subtract) return C(__fsub_rn(a.re, b.re), __fsub_rn(a.im, b.im));
-      else return cmul(a, b);
-    } else {
-      if constexpr (OP == Add) return C(a + b);
-      else if constexpr (OP == Subtract) return C(a - b);
-      else return C(a * b);
-    }
-  } else if constexpr (OP == Divide) {
-    if constexpr (integ) {
-      if (b == 0) return C(0);
-      if constexpr (is_signed_int<C>::value) {
-        // INT_MIN / -1 wraps (as int8 does on the CPU) instead of faulting.
-        if (b == C(-1)) return C(typename conditional_unsigned<C>::type(0) -
-                                 typename conditional_unsigned<C>::type(a));
-      }
-      return C(a / b);
-    } else if constexpr (cpx) {
-      return cdiv(a, b);
-    } else {
-      return C(a / b);
-    }
-  } else if constexpr (OP == FloorDivide) {
-    if constexpr (integ) {
-      if (b == 0) return C(0);  // NumPy gives 0 (with a warning)
-      if constexpr (is_signed_int<C>::value) {
-        using W = typename conditional_unsigned<C>::type;
-        if (b == C(-1)) return C(W(0) - W(a));
-        C q = C(a / b);
-        if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
-        return q;
-      } else {
-        return C(a / b);
-      }
-    } else {
-      return float_floor_divide(a, b);
-    }
-  } else if constexpr (OP == Remainder) {
-    if constexpr (integ) {
-      if (b == 0) return C(0);
-      if constexpr (is_signed_int<C>::value) {
-        if (b == C(-1)) return C(0);
-        C r = C(a % b);
-        if (r != 0 && ((r < 0) != (b < 0))) r = C(r + b);
-        return r;
-      } else {
-        return C(a % b);
-      }
-    } else {
-      return float_remainder(a, b);
-    }
-  } else if constexpr (OP == LogAddExp) {
-    if constexpr (flt) {
-      if (isnan(a) || isnan(b)) return C(a + b);
-      C m = a < b ? b : a;
-      if (isinf(m)) return m;
-      return C(m + log1p(exp(-fabs(a - b))));
-    } else {
-      return a;
-    }
-  } else if constexpr (OP == ArcTan2) {
-    if constexpr (flt) return C(atan2(a, b));
-    else return a;
-  } else if constexpr (OP == Power) {
-    if constexpr (integ) return int_pow(a, b);
-    else if constexpr (cpx) return cpow(a, b);
-    else return C(pow(a, b));
-  } else if constexpr (OP == Minimum || OP == Maximum) {
-    if constexpr (flt) {
-      if (isnan(a) || isnan(b)) return C(__longlong_as_double(0x7ff8000000000000ll));
-    }
-    if constexpr (OP == Minimum) return b < a ? b : a;
-    else return a < b ? b : a;
-  } else if constexpr (integ) {
-    if constexpr (OP == BitwiseAnd) {
-      return C(a & b);
-    } else if constexpr (OP == BitwiseOr) {
-      return C(a | b);
-    } else if constexpr (OP == BitwiseXor) {
-      return C(a ^ b);
-    } else if constexpr (OP == LeftShift) {
-      using U = typename conditional_unsigned<C>::type;
-      if constexpr (is_signed_int<C>::value) {
-        if (b < 0) return C(0);
-      }
-      if (b >= C(sizeof(C) * 8)) return C(0);
-      return C(U(a) << b);
-    } else if constexpr (OP == RightShift) {
-      bool neg = false;
-      if constexpr (is_signed_int<C>::value) {
-        neg = a < 0;
-        if (b < 0) return C(neg ? -1 : 0);
-      }
-      if (b >= C(sizeof(C) * 8)) return C(neg ? -1 : 0);
-      return C(a >> b);
-    } else {
-      return a;
-    }
-  } else {
-    return a;
-  }
-}
+  __device__ static complex64 mul(complex64 a, complex64 b) { return cmul(a, b); }
+  __device__ static complex64 div(complex64 a, complex64 b) { return cdiv(a, b); }
+  __device__ static complex64 pow(complex64 a, complex64 b) { return cpow(a, b); }
+  __device__ static bool lt(complex64 a, complex64 b) { return a < b; }
+  __device__ static bool isnan(complex64 v) { return ::isnan(v.re) || ::isnan(v.im); }
+};
 
 }  // namespace bin
 
@@ -348,7 +159,7 @@ struct BinaryFn {
   using Out = typename conditional<is_comparison_op<OP>::value, bool, T>::type;
   __device__ Out operator()(T a, T b) const {
     using C = compute_t<T>;
-    return cast<Out>(bin::apply<OP, C>(cast<C>(a), cast<C>(b)));
+    return cast<Out>(k::binary_apply<static_cast<BinaryOp>(OP), C, bin::DeviceComplex>(cast<C>(a), cast<C>(b)));
   }
 };
 

@@ -4,18 +4,9 @@
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 
-#ifdef TANDEM_JIT
-typedef signed char int8_t;
-typedef unsigned char uint8_t;
-typedef short int16_t;
-typedef unsigned short uint16_t;
-typedef int int32_t;
-typedef unsigned int uint32_t;
-typedef long long int64_t;
-typedef unsigned long long uint64_t;
-#else
-#include <cstdint>
-#endif
+#include "tandem/kernels/cast.h"
+#include "tandem/kernels/layout.h"
+#include "tandem/kernels/traits.h"
 
 namespace tandem {
 
@@ -66,38 +57,16 @@ template <> struct is_float<float> { static constexpr bool value = true; };
 template <> struct is_float<double> { static constexpr bool value = true; };
 template <> struct is_float<__half> { static constexpr bool value = true; };
 template <> struct is_float<__nv_bfloat16> { static constexpr bool value = true; };
-template <typename T> struct is_signed_int { static constexpr bool value = false; };
-template <> struct is_signed_int<int8_t> { static constexpr bool value = true; };
-template <> struct is_signed_int<int16_t> { static constexpr bool value = true; };
-template <> struct is_signed_int<int32_t> { static constexpr bool value = true; };
-template <> struct is_signed_int<int64_t> { static constexpr bool value = true; };
-template <typename T> struct is_unsigned_int { static constexpr bool value = false; };
-template <> struct is_unsigned_int<uint8_t> { static constexpr bool value = true; };
-template <> struct is_unsigned_int<uint16_t> { static constexpr bool value = true; };
-template <> struct is_unsigned_int<uint32_t> { static constexpr bool value = true; };
-template <> struct is_unsigned_int<uint64_t> { static constexpr bool value = true; };
-template <typename T> struct is_integral {
-  static constexpr bool value = is_signed_int<T>::value || is_unsigned_int<T>::value;
-};
+using k::conditional;
+using k::is_integral;
+using k::is_signed_int;
+using k::is_unsigned_int;
+using k::same;
+using k::uint_of;
+// The unsigned type integer arithmetic on T wraps in (at least 32 bits).
+template <typename T> struct conditional_unsigned { using type = k::wrap_t<T>; };
 
-template <bool B, typename T, typename F> struct conditional { using type = T; };
-template <typename T, typename F> struct conditional<false, T, F> { using type = F; };
-// The unsigned integer type of T's size (8 to 64 bits).
-template <typename T>
-using uint_of = typename conditional<
-    sizeof(T) == 1, uint8_t,
-    typename conditional<sizeof(T) == 2, uint16_t,
-                         typename conditional<sizeof(T) == 4, uint32_t, uint64_t>::type>::type>::type;
-// The unsigned type integer arithmetic on T wraps in (at least 32 bits, so
-// that small types do not promote to signed int).
-template <typename T> struct conditional_unsigned { using type = unsigned int; };
-template <> struct conditional_unsigned<int64_t> { using type = uint64_t; };
-template <> struct conditional_unsigned<uint64_t> { using type = uint64_t; };
-
-template <typename A, typename B> struct same { static constexpr bool value = false; };
-template <typename A> struct same<A, A> { static constexpr bool value = true; };
-
-// Integer limits used by saturating float-to-int casts.
+// Integer limits (the identities of min/max reductions).
 template <typename T> struct limits;
 #define TANDEM_LIMITS(T, LO, HI) \
   template <> struct limits<T> { \
@@ -115,8 +84,8 @@ TANDEM_LIMITS(uint64_t, 0, 18446744073709551615ull)
 #undef TANDEM_LIMITS
 
 // Conversion between any two dtypes, as the CPU backend converts: floats to
-// integers truncate and saturate (NaN gives 0), anything to bool is != 0,
-// complex to real takes the real part.
+// integers as tandem/kernels/cast.h says, anything to bool is != 0, complex
+// to real takes the real part.
 template <typename To, typename From>
 __device__ inline To cast(From v) {
   if constexpr (same<To, From>::value) {
@@ -136,11 +105,7 @@ __device__ inline To cast(From v) {
   } else if constexpr (is_complex<From>::value) {
     return cast<To>(v.re);
   } else if constexpr (is_integral<To>::value && is_float<From>::value) {
-    double d = static_cast<double>(static_cast<compute_t<From>>(v));
-    if (d != d) return To(0);
-    if (d <= static_cast<double>(limits<To>::lowest())) return limits<To>::lowest();
-    if (d >= static_cast<double>(limits<To>::max())) return limits<To>::max();
-    return static_cast<To>(d);
+    return k::float_to_int<To>(static_cast<double>(static_cast<compute_t<From>>(v)));
   } else if constexpr (same<To, __half>::value) {
     // double goes through float (two roundings), as the CPU's float16_t(double).
     if constexpr (same<From, __nv_bfloat16>::value) return __float2half(__bfloat162float(v));
@@ -157,24 +122,8 @@ __device__ inline To cast(From v) {
   }
 }
 
-// Shapes and strides by value; after dimension collapsing few dims remain.
-constexpr int kMaxDims = 10;
-struct Layout {
-  int ndim;
-  int64_t shape[kMaxDims];
-  int64_t strides[kMaxDims];  // elements
-};
-
-// Offset (elements) of row-major element i in layout l.
-template <typename Idx>
-__device__ inline int64_t offset_of(Idx i, const Layout& l) {
-  int64_t off = 0;
-  for (int d = l.ndim - 1; d >= 0; --d) {
-    Idx n = static_cast<Idx>(l.shape[d]);
-    off += static_cast<int64_t>(i % n) * l.strides[d];
-    i /= n;
-  }
-  return off;
-}
+using k::kMaxDims;
+using k::Layout;
+using k::offset_of;
 
 }  // namespace tandem

@@ -3,19 +3,14 @@
 #pragma once
 #include "binary.cuh"
 #include "unary.cuh"
+#include "tandem/kernels/kernel_args.h"
 
 namespace tandem {
 
-// Mirrored by gpu::FusedArgs on the host (kMaxFusedInputs/Outputs of
-// tandem/fusion.h); passed by value.
-constexpr int kFusedMaxInputs = 64;
-constexpr int kFusedMaxOutputs = 8;
-struct FusedArgs {
-  const void* in[kFusedMaxInputs];
-  void* out[kFusedMaxOutputs];
-  uint64_t n;
-  uint32_t zero;  // always 0, unknown to the compiler: see keep()
-};
+// The argument block (tandem/kernels/kernel_args.h, filled by the host).
+using k::FusedArgs;
+using k::kFusedMaxInputs;
+using k::kFusedMaxOutputs;
 
 // A value of one instruction passed on to the next ones. The compiler
 // (NVVM, and ptxas on plain mul/add PTX) contracts a multiply that ends one

@@ -6,51 +6,22 @@
 // outside its arrays.
 #pragma once
 #include "common.cuh"
+#include "tandem/kernels/kernel_args.h"
+#include "tandem/kernels/reduce_ops.h"
 
 namespace tandem {
 
-// Numbered like tandem::ScatterReduce; the host checks the two agree.
+// The numbers of tandem::ScatterReduce as template constants.
 namespace scatter_op {
-enum : int { None, Sum, Prod, Max, Min };
+constexpr int None = int(ScatterReduce::None), Sum = int(ScatterReduce::Sum),
+              Prod = int(ScatterReduce::Prod), Max = int(ScatterReduce::Max),
+              Min = int(ScatterReduce::Min);
 }  // namespace scatter_op
 
-constexpr int kMaxIndexArrays = 10;
-
-// K stride sets over one (collapsed) shape.
-template <int K>
-struct Strided {
-  int ndim;
-  int64_t shape[kMaxDims];
-  int64_t strides[K][kMaxDims];
-};
-
-// Offsets (elements) of row-major element i under each stride set.
-template <int K, typename Idx>
-__device__ inline void offsets_of(Idx i, const Strided<K>& l, int64_t (&off)[K]) {
-#pragma unroll
-  for (int k = 0; k < K; ++k) off[k] = 0;
-  for (int d = l.ndim - 1; d >= 0; --d) {
-    Idx n = static_cast<Idx>(l.shape[d]);
-    int64_t c = static_cast<int64_t>(i % n);
-    i /= n;
-#pragma unroll
-    for (int k = 0; k < K; ++k) off[k] += c * l.strides[k][d];
-  }
-}
-
-// The index arrays of a gather or scatter over their shared (collapsed)
-// shape, one more stride set (the updates' leading dims for scatter), and
-// for each indexed axis of the data its size, clamp top and stride.
-struct IndexArgs {
-  int k;
-  int ndim;
-  int64_t shape[kMaxDims];
-  int64_t strides[kMaxIndexArrays + 1][kMaxDims];
-  const void* ptr[kMaxIndexArrays];
-  int64_t n[kMaxIndexArrays];
-  int64_t hi[kMaxIndexArrays];
-  int64_t stride[kMaxIndexArrays];
-};
+using k::IndexArgs;
+using k::kMaxIndexArrays;
+using k::offsets_of;
+using k::Strided;
 
 template <typename I>
 __device__ inline int64_t load_index(const I* p) {

@@ -5,6 +5,7 @@
 // tiled kernel that reads any strided layout.
 #pragma once
 #include "common.cuh"
+#include "tandem/kernels/kernel_args.h"
 
 namespace tandem {
 
@@ -19,15 +20,7 @@ __global__ void matmul_gather(const T* __restrict__ in, T* __restrict__ out, Idx
 
 constexpr int kMatmulTile = 16;
 
-// Strides (elements) of a batched product in the fallback kernel; the batch
-// dims are those of the output, row-major.
-struct MatmulStrides {
-  int64_t M, N, K;
-  int64_t a_m, a_k, b_k, b_n, c_m, c_n;
-  int nbatch_dims;
-  int64_t batch_shape[kMaxDims];
-  int64_t a_batch[kMaxDims], b_batch[kMaxDims], c_batch[kMaxDims];
-};
+using k::MatmulStrides;  // tandem/kernels/kernel_args.h
 
 // out = alpha * a @ b (+ beta * c when use_c), accumulated in compute_t<T>
 // (float for the half types, as the CPU does). out is row-contiguous; c may

@@ -14,11 +14,14 @@
 // shape and the launch configuration.
 #pragma once
 #include "reduce_util.cuh"
+#include "tandem/kernels/reduce_ops.h"
 
 namespace tandem {
 namespace red {
 
-enum : int { And, Or, Sum, Prod, Max, Min };  // tandem::ReduceOp's order
+// The op numbers of tandem::ReduceOp as template constants.
+constexpr int And = int(ReduceOp::And), Or = int(ReduceOp::Or), Sum = int(ReduceOp::Sum),
+              Prod = int(ReduceOp::Prod), Max = int(ReduceOp::Max), Min = int(ReduceOp::Min);
 
 // The op on accumulator type A (bool for And/Or; float for half Sum/Prod/Max/Min).
 template <int OP, typename A>

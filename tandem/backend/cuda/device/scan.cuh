@@ -12,13 +12,16 @@
 // A kernel with `totals` set only writes each item's total.
 #pragma once
 #include "reduce_util.cuh"
+#include "tandem/kernels/reduce_ops.h"
 
 namespace tandem {
 namespace scan {
 
 using namespace red;
 
-enum : int { Sum, Prod, Max, Min, LogAddExp };  // tandem::ScanOp's order
+// The op numbers of tandem::ScanOp as template constants.
+constexpr int Sum = int(ScanOp::Sum), Prod = int(ScanOp::Prod), Max = int(ScanOp::Max),
+              Min = int(ScanOp::Min), LogAddExp = int(ScanOp::LogAddExp);
 
 constexpr int kItems = 8;
 constexpr int kTile = kBlock * kItems;

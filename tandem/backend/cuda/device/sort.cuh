@@ -15,6 +15,7 @@
 #include <cub/block/block_radix_sort.cuh>
 
 #include "common.cuh"
+#include "tandem/kernels/kernel_args.h"
 
 namespace tandem {
 namespace srt {
@@ -62,14 +63,7 @@ __device__ inline key_t<T> to_key(T v) {
   }
 }
 
-struct Lines {
-  int64_t n, sa, post;
-  Layout pl, ql;
-  __device__ int64_t in_offset(int64_t l) const {
-    return offset_of(l / post, pl) + offset_of(l % post, ql);
-  }
-  __device__ int64_t out_offset(int64_t l) const { return (l / post) * n * post + l % post; }
-};
+using Lines = k::SortLines;  // tandem/kernels/kernel_args.h
 
 // Writes the line's element at sorted position i, whose input index is idx.
 template <typename T>
