@@ -5,6 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install_deps.sh
+# Style first: it takes seconds and fails the run on unformatted changes.
+bash scripts/check_format.sh
 bash scripts/build.sh
 (cd build && ctest --output-on-failure -j"$(nproc)" --timeout 900)
 if [ -f pyproject.toml ]; then

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "tandem/primitives/shape.h"
+
 namespace tandem {
 
 void make_view(const array& in, array& out, Strides strides, int64_t offset_bytes) {
@@ -127,6 +129,15 @@ bool is_dense(const array& a) {
 
 bool same_flat_layout(const array& x, const array& out) {
   return is_dense(x) && x.shape() == out.shape() && (x.strides() == out.strides() || x.size() <= 1);
+}
+
+// The view primitives' one definition for both backends (primitives/shape.h).
+void Transpose::eval_view(const array& in, array& out) { transpose_view(in, out, axes_); }
+void Broadcast::eval_view(const array& in, array& out) { broadcast_view(in, out); }
+void Slice::eval_view(const array& in, array& out) { slice_view(in, out, start_, strides_); }
+// The op hands a row-contiguous input (contiguous(a)), so this is a view too.
+void AsStrided::eval_view(const array& in, array& out) {
+  as_strided_view(in, out, strides_, offset_);
 }
 
 }  // namespace tandem

@@ -4,6 +4,19 @@
 
 namespace tandem {
 
+// A primitive whose output is a view of its input on every device: one
+// definition (eval_view, in tandem/layout.cpp) serves both backends, as no
+// data moves.
+#define TANDEM_VIEW_PRIMITIVE(NAME)                                                        \
+  void eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) override {  \
+    eval_view(inputs[0], outputs[0]);                                                      \
+  }                                                                                        \
+  void eval_gpu(const std::vector<array>& inputs, std::vector<array>& outputs) override {  \
+    eval_view(inputs[0], outputs[0]);                                                      \
+  }                                                                                        \
+  void eval_view(const array& in, array& out);                                             \
+  const char* name() const override { return #NAME; }
+
 // Same elements in row-major order, new shape: a view of row-contiguous input,
 // else a copy.
 class Reshape : public Primitive {
@@ -15,7 +28,7 @@ class Reshape : public Primitive {
 class Transpose : public Primitive {
  public:
   Transpose(Stream s, std::vector<int> axes) : Primitive(s), axes_(std::move(axes)) {}
-  TANDEM_PRIMITIVE(Transpose)
+  TANDEM_VIEW_PRIMITIVE(Transpose)
   const std::vector<int>& axes() const { return axes_; }
 
  private:
@@ -26,7 +39,7 @@ class Transpose : public Primitive {
 class Broadcast : public Primitive {
  public:
   explicit Broadcast(Stream s) : Primitive(s) {}
-  TANDEM_PRIMITIVE(Broadcast)
+  TANDEM_VIEW_PRIMITIVE(Broadcast)
 };
 
 // Basic slicing with (possibly negative) steps; start indices are normalised
@@ -35,7 +48,7 @@ class Slice : public Primitive {
  public:
   Slice(Stream s, Shape start, Shape strides)
       : Primitive(s), start_(std::move(start)), strides_(std::move(strides)) {}
-  TANDEM_PRIMITIVE(Slice)
+  TANDEM_VIEW_PRIMITIVE(Slice)
   const Shape& start() const { return start_; }
   const Shape& steps() const { return strides_; }
 
@@ -49,7 +62,7 @@ class AsStrided : public Primitive {
  public:
   AsStrided(Stream s, Strides strides, int64_t offset)
       : Primitive(s), strides_(std::move(strides)), offset_(offset) {}
-  TANDEM_PRIMITIVE(AsStrided)
+  TANDEM_VIEW_PRIMITIVE(AsStrided)
 
  private:
   Strides strides_;

@@ -302,3 +302,40 @@ TEST(Dtype, ConvertElementsAllPairs) {
   EXPECT_EQ(u64[0], uint64_t(1) << 63);
   EXPECT_EQ(u64[1], uint64_t(INT64_MAX));
 }
+
+// Float-to-integer casts of NaN, infinities and out-of-range values give what
+// NumPy and MLX give on x86 (tandem/kernels/cast.h), through the host
+// conversion and through astype on the test device.
+TEST(Dtype, FloatToIntSpecialValues) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const double inf = std::numeric_limits<double>::infinity();
+  std::vector<double> v = {nan, inf, -inf, -1.5, 300, 3e9, -70000, 2.7};
+  struct Case {
+    Dtype to;
+    std::vector<double> want;
+  };
+  const double i32min = -2147483648.0, i64min = -9223372036854775808.0;
+  std::vector<Case> cases = {
+      {int8, {0, 0, 0, -1, 44, 0, -112, 2}},
+      {int32, {i32min, i32min, i32min, -1, 300, i32min, -70000, 2}},
+      {int64, {i64min, i64min, i64min, -1, 300, 3e9, -70000, 2}},
+      {uint8, {0, 0, 0, 255, 44, 0, 144, 2}},
+      {uint32, {2147483648.0, 0, 2147483648.0, 4294967295.0, 300, 3e9, 4294897296.0, 2}},
+      {uint64, {9223372036854775808.0, 0, 9223372036854775808.0, 18446744073709551615.0, 300, 3e9,
+                18446744073709481616.0, 2}},
+  };
+  for (Dtype from : {float32, float64}) {
+    array src = test::make_array(v, {8}, from);
+    src.eval();
+    for (auto& c : cases) {
+      std::vector<char> out(8 * c.to.size());
+      convert_elements(src.data<void>(), from, out.data(), c.to, 8);
+      auto host = array::from_bytes(out.data(), {8}, c.to).to_vector<double>();
+      auto dev = astype(src, c.to).to_vector<double>();
+      for (int i = 0; i < 8; ++i) {
+        EXPECT_EQ(host[i], c.want[i]) << from << " -> " << c.to << " at " << i;
+        EXPECT_EQ(dev[i], c.want[i]) << from << " -> " << c.to << " at " << i << " (astype)";
+      }
+    }
+  }
+}

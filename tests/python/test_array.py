@@ -390,3 +390,52 @@ def test_reused_array_objects_start_fresh():
     assert all(r() is None for r in refs)
     r = weakref.ref(news[0])
     assert r() is news[0]
+
+
+# ------------------------------------------------------------ float -> int casts
+
+# What NumPy and MLX give on x86 for out-of-range, infinite and NaN values
+# (tandem/kernels/cast.h states the rule); Tandem gives it on every device.
+CAST_VALUES = [float("nan"), float("inf"), -float("inf"), -1.5, 300.0, 3e9, -3e9, 1e20, -1e20,
+               2.0**63, 2.0**64, 70000.0, -70000.0, 2.7, -2.7]
+CAST_EXPECTED = {
+    mx.int8: [0, 0, 0, -1, 44, 0, 0, 0, 0, 0, 0, 112, -112, 2, -2],
+    mx.int16: [0, 0, 0, -1, 300, 0, 0, 0, 0, 0, 0, 4464, -4464, 2, -2],
+    mx.int32: [-2**31, -2**31, -2**31, -1, 300, -2**31, -2**31, -2**31, -2**31, -2**31, -2**31,
+               70000, -70000, 2, -2],
+    mx.int64: [-2**63, -2**63, -2**63, -1, 300, 3000000000, -3000000000, -2**63, -2**63, -2**63,
+               -2**63, 70000, -70000, 2, -2],
+    mx.uint8: [0, 0, 0, 255, 44, 0, 0, 0, 0, 0, 0, 112, 144, 2, 254],
+    mx.uint16: [0, 0, 0, 65535, 300, 0, 0, 0, 0, 0, 0, 4464, 61072, 2, 65534],
+    mx.uint32: [2**31, 0, 2**31, 2**32 - 1, 300, 3000000000, 2**31, 0, 2**31, 0, 0, 70000,
+                2**32 - 70000, 2, 2**32 - 2],
+    mx.uint64: [2**63, 0, 2**63, 2**64 - 1, 300, 3000000000, 2**64 - 3000000000, 0, 2**63, 2**63,
+                0, 70000, 2**64 - 70000, 2, 2**64 - 2],
+}
+
+
+@pytest.mark.parametrize("src", [mx.float32, mx.float64])
+@pytest.mark.parametrize("dst", list(CAST_EXPECTED))
+def test_float_to_int_cast_special_values(src, dst):
+    x = mx.array(np.array(CAST_VALUES, dtype=np.float64)).astype(src)
+    assert x.astype(dst).tolist() == CAST_EXPECTED[dst]
+    # Strided (reversed) input takes the general kernel path.
+    assert x[::-1].astype(dst).tolist() == CAST_EXPECTED[dst][::-1]
+
+
+def test_float16_to_int_cast_and_issue_cases():
+    h = mx.array(np.array([np.nan, np.inf, -np.inf, -1.5, 300.0], dtype=np.float16))
+    assert h.astype(mx.int8).tolist() == [0, 0, 0, -1, 44]
+    assert h.astype(mx.int32).tolist() == [-2**31] * 3 + [-1, 300]
+    assert h.astype(mx.uint8).tolist() == [0, 0, 0, 255, 44]
+    assert mx.array([-1.5, 300]).astype(mx.uint8).tolist() == [255, 44]
+    assert mx.array([np.nan, np.inf, -np.inf]).astype(mx.int32).tolist() == [-2**31] * 3
+
+
+def test_float_to_int_cast_random_in_range(rng):
+    # In range, every cast truncates toward zero like NumPy.
+    for dst, np_dst, lim in [(mx.int8, np.int8, 127), (mx.int32, np.int32, 2**31 - 129),
+                             (mx.uint16, np.uint16, 65535), (mx.int64, np.int64, 2**40)]:
+        v = rng.uniform(-lim if np.iinfo(np_dst).min < 0 else 0, lim, size=(7, 9))
+        x = mx.array(v, dtype=mx.float64)
+        np.testing.assert_array_equal(np.array(x.astype(dst)), v.astype(np_dst))

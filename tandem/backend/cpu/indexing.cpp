@@ -134,59 +134,23 @@ bool prepare_update_output(const array& src, array& out) {
 
 // ---- combining scattered values
 
-template <typename T>
-bool is_nan(T v) {
-  if constexpr (std::is_floating_point_v<T>)
-    return std::isnan(v);
-  else if constexpr (std::is_same_v<T, complex64_t>)
-    return std::isnan(v.real()) || std::isnan(v.imag());
-  else
-    return false;
-}
-
-template <typename T>
-bool less_than(T a, T b) {
-  if constexpr (std::is_same_v<T, complex64_t>) {
+// Ordering and NaN tests of complex values for k::scatter_combine.
+struct ScatterComplex {
+  using type = complex64_t;
+  static bool lt(complex64_t a, complex64_t b) {
     return a.real() < b.real() || (a.real() == b.real() && a.imag() < b.imag());
-  } else {
-    return a < b;
   }
-}
+  static bool isnan(complex64_t v) { return std::isnan(v.real()) || std::isnan(v.imag()); }
+};
 
-template <ScatterReduce R, typename C>
-C combine_value(C d, C v) {
-  if constexpr (R == ScatterReduce::Sum) {
-    return d + v;
-  } else if constexpr (R == ScatterReduce::Prod) {
-    return d * v;
-  } else {
-    if (is_nan(d)) return d;
-    if (is_nan(v)) return v;
-    if constexpr (R == ScatterReduce::Max)
-      return less_than(d, v) ? v : d;
-    else
-      return less_than(v, d) ? v : d;
-  }
-}
-
+// tandem/kernels/reduce_ops.h's k::scatter_combine (the GPU's too); half
+// types combine in float.
 template <ScatterReduce R, typename T>
 inline void combine(T& d, T v) {
-  if constexpr (R == ScatterReduce::None) {
-    d = v;
-  } else if constexpr (std::is_same_v<T, bool>) {
-    if constexpr (R == ScatterReduce::Sum || R == ScatterReduce::Max)
-      d = d || v;
-    else
-      d = d && v;
-  } else if constexpr (is_half_v<T>) {
-    d = T(combine_value<R, float>(static_cast<float>(d), static_cast<float>(v)));
-  } else if constexpr (std::is_integral_v<T> &&
-                       (R == ScatterReduce::Sum || R == ScatterReduce::Prod)) {
-    // Wrap around instead of overflowing (no UB for signed types).
-    uint64_t a = static_cast<uint64_t>(d), b = static_cast<uint64_t>(v);
-    d = static_cast<T>(R == ScatterReduce::Sum ? a + b : a * b);
+  if constexpr (is_half_v<T>) {
+    d = T(k::scatter_combine<R, float, ScatterComplex>(static_cast<float>(d), static_cast<float>(v)));
   } else {
-    d = combine_value<R, T>(d, v);
+    d = k::scatter_combine<R, T, ScatterComplex>(d, v);
   }
 }
 

@@ -21,20 +21,4 @@ void Reshape::eval_cpu(const std::vector<array>& inputs, std::vector<array>& out
   });
 }
 
-void Transpose::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) {
-  transpose_view(inputs[0], outputs[0], axes_);
-}
-
-void Broadcast::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) {
-  broadcast_view(inputs[0], outputs[0]);
-}
-
-void Slice::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) {
-  slice_view(inputs[0], outputs[0], start_, strides_);
-}
-
-void AsStrided::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) {
-  as_strided_view(inputs[0], outputs[0], strides_, offset_);
-}
-
 }  // namespace tandem

@@ -1,18 +1,13 @@
 #pragma once
-// Walking strided arrays: dimension collapsing and an odometer over all but
+// Walking strided arrays (collapsed by tandem/collapse.h): an odometer over all but
 // the innermost dimension, which kernels run as a tight loop.
 #include <cstdint>
 #include <vector>
 
+#include "tandem/collapse.h"
 #include "tandem/small_vector.h"
 
 namespace tandem::cpu {
-
-// Merges adjacent dims that are contiguous with each other in every one of
-// the stride sets (dims of size 1 are dropped). Returns the collapsed shape
-// and fills the collapsed strides of each set.
-Shape collapse_dims(const Shape& shape, const std::vector<Strides>& strides,
-                    std::vector<Strides>& out_strides);
 
 // Iterates the offsets (in elements) of K strided operands over a shape in
 // row-major order, one innermost row at a time.

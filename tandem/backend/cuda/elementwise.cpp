@@ -3,28 +3,15 @@
 #include <stdexcept>
 
 #include "tandem/backend/cuda/jit.h"
+#include "tandem/collapse.h"
 #include "tandem/layout.h"
 
 namespace tandem::gpu {
 
 std::vector<Layout> collapse_layouts(const Shape& shape, const std::vector<Strides>& strides) {
   size_t k = strides.size();
-  std::vector<int64_t> dims;
-  std::vector<std::vector<int64_t>> st(k);
-  for (size_t d = 0; d < shape.size(); ++d) {
-    if (shape[d] == 1) continue;
-    bool merge = !dims.empty();
-    for (size_t j = 0; j < k && merge; ++j) {
-      merge = st[j].back() == strides[j][d] * shape[d];
-    }
-    if (merge) {
-      dims.back() *= shape[d];
-      for (size_t j = 0; j < k; ++j) st[j].back() = strides[j][d];
-    } else {
-      dims.push_back(shape[d]);
-      for (size_t j = 0; j < k; ++j) st[j].push_back(strides[j][d]);
-    }
-  }
+  std::vector<Strides> st;
+  Shape dims = collapse_dims(shape, strides, st);
   if (dims.size() > size_t(kMaxDims)) {
     throw std::invalid_argument("[gpu] strided elementwise kernels take at most " +
                                 std::to_string(kMaxDims) + " non-mergeable dims; got " +

@@ -18,21 +18,4 @@ void Reshape::eval_gpu(const std::vector<array>& inputs, std::vector<array>& out
   gpu::copy_row_major(enc, in, dst, out.dtype());
 }
 
-void Transpose::eval_gpu(const std::vector<array>& inputs, std::vector<array>& outputs) {
-  transpose_view(inputs[0], outputs[0], axes_);
-}
-
-void Broadcast::eval_gpu(const std::vector<array>& inputs, std::vector<array>& outputs) {
-  broadcast_view(inputs[0], outputs[0]);
-}
-
-void Slice::eval_gpu(const std::vector<array>& inputs, std::vector<array>& outputs) {
-  slice_view(inputs[0], outputs[0], start_, strides_);
-}
-
-// The op hands a row-contiguous input (contiguous(a)), so this is a view too.
-void AsStrided::eval_gpu(const std::vector<array>& inputs, std::vector<array>& outputs) {
-  as_strided_view(inputs[0], outputs[0], strides_, offset_);
-}
-
 }  // namespace tandem

@@ -77,44 +77,21 @@ __global__ void copy_strided(const T* __restrict__ src, T* __restrict__ dst, Idx
 
 // ---- combining scattered values (as the CPU backend combines them)
 
-template <typename T>
-__device__ inline bool is_nan_value(T v) {
-  if constexpr (is_complex<T>::value) {
-    return isnan(v.re) || isnan(v.im);
-  } else if constexpr (same<T, float>::value || same<T, double>::value) {
-    return isnan(v);
-  } else {
-    return false;
-  }
-}
+// Ordering and NaN tests of complex64 for k::scatter_combine.
+struct ScatterComplex {
+  using type = complex64;
+  __device__ static bool lt(complex64 a, complex64 b) { return a < b; }
+  __device__ static bool isnan(complex64 v) { return ::isnan(v.re) || ::isnan(v.im); }
+};
 
+// tandem/kernels/reduce_ops.h's k::scatter_combine (the CPU's too); half
+// types combine in float.
 template <int R, typename T>
 __device__ inline T combine_value(T d, T v) {
-  if constexpr (R == scatter_op::None) {
-    return v;
-  } else if constexpr (same<T, bool>::value) {
-    if constexpr (R == scatter_op::Sum || R == scatter_op::Max)
-      return d || v;
-    else
-      return d && v;
-  } else if constexpr (same<T, __half>::value || same<T, __nv_bfloat16>::value) {
+  if constexpr (same<T, __half>::value || same<T, __nv_bfloat16>::value) {
     return cast<T>(combine_value<R, float>(cast<float>(d), cast<float>(v)));
-  } else if constexpr (is_integral<T>::value && (R == scatter_op::Sum || R == scatter_op::Prod)) {
-    // Wrap around (unsigned arithmetic of at least 32 bits).
-    using W = typename conditional_unsigned<T>::type;
-    W a = static_cast<W>(d), b = static_cast<W>(v);
-    return static_cast<T>(R == scatter_op::Sum ? a + b : a * b);
-  } else if constexpr (R == scatter_op::Sum) {
-    return d + v;
-  } else if constexpr (R == scatter_op::Prod) {
-    return d * v;
   } else {
-    if (is_nan_value(d)) return d;
-    if (is_nan_value(v)) return v;
-    if constexpr (R == scatter_op::Max)
-      return d < v ? v : d;
-    else
-      return v < d ? v : d;
+    return k::scatter_combine<static_cast<ScatterReduce>(R), T, ScatterComplex>(d, v);
   }
 }
 

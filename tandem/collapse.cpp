@@ -1,6 +1,6 @@
-#include "tandem/backend/cpu/strided.h"
+#include "tandem/collapse.h"
 
-namespace tandem::cpu {
+namespace tandem {
 
 Shape collapse_dims(const Shape& shape, const std::vector<Strides>& strides,
                     std::vector<Strides>& out_strides) {
@@ -29,4 +29,4 @@ Shape collapse_dims(const Shape& shape, const std::vector<Strides>& strides,
   return out;
 }
 
-}  // namespace tandem::cpu
+}  // namespace tandem
