@@ -1,4 +1,6 @@
 #include "tandem/primitives/reduce.h"
+#include "tandem/primitives/scan.h"
+#include "tandem/primitives/sort.h"
 
 #include "tandem/backend/no_gpu/no_gpu.h"
 

@@ -1,0 +1,34 @@
+#pragma once
+// Cumulative ops (scans) along an axis.
+#include "tandem/primitive.h"
+
+namespace tandem {
+
+enum class ScanOp { Sum, Prod, Max, Min, LogAddExp };
+
+// Cumulative op along `axis`; input and output share shape and dtype (ops
+// convert first). Exclusive scans start from the op's identity.
+class Scan : public Primitive {
+ public:
+  Scan(Stream s, ScanOp op, int axis, bool reverse, bool inclusive)
+      : Primitive(s), op_(op), axis_(axis), reverse_(reverse), inclusive_(inclusive) {}
+  ScanOp op() const { return op_; }
+  int axis() const { return axis_; }
+  bool reverse() const { return reverse_; }
+  bool inclusive() const { return inclusive_; }
+  TANDEM_PRIMITIVE(Scan)
+  void print(std::ostream& os) const override;
+  bool is_equivalent(const Primitive& o) const override {
+    auto* r = dynamic_cast<const Scan*>(&o);
+    return r && r->op_ == op_ && r->axis_ == axis_ && r->reverse_ == reverse_ &&
+           r->inclusive_ == inclusive_;
+  }
+
+ private:
+  ScanOp op_;
+  int axis_;
+  bool reverse_;
+  bool inclusive_;
+};
+
+}  // namespace tandem
