@@ -22,10 +22,6 @@ class Reduce : public Primitive {
   const std::vector<int>& axes() const { return axes_; }
   TANDEM_PRIMITIVE(Reduce)
   void print(std::ostream& os) const override;
-  bool is_equivalent(const Primitive& o) const override {
-    auto* r = dynamic_cast<const Reduce*>(&o);
-    return r && r->op_ == op_ && r->axes_ == axes_;
-  }
 
  private:
   ReduceOp op_;
@@ -43,10 +39,6 @@ class ArgReduce : public Primitive {
   int axis() const { return axis_; }
   TANDEM_PRIMITIVE(ArgReduce)
   void print(std::ostream& os) const override;
-  bool is_equivalent(const Primitive& o) const override {
-    auto* r = dynamic_cast<const ArgReduce*>(&o);
-    return r && r->op_ == op_ && r->axis_ == axis_;
-  }
 
  private:
   ArgReduceOp op_;

@@ -18,11 +18,6 @@ class Scan : public Primitive {
   bool inclusive() const { return inclusive_; }
   TANDEM_PRIMITIVE(Scan)
   void print(std::ostream& os) const override;
-  bool is_equivalent(const Primitive& o) const override {
-    auto* r = dynamic_cast<const Scan*>(&o);
-    return r && r->op_ == op_ && r->axis_ == axis_ && r->reverse_ == reverse_ &&
-           r->inclusive_ == inclusive_;
-  }
 
  private:
   ScanOp op_;

@@ -10,10 +10,6 @@ class Sort : public Primitive {
   Sort(Stream s, int axis) : Primitive(s), axis_(axis) {}
   int axis() const { return axis_; }
   TANDEM_PRIMITIVE(Sort)
-  bool is_equivalent(const Primitive& o) const override {
-    auto* r = dynamic_cast<const Sort*>(&o);
-    return r && r->axis_ == axis_;
-  }
 
  private:
   int axis_;
@@ -25,10 +21,6 @@ class ArgSort : public Primitive {
   ArgSort(Stream s, int axis) : Primitive(s), axis_(axis) {}
   int axis() const { return axis_; }
   TANDEM_PRIMITIVE(ArgSort)
-  bool is_equivalent(const Primitive& o) const override {
-    auto* r = dynamic_cast<const ArgSort*>(&o);
-    return r && r->axis_ == axis_;
-  }
 
  private:
   int axis_;
@@ -42,10 +34,6 @@ class Partition : public Primitive {
   int kth() const { return kth_; }
   int axis() const { return axis_; }
   TANDEM_PRIMITIVE(Partition)
-  bool is_equivalent(const Primitive& o) const override {
-    auto* r = dynamic_cast<const Partition*>(&o);
-    return r && r->kth_ == kth_ && r->axis_ == axis_;
-  }
 
  private:
   int kth_;
@@ -59,10 +47,6 @@ class ArgPartition : public Primitive {
   int kth() const { return kth_; }
   int axis() const { return axis_; }
   TANDEM_PRIMITIVE(ArgPartition)
-  bool is_equivalent(const Primitive& o) const override {
-    auto* r = dynamic_cast<const ArgPartition*>(&o);
-    return r && r->kth_ == kth_ && r->axis_ == axis_;
-  }
 
  private:
   int kth_;
