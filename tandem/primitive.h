@@ -38,8 +38,6 @@ class Primitive {
                                                                const std::vector<int>& axes);
 
   virtual const char* name() const = 0;
-  // Whether other computes the same function (for graph simplification).
-  virtual bool is_equivalent(const Primitive&) const { return false; }
   virtual void print(std::ostream& os) const { os << name(); }
 
  private:

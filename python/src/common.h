@@ -95,11 +95,19 @@ void init_devices(nb::module_& m);
 void init_array(nb::module_& m);
 void init_indexing(nb::class_<array>& cls);
 void init_convert(nb::module_& m, nb::class_<array>& cls);
-void init_ops(nb::module_& m);
-void init_ops_extra(nb::module_& m);
+void init_ops_unary(nb::module_& m);
+void init_ops_binary(nb::module_& m);
+void init_ops_creation(nb::module_& m);
+void init_ops_shape(nb::module_& m);
+void init_dtype_functions(nb::module_& m);
+void init_ops_reduce(nb::module_& m);
+void init_ops_scan(nb::module_& m);
+void init_ops_sort(nb::module_& m);
+void init_ops_indexing(nb::module_& m);
+void init_ops_matmul(nb::module_& m);
 void init_memory(nb::module_& m);
 void init_transforms(nb::module_& m);
-void init_random(nb::module_& m);
+void init_ops_random(nb::module_& m);
 
 // Type slots of the array type: operators and the buffer protocol.
 PyType_Slot* array_type_slots();

@@ -164,4 +164,78 @@ void init_dtypes(nb::module_& m) {
   m.attr("newaxis") = nb::none();
 }
 
+// Module-level dtype utilities (result_type, can_cast, isdtype), registered
+// after the op families of tandem/ops/unary.h .. shape.h.
+void init_dtype_functions(nb::module_& m) {
+  m.def(
+      "result_type",
+      [](nb::args args) {
+        std::optional<Dtype> strong;
+        bool has_bool = false, has_int = false, has_float = false, has_complex = false;
+        for (nb::handle h : args) {
+          if (nb::isinstance<Dtype>(h)) {
+            Dtype t = nb::cast<Dtype>(h);
+            strong = strong ? promote_types(*strong, t) : t;
+          } else if (PyBool_Check(h.ptr())) {
+            has_bool = true;
+          } else if (PyLong_Check(h.ptr())) {
+            has_int = true;
+          } else if (PyFloat_Check(h.ptr())) {
+            has_float = true;
+          } else if (PyComplex_Check(h.ptr())) {
+            has_complex = true;
+          } else {
+            Dtype t = is_array(h) ? as_array(h).dtype() : to_array(h).dtype();
+            strong = strong ? promote_types(*strong, t) : t;
+          }
+        }
+        Dtype out;
+        if (strong) {
+          out = *strong;
+          if (has_complex) {
+            out = promote_types(out, complex64);
+          } else if (has_float && !is_inexact(out)) {
+            out = float32;
+          } else if (has_int && out == bool_) {
+            out = int32;
+          }
+        } else {
+          out = has_complex ? complex64 : has_float ? float32 : has_int ? int32 : bool_;
+        }
+        return dtype_object(out);
+      },
+      "arrays_and_dtypes"_a, "The dtype an op combining the arguments would give.");
+  m.def(
+      "can_cast",
+      [](nb::handle from, Dtype to) {
+        Dtype f = nb::isinstance<Dtype>(from) ? nb::cast<Dtype>(from) : to_array(from).dtype();
+        return promote_types(f, to) == to;
+      },
+      "from_"_a, "to"_a, "Whether from_ converts to `to` without loss (safe casting).");
+  m.def(
+      "isdtype",
+      [](Dtype t, nb::handle kind) {
+        auto one = [&](nb::handle k) -> bool {
+          if (nb::isinstance<Dtype>(k)) return t == nb::cast<Dtype>(k);
+          std::string s = nb::cast<std::string>(k);
+          if (s == "bool") return t == bool_;
+          if (s == "signed integer") return is_integral(t) && !is_unsigned(t);
+          if (s == "unsigned integer") return is_unsigned(t);
+          if (s == "integral") return is_integral(t);
+          if (s == "real floating") return is_floating_point(t);
+          if (s == "complex floating") return is_complex(t);
+          if (s == "numeric") return t != bool_;
+          throw std::invalid_argument("[isdtype] unknown kind '" + s + "'");
+        };
+        if (PyTuple_Check(kind.ptr())) {
+          for (nb::handle k : nb::borrow<nb::tuple>(kind)) {
+            if (one(k)) return true;
+          }
+          return false;
+        }
+        return one(kind);
+      },
+      "dtype"_a, "kind"_a, "Array-API isdtype: whether dtype is of the given kind(s).");
+}
+
 }  // namespace tandem::py

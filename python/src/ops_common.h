@@ -4,9 +4,14 @@
 #include "python/src/common.h"
 #include "tandem/ops/indexing.h"
 #include "tandem/ops/reduce.h"
+#include "tandem/ops/scan.h"
+#include "tandem/ops/sort.h"
 #include "tandem/ops/utils.h"
 
 namespace tandem::py {
+
+// The keyword-only `stream=` argument of every op (a Stream, a Device, or None).
+inline const auto S = "stream"_a = nb::none();
 
 #define TANDEM_PY_REDUCE(name)                                                                  \
   inline array py_##name(const array& a, const Axes& axis, bool keepdims, StreamOrDevice s) {   \

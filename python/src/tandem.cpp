@@ -72,11 +72,19 @@ NB_MODULE(core, m) {
   init_dtypes(m);
   init_devices(m);
   init_array(m);
-  init_ops(m);
-  init_ops_extra(m);
+  init_ops_unary(m);
+  init_ops_binary(m);
+  init_ops_creation(m);
+  init_ops_shape(m);
+  init_dtype_functions(m);
+  init_ops_reduce(m);
+  init_ops_scan(m);
+  init_ops_sort(m);
+  init_ops_indexing(m);
+  init_ops_matmul(m);
   init_memory(m);
   init_transforms(m);
-  init_random(m);
+  init_ops_random(m);
 
   // `import tandem.core.random` and friends work like attribute access.
   nb::object sys_modules = nb::module_::import_("sys").attr("modules");

@@ -11,6 +11,7 @@
 #include "tandem/ops/indexing.h"
 #include "tandem/ops/reduce.h"
 #include "tandem/ops/shape.h"
+#include "tandem/ops/sort.h"
 #include "tandem/ops/unary.h"
 #include "tandem/ops/utils.h"
 #include "tandem/primitives/random.h"

@@ -6,6 +6,7 @@
 #include "tandem/ops/binary.h"
 #include "tandem/ops/creation.h"
 #include "tandem/ops/shape.h"
+#include "tandem/ops/sort.h"
 #include "tandem/ops/unary.h"
 #include "tandem/ops/utils.h"
 #include "tandem/primitives/reduce.h"
@@ -25,12 +26,6 @@ void Reduce::print(std::ostream& os) const {
 
 void ArgReduce::print(std::ostream& os) const {
   os << (op_ == ArgReduceOp::ArgMin ? "ArgMin" : "ArgMax") << "(axis=" << axis_ << ")";
-}
-
-void Scan::print(std::ostream& os) const {
-  static const char* names[] = {"CumSum", "CumProd", "CumMax", "CumMin", "CumLogSumExp"};
-  os << names[static_cast<int>(op_)] << "(axis=" << axis_ << (reverse_ ? ", reverse" : "")
-     << (inclusive_ ? "" : ", exclusive") << ")";
 }
 
 namespace {
@@ -416,59 +411,6 @@ array argmax(const array& a, int axis, bool keepdims, StreamOrDevice s) {
   return arg_reduce(a, ArgReduceOp::ArgMax, axis, keepdims, s);
 }
 
-// ---- scans ----
-
-namespace {
-array scan_impl(const char* name, const array& a, ScanOp op, int axis, bool reverse, bool inclusive,
-                StreamOrDevice s) {
-  int ax = normalize_axis(axis, a.ndim(), name, a.shape());
-  Dtype t = a.dtype();
-  if (op == ScanOp::Sum || op == ScanOp::Prod) {
-    if (t == bool_) t = int32;
-  } else if (op == ScanOp::LogAddExp) {
-    no_complex(name, a);
-    t = to_inexact(t);
-  }
-  array x = astype(a, t, s);
-  if (a.size() == 0) return x;
-  return array(a.shape(), t, make_pooled<Scan>(to_stream(s), op, ax, reverse, inclusive), {x});
-}
-array flat(const array& a, StreamOrDevice s) {
-  return reshape(a, {static_cast<ShapeElem>(a.size())}, s);
-}
-}  // namespace
-
-array cumsum(const array& a, int axis, bool reverse, bool inclusive, StreamOrDevice s) {
-  return scan_impl("cumsum", a, ScanOp::Sum, axis, reverse, inclusive, s);
-}
-array cumsum(const array& a, bool reverse, bool inclusive, StreamOrDevice s) {
-  return cumsum(flat(a, s), 0, reverse, inclusive, s);
-}
-array cumprod(const array& a, int axis, bool reverse, bool inclusive, StreamOrDevice s) {
-  return scan_impl("cumprod", a, ScanOp::Prod, axis, reverse, inclusive, s);
-}
-array cumprod(const array& a, bool reverse, bool inclusive, StreamOrDevice s) {
-  return cumprod(flat(a, s), 0, reverse, inclusive, s);
-}
-array cummax(const array& a, int axis, bool reverse, bool inclusive, StreamOrDevice s) {
-  return scan_impl("cummax", a, ScanOp::Max, axis, reverse, inclusive, s);
-}
-array cummax(const array& a, bool reverse, bool inclusive, StreamOrDevice s) {
-  return cummax(flat(a, s), 0, reverse, inclusive, s);
-}
-array cummin(const array& a, int axis, bool reverse, bool inclusive, StreamOrDevice s) {
-  return scan_impl("cummin", a, ScanOp::Min, axis, reverse, inclusive, s);
-}
-array cummin(const array& a, bool reverse, bool inclusive, StreamOrDevice s) {
-  return cummin(flat(a, s), 0, reverse, inclusive, s);
-}
-array logcumsumexp(const array& a, int axis, bool reverse, bool inclusive, StreamOrDevice s) {
-  return scan_impl("logcumsumexp", a, ScanOp::LogAddExp, axis, reverse, inclusive, s);
-}
-array logcumsumexp(const array& a, bool reverse, bool inclusive, StreamOrDevice s) {
-  return logcumsumexp(flat(a, s), 0, reverse, inclusive, s);
-}
-
 // ---- comparisons of whole arrays ----
 
 array allclose(const array& a, const array& b, double rtol, double atol, bool equal_nan,
@@ -484,75 +426,6 @@ array array_equal(const array& a, const array& b, bool equal_nan, StreamOrDevice
     eq = logical_or(eq, logical_and(isnan(a, s), isnan(b, s), s), s);
   }
   return all(eq, false, s);
-}
-
-// ---- sorting ----
-
-array sort(const array& a, int axis, StreamOrDevice s) {
-  int ax = normalize_axis(axis, a.ndim(), "sort", a.shape());
-  if (a.size() == 0 || a.shape()[ax] <= 1) return a;
-  return array(a.shape(), a.dtype(), make_pooled<Sort>(to_stream(s), ax), {a});
-}
-array sort(const array& a, StreamOrDevice s) {
-  return sort(flat(a, s), 0, s);
-}
-
-array argsort(const array& a, int axis, StreamOrDevice s) {
-  int ax = normalize_axis(axis, a.ndim(), "argsort", a.shape());
-  if (a.size() == 0 || a.shape()[ax] == 1) return zeros(a.shape(), uint32, s);
-  return array(a.shape(), uint32, make_pooled<ArgSort>(to_stream(s), ax), {a});
-}
-array argsort(const array& a, StreamOrDevice s) {
-  return argsort(flat(a, s), 0, s);
-}
-
-namespace {
-int check_kth(const char* name, const array& a, int kth, int ax) {
-  int n = a.shape()[ax];
-  int k = kth < 0 ? kth + n : kth;
-  if (k < 0 || k >= n) {
-    invalid(name, "kth ", kth, " is out of range for axis ", ax, " of size ", n, " (array shape ",
-            a.shape(), ")");
-  }
-  return k;
-}
-}  // namespace
-
-array partition(const array& a, int kth, int axis, StreamOrDevice s) {
-  int ax = normalize_axis(axis, a.ndim(), "partition", a.shape());
-  int k = check_kth("partition", a, kth, ax);
-  if (a.size() == 0 || a.shape()[ax] == 1) return a;
-  return array(a.shape(), a.dtype(), make_pooled<Partition>(to_stream(s), k, ax), {a});
-}
-array partition(const array& a, int kth, StreamOrDevice s) {
-  return partition(flat(a, s), kth, 0, s);
-}
-
-array argpartition(const array& a, int kth, int axis, StreamOrDevice s) {
-  int ax = normalize_axis(axis, a.ndim(), "argpartition", a.shape());
-  int k = check_kth("argpartition", a, kth, ax);
-  if (a.size() == 0 || a.shape()[ax] == 1) return zeros(a.shape(), uint32, s);
-  return array(a.shape(), uint32, make_pooled<ArgPartition>(to_stream(s), k, ax), {a});
-}
-array argpartition(const array& a, int kth, StreamOrDevice s) {
-  return argpartition(flat(a, s), kth, 0, s);
-}
-
-array topk(const array& a, int k, int axis, StreamOrDevice s) {
-  int ax = normalize_axis(axis, a.ndim(), "topk", a.shape());
-  int n = a.shape()[ax];
-  if (k < 0 || k > n) {
-    invalid("topk", "k = ", k, " is out of range for axis ", axis, " of size ", n, " (array shape ",
-            a.shape(), ")");
-  }
-  if (k == n) return a;
-  Shape start(a.ndim(), 0), stop = a.shape();
-  start[ax] = n - k;
-  if (k == 0) return slice(a, start, stop, s);
-  return slice(partition(a, n - k, ax, s), start, stop, s);
-}
-array topk(const array& a, int k, StreamOrDevice s) {
-  return topk(flat(a, s), k, 0, s);
 }
 
 // ---- diff / trace ----

@@ -1,6 +1,5 @@
 #pragma once
-// Reductions, scans, sorting and related ops, with MLX's names, overloads and
-// output dtypes. Reductions take axes (a vector, one int, or none = all axes)
+// Reductions and related ops, with MLX's names, overloads and output dtypes. Reductions take axes (a vector, one int, or none = all axes)
 // and keepdims; reductions over empty axes follow NumPy (sum 0, prod 1,
 // mean nan; max/min/argmax/argmin throw).
 #include <optional>
@@ -8,6 +7,10 @@
 
 #include "tandem/array.h"
 #include "tandem/stream.h"
+// Scans and sorts were declared here before they became families of their
+// own; code that includes this header for cumsum or sort keeps building.
+#include "tandem/ops/scan.h"
+#include "tandem/ops/sort.h"
 
 namespace tandem {
 
@@ -147,28 +150,6 @@ inline array softmax(const array& a, int axis, bool precise = false, StreamOrDev
   return softmax(a, std::vector<int>{axis}, precise, s);
 }
 
-// Cumulative sum over the flattened array / along axis (bool gives int32).
-array cumsum(const array& a, bool reverse = false, bool inclusive = true, StreamOrDevice s = {});
-array cumsum(const array& a, int axis, bool reverse = false, bool inclusive = true,
-             StreamOrDevice s = {});
-// Cumulative product (bool gives int32).
-array cumprod(const array& a, bool reverse = false, bool inclusive = true, StreamOrDevice s = {});
-array cumprod(const array& a, int axis, bool reverse = false, bool inclusive = true,
-              StreamOrDevice s = {});
-// Cumulative maximum (NaN propagates).
-array cummax(const array& a, bool reverse = false, bool inclusive = true, StreamOrDevice s = {});
-array cummax(const array& a, int axis, bool reverse = false, bool inclusive = true,
-             StreamOrDevice s = {});
-// Cumulative minimum (NaN propagates).
-array cummin(const array& a, bool reverse = false, bool inclusive = true, StreamOrDevice s = {});
-array cummin(const array& a, int axis, bool reverse = false, bool inclusive = true,
-             StreamOrDevice s = {});
-// Cumulative log(sum(exp(a))), in a float type.
-array logcumsumexp(const array& a, bool reverse = false, bool inclusive = true,
-                   StreamOrDevice s = {});
-array logcumsumexp(const array& a, int axis, bool reverse = false, bool inclusive = true,
-                   StreamOrDevice s = {});
-
 // all(isclose(a, b, rtol, atol, equal_nan)) as a bool scalar.
 array allclose(const array& a, const array& b, double rtol = 1e-5, double atol = 1e-8,
                bool equal_nan = false, StreamOrDevice s = {});
@@ -177,24 +158,6 @@ array array_equal(const array& a, const array& b, bool equal_nan, StreamOrDevice
 inline array array_equal(const array& a, const array& b, StreamOrDevice s = {}) {
   return array_equal(a, b, false, s);
 }
-
-// Sorted copy of the flattened array / along axis (NaN last).
-array sort(const array& a, StreamOrDevice s = {});
-array sort(const array& a, int axis, StreamOrDevice s = {});
-// uint32 indices that stably sort the flattened array / along axis.
-array argsort(const array& a, StreamOrDevice s = {});
-array argsort(const array& a, int axis, StreamOrDevice s = {});
-// Copy with the kth element (negative counts from the end) in sorted position,
-// no larger ones before it and no smaller ones after.
-array partition(const array& a, int kth, StreamOrDevice s = {});
-array partition(const array& a, int kth, int axis, StreamOrDevice s = {});
-// uint32 indices that partition as partition() does.
-array argpartition(const array& a, int kth, StreamOrDevice s = {});
-array argpartition(const array& a, int kth, int axis, StreamOrDevice s = {});
-// The k largest elements of the flattened array / along axis (in no
-// particular order).
-array topk(const array& a, int k, StreamOrDevice s = {});
-array topk(const array& a, int k, int axis, StreamOrDevice s = {});
 
 // n-th discrete difference along axis (bool inputs use not_equal, like NumPy).
 array diff(const array& a, int n = 1, int axis = -1, StreamOrDevice s = {});

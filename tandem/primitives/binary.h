@@ -16,10 +16,6 @@ class Binary : public Primitive {
   BinaryOp op() const { return op_; }
   TANDEM_PRIMITIVE(Binary)
   void print(std::ostream& os) const override { os << binary_op_name(op_); }
-  bool is_equivalent(const Primitive& o) const override {
-    auto* b = dynamic_cast<const Binary*>(&o);
-    return b && b->op_ == op_;
-  }
 
  private:
   BinaryOp op_;
@@ -30,9 +26,6 @@ class Select : public Primitive {
  public:
   explicit Select(Stream s) : Primitive(s) {}
   TANDEM_PRIMITIVE(Select)
-  bool is_equivalent(const Primitive& o) const override {
-    return dynamic_cast<const Select*>(&o) != nullptr;
-  }
 };
 
 }  // namespace tandem

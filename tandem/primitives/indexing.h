@@ -19,10 +19,6 @@ class Concatenate : public Primitive {
   Concatenate(Stream s, int axis) : Primitive(s), axis_(axis) {}
   TANDEM_PRIMITIVE(Concatenate)
   int axis() const { return axis_; }
-  bool is_equivalent(const Primitive& o) const override {
-    auto* p = dynamic_cast<const Concatenate*>(&o);
-    return p && p->axis_ == axis_;
-  }
 
  private:
   int axis_;
@@ -39,10 +35,6 @@ class Gather : public Primitive {
   TANDEM_PRIMITIVE(Gather)
   const std::vector<int>& axes() const { return axes_; }
   const Shape& slice_sizes() const { return slice_sizes_; }
-  bool is_equivalent(const Primitive& o) const override {
-    auto* p = dynamic_cast<const Gather*>(&o);
-    return p && p->axes_ == axes_ && p->slice_sizes_ == slice_sizes_;
-  }
 
  private:
   std::vector<int> axes_;
@@ -61,10 +53,6 @@ class Scatter : public Primitive {
   ScatterReduce reduce() const { return reduce_; }
   const std::vector<int>& axes() const { return axes_; }
   void print(std::ostream& os) const override { os << "Scatter" << scatter_reduce_name(reduce_); }
-  bool is_equivalent(const Primitive& o) const override {
-    auto* p = dynamic_cast<const Scatter*>(&o);
-    return p && p->reduce_ == reduce_ && p->axes_ == axes_;
-  }
 
  private:
   ScatterReduce reduce_;
@@ -78,10 +66,6 @@ class GatherAxis : public Primitive {
   GatherAxis(Stream s, int axis) : Primitive(s), axis_(axis) {}
   TANDEM_PRIMITIVE(GatherAxis)
   int axis() const { return axis_; }
-  bool is_equivalent(const Primitive& o) const override {
-    auto* p = dynamic_cast<const GatherAxis*>(&o);
-    return p && p->axis_ == axis_;
-  }
 
  private:
   int axis_;
@@ -100,10 +84,6 @@ class ScatterAxis : public Primitive {
   void print(std::ostream& os) const override {
     os << "ScatterAxis" << scatter_reduce_name(reduce_);
   }
-  bool is_equivalent(const Primitive& o) const override {
-    auto* p = dynamic_cast<const ScatterAxis*>(&o);
-    return p && p->reduce_ == reduce_ && p->axis_ == axis_;
-  }
 
  private:
   ScatterReduce reduce_;
@@ -120,10 +100,6 @@ class SliceUpdate : public Primitive {
   TANDEM_PRIMITIVE(SliceUpdate)
   const Shape& start() const { return start_; }
   const Shape& steps() const { return strides_; }
-  bool is_equivalent(const Primitive& o) const override {
-    auto* p = dynamic_cast<const SliceUpdate*>(&o);
-    return p && p->start_ == start_ && p->strides_ == strides_;
-  }
 
  private:
   Shape start_;

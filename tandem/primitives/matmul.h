@@ -14,9 +14,6 @@ class Matmul : public Primitive {
  public:
   explicit Matmul(Stream s) : Primitive(s) {}
   TANDEM_PRIMITIVE(Matmul)
-  bool is_equivalent(const Primitive& o) const override {
-    return dynamic_cast<const Matmul*>(&o) != nullptr;
-  }
 };
 
 class AddMM : public Primitive {
@@ -27,10 +24,6 @@ class AddMM : public Primitive {
   TANDEM_PRIMITIVE(AddMM)
   void print(std::ostream& os) const override {
     os << "AddMM(alpha=" << alpha_ << ", beta=" << beta_ << ")";
-  }
-  bool is_equivalent(const Primitive& o) const override {
-    auto* p = dynamic_cast<const AddMM*>(&o);
-    return p && p->alpha_ == alpha_ && p->beta_ == beta_;
   }
 
  private:

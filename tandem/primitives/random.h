@@ -38,10 +38,6 @@ class RandomBits : public Primitive {
   int width() const { return width_; }
   TANDEM_PRIMITIVE(RandomBits)
   void print(std::ostream& os) const override { os << "RandomBits(width=" << width_ << ")"; }
-  bool is_equivalent(const Primitive& o) const override {
-    auto* p = dynamic_cast<const RandomBits*>(&o);
-    return p && p->width_ == width_;
-  }
 
  private:
   int width_;

@@ -17,10 +17,6 @@ class Unary : public Primitive {
   UnaryOp op() const { return op_; }
   TANDEM_PRIMITIVE(Unary)
   void print(std::ostream& os) const override { os << unary_op_name(op_); }
-  bool is_equivalent(const Primitive& o) const override {
-    auto* u = dynamic_cast<const Unary*>(&o);
-    return u && u->op_ == op_;
-  }
 
  private:
   UnaryOp op_;

@@ -18,6 +18,7 @@
 #include "tandem/backend/cuda/reduce.h"
 #include "tandem/dtype.h"
 #include "tandem/primitives/reduce.h"
+#include "tandem/primitives/scan.h"
 #include "test_utils.h"
 
 using namespace tandem;

@@ -1,4 +1,4 @@
-// Scans (cumsum, cumprod, cummax, cummin, logcumsumexp) and diff against
+// Scans (cumsum, cumprod, cummax, cummin, logcumsumexp) against
 // float64 references computed here.
 #include <gtest/gtest.h>
 
@@ -278,66 +278,6 @@ TEST(Scan, LargeThreaded) {
     auto wmax = ref_scan(vals, c.shape, c.axis, stepmax, -kInf, true, true);
     expect_exact(to_double(cummax(a, c.axis, true)), wmax, "large cummax");
   }
-}
-
-// ---- diff ----
-
-TEST(Diff, AgainstReference) {
-  for (Dtype t : {int32, int8, float32, float64, float16, uint8}) {
-    array a = random_array({4, 5, 6}, t);
-    auto vals = to_double(a);
-    for (int axis : {0, 1, 2, -1}) {
-      for (int n : {0, 1, 2, 3}) {
-        int ax = axis < 0 ? axis + 3 : axis;
-        // Reference: repeated first differences on a float64 copy.
-        std::vector<double> cur = vals;
-        Shape shape = a.shape();
-        for (int it = 0; it < n; ++it) {
-          Shape ns = shape;
-          ns[ax] = std::max(0, shape[ax] - 1);
-          std::vector<double> nxt(shape_size(ns));
-          std::vector<int> idx(3, 0);
-          for (size_t i = 0; i < nxt.size(); ++i) {
-            size_t r = i;
-            for (int d = 2; d >= 0; --d) {
-              idx[d] = static_cast<int>(r % ns[d]);
-              r /= ns[d];
-            }
-            auto at = [&](int shift) {
-              std::vector<int> j = idx;
-              j[ax] += shift;
-              return cur[(static_cast<size_t>(j[0]) * shape[1] + j[1]) * shape[2] + j[2]];
-            };
-            nxt[i] = at(1) - at(0);
-          }
-          cur = nxt;
-          shape = ns;
-        }
-        for (auto& [lname, v] : layouts(a)) {
-          std::string what = desc(t, {axis}, false, lname) + " n=" + std::to_string(n);
-          array r = diff(v, n, axis);
-          EXPECT_EQ(r.shape(), shape) << what;
-          EXPECT_EQ(r.dtype(), t) << what;
-          if (is_unsigned(t)) continue;       // differences wrap around, compared below
-          if (t == int8 && n == 3) continue;  // third differences may overflow int8
-          std::vector<double> tol(cur.size());
-          for (size_t i = 0; i < cur.size(); ++i) tol[i] = eps_of(t) * 8 * (std::fabs(cur[i]) + 40);
-          expect_near_each(to_double(r), cur, tol, what);
-        }
-      }
-    }
-  }
-  EXPECT_EQ(diff(array({1, 4, 9, 16})).to_vector<int>(), (std::vector<int>{3, 5, 7}));
-  EXPECT_EQ(diff(array({1, 4, 9, 16}), 2).to_vector<int>(), (std::vector<int>{2, 2}));
-  EXPECT_EQ(diff(array({1, 4, 9, 16}), 5).shape(), Shape{0});
-  EXPECT_EQ(diff(array({true, true, false, true})).dtype(), bool_);
-  EXPECT_EQ(bools(diff(array({true, true, false, true}))), (std::vector<bool>{false, true, true}));
-  EXPECT_EQ(diff(array({5u, 3u}, uint32)).to_vector<uint32_t>(),
-            (std::vector<uint32_t>{4294967294u}));
-  EXPECT_EQ(diff(zeros({0, 3}), 1, 0).shape(), Shape({0, 3}));
-  expect_invalid_eval([&] { return diff(array(1.0f)); }, "diff", "scalar");
-  expect_invalid_eval([&] { return diff(array({1, 2}), -1); }, "diff", "-1");
-  expect_invalid_eval([&] { return diff(array({1, 2}), 1, 1); }, "diff", "(2,)");
 }
 
 TEST(Scan, LongLinesEveryMode) {

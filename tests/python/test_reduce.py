@@ -1,4 +1,5 @@
-"""Reductions, scans and sorting against NumPy, with hypothesis properties."""
+"""Reductions against NumPy, with hypothesis properties (scans: test_scan.py,
+sorts: test_sort.py)."""
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -96,49 +97,6 @@ def test_logsumexp_median_softmax(rng):
     assert_close(mx.softmax(mx.array(vals, dtype=mx.float32), axis=-1, precise=True), sm, mx.float32)
 
 
-@pytest.mark.parametrize("name", ["cumsum", "cumprod", "cummax", "cummin"])
-@pytest.mark.parametrize("axis", [None, 0, 1])
-@pytest.mark.parametrize("reverse", [False, True])
-def test_scans(name, axis, reverse, rng):
-    vals = rng.uniform(0.5, 1.5, (4, 5))
-    x = mx.array(vals, dtype=mx.float64)
-    npfn = {"cumsum": np.cumsum, "cumprod": np.cumprod, "cummax": np.maximum.accumulate,
-            "cummin": np.minimum.accumulate}[name]
-    v = vals.reshape(-1) if axis is None else vals
-    ax = 0 if axis is None else axis
-    if reverse:
-        ref = np.flip(npfn(np.flip(v, ax), axis=ax), ax)
-    else:
-        ref = npfn(v, axis=ax)
-    assert_close(getattr(mx, name)(x, axis=axis, reverse=reverse), ref)
-    if not reverse and name == "cumsum":
-        excl = mx.cumsum(x, axis=axis, inclusive=False)
-        assert_close(excl, ref - v)
-
-
-def test_logcumsumexp(rng):
-    vals = rng.standard_normal((3, 6))
-    x = mx.array(vals, dtype=mx.float64)
-    assert_close(mx.logcumsumexp(x, axis=1), np.logaddexp.accumulate(vals, axis=1))
-
-
-@pytest.mark.parametrize("t", [mx.int32, mx.float32, mx.uint8, mx.float16])
-def test_sort_argsort_partition_topk(t, rng):
-    vals = random_values(rng, (5, 9), t, 0, 100)
-    x = mx.array(vals, dtype=t)
-    assert_close(mx.sort(x), np.sort(vals, axis=-1), t)
-    assert_close(mx.sort(x, axis=0), np.sort(vals, axis=0), t)
-    assert_close(mx.sort(x, axis=None), np.sort(vals, axis=None), t)
-    idx = to_numpy(mx.argsort(x, axis=1))
-    np.testing.assert_array_equal(np.take_along_axis(vals, idx.astype(np.int64), 1), np.sort(vals, axis=1))
-    p = to_numpy(mx.partition(x, 4, axis=1)).astype(np.float64)
-    kth = np.sort(vals, axis=1)[:, 4]
-    np.testing.assert_allclose(p[:, 4], kth, rtol=1e-2)
-    assert (p[:, :4] <= kth[:, None] + 1e-6).all() and (p[:, 5:] >= kth[:, None] - 1e-6).all()
-    top = np.sort(to_numpy(mx.topk(x, 3, axis=1)).astype(np.float64), axis=1)
-    np.testing.assert_allclose(top, np.sort(vals, axis=1)[:, -3:], rtol=1e-2)
-
-
 def test_allclose_array_equal_diff_trace(rng):
     a = rng.standard_normal((3, 4)).astype(np.float32)
     x = mx.array(a)
@@ -185,11 +143,3 @@ def test_hypothesis_reductions(a, data):
                                np.mean(a, axis=axis, keepdims=keepdims), rtol=1e-10, atol=1e-9)
     ax = -1 if axis is None else axis
     np.testing.assert_allclose(np.asarray(mx.cumsum(x, axis=ax)), np.cumsum(a, axis=ax), rtol=1e-10, atol=1e-8)
-
-
-@settings(max_examples=40, deadline=None)
-@given(a=hnp.arrays(np.int32, hnp.array_shapes(min_dims=1, max_dims=2, max_side=8), elements=st.integers(-50, 50)))
-def test_hypothesis_sort(a):
-    x = mx.array(a)
-    np.testing.assert_array_equal(np.asarray(mx.sort(x, axis=-1)), np.sort(a, axis=-1))
-    np.testing.assert_array_equal(np.asarray(mx.sum(x)), np.sum(a))

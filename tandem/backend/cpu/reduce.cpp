@@ -1,7 +1,7 @@
 // CPU kernels of the Reduce and ArgReduce primitives.
 //
 // A reduction's layout is split into kept dims (the output, row-major) and
-// reduced dims (see red::split_layout). Two loop shapes cover it:
+// reduced dims (see split_layout). Two loop shapes cover it:
 //  - runs: each output reduces runs along the innermost reduced dim (a
 //    contiguous, vectorised loop when that dim has stride 1);
 //  - rows: when the innermost kept dim is contiguous in the input but the
@@ -232,7 +232,7 @@ class Reducer {
 
   Reducer(const Ref& in, const Ref& out, const std::vector<int>& axes)
       : src_(in.data<T>()), dst_(out.data<O>()) {
-    L_ = red::split_layout(in.shape, in.strides, axes);
+    L_ = split_layout(in.shape, in.strides, axes);
     if (L_.kshape.empty()) {
       L_.kshape.push_back(1);
       L_.kstrides.push_back(0);
@@ -388,7 +388,7 @@ class Reducer {
 
   const T* src_;
   O* dst_;
-  red::SplitLayout L_;
+  SplitLayout L_;
   int64_t rn_ = 1, rs_ = 0;
   Vec oshape_, ostrides_;  // reduced dims other than the innermost
 };
@@ -461,7 +461,7 @@ void arg_reduce_kernel(const Ref& in, const Ref& out, int axis) {
   using B = ArgBest<T, IsMax>;
   const T* src = in.data<T>();
   uint32_t* dst = out.data<uint32_t>();
-  auto L = red::split_layout(in.shape, in.strides, std::vector<int>{axis});
+  auto L = split_layout(in.shape, in.strides, std::vector<int>{axis});
   int64_t n_out = L.kept;
   int64_t n = in.shape[axis];
   int64_t sa = in.strides[axis];

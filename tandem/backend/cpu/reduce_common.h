@@ -1,6 +1,7 @@
 #pragma once
 // Helpers shared by the reduce, scan and sort CPU kernels: compute types,
-// NaN-aware comparisons, and walking the kept / reduced dims of a layout.
+// NaN-aware comparisons, and walking the kept / reduced dims of a layout
+// (split by tandem/reduce_layout.h, which the GPU backend uses too).
 #include <algorithm>
 #include <cmath>
 #include <complex>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "tandem/dtype.h"
+#include "tandem/reduce_layout.h"
 #include "tandem/small_vector.h"
 
 namespace tandem::cpu::red {
@@ -111,7 +113,7 @@ inline T wrap_mul(T a, T b) {
   }
 }
 
-using Vec = SmallVector<int64_t, 8>;
+using Vec = DimVec;
 
 // Offset (elements) of row-major linear index i over shape / strides.
 inline int64_t offset_of(int64_t i, const Vec& shape, const Vec& strides) {
@@ -153,54 +155,6 @@ inline int64_t product(const Vec& v) {
   int64_t p = 1;
   for (auto x : v) p *= x;
   return p;
-}
-
-// Splits a layout into kept dims (in order, adjacent ones merged when they
-// are contiguous with each other, size-1 dims dropped) and reduced dims
-// (ordered by decreasing |stride|, then merged the same way).
-struct SplitLayout {
-  Vec kshape, kstrides;
-  Vec rshape, rstrides;
-  int64_t kept = 1, reduced = 1;
-};
-
-template <typename ShapeT, typename StridesT>
-SplitLayout split_layout(const ShapeT& shape, const StridesT& strides,
-                         const std::vector<int>& axes) {
-  SplitLayout L;
-  std::vector<std::pair<int64_t, int64_t>> red;  // (size, stride)
-  int nd = static_cast<int>(shape.size());
-  for (int i = 0; i < nd; ++i) {
-    int64_t n = shape[i], st = strides[i];
-    bool reduced = std::find(axes.begin(), axes.end(), i) != axes.end();
-    if (reduced) {
-      L.reduced *= n;
-      if (n != 1) red.push_back({n, st});
-      continue;
-    }
-    L.kept *= n;
-    if (n == 1) continue;
-    if (!L.kshape.empty() && L.kstrides.back() == st * n) {
-      L.kshape.back() *= n;
-      L.kstrides.back() = st;
-    } else {
-      L.kshape.push_back(n);
-      L.kstrides.push_back(st);
-    }
-  }
-  std::stable_sort(red.begin(), red.end(), [](const auto& a, const auto& b) {
-    return std::llabs(a.second) > std::llabs(b.second);
-  });
-  for (auto [n, st] : red) {
-    if (!L.rshape.empty() && L.rstrides.back() == st * n) {
-      L.rshape.back() *= n;
-      L.rstrides.back() = st;
-    } else {
-      L.rshape.push_back(n);
-      L.rstrides.push_back(st);
-    }
-  }
-  return L;
 }
 
 }  // namespace tandem::cpu::red

@@ -11,7 +11,7 @@
 #include "tandem/backend/cpu/outputs.h"
 #include "tandem/backend/cpu/parallel.h"
 #include "tandem/backend/cpu/reduce_common.h"
-#include "tandem/primitives/reduce.h"
+#include "tandem/primitives/sort.h"
 
 namespace tandem {
 namespace cpu {

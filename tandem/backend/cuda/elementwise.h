@@ -38,11 +38,6 @@ inline size_t planned_kernel(const ElementwisePlan& plan) {
   return (plan.dense ? 0 : 2) + (plan.wide ? 1 : 0);
 }
 
-// The index type name for kernels ("uint32_t" or "int64_t").
-inline const char* index_type(bool wide) {
-  return wide ? "int64_t" : "uint32_t";
-}
-
 class KernelCache;
 // Runs a functor (functor() gives its device type name, e.g.
 // "tandem::UnaryFn<8, float, float>"; called only when the kernels are not

@@ -1,7 +1,7 @@
 // GPU kernels of the Reduce and ArgReduce primitives (device/reduce.cuh).
 //
 // The input's dims are split into kept and reduced ones exactly as the CPU
-// backend splits them (cpu/reduce_common.h). When the innermost kept dim is
+// backend splits them (tandem/reduce_layout.h). When the innermost kept dim is
 // contiguous and the reduction is not, a column kernel reads rows of
 // adjacent outputs; otherwise groups of threads reduce runs (vectorised
 // when the reduced elements are contiguous). Long reductions are cut into
@@ -18,11 +18,11 @@
 #include <string>
 #include <unordered_map>
 
-#include "tandem/backend/cpu/reduce_common.h"
 #include "tandem/backend/cuda/device.h"
 #include "tandem/backend/cuda/elementwise.h"
 #include "tandem/backend/cuda/jit.h"
 #include "tandem/backend/cuda/reduce.h"
+#include "tandem/reduce_layout.h"
 
 namespace tandem {
 
@@ -195,7 +195,7 @@ void Reduce::eval_gpu(const std::vector<array>& inputs, std::vector<array>& outp
   const array& in = inputs[0];
   array& out = outputs[0];
   void* dst = enc.out(out);
-  auto L = cpu::red::split_layout(in.shape(), in.strides(), axes_);
+  auto L = split_layout(in.shape(), in.strides(), axes_);
   int64_t n_out = L.kept, R = L.reduced;
   if (n_out == 0) {
     enc.mark_used();
@@ -251,7 +251,7 @@ void ArgReduce::eval_gpu(const std::vector<array>& inputs, std::vector<array>& o
   const array& in = inputs[0];
   array& out = outputs[0];
   uint32_t* dst = static_cast<uint32_t*>(enc.out(out));
-  auto L = cpu::red::split_layout(in.shape(), in.strides(), std::vector<int>{axis_});
+  auto L = split_layout(in.shape(), in.strides(), std::vector<int>{axis_});
   int64_t n_out = L.kept, n = in.shape()[axis_], sa = in.strides()[axis_];
   if (n_out == 0) {
     enc.mark_used();

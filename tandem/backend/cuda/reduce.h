@@ -7,6 +7,7 @@
 
 #include "tandem/backend/cuda/elementwise.h"
 #include "tandem/primitives/reduce.h"
+#include "tandem/primitives/scan.h"
 
 namespace tandem::gpu::red {
 

@@ -9,7 +9,7 @@
 #include "tandem/backend/cuda/device.h"
 #include "tandem/backend/cuda/jit.h"
 #include "tandem/backend/cuda/reduce.h"
-#include "tandem/primitives/reduce.h"
+#include "tandem/primitives/scan.h"
 
 namespace tandem {
 

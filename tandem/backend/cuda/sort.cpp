@@ -8,7 +8,7 @@
 #include "tandem/backend/cuda/device.h"
 #include "tandem/backend/cuda/jit.h"
 #include "tandem/backend/cuda/reduce.h"
-#include "tandem/primitives/reduce.h"
+#include "tandem/primitives/sort.h"
 
 namespace tandem {
 namespace gpu::red {

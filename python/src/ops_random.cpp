@@ -23,7 +23,7 @@ array bound(const ArrayLike& v, Dtype t) {
 
 }  // namespace
 
-void init_random(nb::module_& parent) {
+void init_ops_random(nb::module_& parent) {
   nb::module_ m = parent.def_submodule("random", "Random numbers: functional and key based.");
 
   m.def(

@@ -1,12 +1,11 @@
-// Module-level ops of the reduce, indexing and matmul families.
+// Module-level ops of the indexing family (tandem/ops/indexing.h), with the
+// dynamic `slice` (start positions given as an array), which shares
+// slice_update's bounds.
 #include "python/src/ops_common.h"
-#include "tandem/ops/matmul.h"
+#include "tandem/ops/indexing.h"
 
 namespace tandem::py {
 namespace {
-
-const auto S = "stream"_a = nb::none();
-
 
 // Integer start positions (evaluates an array of them).
 std::vector<int64_t> read_starts(nb::handle h) {
@@ -46,143 +45,7 @@ void dynamic_bounds(const array& a, nb::handle start_indices, const std::vector<
 
 }  // namespace
 
-void init_ops_extra(nb::module_& m) {
-  // ------------------------------------------------------------ reductions
-#define TANDEM_REDUCE(NAME, DOC)                                           \
-  m.def(                                                                   \
-      #NAME,                                                               \
-      [](ArrayLike a, const Axes& axis, bool keepdims, StreamOrDevice s) { \
-        return py_##NAME(to_array(a), axis, keepdims, s);                  \
-      },                                                                   \
-      "a"_a, "axis"_a = nb::none(), "keepdims"_a = false, nb::kw_only(), S, DOC);
-  TANDEM_REDUCE(all, "True where all elements are nonzero.")
-  TANDEM_REDUCE(any, "True where any element is nonzero.")
-  TANDEM_REDUCE(sum, "Sum over axes (all by default).")
-  TANDEM_REDUCE(prod, "Product over axes.")
-  TANDEM_REDUCE(max, "Maximum over axes.")
-  TANDEM_REDUCE(min, "Minimum over axes.")
-  TANDEM_REDUCE(mean, "Mean over axes.")
-  TANDEM_REDUCE(logsumexp, "log(sum(exp(a))) over axes, computed stably.")
-  TANDEM_REDUCE(median, "Median over axes.")
-  TANDEM_REDUCE(count_nonzero, "Number of nonzero elements over axes.")
-#undef TANDEM_REDUCE
-  m.def(
-      "var",
-      [](ArrayLike a, const Axes& axis, bool keepdims, int ddof, StreamOrDevice s) {
-        return py_var(to_array(a), axis, keepdims, ddof, s);
-      },
-      "a"_a, "axis"_a = nb::none(), "keepdims"_a = false, "ddof"_a = 0, nb::kw_only(), S,
-      "Variance over axes (divided by n - ddof).");
-  m.def(
-      "std",
-      [](ArrayLike a, const Axes& axis, bool keepdims, int ddof, StreamOrDevice s) {
-        return py_std(to_array(a), axis, keepdims, ddof, s);
-      },
-      "a"_a, "axis"_a = nb::none(), "keepdims"_a = false, "ddof"_a = 0, nb::kw_only(), S,
-      "Standard deviation over axes.");
-  m.def(
-      "argmin",
-      [](ArrayLike a, std::optional<int> axis, bool keepdims, StreamOrDevice s) {
-        return py_argmin(to_array(a), axis, keepdims, s);
-      },
-      "a"_a, "axis"_a = nb::none(), "keepdims"_a = false, nb::kw_only(), S,
-      "Index of the minimum (uint32).");
-  m.def(
-      "argmax",
-      [](ArrayLike a, std::optional<int> axis, bool keepdims, StreamOrDevice s) {
-        return py_argmax(to_array(a), axis, keepdims, s);
-      },
-      "a"_a, "axis"_a = nb::none(), "keepdims"_a = false, nb::kw_only(), S,
-      "Index of the maximum (uint32).");
-#define TANDEM_SCAN(NAME)                                                                        \
-  m.def(                                                                                         \
-      #NAME,                                                                                     \
-      [](ArrayLike a, std::optional<int> axis, bool reverse, bool inclusive, StreamOrDevice s) { \
-        return py_##NAME(to_array(a), axis, reverse, inclusive, s);                              \
-      },                                                                                         \
-      "a"_a, "axis"_a = nb::none(), nb::kw_only(), "reverse"_a = false, "inclusive"_a = true, S, \
-      "Cumulative " #NAME " (over the flattened array when axis is None).");
-  TANDEM_SCAN(cumsum)
-  TANDEM_SCAN(cumprod)
-  TANDEM_SCAN(cummax)
-  TANDEM_SCAN(cummin)
-  TANDEM_SCAN(logcumsumexp)
-#undef TANDEM_SCAN
-  m.def(
-      "cumulative_sum",
-      [](ArrayLike a, std::optional<int> axis, bool reverse, bool inclusive, StreamOrDevice s) {
-        return py_cumsum(to_array(a), axis, reverse, inclusive, s);
-      },
-      "a"_a, "axis"_a = nb::none(), nb::kw_only(), "reverse"_a = false, "inclusive"_a = true, S);
-  m.def(
-      "cumulative_prod",
-      [](ArrayLike a, std::optional<int> axis, bool reverse, bool inclusive, StreamOrDevice s) {
-        return py_cumprod(to_array(a), axis, reverse, inclusive, s);
-      },
-      "a"_a, "axis"_a = nb::none(), nb::kw_only(), "reverse"_a = false, "inclusive"_a = true, S);
-  m.def(
-      "softmax",
-      [](ArrayLike a, const Axes& axis, bool precise, StreamOrDevice s) {
-        array x = to_array(a);
-        return axis.axes ? softmax(x, *axis.axes, precise, s) : softmax(x, precise, s);
-      },
-      "a"_a, "axis"_a = nb::none(), nb::kw_only(), "precise"_a = false, S,
-      "exp(a) / sum(exp(a)) over axes, computed stably.");
-  m.def(
-      "allclose",
-      [](ArrayLike a, ArrayLike b, double rtol, double atol, bool equal_nan, StreamOrDevice s) {
-        auto [x, y] = to_arrays(a.h, b.h);
-        return allclose(x, y, rtol, atol, equal_nan, s);
-      },
-      "a"_a, "b"_a, "rtol"_a = 1e-5, "atol"_a = 1e-8, nb::kw_only(), "equal_nan"_a = false, S,
-      "all(isclose(a, b)).");
-  m.def(
-      "array_equal",
-      [](ArrayLike a, ArrayLike b, bool equal_nan, StreamOrDevice s) {
-        auto [x, y] = to_arrays(a.h, b.h);
-        return array_equal(x, y, equal_nan, s);
-      },
-      "a"_a, "b"_a, "equal_nan"_a = false, nb::kw_only(), S,
-      "Whether a and b have the same shape and values.");
-#define TANDEM_SORTLIKE(NAME)                                      \
-  m.def(                                                           \
-      #NAME,                                                       \
-      [](ArrayLike a, std::optional<int> axis, StreamOrDevice s) { \
-        array x = to_array(a);                                     \
-        return axis ? NAME(x, *axis, s) : NAME(x, s);              \
-      },                                                           \
-      "a"_a, "axis"_a = -1, nb::kw_only(), S);
-  TANDEM_SORTLIKE(sort)
-  TANDEM_SORTLIKE(argsort)
-#undef TANDEM_SORTLIKE
-#define TANDEM_KTH(NAME, K)                                               \
-  m.def(                                                                  \
-      #NAME,                                                              \
-      [](ArrayLike a, int k, std::optional<int> axis, StreamOrDevice s) { \
-        array x = to_array(a);                                            \
-        return axis ? NAME(x, k, *axis, s) : NAME(x, k, s);               \
-      },                                                                  \
-      "a"_a, K, "axis"_a = -1, nb::kw_only(), S);
-  TANDEM_KTH(partition, "kth"_a)
-  TANDEM_KTH(argpartition, "kth"_a)
-  TANDEM_KTH(topk, "k"_a)
-#undef TANDEM_KTH
-  m.def(
-      "diff",
-      [](ArrayLike a, int n, int axis, StreamOrDevice s) { return diff(to_array(a), n, axis, s); },
-      "a"_a, "n"_a = 1, "axis"_a = -1, nb::kw_only(), S, "n-th discrete difference along axis.");
-  m.def(
-      "trace",
-      [](ArrayLike a, int offset, int axis1, int axis2, std::optional<Dtype> dtype,
-         StreamOrDevice s) {
-        array x = to_array(a);
-        return dtype ? trace(x, offset, axis1, axis2, *dtype, s)
-                     : trace(x, offset, axis1, axis2, s);
-      },
-      "a"_a, "offset"_a = 0, "axis1"_a = 0, "axis2"_a = 1, "dtype"_a = nb::none(), nb::kw_only(), S,
-      "Sum along a diagonal.");
-
-  // -------------------------------------------------------------- indexing
+void init_ops_indexing(nb::module_& m) {
   m.def(
       "concatenate",
       [](nb::handle arrays, std::optional<int> axis, StreamOrDevice s) {
@@ -386,73 +249,6 @@ void init_ops_extra(nb::module_& m) {
       },
       "a"_a, "update"_a, "start_indices"_a, "axes"_a, nb::kw_only(), S,
       "a with update written at start_indices along axes (start_indices are read eagerly).");
-
-  // ---------------------------------------------------------------- matmul
-  m.def(
-      "matmul",
-      [](ArrayLike a, ArrayLike b, StreamOrDevice s) {
-        auto [x, y] = to_arrays(a.h, b.h);
-        return matmul(x, y, s);
-      },
-      "a"_a, "b"_a, nb::kw_only(), S, "Matrix product with NumPy semantics.");
-  m.def(
-      "addmm",
-      [](ArrayLike c, ArrayLike a, ArrayLike b, float alpha, float beta, StreamOrDevice s) {
-        auto [x, y] = to_arrays(a.h, b.h);
-        return addmm(to_array_weak(c.h, x.dtype()), x, y, alpha, beta, s);
-      },
-      "c"_a, "a"_a, "b"_a, "alpha"_a = 1.0f, "beta"_a = 1.0f, nb::kw_only(), S,
-      "alpha * (a @ b) + beta * c.");
-  m.def(
-      "tensordot",
-      [](ArrayLike a, ArrayLike b, nb::handle axes, StreamOrDevice s) {
-        auto [x, y] = to_arrays(a.h, b.h);
-        if (PyLong_Check(axes.ptr())) return tensordot(x, y, nb::cast<int>(axes), s);
-        auto pair = nb::borrow<nb::sequence>(axes);
-        if (nb::len(pair) != 2) {
-          throw std::invalid_argument("[tensordot] axes must be an int or two lists of axes");
-        }
-        auto as = PyLong_Check(pair[0].ptr()) ? std::vector<int>{nb::cast<int>(pair[0])}
-                                              : nb::cast<std::vector<int>>(pair[0]);
-        auto bs = PyLong_Check(pair[1].ptr()) ? std::vector<int>{nb::cast<int>(pair[1])}
-                                              : nb::cast<std::vector<int>>(pair[1]);
-        return tensordot(x, y, as, bs, s);
-      },
-      "a"_a, "b"_a, "axes"_a = 2, nb::kw_only(), S, "Sums products over the given axes.");
-  m.def(
-      "inner",
-      [](ArrayLike a, ArrayLike b, StreamOrDevice s) {
-        auto [x, y] = to_arrays(a.h, b.h);
-        return inner(x, y, s);
-      },
-      "a"_a, "b"_a, nb::kw_only(), S, "Sum of products over the last axes.");
-  m.def(
-      "outer",
-      [](ArrayLike a, ArrayLike b, StreamOrDevice s) {
-        auto [x, y] = to_arrays(a.h, b.h);
-        return outer(x, y, s);
-      },
-      "a"_a, "b"_a, nb::kw_only(), S, "Outer product of the flattened inputs.");
-  m.def(
-      "vecdot",
-      [](ArrayLike a, ArrayLike b, int axis, StreamOrDevice s) {
-        auto [x, y] = to_arrays(a.h, b.h);
-        return vecdot(x, y, axis, s);
-      },
-      "a"_a, "b"_a, "axis"_a = -1, nb::kw_only(), S, "sum(conj(a) * b) along axis.");
-  m.def(
-      "kron",
-      [](ArrayLike a, ArrayLike b, StreamOrDevice s) {
-        auto [x, y] = to_arrays(a.h, b.h);
-        return kron(x, y, s);
-      },
-      "a"_a, "b"_a, nb::kw_only(), S, "Kronecker product.");
-  m.def(
-      "einsum",
-      [](const std::string& subscripts, nb::args operands, StreamOrDevice s) {
-        return einsum(subscripts, to_array_list(operands), s);
-      },
-      "subscripts"_a, "operands"_a, S, "Einstein summation.");
 }
 
 }  // namespace tandem::py

@@ -1,0 +1,181 @@
+// Module-level ops of the creation family (tandem/ops/creation.h), plus the
+// window functions, computed on the host.
+#include <cmath>
+
+#include "python/src/ops_common.h"
+#include "tandem/ops/creation.h"
+
+namespace tandem::py {
+namespace {
+
+// A window function sampled at M points, in float32.
+template <typename F>
+array window(int M, F f) {
+  if (M < 1) return zeros({0}, float32);
+  std::vector<float> w(M);
+  if (M == 1) {
+    w[0] = 1.0f;
+  } else {
+    for (int n = 0; n < M; ++n) w[n] = static_cast<float>(f(static_cast<double>(n), M - 1.0));
+  }
+  return array(w.data(), Shape{M}, float32);
+}
+
+// The dtype of an arange: int32 when start, stop and step are Python ints.
+bool all_ints(std::initializer_list<nb::handle> hs) {
+  for (auto h : hs) {
+    if (h.is_valid() && !h.is_none() && !(PyLong_Check(h.ptr()) && !PyBool_Check(h.ptr()))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+double to_double(nb::handle h, const char* op) {
+  if (PyFloat_Check(h.ptr()) || PyLong_Check(h.ptr())) return nb::cast<double>(h);
+  if (is_array(h)) {
+    array a = as_array(h);
+    return nb::cast<double>(nb::float_(to_scalar(a)));
+  }
+  return nb::cast<double>(nb::float_(h));
+}
+
+}  // namespace
+
+void init_ops_creation(nb::module_& m) {
+  m.def(
+      "arange",
+      [](nb::handle start, nb::handle stop, nb::handle step, std::optional<Dtype> dtype,
+         StreamOrDevice s) {
+        bool ints = all_ints({start, stop, step});
+        double b = 0.0, e, st = 1.0;
+        if (stop.is_none()) {
+          e = to_double(start, "arange");
+        } else {
+          b = to_double(start, "arange");
+          e = to_double(stop, "arange");
+        }
+        if (!step.is_none()) st = to_double(step, "arange");
+        return arange(b, e, st, dtype.value_or(ints ? int32 : float32), s);
+      },
+      "start"_a, "stop"_a = nb::none(), "step"_a = nb::none(), "dtype"_a = nb::none(),
+      nb::kw_only(), S,
+      nb::sig("def arange(start: int | float, stop: int | float | None = None, step: int | float | "
+              "None = None, dtype: tandem.core.Dtype | None = None, *, stream: tandem.core.Stream "
+              "| tandem.core.Device | None = None) "
+              "-> tandem.core.array"),
+      "Values start, start + step, ... below stop (int32 when all arguments are ints).");
+  m.def(
+      "linspace",
+      [](double start, double stop, int num, std::optional<Dtype> dtype, StreamOrDevice s) {
+        return linspace(start, stop, num, dtype.value_or(float32), s);
+      },
+      "start"_a, "stop"_a, "num"_a = 50, "dtype"_a = nb::none(), nb::kw_only(), S,
+      "num evenly spaced values from start to stop inclusive.");
+  m.def(
+      "full",
+      [](Shape shape, ArrayLike vals, std::optional<Dtype> dtype, StreamOrDevice s) {
+        array v = dtype ? to_array(vals.h, dtype) : to_array(vals);
+        return dtype ? full(shape, v, *dtype, s) : full(shape, v, s);
+      },
+      "shape"_a, "vals"_a, "dtype"_a = nb::none(), nb::kw_only(), S,
+      "An array of `shape` filled with vals.");
+  m.def(
+      "zeros",
+      [](Shape shape, std::optional<Dtype> dtype, StreamOrDevice s) {
+        return zeros(shape, dtype.value_or(float32), s);
+      },
+      "shape"_a, "dtype"_a = nb::none(), nb::kw_only(), S, "An array of zeros.");
+  m.def(
+      "ones",
+      [](Shape shape, std::optional<Dtype> dtype, StreamOrDevice s) {
+        return ones(shape, dtype.value_or(float32), s);
+      },
+      "shape"_a, "dtype"_a = nb::none(), nb::kw_only(), S, "An array of ones.");
+  m.def(
+      "empty",
+      [](Shape shape, std::optional<Dtype> dtype, StreamOrDevice s) {
+        return zeros(shape, dtype.value_or(float32), s);
+      },
+      "shape"_a, "dtype"_a = nb::none(), nb::kw_only(), S, "An array (of zeros).");
+  m.def(
+      "zeros_like", [](ArrayLike a, StreamOrDevice s) { return zeros_like(to_array(a), s); }, "a"_a,
+      nb::kw_only(), S, "Zeros with a's shape and dtype.");
+  m.def(
+      "ones_like", [](ArrayLike a, StreamOrDevice s) { return ones_like(to_array(a), s); }, "a"_a,
+      nb::kw_only(), S, "Ones with a's shape and dtype.");
+  m.def(
+      "empty_like", [](ArrayLike a, StreamOrDevice s) { return zeros_like(to_array(a), s); }, "a"_a,
+      nb::kw_only(), S, "An array (of zeros) with a's shape and dtype.");
+  m.def(
+      "full_like",
+      [](ArrayLike a, ArrayLike vals, std::optional<Dtype> dtype, StreamOrDevice s) {
+        array x = to_array(a);
+        Dtype t = dtype.value_or(x.dtype());
+        return full(x.shape(), to_array_weak(vals.h, t), t, s);
+      },
+      "a"_a, "fill_value"_a, "dtype"_a = nb::none(), nb::kw_only(), S,
+      "An array of a's shape filled with fill_value.");
+  m.def(
+      "eye",
+      [](int n, std::optional<int> mm, int k, std::optional<Dtype> dtype, StreamOrDevice s) {
+        return eye(n, mm, k, dtype.value_or(float32), s);
+      },
+      "n"_a, "m"_a = nb::none(), "k"_a = 0, "dtype"_a = nb::none(), nb::kw_only(), S,
+      "An n x m array with ones on diagonal k.");
+  m.def(
+      "identity",
+      [](int n, std::optional<Dtype> dtype, StreamOrDevice s) {
+        return identity(n, dtype.value_or(float32), s);
+      },
+      "n"_a, "dtype"_a = nb::none(), nb::kw_only(), S, "The n x n identity.");
+  m.def(
+      "tri",
+      [](int n, std::optional<int> mm, int k, std::optional<Dtype> dtype, StreamOrDevice s) {
+        return tri(n, mm, k, dtype.value_or(float32), s);
+      },
+      "n"_a, "m"_a = nb::none(), "k"_a = 0, "dtype"_a = nb::none(), nb::kw_only(), S,
+      "Ones at and below diagonal k.");
+  m.def(
+      "asarray", [](ArrayLike a, std::optional<Dtype> dtype) { return to_array(a.h, dtype); },
+      "a"_a, "dtype"_a = nb::none(), "The value as an array (no copy for an array of that dtype).");
+  m.def(
+      "astype", [](ArrayLike a, Dtype t, StreamOrDevice s) { return astype(to_array(a), t, s); },
+      "a"_a, "dtype"_a, nb::kw_only(), S, "a converted to dtype.");
+  m.def(
+      "contiguous",
+      [](ArrayLike a, bool allow_col_major, StreamOrDevice s) {
+        return contiguous(to_array(a), allow_col_major, s);
+      },
+      "a"_a, "allow_col_major"_a = false, nb::kw_only(), S, "a as a dense array.");
+  m.def(
+      "bartlett",
+      [](int M) {
+        return window(M, [](double n, double d) { return 1.0 - std::fabs(2.0 * n / d - 1.0); });
+      },
+      "M"_a, "The Bartlett window.");
+  m.def(
+      "hanning",
+      [](int M) {
+        return window(M,
+                      [](double n, double d) { return 0.5 - 0.5 * std::cos(2.0 * M_PI * n / d); });
+      },
+      "M"_a, "The Hann window.");
+  m.def(
+      "hamming",
+      [](int M) {
+        return window(
+            M, [](double n, double d) { return 0.54 - 0.46 * std::cos(2.0 * M_PI * n / d); });
+      },
+      "M"_a, "The Hamming window.");
+  m.def(
+      "blackman",
+      [](int M) {
+        return window(M, [](double n, double d) {
+          return 0.42 - 0.5 * std::cos(2.0 * M_PI * n / d) + 0.08 * std::cos(4.0 * M_PI * n / d);
+        });
+      },
+      "M"_a, "The Blackman window.");
+}
+
+}  // namespace tandem::py

@@ -1,0 +1,75 @@
+// Module-level ops of the matmul family (tandem/ops/matmul.h).
+#include "python/src/ops_common.h"
+#include "tandem/ops/matmul.h"
+
+namespace tandem::py {
+
+void init_ops_matmul(nb::module_& m) {
+  m.def(
+      "matmul",
+      [](ArrayLike a, ArrayLike b, StreamOrDevice s) {
+        auto [x, y] = to_arrays(a.h, b.h);
+        return matmul(x, y, s);
+      },
+      "a"_a, "b"_a, nb::kw_only(), S, "Matrix product with NumPy semantics.");
+  m.def(
+      "addmm",
+      [](ArrayLike c, ArrayLike a, ArrayLike b, float alpha, float beta, StreamOrDevice s) {
+        auto [x, y] = to_arrays(a.h, b.h);
+        return addmm(to_array_weak(c.h, x.dtype()), x, y, alpha, beta, s);
+      },
+      "c"_a, "a"_a, "b"_a, "alpha"_a = 1.0f, "beta"_a = 1.0f, nb::kw_only(), S,
+      "alpha * (a @ b) + beta * c.");
+  m.def(
+      "tensordot",
+      [](ArrayLike a, ArrayLike b, nb::handle axes, StreamOrDevice s) {
+        auto [x, y] = to_arrays(a.h, b.h);
+        if (PyLong_Check(axes.ptr())) return tensordot(x, y, nb::cast<int>(axes), s);
+        auto pair = nb::borrow<nb::sequence>(axes);
+        if (nb::len(pair) != 2) {
+          throw std::invalid_argument("[tensordot] axes must be an int or two lists of axes");
+        }
+        auto as = PyLong_Check(pair[0].ptr()) ? std::vector<int>{nb::cast<int>(pair[0])}
+                                              : nb::cast<std::vector<int>>(pair[0]);
+        auto bs = PyLong_Check(pair[1].ptr()) ? std::vector<int>{nb::cast<int>(pair[1])}
+                                              : nb::cast<std::vector<int>>(pair[1]);
+        return tensordot(x, y, as, bs, s);
+      },
+      "a"_a, "b"_a, "axes"_a = 2, nb::kw_only(), S, "Sums products over the given axes.");
+  m.def(
+      "inner",
+      [](ArrayLike a, ArrayLike b, StreamOrDevice s) {
+        auto [x, y] = to_arrays(a.h, b.h);
+        return inner(x, y, s);
+      },
+      "a"_a, "b"_a, nb::kw_only(), S, "Sum of products over the last axes.");
+  m.def(
+      "outer",
+      [](ArrayLike a, ArrayLike b, StreamOrDevice s) {
+        auto [x, y] = to_arrays(a.h, b.h);
+        return outer(x, y, s);
+      },
+      "a"_a, "b"_a, nb::kw_only(), S, "Outer product of the flattened inputs.");
+  m.def(
+      "vecdot",
+      [](ArrayLike a, ArrayLike b, int axis, StreamOrDevice s) {
+        auto [x, y] = to_arrays(a.h, b.h);
+        return vecdot(x, y, axis, s);
+      },
+      "a"_a, "b"_a, "axis"_a = -1, nb::kw_only(), S, "sum(conj(a) * b) along axis.");
+  m.def(
+      "kron",
+      [](ArrayLike a, ArrayLike b, StreamOrDevice s) {
+        auto [x, y] = to_arrays(a.h, b.h);
+        return kron(x, y, s);
+      },
+      "a"_a, "b"_a, nb::kw_only(), S, "Kronecker product.");
+  m.def(
+      "einsum",
+      [](const std::string& subscripts, nb::args operands, StreamOrDevice s) {
+        return einsum(subscripts, to_array_list(operands), s);
+      },
+      "subscripts"_a, "operands"_a, S, "Einstein summation.");
+}
+
+}  // namespace tandem::py

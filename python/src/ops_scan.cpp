@@ -1,0 +1,36 @@
+// Module-level ops of the scan family (tandem/ops/scan.h).
+#include "python/src/ops_common.h"
+#include "tandem/ops/scan.h"
+
+namespace tandem::py {
+
+void init_ops_scan(nb::module_& m) {
+#define TANDEM_SCAN(NAME)                                                                        \
+  m.def(                                                                                         \
+      #NAME,                                                                                     \
+      [](ArrayLike a, std::optional<int> axis, bool reverse, bool inclusive, StreamOrDevice s) { \
+        return py_##NAME(to_array(a), axis, reverse, inclusive, s);                              \
+      },                                                                                         \
+      "a"_a, "axis"_a = nb::none(), nb::kw_only(), "reverse"_a = false, "inclusive"_a = true, S, \
+      "Cumulative " #NAME " (over the flattened array when axis is None).");
+  TANDEM_SCAN(cumsum)
+  TANDEM_SCAN(cumprod)
+  TANDEM_SCAN(cummax)
+  TANDEM_SCAN(cummin)
+  TANDEM_SCAN(logcumsumexp)
+#undef TANDEM_SCAN
+  m.def(
+      "cumulative_sum",
+      [](ArrayLike a, std::optional<int> axis, bool reverse, bool inclusive, StreamOrDevice s) {
+        return py_cumsum(to_array(a), axis, reverse, inclusive, s);
+      },
+      "a"_a, "axis"_a = nb::none(), nb::kw_only(), "reverse"_a = false, "inclusive"_a = true, S);
+  m.def(
+      "cumulative_prod",
+      [](ArrayLike a, std::optional<int> axis, bool reverse, bool inclusive, StreamOrDevice s) {
+        return py_cumprod(to_array(a), axis, reverse, inclusive, s);
+      },
+      "a"_a, "axis"_a = nb::none(), nb::kw_only(), "reverse"_a = false, "inclusive"_a = true, S);
+}
+
+}  // namespace tandem::py
