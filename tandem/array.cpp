@@ -16,6 +16,32 @@ size_t shape_size(const Shape& shape) {
   return n;
 }
 
+size_t checked_shape_size(const Shape& shape, Dtype t, const char* op) {
+  uint64_t n = 1;
+  bool zero = false, overflow = false;
+  for (auto d : shape) {
+    if (d < 0) {
+      std::ostringstream msg;
+      msg << "[" << op << "] negative dimension " << d << " in shape " << shape;
+      throw std::invalid_argument(msg.str());
+    }
+    if (d == 0) {
+      zero = true;
+    } else {
+      overflow |= __builtin_mul_overflow(n, static_cast<uint64_t>(d), &n);
+    }
+  }
+  uint64_t bytes = 0;
+  overflow |= __builtin_mul_overflow(n, static_cast<uint64_t>(t.size()), &bytes);
+  if (overflow || bytes > static_cast<uint64_t>(INT64_MAX)) {
+    std::ostringstream msg;
+    msg << "[" << op << "] an array of shape " << shape << " and dtype " << t
+        << " is too big: its size in bytes does not fit in 64 bits (int64)";
+    throw std::invalid_argument(msg.str());
+  }
+  return zero ? 0 : static_cast<size_t>(n);
+}
+
 Strides row_major_strides(const Shape& shape) {
   Strides st(shape.size(), 0);
   int64_t s = 1;
@@ -75,8 +101,8 @@ Flags compute_flags(const Shape& shape, const Strides& strides, size_t* data_siz
   return f;
 }
 
-ArrayDesc::ArrayDesc(Shape s, Dtype t) : shape(std::move(s)), dtype(t) {
-  size = shape_size(shape);
+ArrayDesc::ArrayDesc(Shape s, Dtype t, const char* op) : shape(std::move(s)), dtype(t) {
+  size = checked_shape_size(shape, t, op);
   strides = row_major_strides(shape);
   data_size = size;
 }
@@ -176,13 +202,13 @@ array::array(std::shared_ptr<Buffer> buf, Shape shape, Dtype t, Strides strides,
 }
 
 array::array(Shape shape, Dtype t, std::shared_ptr<Primitive> p, std::vector<array> inputs)
-    : desc_(make_desc(std::move(shape), t)) {
+    : desc_(make_desc(std::move(shape), t, p->name())) {
   desc_->node = std::allocate_shared<Node>(PoolAllocator<Node>(), std::move(p), std::move(inputs));
 }
 
 array::array(Shape shape, Dtype t, std::shared_ptr<Primitive> p,
              std::initializer_list<array> inputs)
-    : desc_(make_desc(std::move(shape), t)) {
+    : desc_(make_desc(std::move(shape), t, p->name())) {
   auto node = std::allocate_shared<Node>(PoolAllocator<Node>(), std::move(p), take_input_vector());
   node->inputs.assign(inputs.begin(), inputs.end());
   desc_->node = std::move(node);
@@ -193,7 +219,7 @@ std::vector<array> array::make_arrays(std::vector<Shape> shapes, const std::vect
   auto node = std::allocate_shared<Node>(PoolAllocator<Node>(), std::move(p), std::move(inputs));
   std::vector<array> outs;
   for (size_t i = 0; i < shapes.size(); ++i) {
-    array a(make_desc(std::move(shapes[i]), dtypes[i]));
+    array a(make_desc(std::move(shapes[i]), dtypes[i], node->primitive->name()));
     a.desc_->node = node;
     a.desc_->position = static_cast<int>(i);
     node->outputs.push_back(a.desc_);
@@ -207,7 +233,7 @@ ShapeElem array::shape(int dim) const {
   int nd = ndim();
   int d = dim < 0 ? dim + nd : dim;
   if (d < 0 || d >= nd) {
-    throw std::invalid_argument("[shape] axis " + std::to_string(dim) +
+    throw AxisError("[shape] axis " + std::to_string(dim) +
                                 " is out of bounds for an array of shape " + shape_str(shape()));
   }
   return desc_->shape[d];
@@ -217,7 +243,7 @@ int64_t array::strides(int dim) const {
   int nd = ndim();
   int d = dim < 0 ? dim + nd : dim;
   if (d < 0 || d >= nd) {
-    throw std::invalid_argument("[strides] axis " + std::to_string(dim) +
+    throw AxisError("[strides] axis " + std::to_string(dim) +
                                 " is out of bounds for an array of shape " + shape_str(shape()));
   }
   return desc_->strides[d];

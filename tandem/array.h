@@ -88,7 +88,9 @@ struct ArrayDesc {
   std::shared_ptr<Event> writers[kMaxWriters];
   int num_writers = 0;
 
-  ArrayDesc(Shape s, Dtype t);
+  // Throws (see checked_shape_size) for a negative dimension or a size past
+  // int64, naming op: every array's shape passes here.
+  ArrayDesc(Shape s, Dtype t, const char* op = "array");
   ~ArrayDesc();  // frees the graph above iteratively
 };
 
@@ -245,9 +247,23 @@ class array {
   std::shared_ptr<ArrayDesc> desc_;
 };
 
+// An axis argument outside [-ndim, ndim): a std::invalid_argument (so a
+// ValueError in Python) that the bindings also make an IndexError, like
+// NumPy's AxisError.
+class AxisError : public std::invalid_argument {
+ public:
+  using std::invalid_argument::invalid_argument;
+};
+
 // Row-major strides for shape.
 Strides row_major_strides(const Shape& shape);
 size_t shape_size(const Shape& shape);
+// The element count of an array of `shape` and dtype t. Throws
+// std::invalid_argument "[op] ..." naming the shape and dtype when a dimension
+// is negative, or when the product of the non-zero dimensions times the item
+// size does not fit in int64 (NumPy's "array is too big"; it also keeps every
+// stride and byte offset within int64).
+size_t checked_shape_size(const Shape& shape, Dtype t, const char* op);
 // Recomputes contiguity flags and data_size from shape and strides.
 Flags compute_flags(const Shape& shape, const Strides& strides, size_t* data_size);
 std::ostream& operator<<(std::ostream& os, const Shape& s);

@@ -16,9 +16,15 @@ namespace {
 
 constexpr int kMaxStreams = 4096;
 
+int device_code(const Device& d) {
+  return 1 + static_cast<int>(d.type) + 2 * d.index;
+}
+
 struct Registry {
   std::mutex mu;
   std::array<std::atomic<StreamExecutor*>, kMaxStreams> executors{};
+  // The device of each stream, as device_code(); 0 while none.
+  std::array<std::atomic<int>, kMaxStreams> devices{};
   std::vector<Stream> streams;
   std::vector<std::unique_ptr<StreamExecutor>> owned;
 
@@ -30,6 +36,7 @@ struct Registry {
     }
     Stream s(idx, d);
     auto ex = d.type == Device::cpu ? cpu::make_executor(s) : gpu::make_executor(s);
+    devices[idx].store(device_code(d), std::memory_order_relaxed);
     executors[idx].store(ex.get(), std::memory_order_release);
     owned.push_back(std::move(ex));
     streams.push_back(s);
@@ -88,48 +95,80 @@ Device default_device() {
   return Device(static_cast<Device::DeviceType>(d));
 }
 
-void set_default_device(const Device& d) {
-  if (!is_available(d)) {
-    std::ostringstream msg;
-    msg << "[set_default_device] " << d << " is not available"
-        << (d.type == Device::gpu ? " (no usable CUDA GPU, or Tandem was built without CUDA)" : "");
-    throw std::invalid_argument(msg.str());
+void check_device(const Device& d, const char* op) {
+  if (d.type == Device::cpu ? d.index == 0 : is_available(d)) return;
+  std::ostringstream msg;
+  msg << "[" << op << "] " << d << " is not available: ";
+  if (d.type == Device::cpu) {
+    msg << "there is one CPU device, Device(cpu, 0)";
+  } else if (!gpu::is_available()) {
+    msg << "the GPU is not available (no usable CUDA GPU, or Tandem was built without CUDA)";
+  } else {
+    int n = gpu::device_count();
+    msg << "there " << (n == 1 ? "is " : "are ") << n << " GPU device" << (n == 1 ? "" : "s")
+        << " (index 0" << (n > 1 ? " to " + std::to_string(n - 1) : std::string()) << ")";
   }
+  throw std::invalid_argument(msg.str());
+}
+
+void check_stream(const Stream& s, const char* op) {
+  check_device(s.device, op);
+  auto& r = registry();
+  bool known = s.index >= 0 && s.index < kMaxStreams &&
+               r.executors[s.index].load(std::memory_order_acquire) != nullptr;
+  if (known && r.devices[s.index].load(std::memory_order_relaxed) == device_code(s.device)) {
+    return;
+  }
+  std::ostringstream msg;
+  msg << "[" << op << "] " << s << " is not a stream of this process";
+  if (known) {
+    msg << ": stream " << s.index << " belongs to another device";
+  } else {
+    msg << ": no stream has index " << s.index << " (streams come from new_stream or "
+        << "default_stream)";
+  }
+  throw std::invalid_argument(msg.str());
+}
+
+void set_default_device(const Device& d) {
+  check_device(d, "set_default_device");
   g_default_device.store(static_cast<int>(d.type));
 }
 
-Stream default_stream(Device d) {
+namespace {
+// The calling thread's default stream of a device already checked.
+Stream default_stream_unchecked(Device d) {
   int& slot = d.type == Device::cpu ? t_defaults.cpu_stream : t_defaults.gpu_stream;
-  if (slot < 0) {
-    if (d.type == Device::gpu && !is_available(d)) {
-      throw std::invalid_argument(
-          "[default_stream] the GPU is not available (no usable CUDA GPU, or Tandem was built "
-          "without CUDA)");
-    }
-    slot = registry().create(d).index;
-  }
+  if (slot < 0) slot = registry().create(d).index;
   return Stream(slot, d);
+}
+}  // namespace
+
+Stream default_stream(Device d) {
+  check_device(d, "default_stream");
+  return default_stream_unchecked(d);
 }
 
 void set_default_stream(Stream s) {
+  check_stream(s, "set_default_stream");
   (s.device.type == Device::cpu ? t_defaults.cpu_stream : t_defaults.gpu_stream) = s.index;
 }
 
 Stream new_stream(Device d) {
-  if (!is_available(d)) {
-    std::ostringstream msg;
-    msg << "[new_stream] " << d << " is not available";
-    throw std::invalid_argument(msg.str());
-  }
+  check_device(d, "new_stream");
   return registry().create(d);
 }
 
-void synchronize(Stream s) { scheduler::executor(s.index).synchronize(); }
+void synchronize(Stream s) {
+  check_stream(s, "synchronize");
+  scheduler::executor(s.index).synchronize();
+}
 
 void synchronize() { synchronize(default_stream(default_device())); }
 
 StreamContext::StreamContext(Stream s)
-    : prev_override_(t_defaults.device_override), prev_stream_(default_stream(s.device)) {
+    : prev_override_(t_defaults.device_override),
+      prev_stream_((check_stream(s, "stream"), default_stream_unchecked(s.device))) {
   t_defaults.device_override = static_cast<int>(s.device.type);
   set_default_stream(s);
 }
@@ -137,14 +176,23 @@ StreamContext::StreamContext(Stream s)
 StreamContext::StreamContext(Device d) : StreamContext(default_stream(d)) {}
 
 StreamContext::~StreamContext() {
-  set_default_stream(prev_stream_);
+  (prev_stream_.device.type == Device::cpu ? t_defaults.cpu_stream : t_defaults.gpu_stream) =
+      prev_stream_.index;
   t_defaults.device_override = prev_override_;
 }
 
+// Every op resolves its stream argument here, so every entry point checks
+// device and stream indices the same way.
 Stream to_stream(const StreamOrDevice& s) {
-  if (auto* st = std::get_if<Stream>(&s)) return *st;
-  if (auto* d = std::get_if<Device>(&s)) return default_stream(*d);
-  return default_stream(default_device());
+  if (auto* st = std::get_if<Stream>(&s)) {
+    check_stream(*st, "stream");
+    return *st;
+  }
+  if (auto* d = std::get_if<Device>(&s)) {
+    check_device(*d, "stream");
+    return default_stream_unchecked(*d);
+  }
+  return default_stream_unchecked(default_device());
 }
 
 namespace scheduler {

@@ -48,6 +48,12 @@ class StreamContext {
 // device), a Device (its default stream), or a Stream.
 using StreamOrDevice = std::variant<std::monostate, Stream, Device>;
 
+// The stream s names. Throws std::invalid_argument naming the device or
+// stream when a Device is not available (Device(cpu, 5)) or a Stream is not
+// one this process made (check_stream): every op resolves its argument here.
 Stream to_stream(const StreamOrDevice& s);
+// The checks of to_stream, with op naming the caller in the message.
+void check_device(const Device& d, const char* op);
+void check_stream(const Stream& s, const char* op);
 
 }  // namespace tandem

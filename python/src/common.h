@@ -141,13 +141,39 @@ struct type_caster<tandem::StreamOrDevice> {
   static handle from_cpp(const tandem::StreamOrDevice& v, rv_policy p, cleanup_list* c) noexcept;
 };
 
-// int or sequence of ints -> Shape.
+// int or sequence of ints -> Shape. An int outside int32 raises OverflowError
+// naming it (dimensions are 32-bit) instead of failing the overload.
 template <>
 struct type_caster<tandem::Shape> {
   NB_TYPE_CASTER(tandem::Shape, const_name("int | collections.abc.Sequence[int]"))
 
-  bool from_python(handle src, uint8_t flags, cleanup_list* cleanup) noexcept;
+  bool from_python(handle src, uint8_t flags, cleanup_list* cleanup);
   static handle from_cpp(const tandem::Shape& v, rv_policy p, cleanup_list* c) noexcept;
+};
+
+// None or a Shape. nanobind's optional caster is noexcept, so the Shape
+// caster's OverflowError would end the process through it: this one lets it
+// propagate.
+template <>
+struct type_caster<std::optional<tandem::Shape>> {
+  NB_TYPE_CASTER(std::optional<tandem::Shape>,
+                 const_name("int | collections.abc.Sequence[int] | None"))
+
+  bool from_python(handle src, uint8_t flags, cleanup_list* cleanup) {
+    if (src.is_none()) {
+      value.reset();
+      return true;
+    }
+    make_caster<tandem::Shape> inner;
+    if (!inner.from_python(src, flags, cleanup)) return false;
+    value = std::move(inner.value);
+    return true;
+  }
+  static handle from_cpp(const std::optional<tandem::Shape>& v, rv_policy p,
+                         cleanup_list* c) noexcept {
+    if (!v) return none().release();
+    return make_caster<tandem::Shape>::from_cpp(*v, p, c);
+  }
 };
 
 template <>
@@ -189,7 +215,8 @@ template <>
 struct type_caster<tandem::py::Axes> {
   NB_TYPE_CASTER(tandem::py::Axes, const_name("int | collections.abc.Sequence[int]"))
 
-  bool from_python(handle src, uint8_t flags, cleanup_list* cleanup) noexcept;
+  // An int outside int32 raises AxisError.
+  bool from_python(handle src, uint8_t flags, cleanup_list* cleanup);
   static handle from_cpp(const tandem::py::Axes& v, rv_policy p, cleanup_list* c) noexcept;
 };
 

@@ -12,19 +12,39 @@
 namespace nanobind::detail {
 
 namespace {
-// Appends the ints of a Python int or sequence of ints; false if src is neither.
+// What read_ints does with a Python int outside int32: give up (the caller's
+// overload resolution goes on) or raise naming it.
+enum class OutOfRange { fail, shape_error, axis_error };
+
+[[noreturn]] void raise_out_of_range(OutOfRange how, long long v, bool overflowed) {
+  std::string val = overflowed ? std::string(v < 0 ? "below -2**63" : "above 2**63 - 1")
+                                : std::to_string(v);
+  if (how == OutOfRange::axis_error) {
+    throw tandem::AxisError("[axis] axis " + val + " is out of range (axes are 32-bit ints)");
+  }
+  throw std::overflow_error("[shape] dimension " + val +
+                            " is out of range (at most 2147483647: dimensions are 32-bit)");
+}
+
+// Appends the ints of a Python int or sequence of ints; false if src is
+// neither. An int outside int32 fails, or raises (see OutOfRange).
 template <typename Vec>
-bool read_ints(handle src, Vec& out) {
-  if (PyLong_Check(src.ptr())) {
-    long long v = PyLong_AsLongLong(src.ptr());
+bool read_ints(handle src, Vec& out, OutOfRange how = OutOfRange::fail) {
+  auto read_one = [&](PyObject* o) {
+    int overflow = 0;
+    long long v = PyLong_AsLongLongAndOverflow(o, &overflow);
     if (v == -1 && PyErr_Occurred()) {
       PyErr_Clear();
       return false;
     }
-    if (v < std::numeric_limits<int>::min() || v > std::numeric_limits<int>::max()) return false;
+    if (overflow || v < std::numeric_limits<int>::min() || v > std::numeric_limits<int>::max()) {
+      if (how == OutOfRange::fail) return false;
+      raise_out_of_range(how, overflow ? (overflow < 0 ? -1 : 1) : v, overflow != 0);
+    }
     out.push_back(static_cast<int>(v));
     return true;
-  }
+  };
+  if (PyLong_Check(src.ptr())) return read_one(src.ptr());
   if (PyUnicode_Check(src.ptr()) || PyBytes_Check(src.ptr())) return false;
   PyObject* seq = PySequence_Fast(src.ptr(), "");
   if (!seq) {
@@ -34,32 +54,38 @@ bool read_ints(handle src, Vec& out) {
   Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
   PyObject** items = PySequence_Fast_ITEMS(seq);
   bool ok = true;
-  for (Py_ssize_t i = 0; i < n && ok; ++i) {
-    PyObject* it = items[i];
-    if (!PyLong_Check(it) && !PyIndex_Check(it)) {
-      ok = false;
-      break;
+  try {
+    for (Py_ssize_t i = 0; i < n && ok; ++i) {
+      PyObject* it = items[i];
+      if (!PyLong_Check(it) && !PyIndex_Check(it)) {
+        ok = false;
+        break;
+      }
+      if (PyLong_Check(it)) {
+        ok = read_one(it);
+      } else {
+        PyObject* idx = PyNumber_Index(it);
+        if (!idx) {
+          PyErr_Clear();
+          ok = false;
+          break;
+        }
+        ok = read_one(idx);
+        Py_DECREF(idx);
+      }
     }
-    long long v = PyLong_AsLongLong(it);
-    if (v == -1 && PyErr_Occurred()) {
-      PyErr_Clear();
-      ok = false;
-      break;
-    }
-    if (v < std::numeric_limits<int>::min() || v > std::numeric_limits<int>::max()) {
-      ok = false;
-      break;
-    }
-    out.push_back(static_cast<int>(v));
+  } catch (...) {
+    Py_DECREF(seq);
+    throw;
   }
   Py_DECREF(seq);
   return ok;
 }
 }  // namespace
 
-bool type_caster<tandem::Shape>::from_python(handle src, uint8_t, cleanup_list*) noexcept {
+bool type_caster<tandem::Shape>::from_python(handle src, uint8_t, cleanup_list*) {
   value.clear();
-  return read_ints(src, value);
+  return read_ints(src, value, OutOfRange::shape_error);
 }
 
 handle type_caster<tandem::Shape>::from_cpp(const tandem::Shape& v, rv_policy,
@@ -69,13 +95,13 @@ handle type_caster<tandem::Shape>::from_cpp(const tandem::Shape& v, rv_policy,
   return t;
 }
 
-bool type_caster<tandem::py::Axes>::from_python(handle src, uint8_t, cleanup_list*) noexcept {
+bool type_caster<tandem::py::Axes>::from_python(handle src, uint8_t, cleanup_list*) {
   if (src.is_none()) {
     value.axes.reset();
     return true;
   }
   std::vector<int> axes;
-  if (!read_ints(src, axes)) return false;
+  if (!read_ints(src, axes, OutOfRange::axis_error)) return false;
   value.axes = std::move(axes);
   return true;
 }

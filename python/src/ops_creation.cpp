@@ -31,6 +31,18 @@ bool all_ints(std::initializer_list<nb::handle> hs) {
   return true;
 }
 
+// A Python int argument of arange as int64.
+int64_t arange_int(nb::handle h, const char* what) {
+  int overflow = 0;
+  long long v = PyLong_AsLongLongAndOverflow(h.ptr(), &overflow);
+  if (overflow) {
+    throw std::overflow_error(std::string("[arange] ") + what + " " +
+                              nb::cast<std::string>(nb::str(h)) + " does not fit in int64");
+  }
+  if (v == -1 && PyErr_Occurred()) throw nb::python_error();
+  return v;
+}
+
 double to_double(nb::handle h, const char* op) {
   if (PyFloat_Check(h.ptr()) || PyLong_Check(h.ptr())) return nb::cast<double>(h);
   if (is_array(h)) {
@@ -48,6 +60,20 @@ void init_ops_creation(nb::module_& m) {
       [](nb::handle start, nb::handle stop, nb::handle step, std::optional<Dtype> dtype,
          StreamOrDevice s) {
         bool ints = all_ints({start, stop, step});
+        if (ints) {
+          // Exact in int64; int32 unless an argument needs more (as MLX).
+          int64_t b = 0, e, st = 1;
+          if (stop.is_none()) {
+            e = arange_int(start, "stop");
+          } else {
+            b = arange_int(start, "start");
+            e = arange_int(stop, "stop");
+          }
+          if (!step.is_none()) st = arange_int(step, "step");
+          auto fits32 = [](int64_t v) { return v >= INT32_MIN && v <= INT32_MAX; };
+          Dtype t = fits32(b) && fits32(e) && fits32(st) ? int32 : int64;
+          return arange(b, e, st, dtype.value_or(t), s);
+        }
         double b = 0.0, e, st = 1.0;
         if (stop.is_none()) {
           e = to_double(start, "arange");
@@ -64,7 +90,8 @@ void init_ops_creation(nb::module_& m) {
               "None = None, dtype: tandem.core.Dtype | None = None, *, stream: tandem.core.Stream "
               "| tandem.core.Device | None = None) "
               "-> tandem.core.array"),
-      "Values start, start + step, ... below stop (int32 when all arguments are ints).");
+      "Values start, start + step, ... below stop (int32 when all arguments are ints that fit "
+      "in int32, int64 when some do not; integer dtypes wrap around).");
   m.def(
       "linspace",
       [](double start, double stop, int num, std::optional<Dtype> dtype, StreamOrDevice s) {

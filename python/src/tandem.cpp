@@ -5,6 +5,9 @@
 
 namespace tandem::py {
 
+// tandem.core.AxisError: a ValueError and an IndexError, like NumPy's.
+PyObject* g_axis_error = nullptr;
+
 void set_python_error() {
   try {
     throw;
@@ -32,6 +35,8 @@ void set_python_error() {
     PyErr_SetString(t, e.what());
   } catch (const OutOfMemory& e) {
     PyErr_SetString(PyExc_MemoryError, e.what());
+  } catch (const AxisError& e) {
+    PyErr_SetString(g_axis_error, e.what());
   } catch (const std::bad_alloc& e) {
     PyErr_SetString(PyExc_MemoryError, e.what());
   } catch (const std::invalid_argument& e) {
@@ -66,6 +71,22 @@ NB_MODULE(core, m) {
       std::rethrow_exception(p);
     } catch (const OutOfMemory& e) {
       PyErr_SetString(PyExc_MemoryError, e.what());
+    }
+  });
+
+  // An axis out of range: NumPy raises AxisError (a ValueError and an
+  // IndexError), MLX an IndexError; this type is both.
+  g_axis_error = PyErr_NewExceptionWithDoc(
+      "tandem.core.AxisError",
+      "An axis argument out of range for the array's number of dimensions (a ValueError and an "
+      "IndexError, like numpy.exceptions.AxisError).",
+      nb::make_tuple(nb::handle(PyExc_ValueError), nb::handle(PyExc_IndexError)).ptr(), nullptr);
+  m.attr("AxisError") = nb::handle(g_axis_error);
+  nb::register_exception_translator([](const std::exception_ptr& p, void*) {
+    try {
+      std::rethrow_exception(p);
+    } catch (const AxisError& e) {
+      PyErr_SetString(g_axis_error, e.what());
     }
   });
 

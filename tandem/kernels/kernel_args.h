@@ -29,6 +29,9 @@ struct IndexArgs {
   int64_t n[kMaxIndexArrays] = {};
   int64_t hi[kMaxIndexArrays] = {};
   int64_t stride[kMaxIndexArrays] = {};
+  // Debug mode (TANDEM_CHECK_INDICES): where the first index out of range is
+  // reported (see device/indexing.cuh's report_index); null when off.
+  unsigned long long* err = nullptr;
 };
 
 // The lines of a sort along one axis: n elements at stride sa; a line l

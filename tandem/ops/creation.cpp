@@ -9,16 +9,8 @@
 
 namespace tandem {
 
-namespace {
-void check_shape(const char* op, const Shape& shape) {
-  for (auto d : shape) {
-    if (d < 0) invalid(op, "negative dimensions are not allowed; got shape ", shape);
-  }
-}
-}  // namespace
-
 array full(Shape shape, const array& vals, Dtype dtype, StreamOrDevice s) {
-  check_shape("full", shape);
+  checked_shape_size(shape, dtype, "full");
   array v = broadcast_to(vals, shape, s);
   return array(std::move(shape), dtype, make_pooled<AsType>(to_stream(s), true), {v});
 }
@@ -43,9 +35,24 @@ array full_like(const array& a, const array& vals, StreamOrDevice s) {
   return full(a.shape(), vals, a.dtype(), s);
 }
 
-array arange(double start, double stop, double step, Dtype dtype, StreamOrDevice s) {
+namespace {
+void check_arange_dtype(Dtype dtype) {
   if (dtype == bool_) invalid("arange", "cannot make a bool range");
   if (is_complex(dtype)) invalid("arange", "cannot make a complex range");
+}
+
+// Shapes are int32: a longer range cannot be made.
+int arange_size(double n, const char* what) {
+  if (n > 2147483647.0) {
+    invalid("arange", "the range has too many elements (", what, " ", n,
+            "; at most 2147483647, dimensions are 32-bit)");
+  }
+  return n > 0 ? static_cast<int>(n) : 0;
+}
+}  // namespace
+
+array arange(double start, double stop, double step, Dtype dtype, StreamOrDevice s) {
+  check_arange_dtype(dtype);
   if (std::isnan(start) || std::isnan(stop) || std::isnan(step)) {
     invalid("arange", "start, stop and step must not be NaN (got ", start, ", ", stop, ", ", step,
             ")");
@@ -54,10 +61,43 @@ array arange(double start, double stop, double step, Dtype dtype, StreamOrDevice
     invalid("arange", "start and stop must be finite (got ", start, ", ", stop, ")");
   }
   if (step == 0) invalid("arange", "step must not be 0");
-  double n = std::ceil((stop - start) / step);
-  if (n > 2147483647.0) invalid("arange", "the range has too many elements (", n, ")");
+  int size = arange_size(std::ceil((stop - start) / step), "ceil((stop - start) / step) =");
+  int64_t istart = 0, istep = 0;
+  if (is_integral(dtype) && size > 0) {
+    // NumPy's integer values from float arguments: the first two values
+    // truncated, then their difference as the step.
+    double second = start + step;
+    if (!(std::abs(start) < 9.2e18) || !(std::abs(second) < 9.2e18)) {
+      invalid("arange", "start ", start, " and start + step ", second,
+              " must fit in int64 for an integer range of dtype ", dtype);
+    }
+    istart = static_cast<int64_t>(std::trunc(start));
+    istep = static_cast<int64_t>(std::trunc(second)) - istart;
+  }
+  return array(Shape{size}, dtype, make_pooled<Arange>(to_stream(s), start, step, istart, istep),
+               {});
+}
+
+array arange(int64_t start, int64_t stop, int64_t step, Dtype dtype, StreamOrDevice s) {
+  check_arange_dtype(dtype);
+  if (step == 0) invalid("arange", "step must not be 0");
+  // ceil((stop - start) / step), exactly (the difference needs 65 bits).
+  __int128 span = static_cast<__int128>(stop) - start;
+  __int128 n = span / step;
+  if (n * step != span && (span > 0) == (step > 0)) n += 1;
+  if (n > 2147483647) {
+    invalid("arange", "the range from ", start, " to ", stop, " by ", step, " has too many elements (",
+            static_cast<int64_t>(n), "; at most 2147483647, dimensions are 32-bit)");
+  }
   int size = n > 0 ? static_cast<int>(n) : 0;
-  return array(Shape{size}, dtype, make_pooled<Arange>(to_stream(s), start, step), {});
+  return array(Shape{size}, dtype,
+               make_pooled<Arange>(to_stream(s), static_cast<double>(start),
+                                   static_cast<double>(step), start, step),
+               {});
+}
+
+array arange(int start, int stop, int step, Dtype dtype, StreamOrDevice s) {
+  return arange(int64_t{start}, int64_t{stop}, int64_t{step}, dtype, s);
 }
 
 array arange(double start, double stop, double step, StreamOrDevice s) {
@@ -67,7 +107,7 @@ array arange(double stop, StreamOrDevice s) {
   return arange(0.0, stop, 1.0, float32, s);
 }
 array arange(int start, int stop, int step, StreamOrDevice s) {
-  return arange(double(start), double(stop), double(step), int32, s);
+  return arange(int64_t{start}, int64_t{stop}, int64_t{step}, int32, s);
 }
 array arange(int stop, StreamOrDevice s) {
   return arange(0, stop, 1, s);

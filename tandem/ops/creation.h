@@ -16,8 +16,14 @@ array zeros_like(const array& a, StreamOrDevice s = {});
 array ones_like(const array& a, StreamOrDevice s = {});
 array full_like(const array& a, const array& vals, StreamOrDevice s = {});
 // Values start, start+step, ... below stop. Default dtype: int32 when all of
-// start, stop, step are integers (the int overload), else float32.
+// start, stop, step are integers (the int overload), else float32. An integer
+// dtype wraps around like NumPy (arange(250, 260, uint8) ends 255, 0, 1, ...);
+// from double arguments it takes NumPy's values trunc(start) + i * (trunc(start
+// + step) - trunc(start)).
 array arange(double start, double stop, double step, Dtype dtype, StreamOrDevice s = {});
+// Exact for all int64 arguments (the length and the values).
+array arange(int64_t start, int64_t stop, int64_t step, Dtype dtype, StreamOrDevice s = {});
+array arange(int start, int stop, int step, Dtype dtype, StreamOrDevice s = {});
 array arange(double start, double stop, double step = 1.0, StreamOrDevice s = {});
 array arange(double stop, StreamOrDevice s = {});
 array arange(int start, int stop, int step = 1, StreamOrDevice s = {});

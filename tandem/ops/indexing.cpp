@@ -1,7 +1,10 @@
 #include "tandem/ops/indexing.h"
 
 #include <algorithm>
+#include <atomic>
+#include <cstdlib>
 #include <limits>
+#include <sstream>
 
 #include "tandem/ops/binary.h"
 #include "tandem/ops/creation.h"
@@ -10,6 +13,33 @@
 #include "tandem/primitives/indexing.h"
 
 namespace tandem {
+
+namespace {
+std::atomic<bool>& check_indices_flag() {
+  static std::atomic<bool> flag = [] {
+    const char* e = std::getenv("TANDEM_CHECK_INDICES");
+    return e && std::string(e) != "" && std::string(e) != "0";
+  }();
+  return flag;
+}
+}  // namespace
+
+bool check_indices() {
+  return check_indices_flag().load(std::memory_order_relaxed);
+}
+
+void set_check_indices(bool on) {
+  check_indices_flag().store(on, std::memory_order_relaxed);
+}
+
+void throw_index_out_of_range(const char* op, int64_t index, int axis, int64_t size, int64_t hi) {
+  std::ostringstream os;
+  os << "[" << op << "] index " << index << " is out of range for axis " << axis << " of size "
+     << size << " (valid: " << -size << " to " << hi - size << " and 0 to " << hi;
+  if (hi != size - 1) os << ", for blocks of " << size - hi << " elements";
+  os << "; indices are checked because TANDEM_CHECK_INDICES is on)";
+  throw std::out_of_range(os.str());
+}
 
 const char* scatter_reduce_name(ScatterReduce r) {
   switch (r) {

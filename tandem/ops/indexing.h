@@ -8,6 +8,8 @@
 // or [0, n - slice_size] for gather/scatter blocks) instead of raising, so
 // kernels never touch memory outside the arrays. Scatter with a repeated
 // index: scatter_add/prod/max/min combine every update, scatter keeps one.
+// Clamping is the default because a GPU kernel cannot raise at the index
+// that is wrong; the debug mode below makes both devices raise instead.
 #include <string>
 #include <utility>
 #include <vector>
@@ -16,6 +18,14 @@
 #include "tandem/stream.h"
 
 namespace tandem {
+
+// Debug mode: an index out of range (after the one wrap of negatives) fails
+// the kernel with IndexOutOfRange (a std::out_of_range naming the index, the
+// axis and its size), rethrown by eval / synchronize, instead of being clamped.
+// Off unless the environment variable TANDEM_CHECK_INDICES=1 was set when it
+// was first read; set_check_indices changes it for kernels launched afterwards.
+bool check_indices();
+void set_check_indices(bool on);
 
 // Joins arrays along axis (same ndim, same shape off axis); dtypes promote.
 array concatenate(const std::vector<array>& arrays, int axis, StreamOrDevice s = {});

@@ -74,10 +74,8 @@ void check_float(const char* op, Dtype dtype) {
   }
 }
 
-void check_shape(const char* op, const Shape& shape) {
-  for (auto d : shape) {
-    if (d < 0) invalid(op, "negative dimension in shape ", shape);
-  }
+void check_shape(const char* op, const Shape& shape, Dtype dtype) {
+  checked_shape_size(shape, dtype, op);
 }
 
 // Checks that the parameters' shape broadcasts to `shape` without growing it.
@@ -158,7 +156,7 @@ array bits(const Shape& shape, int width, const std::optional<array>& key, Strea
     default:
       invalid("bits", "width must be 1, 2, 4 or 8 bytes; got ", width, " (shape ", shape, ")");
   }
-  check_shape("bits", shape);
+  check_shape("bits", shape, uint32);
   array k = get_key("bits", key);
   return array(shape, t, make_pooled<RandomBits>(to_stream(s), width), {k});
 }
@@ -178,7 +176,7 @@ array split(const array& key, int num, StreamOrDevice s) {
 array uniform(const array& low, const array& high, const Shape& shape, Dtype dtype,
               const std::optional<array>& key, StreamOrDevice s) {
   check_float("uniform", dtype);
-  check_shape("uniform", shape);
+  check_shape("uniform", shape, dtype);
   if (is_complex(low.dtype()) || is_complex(high.dtype())) {
     invalid("uniform", "low and high must be real; got dtypes ", low.dtype(), " and ",
             high.dtype());
@@ -195,14 +193,14 @@ array uniform(const array& low, const array& high, const Shape& shape, Dtype dty
 
 array uniform(const Shape& shape, Dtype dtype, const std::optional<array>& key, StreamOrDevice s) {
   check_float("uniform", dtype);
-  check_shape("uniform", shape);
+  check_shape("uniform", shape, dtype);
   return unit_uniform(shape, dtype, get_key("uniform", key), s);
 }
 
 array normal(const Shape& shape, Dtype dtype, const std::optional<array>& loc,
              const std::optional<array>& scale, const std::optional<array>& key, StreamOrDevice s) {
   check_float("normal", dtype);
-  check_shape("normal", shape);
+  check_shape("normal", shape, dtype);
   if (loc) check_broadcast("normal", shape, loc->shape(), "loc");
   if (scale) check_broadcast("normal", shape, scale->shape(), "scale");
   array k = get_key("normal", key);
@@ -227,7 +225,7 @@ array randint(const array& low, const array& high, const Shape& shape, Dtype dty
   if (!is_integral(dtype) && dtype != bool_) {
     invalid("randint", "dtype must be an integer type; got ", dtype);
   }
-  check_shape("randint", shape);
+  check_shape("randint", shape, dtype);
   if (is_complex(low.dtype()) || is_complex(high.dtype())) {
     invalid("randint", "low and high must be real; got dtypes ", low.dtype(), " and ",
             high.dtype());
@@ -248,7 +246,7 @@ array bernoulli(const array& p, const Shape& shape, const std::optional<array>& 
     invalid("bernoulli", "p must have a real floating point dtype; got ", p.dtype(), " (shape ",
             p.shape(), ")");
   }
-  check_shape("bernoulli", shape);
+  check_shape("bernoulli", shape, bool_);
   check_broadcast("bernoulli", shape, p.shape(), "p");
   array k = get_key("bernoulli", key);
   Dtype ct = compute_type(p.dtype());
@@ -266,7 +264,7 @@ array bernoulli(const std::optional<array>& key, StreamOrDevice s) {
 array truncated_normal(const array& lower, const array& upper, const Shape& shape, Dtype dtype,
                        const std::optional<array>& key, StreamOrDevice s) {
   check_float("truncated_normal", dtype);
-  check_shape("truncated_normal", shape);
+  check_shape("truncated_normal", shape, dtype);
   check_broadcast("truncated_normal", shape,
                   broadcast_shapes(lower.shape(), upper.shape(), "truncated_normal"),
                   "lower and upper");
@@ -292,7 +290,7 @@ array truncated_normal(const array& lower, const array& upper, Dtype dtype,
 
 array gumbel(const Shape& shape, Dtype dtype, const std::optional<array>& key, StreamOrDevice s) {
   check_float("gumbel", dtype);
-  check_shape("gumbel", shape);
+  check_shape("gumbel", shape, dtype);
   array k = get_key("gumbel", key);
   Dtype ct = compute_type(dtype);
   double tiny = ct == float64 ? std::numeric_limits<double>::min()
@@ -309,7 +307,7 @@ array categorical(const array& logits, int axis, const Shape& shape,
             " (shape ", logits.shape(), ")");
   }
   int ax = normalize_axis(axis, logits.ndim(), "categorical", logits.shape());
-  check_shape("categorical", shape);
+  check_shape("categorical", shape, uint32);
   Shape reduced = logits.shape();
   Shape r2;
   for (int i = 0; i < logits.ndim(); ++i) {
@@ -363,7 +361,7 @@ array categorical(const array& logits, int axis, const std::optional<array>& key
 array laplace(const Shape& shape, Dtype dtype, const float loc, const float scale,
               const std::optional<array>& key, StreamOrDevice s) {
   check_float("laplace", dtype);
-  check_shape("laplace", shape);
+  check_shape("laplace", shape, dtype);
   array k = get_key("laplace", key);
   Dtype ct = compute_type(dtype);
   array u = uniform(array(above_minus_one(ct), ct), array(1.0, ct), shape, ct, k, s);

@@ -8,18 +8,37 @@
 
 namespace tandem {
 
+namespace {
+// Decimal digits of a 128-bit integer (streams have no operator for it).
+std::string i128_str(__int128 v) {
+  unsigned __int128 u = v < 0 ? -static_cast<unsigned __int128>(v) : v;
+  std::string s;
+  do {
+    s.insert(s.begin(), static_cast<char>('0' + static_cast<int>(u % 10)));
+    u /= 10;
+  } while (u);
+  return v < 0 ? "-" + s : s;
+}
+}  // namespace
+
 array reshape(const array& a, Shape shape, StreamOrDevice s) {
   int infer = -1;
   size_t known = 1;
+  bool overflow = false;
   for (size_t i = 0; i < shape.size(); ++i) {
     if (shape[i] == -1) {
       if (infer >= 0) invalid("reshape", "only one dimension can be -1; got shape ", shape);
       infer = static_cast<int>(i);
     } else if (shape[i] < 0) {
-      invalid("reshape", "invalid dimension ", shape[i], " in shape ", shape);
+      invalid("reshape", "negative dimension ", shape[i], " in shape ", shape,
+              " (only a single -1 is allowed, to infer that dimension)");
     } else {
-      known *= static_cast<size_t>(shape[i]);
+      overflow |= __builtin_mul_overflow(known, static_cast<size_t>(shape[i]), &known);
     }
+  }
+  if (overflow) {
+    invalid("reshape", "cannot reshape an array of shape ", a.shape(), " (size ", a.size(),
+            ") into shape ", shape, ": its size overflows 64 bits");
   }
   if (infer >= 0) {
     if (known == 0 || a.size() % known != 0) {
@@ -48,9 +67,13 @@ array flatten(const array& a, int start_axis, int end_axis, StreamOrDevice s) {
   }
   Shape shape;
   for (int i = 0; i < st; ++i) shape.push_back(a.shape()[i]);
-  ShapeElem m = 1;
-  for (int i = st; i <= en; ++i) m *= a.shape()[i];
-  shape.push_back(m);
+  int64_t m = 1;
+  for (int i = st; i <= en; ++i) m *= a.shape()[i];  // fits: the size does
+  if (m > INT32_MAX) {
+    invalid("flatten", "flattening axes ", st, " to ", en, " of shape ", a.shape(),
+            " gives a dimension of ", m, ", past the 32-bit limit 2147483647");
+  }
+  shape.push_back(static_cast<ShapeElem>(m));
   for (int i = en + 1; i < nd; ++i) shape.push_back(a.shape()[i]);
   return reshape(a, std::move(shape), s);
 }
@@ -69,9 +92,10 @@ array unflatten(const array& a, int axis, Shape shape, StreamOrDevice s) {
       if (infer >= 0) invalid("unflatten", "only one dimension can be -1; got ", shape);
       infer = static_cast<int>(i);
     } else if (shape[i] < 0) {
-      invalid("unflatten", "invalid dimension ", shape[i], " in shape ", shape);
-    } else {
-      known *= static_cast<size_t>(shape[i]);
+      invalid("unflatten", "negative dimension ", shape[i], " in shape ", shape,
+              " (only a single -1 is allowed)");
+    } else if (__builtin_mul_overflow(known, static_cast<size_t>(shape[i]), &known)) {
+      invalid("unflatten", "cannot split axis ", axis, " of size ", a.shape()[ax], " into ", shape);
     }
   }
   if (infer >= 0) {
@@ -191,6 +215,7 @@ array matrix_transpose(const array& a, StreamOrDevice s) {
 
 array broadcast_to(const array& a, const Shape& shape, StreamOrDevice s) {
   if (a.shape() == shape) return a;
+  checked_shape_size(shape, a.dtype(), "broadcast_to");
   Shape out = broadcast_shapes(a.shape(), shape, "broadcast_to");
   if (out != shape) {
     invalid("broadcast_to", "cannot broadcast an array of shape ", a.shape(), " to shape ", shape);
@@ -249,8 +274,25 @@ array as_strided(const array& a, Shape shape, Strides strides, int64_t offset, S
     invalid("as_strided", "shape ", shape, " and strides (", strides.size(),
             " entries) must have the same length");
   }
-  for (auto d : shape) {
-    if (d < 0) invalid("as_strided", "negative dimension in shape ", shape);
+  size_t n = checked_shape_size(shape, a.dtype(), "as_strided");
+  if (n > 0) {
+    // The view reads elements offset + sum(i_k * strides_k) of the row-major
+    // copy of a, whose size is known now even when a is not evaluated: the
+    // lowest and highest must lie inside it (else the kernels would read
+    // outside the buffer). In 128 bits: huge strides must not wrap.
+    __int128 lo = offset, hi = offset;
+    for (size_t i = 0; i < shape.size(); ++i) {
+      __int128 reach = static_cast<__int128>(strides[i]) * (shape[i] - 1);
+      (reach < 0 ? lo : hi) += reach;
+    }
+    if (lo < 0 || hi >= static_cast<__int128>(a.size())) {
+      std::ostringstream st;
+      for (size_t i = 0; i < strides.size(); ++i) st << (i ? ", " : "") << strides[i];
+      if (strides.size() == 1) st << ",";
+      invalid("as_strided", "shape ", shape, " with strides (", st.str(), ") and offset ", offset,
+              " reaches elements ", i128_str(lo), " to ", i128_str(hi), " of an array of ", a.size(),
+              " elements (shape ", a.shape(), "); a view must stay within [0, ", a.size(), ")");
+    }
   }
   return array(std::move(shape), a.dtype(),
                make_pooled<AsStrided>(to_stream(s), std::move(strides), offset),

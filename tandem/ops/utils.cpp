@@ -7,8 +7,10 @@ namespace tandem {
 int normalize_axis(int axis, int ndim, const char* op, const Shape& shape) {
   int a = axis < 0 ? axis + ndim : axis;
   if (a < 0 || a >= ndim) {
-    invalid(op, "axis ", axis, " is out of bounds for an array of shape ", shape, " (ndim ", ndim,
-            ")");
+    std::ostringstream os;
+    os << "[" << op << "] axis " << axis << " is out of bounds for an array of shape " << shape
+       << " (ndim " << ndim << ")";
+    throw AxisError(os.str());
   }
   return a;
 }

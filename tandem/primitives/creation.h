@@ -4,16 +4,23 @@
 
 namespace tandem {
 
-// start + i * step for i in [0, size), in the output dtype.
+// start + i * step for i in [0, size), in the output dtype. A floating
+// output computes it in double (start_, step_); an integer output in int64
+// with two's-complement wrap-around (istart_, istep_), then wraps into the
+// dtype, so both backends give the same values and nothing saturates.
 class Arange : public Primitive {
  public:
-  Arange(Stream s, double start, double step) : Primitive(s), start_(start), step_(step) {}
+  Arange(Stream s, double start, double step, int64_t istart, int64_t istep)
+      : Primitive(s), start_(start), step_(step), istart_(istart), istep_(istep) {}
   TANDEM_PRIMITIVE(Arange)
   double start() const { return start_; }
   double step() const { return step_; }
+  int64_t int_start() const { return istart_; }
+  int64_t int_step() const { return istep_; }
 
  private:
   double start_, step_;
+  int64_t istart_, istep_;
 };
 
 // Copies its input into a dense array of the output's dtype (converting), the

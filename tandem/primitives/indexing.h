@@ -2,11 +2,22 @@
 // Primitives that gather, scatter and join arrays. Data-dependent indices are
 // made safe in the kernels: a negative index wraps once (i + n), then any
 // index still out of range is clamped into [0, n - slice_size], so no kernel
-// ever reads or writes outside its arrays.
+// ever reads or writes outside its arrays. In the debug mode (check_indices,
+// TANDEM_CHECK_INDICES=1) an index out of range fails the kernel instead.
+#include <cstdint>
+
 #include "tandem/kernels/reduce_ops.h"
 #include "tandem/primitive.h"
 
 namespace tandem {
+
+// See tandem/ops/indexing.h.
+bool check_indices();
+// The kernels' error in the debug mode: std::out_of_range "[op] index ... is
+// out of range for axis ... of size ...". hi: the largest valid index (size -
+// 1, or less for the blocks of gather and scatter).
+[[noreturn]] void throw_index_out_of_range(const char* op, int64_t index, int axis, int64_t size,
+                                           int64_t hi);
 
 // How scatter combines an update with the value already there.
 

@@ -151,6 +151,70 @@ TEST(Creation, Arange) {
   expect_invalid([] { arange(0.0, 1e12, 1.0); }, "arange");
 }
 
+// The bits u wrapped to the integer dtype t, read back as int64_t the way
+// to_vector<int64_t> converts (uint64 keeps its bits).
+int64_t wrap_i64(Dtype t, uint64_t u) {
+  int bits = static_cast<int>(t.size() * 8);
+  if (bits < 64) {
+    u &= (uint64_t(1) << bits) - 1;
+    if (!is_unsigned(t) && ((u >> (bits - 1)) & 1)) u |= ~((uint64_t(1) << bits) - 1);
+  }
+  return static_cast<int64_t>(u);
+}
+
+// Issue 18: arange saturated past int32 and in narrow dtypes, and lost large
+// int64 starts to double rounding.
+TEST(Creation, ArangeIntegerWrapsAndIsExact) {
+  // 2**31 - 3 .. 2**31 + 1 in int64 (the values a Python int range gives).
+  array a = arange(int64_t{2147483645}, int64_t{2147483650}, int64_t{1}, int64);
+  EXPECT_EQ(a.to_vector<int64_t>(),
+            (std::vector<int64_t>{2147483645, 2147483646, 2147483647, 2147483648, 2147483649}));
+  // uint8 wraps like NumPy instead of sticking at 255.
+  EXPECT_EQ(arange(250, 260, 1, uint8).to_vector<int>(),
+            (std::vector<int>{250, 251, 252, 253, 254, 255, 0, 1, 2, 3}));
+  // 2**62 .. 2**62 + 3: not empty (double rounding made stop == start).
+  int64_t big = int64_t(1) << 62;
+  EXPECT_EQ(arange(big, big + 4, int64_t{1}, int64).to_vector<int64_t>(),
+            (std::vector<int64_t>{big, big + 1, big + 2, big + 3}));
+  // Random int64 ranges, every integer dtype, both step signs.
+  auto& g = test::rng();
+  for (int iter = 0; iter < 200; ++iter) {
+    Dtype t = test::kIntTypes[g() % test::kIntTypes.size()];
+    int64_t start = static_cast<int64_t>(g()) >> (g() % 63);
+    int64_t step = static_cast<int64_t>(g() % 2000) - 1000;
+    if (step == 0) step = 7;
+    int64_t n = static_cast<int64_t>(g() % 50);
+    // Stop inside int64, n elements away (fewer when that would leave it).
+    __int128 stop128 = static_cast<__int128>(start) + static_cast<__int128>(n) * step;
+    if (stop128 > INT64_MAX || stop128 < INT64_MIN) continue;
+    int64_t stop = static_cast<int64_t>(stop128) - (g() % 2 ? (step > 0 ? 1 : -1) * (g() % 2) : 0);
+    array r = arange(start, stop, step, t);
+    __int128 span = static_cast<__int128>(stop) - start;
+    int64_t want_n = static_cast<int64_t>(span / step + ((span % step != 0) && (span > 0) == (step > 0)));
+    if (want_n < 0) want_n = 0;
+    ASSERT_EQ(r.size(), static_cast<size_t>(want_n)) << start << " " << stop << " " << step;
+    auto got = r.to_vector<int64_t>();
+    for (int64_t i = 0; i < want_n; ++i) {
+      ASSERT_EQ(got[i], wrap_i64(t, uint64_t(start) + uint64_t(i) * uint64_t(step)))
+          << dname(t) << " start " << start << " step " << step << " i " << i;
+    }
+  }
+  // Double arguments, integer dtype: NumPy's trunc(start) + i * (trunc(start +
+  // step) - trunc(start)), wrapped.
+  EXPECT_EQ(arange(2.5, 10.0, 3.0, int32).to_vector<int>(), (std::vector<int>{2, 5, 8}));
+  EXPECT_EQ(arange(0.0, 1.0, 0.25, int32).to_vector<int>(), (std::vector<int>{0, 0, 0, 0}));
+  EXPECT_EQ(arange(-1.0, 3.0, 1.0, uint8).to_vector<int>(), (std::vector<int>{255, 0, 1, 2}));
+  EXPECT_EQ(arange(5.5, 0.0, -1.5, int16).to_vector<int>(), (std::vector<int>{5, 4, 3, 2}));
+  // Float dtypes from int64 arguments.
+  EXPECT_EQ(arange(int64_t{-3}, int64_t{3}, int64_t{2}, float32).to_vector<float>(),
+            (std::vector<float>{-3.f, -1.f, 1.f}));
+  // Ranges longer than a 32-bit dimension are refused, naming the count.
+  expect_invalid([] { arange(int64_t{0}, int64_t{1} << 40, int64_t{1}, int64); }, "arange",
+                 {"1099511627776", "32-bit"});
+  expect_invalid([] { arange(int64_t{0}, int64_t{5}, int64_t{0}, int64); }, "arange", {"step"});
+  expect_invalid([] { arange(1e19, 1e19 + 1e6, 1e5, int64); }, "arange", {"int64"});
+}
+
 TEST(Creation, Linspace) {
   for (int num : {0, 1, 2, 5, 50, 1001}) {
     for (auto [a, b] : std::vector<std::pair<double, double>>{{0, 1}, {-3, 7}, {5, -5}}) {

@@ -82,6 +82,11 @@ TEST(JitElementwise, ArangeEveryDtype) {
   std::vector<std::string> names;
   for (Dtype t : all_dtypes) {
     for (const char* idx : kIdx) names.push_back("tandem::arange<" + dt(t) + ", " + idx + ">");
+    if (is_integral(t)) {
+      for (const char* idx : kIdx) {
+        names.push_back("tandem::arange_int<" + dt(t) + ", " + idx + ">");
+      }
+    }
   }
   test::expect_jit_compiles("creation.cuh", names);
 }

@@ -51,10 +51,21 @@ void dispatch_index(Dtype t, F&& f) {
   });
 }
 
-// Wraps a negative index once, then clamps it into [0, hi].
-inline int64_t clamp_index(int64_t v, int64_t n, int64_t hi) {
-  if (v < 0) v += n;
-  return v < 0 ? 0 : (v > hi ? hi : v);
+// The slow path of clamp_index: raises in the debug mode (check_indices),
+// else clamps.
+[[gnu::noinline, gnu::cold]] int64_t index_out_of_range(int64_t v, int64_t n, int64_t hi,
+                                                        const char* op, int axis) {
+  if (check_indices()) throw_index_out_of_range(op, v, axis, n, hi);
+  int64_t w = v < 0 ? v + n : v;
+  return w < 0 ? 0 : hi;
+}
+
+// Wraps a negative index once, then clamps it into [0, hi] (or raises, see
+// check_indices); op and axis name it in the error.
+inline int64_t clamp_index(int64_t v, int64_t n, int64_t hi, const char* op, int axis) {
+  int64_t w = v < 0 ? v + n : v;
+  if (w < 0 || w > hi) [[unlikely]] return index_out_of_range(v, n, hi, op, axis);
+  return w;
 }
 
 template <typename I>
@@ -181,7 +192,10 @@ void dispatch_reduce(ScatterReduce r, F&& f) {
 // its stride and the clamp range for a block of `block[axis]` elements.
 struct IndexedAxes {
   std::vector<int64_t> stride, n, hi;
-  IndexedAxes(const Ref& arr, const std::vector<int>& axes, const Shape& block) {
+  std::vector<int> axis;
+  const char* op;
+  IndexedAxes(const Ref& arr, const std::vector<int>& axes, const Shape& block, const char* op)
+      : axis(axes), op(op) {
     for (int ax : axes) {
       stride.push_back(arr.strides[ax]);
       n.push_back(arr.shape[ax]);
@@ -193,7 +207,8 @@ struct IndexedAxes {
   int64_t offset(const std::vector<Ref>& idx, const Odometer& od) const {
     int64_t base = 0;
     for (size_t k = 0; k < idx.size(); ++k) {
-      base += clamp_index(load_index(idx[k].data<I>() + od[k]), n[k], hi[k]) * stride[k];
+      base += clamp_index(load_index(idx[k].data<I>() + od[k]), n[k], hi[k], op, axis[k]) *
+              stride[k];
     }
     return base;
   }
@@ -209,7 +224,7 @@ void gather_kernel(const Ref& a, const std::vector<Ref>& idx, const std::vector<
   if (N == 0 || S == 0) return;
   std::vector<Strides> istr;
   for (auto& r : idx) istr.push_back(r.strides);
-  IndexedAxes ax(a, axes, sizes);
+  IndexedAxes ax(a, axes, sizes, "gather");
   // The slice: collapsed against a's strides and the output's row-major ones.
   std::vector<Strides> cst;
   Shape cshape = collapse_dims(sizes, {row_major_strides(sizes), a.strides}, cst);
@@ -234,7 +249,7 @@ void gather_kernel(const Ref& a, const std::vector<Ref>& idx, const std::vector<
           T* o = dst + off[0];
           const I* ii = ip + off[1];
           for (int64_t j = j0; j < j1; ++j) {
-            o[j * os] = src[clamp_index(load_index(ii + j * is), n, hi) * st];
+            o[j * os] = src[clamp_index(load_index(ii + j * is), n, hi, "gather", axes[0]) * st];
           }
         });
       });
@@ -301,7 +316,7 @@ void scatter_kernel(ScatterReduce reduce, const Ref& upd, const std::vector<Ref>
   int64_t N = static_cast<int64_t>(shape_size(ishape));
   int64_t S = static_cast<int64_t>(shape_size(ushape));
   if (N == 0 || S == 0) return;
-  IndexedAxes ax(out, axes, ushape);
+  IndexedAxes ax(out, axes, ushape, "scatter");
   if (K == 1 && S == 1) {
     // One index array and single elements: a tight serial walk.
     std::vector<Strides> cst;
@@ -323,7 +338,8 @@ void scatter_kernel(ScatterReduce reduce, const Ref& upd, const std::vector<Ref>
             const I* ii = ip + it.offsets()[0];
             const T* uu = u + it.offsets()[1];
             for (int64_t j = 0; j < inner; ++j) {
-              combine<R>(o[clamp_index(load_index(ii + j * is), n, hi) * st], uu[j * us]);
+              int64_t p = clamp_index(load_index(ii + j * is), n, hi, "scatter", axes[0]);
+              combine<R>(o[p * st], uu[j * us]);
             }
           }
         });
@@ -413,7 +429,7 @@ void gather_axis_kernel(const Ref& a, const Ref& idx, int axis, const Ref& out) 
         const I* ii = ip + off[1];
         const T* s = src + off[2];
         for (int64_t j = j0; j < j1; ++j) {
-          int64_t v = clamp_index(load_index(ii + j * is), n, n - 1);
+          int64_t v = clamp_index(load_index(ii + j * is), n, n - 1, "take_along_axis", axis);
           o[j * os] = s[j * as + v * ax_stride];
         }
       });
@@ -466,7 +482,8 @@ void scatter_axis_kernel(ScatterReduce reduce, const Ref& idx, const Ref& vals, 
             const I* ii = ip + off[1];
             const T* v = vp + off[2];
             for (int64_t j = 0; j < inner; ++j) {
-              int64_t p = clamp_index(load_index(ii + j * is), n, n - 1);
+              int64_t p =
+                  clamp_index(load_index(ii + j * is), n, n - 1, "put_along_axis", axis);
               combine<R>(o[j * os + p * ax_stride], v[j * vs]);
             }
           }

@@ -82,16 +82,27 @@ void Arange::eval_gpu(const std::vector<array>&, std::vector<array>& outputs) {
     enc.mark_used();
     return;
   }
+  bool integral = is_integral(out.dtype());
   auto& ks = cache.get(uint64_t(out.dtype().index()), [&] {
     std::string t = gpu::device_type(out.dtype());
-    return gpu::KernelCache::Program{
-        "creation.cuh",
-        {"tandem::arange<" + t + ", uint32_t>", "tandem::arange<" + t + ", int64_t>"}};
+    std::string k = integral ? "tandem::arange_int<" : "tandem::arange<";
+    return gpu::KernelCache::Program{"creation.cuh",
+                                     {k + t + ", uint32_t>", k + t + ", int64_t>"}};
   });
   unsigned threads = 256;
   unsigned blocks = gpu::blocks_for(n, threads);
+  bool wide = n > (size_t(1) << 31);
+  if (integral) {
+    int64_t start = istart_, step = istep_;
+    if (wide) {
+      enc.launch(ks[1], blocks, threads, 0, p, int64_t(n), start, step);
+    } else {
+      enc.launch(ks[0], blocks, threads, 0, p, uint32_t(n), start, step);
+    }
+    return;
+  }
   double start = start_, step = step_;
-  if (n > (size_t(1) << 31)) {
+  if (wide) {
     enc.launch(ks[1], blocks, threads, 0, p, int64_t(n), start, step);
   } else {
     enc.launch(ks[0], blocks, threads, 0, p, uint32_t(n), start, step);

@@ -7,6 +7,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <tuple>
 
 #include "tandem/backend/cuda/cuda_check.h"
 #include "tandem/backend/cuda/elementwise.h"
@@ -22,6 +23,31 @@ namespace {
 using k::IndexArgs;
 using k::kMaxIndexArrays;
 using k::Strided;
+
+// Debug mode (check_indices): a zeroed device word triple where the kernel
+// reports its first index out of range (see clamp_index in indexing.cuh);
+// null when the mode is off.
+unsigned long long* index_error_slot(Encoder& enc) {
+  if (!check_indices()) return nullptr;
+  auto* p = static_cast<unsigned long long*>(enc.scratch(3 * sizeof(unsigned long long)));
+  check(cudaMemsetAsync(p, 0, 3 * sizeof(unsigned long long), enc.stream()), "cudaMemsetAsync");
+  return p;
+}
+
+// After the kernel that got slot: waits for it (a debug mode may stall the
+// stream) and throws naming the index when it reported one. info(which)
+// gives the axis, its size and the largest valid index of index array which.
+template <typename Info>
+void raise_index_error(Encoder& enc, unsigned long long* slot, const char* op, Info info) {
+  if (!slot) return;
+  unsigned long long h[3] = {0, 0, 0};
+  cudaStream_t st = enc.stream();
+  check(cudaMemcpyAsync(h, slot, sizeof h, cudaMemcpyDeviceToHost, st), "cudaMemcpyAsync");
+  check(cudaStreamSynchronize(st), "cudaStreamSynchronize");
+  if (!h[0]) return;
+  auto [axis, size, hi] = info(static_cast<int>(h[2]));
+  throw_index_out_of_range(op, static_cast<int64_t>(h[1]), axis, size, hi);
+}
 
 constexpr unsigned kThreads = 256;
 // Past this many elements, kernels index with int64_t.
@@ -170,11 +196,15 @@ void Gather::eval_gpu(const std::vector<array>& inputs, std::vector<array>& outp
   });
   size_t n = out.size();
   const void* src = enc.in(a);
+  ix.err = gpu::index_error_slot(enc);
   if (n > gpu::kNarrowLimit) {
     gpu::launch_n(enc, ks, n, src, dst, static_cast<int64_t>(slice), ix, sl);
   } else {
     gpu::launch_n(enc, ks, n, src, dst, static_cast<uint32_t>(slice), ix, sl);
   }
+  gpu::raise_index_error(enc, ix.err, "gather", [&](int k) {
+    return std::tuple<int, int64_t, int64_t>(axes_[k], ix.n[k], ix.hi[k]);
+  });
 }
 
 void Scatter::eval_gpu(const std::vector<array>& inputs, std::vector<array>& outputs) {
@@ -217,11 +247,15 @@ void Scatter::eval_gpu(const std::vector<array>& inputs, std::vector<array>& out
   });
   size_t n = upd.size();
   const void* u = enc.in(upd);
+  ix.err = gpu::index_error_slot(enc);
   if (n > gpu::kNarrowLimit) {
     gpu::launch_n(enc, ks, n, u, dst, static_cast<int64_t>(slice), ix, sl);
   } else {
     gpu::launch_n(enc, ks, n, u, dst, static_cast<uint32_t>(slice), ix, sl);
   }
+  gpu::raise_index_error(enc, ix.err, "scatter", [&](int k) {
+    return std::tuple<int, int64_t, int64_t>(axes_[k], ix.n[k], ix.hi[k]);
+  });
 }
 
 void GatherAxis::eval_gpu(const std::vector<array>& inputs, std::vector<array>& outputs) {
@@ -248,13 +282,17 @@ void GatherAxis::eval_gpu(const std::vector<array>& inputs, std::vector<array>& 
   const void* ip = enc.in(idx);
   size_t n = out.size();
   unsigned blocks = gpu::blocks_for(n, gpu::kThreads);
+  unsigned long long* err = gpu::index_error_slot(enc);
   if (n > gpu::kNarrowLimit) {
     enc.launch(ks[1], blocks, gpu::kThreads, 0, src, ip, dst, static_cast<int64_t>(n), l, axis_size,
-               axis_stride);
+               axis_stride, err);
   } else {
     enc.launch(ks[0], blocks, gpu::kThreads, 0, src, ip, dst, static_cast<uint32_t>(n), l,
-               axis_size, axis_stride);
+               axis_size, axis_stride, err);
   }
+  gpu::raise_index_error(enc, err, "take_along_axis", [&](int) {
+    return std::tuple<int, int64_t, int64_t>(axis_, axis_size, axis_size - 1);
+  });
 }
 
 void ScatterAxis::eval_gpu(const std::vector<array>& inputs, std::vector<array>& outputs) {
@@ -286,13 +324,17 @@ void ScatterAxis::eval_gpu(const std::vector<array>& inputs, std::vector<array>&
   const void* vp = enc.in(vals);
   size_t n = idx.size();
   unsigned blocks = gpu::blocks_for(n, gpu::kThreads);
+  unsigned long long* err = gpu::index_error_slot(enc);
   if (n > gpu::kNarrowLimit) {
     enc.launch(ks[1], blocks, gpu::kThreads, 0, ip, vp, dst, static_cast<int64_t>(n), l, axis_size,
-               axis_stride);
+               axis_stride, err);
   } else {
     enc.launch(ks[0], blocks, gpu::kThreads, 0, ip, vp, dst, static_cast<uint32_t>(n), l, axis_size,
-               axis_stride);
+               axis_stride, err);
   }
+  gpu::raise_index_error(enc, err, "put_along_axis", [&](int) {
+    return std::tuple<int, int64_t, int64_t>(axis_, axis_size, axis_size - 1);
+  });
 }
 
 void SliceUpdate::eval_gpu(const std::vector<array>& inputs, std::vector<array>& outputs) {

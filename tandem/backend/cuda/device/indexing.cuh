@@ -34,10 +34,20 @@ __device__ inline int64_t load_index(const I* p) {
   }
 }
 
-// Wraps a negative index once, then clamps it into [0, hi].
-__device__ inline int64_t clamp_index(int64_t v, int64_t n, int64_t hi) {
-  if (v < 0) v += n;
-  return v < 0 ? 0 : (v > hi ? hi : v);
+// Wraps a negative index once, then clamps it into [0, hi]. With err set
+// (the debug mode), an index out of range is also reported there: the first
+// thread to see one stores 1, the index and `which` (the index array, for the
+// host's message) in err[0..2]; the host reads them after the kernel and fails
+// the node.
+__device__ inline int64_t clamp_index(int64_t v, int64_t n, int64_t hi,
+                                      unsigned long long* err = nullptr, int which = 0) {
+  int64_t w = v < 0 ? v + n : v;
+  if (w >= 0 && w <= hi) return w;
+  if (err && atomicCAS(err, 0ull, 1ull) == 0ull) {
+    err[1] = static_cast<unsigned long long>(v);
+    err[2] = static_cast<unsigned long long>(which);
+  }
+  return w < 0 ? 0 : hi;
 }
 
 template <typename Idx>
@@ -57,7 +67,7 @@ __device__ inline int64_t block_offset(Idx i, const IndexArgs& ix) {
   int64_t base = 0;
   for (int k = 0; k < ix.k; ++k) {
     const I* p = static_cast<const I*>(ix.ptr[k]) + offset_in(i, ix, k);
-    base += clamp_index(load_index(p), ix.n[k], ix.hi[k]) * ix.stride[k];
+    base += clamp_index(load_index(p), ix.n[k], ix.hi[k], ix.err, k) * ix.stride[k];
   }
   return base;
 }
@@ -225,12 +235,13 @@ __global__ void scatter(const T* __restrict__ upd, T* __restrict__ out, Idx n, I
 // stride 0, set 1 the indices' strides.
 template <typename T, typename I, typename Idx>
 __global__ void gather_axis(const T* __restrict__ a, const I* __restrict__ idx, T* __restrict__ out,
-                            Idx n, Strided<2> l, int64_t axis_size, int64_t axis_stride) {
+                            Idx n, Strided<2> l, int64_t axis_size, int64_t axis_stride,
+                            unsigned long long* err) {
   Idx step = Idx(gridDim.x) * blockDim.x;
   for (Idx i = Idx(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += step) {
     int64_t off[2];
     offsets_of(i, l, off);
-    int64_t p = clamp_index(load_index(idx + off[1]), axis_size, axis_size - 1);
+    int64_t p = clamp_index(load_index(idx + off[1]), axis_size, axis_size - 1, err);
     out[i] = a[off[0] + p * axis_stride];
   }
 }
@@ -242,12 +253,12 @@ __global__ void gather_axis(const T* __restrict__ a, const I* __restrict__ idx, 
 template <int R, typename T, typename I, typename Idx>
 __global__ void scatter_axis(const I* __restrict__ idx, const T* __restrict__ vals,
                              T* __restrict__ out, Idx n, Strided<3> l, int64_t axis_size,
-                             int64_t axis_stride) {
+                             int64_t axis_stride, unsigned long long* err) {
   Idx step = Idx(gridDim.x) * blockDim.x;
   for (Idx i = Idx(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += step) {
     int64_t off[3];
     offsets_of(i, l, off);
-    int64_t p = clamp_index(load_index(idx + off[1]), axis_size, axis_size - 1);
+    int64_t p = clamp_index(load_index(idx + off[1]), axis_size, axis_size - 1, err);
     combine_at<R>(out + off[0] + p * axis_stride, vals[off[2]]);
   }
 }
