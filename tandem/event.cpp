@@ -49,6 +49,18 @@ bool wait_for(const Event& ev, std::chrono::nanoseconds timeout) {
   if (ev.done()) return true;
   busy::IdleScope idle;
   auto start = Clock::now(), end = start + timeout;
+  // Spin first, as wait() does: most waits are short.
+  for (int i = 0; i < 4000 && busy::core_free(); ++i) {
+    if (ev.done()) return true;
+    if (sharing::help([&ev] { return !ev.done(); })) {
+      i = 0;
+      if (Clock::now() >= end) break;
+      continue;
+    }
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+  }
   auto nap = std::chrono::microseconds(20);
   while (!ev.done()) {
     auto now = Clock::now();

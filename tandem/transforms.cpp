@@ -8,6 +8,7 @@
 
 #include "tandem/backend.h"
 #include "tandem/busy.h"
+#include "tandem/eval_no_wait.h"
 #include "tandem/fusion.h"
 #include "tandem/pool.h"
 #include "tandem/primitive.h"
@@ -174,7 +175,10 @@ struct Tape {
   }
 };
 
-void eval_impl(std::vector<array> outputs, bool async) {
+enum class Mode { sync, async, no_wait };
+
+void eval_impl(std::vector<array> outputs, Mode mode) {
+  bool async = mode == Mode::async;
   Tape t;
   auto& tape = t.v;
   {
@@ -225,7 +229,7 @@ void eval_impl(std::vector<array> outputs, bool async) {
     }
   }
   tape.clear();
-  if (async) return;
+  if (mode != Mode::sync) return;
   // Events are set once, under the lock taken above: safe to read now.
   for (auto& o : outputs) o.wait();
 }
@@ -233,11 +237,15 @@ void eval_impl(std::vector<array> outputs, bool async) {
 }  // namespace
 
 void eval(std::vector<array> outputs) {
-  eval_impl(std::move(outputs), false);
+  eval_impl(std::move(outputs), Mode::sync);
 }
 
 void async_eval(std::vector<array> outputs) {
-  eval_impl(std::move(outputs), true);
+  eval_impl(std::move(outputs), Mode::async);
+}
+
+void eval_without_wait(std::vector<array> outputs) {
+  eval_impl(std::move(outputs), Mode::no_wait);
 }
 
 }  // namespace tandem

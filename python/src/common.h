@@ -87,7 +87,8 @@ void eval_nogil(array& a);
 void eval_interruptible(std::vector<array>& outs);
 // async_eval(outs) with the GIL released; Ctrl-C while it waits for room in a
 // stream's queue stops it (KeyboardInterrupt), leaving the rest lazy.
-void schedule_interruptible(std::vector<array>& outs);
+// run_here: as eval, the calling thread may run the last small tasks itself.
+void schedule_interruptible(std::vector<array>& outs, bool run_here = false);
 // synchronize(s), interruptible the same way.
 void synchronize_interruptible(Stream s);
 // A Python scalar from a one-element array.

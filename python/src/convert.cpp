@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "python/src/common.h"
+#include "tandem/eval_no_wait.h"
 #include "tandem/task_scope.h"
 
 namespace nanobind::detail {
@@ -646,12 +647,16 @@ struct WatchSigint {
 
 }  // namespace
 
-void schedule_interruptible(std::vector<array>& outs) {
+void schedule_interruptible(std::vector<array>& outs, bool run_here) {
   WatchSigint watch;
   for (;;) {
     try {
       ReleaseGil nogil;
-      tandem::async_eval(outs);
+      if (run_here) {
+        tandem::eval_without_wait(outs);
+      } else {
+        tandem::async_eval(outs);
+      }
       return;
     } catch (const tandem::Interrupted&) {
       // Scheduling stopped early: deliver the signal (KeyboardInterrupt).
@@ -665,9 +670,9 @@ void schedule_interruptible(std::vector<array>& outs) {
 
 void eval_interruptible(std::vector<array>& outs) {
   WatchSigint watch;
-  // Not eval: it may run the last tasks on this thread, where no signal can
-  // be seen until they end.
-  schedule_interruptible(outs);
+  // Not eval, whose wait no signal interrupts. Like eval, this thread may run
+  // the last few small tasks itself (no worker wake-up for tiny evals).
+  schedule_interruptible(outs, /*run_here=*/true);
   // Events are set by now (under the graph lock this thread took).
   for (auto& o : outs) {
     const auto& ev = o.event();

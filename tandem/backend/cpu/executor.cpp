@@ -29,11 +29,16 @@ namespace {
 constexpr size_t kMaxQueued = 4096;
 // Staged tasks handed over at once.
 constexpr size_t kBatch = 32;
-// Bytes the buffers of a stream's unfinished tasks may hold before the
-// evaluating thread waits (at most a quarter of the memory limit): with
+// Bytes the output buffers of a stream's unfinished tasks may hold before
+// the evaluating thread waits (at most a quarter of the memory limit): with
 // fire-and-forget work the task count alone let thousands of large
-// temporaries be alive at once, which then filled the cache.
-constexpr size_t kMaxQueuedBytes = size_t(64) << 20;
+// temporaries be alive at once, which then filled the cache. (A graph of
+// large arrays now schedules only this far ahead of its stream, so
+// async_eval of one returns once the rest fits.)
+constexpr size_t kMaxQueuedBytes = size_t(256) << 20;
+// The most bytes the tasks an evaluating thread runs itself (flush_and_run)
+// may write.
+constexpr size_t kMaxRunHereBytes = size_t(1) << 20;
 
 #if defined(__x86_64__) || defined(__i386__)
 inline void cpu_relax() {
@@ -53,7 +58,7 @@ struct Task {
   // (two inline, the rest in a vector).
   Buffer* writes[2] = {nullptr, nullptr};
   bool has_more = false;  // any of the vectors below is in use
-  size_t bytes = 0;       // of the buffers the task holds (see kMaxQueuedBytes)
+  size_t bytes = 0;       // of the buffers it writes (see kMaxQueuedBytes)
   InlineTask fn;
   std::vector<InlineTask> more;  // rare: primitives that dispatch several kernels
   std::vector<std::shared_ptr<Event>> more_waits;
@@ -185,8 +190,12 @@ class CpuExecutor : public StreamExecutor {
     if (!st.open) st.tasks.emplace_back();
     Task& t = st.tasks.back();
     st.open = false;
-    t.bytes = 0;
-    for (auto* b : st.node_buffers) t.bytes += b->capacity;
+    // The buffers it writes: allocated when it was encoded, they exist
+    // because the task is queued (its inputs live on without it).
+    t.bytes = (t.writes[0] ? t.writes[0]->capacity : 0) + (t.writes[1] ? t.writes[1]->capacity : 0);
+    if (t.has_more) {
+      for (auto* b : t.more_writes) t.bytes += b->capacity;
+    }
     st.node_buffers.clear();
     t.done = std::move(done);
     if (num_waits > 0) t.wait0 = waits[0];
@@ -265,7 +274,13 @@ class CpuExecutor : public StreamExecutor {
 
   void flush_and_run() override {
     auto& st = t_staging;
-    if (st.owner != this || st.tasks.empty() || st.open || !claim_idle(st.tasks.size())) {
+    // Only small batches: a thread running tasks cannot notice anything
+    // else (an interrupt) until they end, and large work gains nothing
+    // from saving the worker's wake-up.
+    size_t bytes = 0;
+    for (auto& t : st.tasks) bytes += t.bytes;
+    if (st.owner != this || st.tasks.empty() || st.open || bytes > kMaxRunHereBytes ||
+        !claim_idle(st.tasks.size())) {
       return flush();
     }
     size_t n = st.tasks.size();
