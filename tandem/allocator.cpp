@@ -1,7 +1,10 @@
 #include "tandem/allocator.h"
 
+#include <malloc.h>
+#include <sys/mman.h>
 #include <sys/sysinfo.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <list>
 #include <map>
@@ -9,12 +12,52 @@
 #include <sstream>
 #include <utility>
 
+#include "tandem/task_scope.h"
+
 namespace tandem {
+
+namespace {
+thread_local int t_task_depth = 0;
+}  // namespace
+
+TaskScope::TaskScope() { ++t_task_depth; }
+TaskScope::~TaskScope() { --t_task_depth; }
+bool in_task() { return t_task_depth > 0; }
+
+namespace {
+std::atomic<bool> g_interrupt{false};
+thread_local bool t_watching = false;
+}  // namespace
+void watch_interrupts(bool on) {
+  t_watching = on;
+  if (!on) g_interrupt.store(false, std::memory_order_relaxed);
+}
+void raise_interrupt() { g_interrupt.store(true, std::memory_order_relaxed); }
+bool interrupt_pending() { return t_watching && g_interrupt.load(std::memory_order_relaxed); }
+
 namespace {
 
+// Large blocks are mapped directly: malloc keeps freed large blocks in its
+// heap once its dynamic mmap threshold has grown, so clear_cache did not give
+// them back to the system (RSS stayed at the peak). Smaller ones come from
+// malloc, trimmed by clear_cache.
+constexpr size_t kMapMin = size_t(256) << 10;
+
 struct SystemAllocator : allocator::RawAllocator {
-  void* alloc(size_t bytes) override { return std::aligned_alloc(64, bytes); }
-  void free(void* p, size_t) override { std::free(p); }
+  void* alloc(size_t bytes) override {
+    if (bytes >= kMapMin) {
+      void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+      return p == MAP_FAILED ? nullptr : p;
+    }
+    return std::aligned_alloc(64, bytes);
+  }
+  void free(void* p, size_t bytes) override {
+    if (bytes >= kMapMin) {
+      munmap(p, bytes);
+    } else {
+      std::free(p);
+    }
+  }
 };
 
 size_t default_memory_limit() {
@@ -24,6 +67,12 @@ size_t default_memory_limit() {
   }
   return size_t(1) << 40;
 }
+
+// The cache of freed host blocks keeps at most this much by default (or the
+// memory limit, if lower). MLX's CPU build keeps 32 MiB; a larger cache
+// serves repeated large temporaries, and on a shared machine 1 GiB held idle
+// is tolerable where 90% of RAM (the previous default) was not.
+constexpr size_t kDefaultCacheLimit = size_t(1) << 30;
 
 // Block sizes: small requests round to 64 bytes, medium to the next power of
 // two's quarter, large ones to whole 2 MiB pages, so a cached block serves
@@ -48,9 +97,10 @@ class CachingAllocator {
  public:
   // Counts bytes as active, under the limit; returns with mu_ held.
   void reserve(std::unique_lock<std::mutex>& lk, size_t bytes) {
-    if (active_ + bytes > limit_) {
+    // Inside a task, waiting for in-flight work would wait for this task.
+    if (active_ + bytes > limit_ && pressure_ && !in_task()) {
       lk.unlock();
-      if (pressure_) pressure_();
+      pressure_();
       lk.lock();
     }
     if (active_ + bytes > limit_) {
@@ -155,6 +205,8 @@ class CachingAllocator {
     lk.unlock();
     raw_->set_device_cache_limit(0);
     raw_->set_device_cache_limit(keep);
+    // Small blocks went back to malloc; have it return its free pages.
+    malloc_trim(0);
   }
   void set_raw(allocator::RawAllocator* r) {
     clear_cache();
@@ -207,7 +259,7 @@ class CachingAllocator {
   size_t peak_ = 0;
   size_t cached_ = 0;
   size_t limit_ = default_memory_limit();
-  size_t cache_limit_ = default_memory_limit();
+  size_t cache_limit_ = std::min(kDefaultCacheLimit, default_memory_limit());
   size_t wired_limit_ = 0;
 
   friend size_t tandem::set_wired_limit(size_t);

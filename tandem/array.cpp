@@ -5,6 +5,7 @@
 
 #include "tandem/backend.h"
 #include "tandem/primitive.h"
+#include "tandem/task_scope.h"
 #include "tandem/thread_local_or_null.h"
 #include "tandem/transforms.h"
 
@@ -249,12 +250,16 @@ int64_t array::strides(int dim) const {
   return desc_->strides[d];
 }
 
+std::recursive_mutex& graph_mutex() {
+  // Leaked: evals may still run on other threads while statics are destroyed.
+  static auto* mu = new std::recursive_mutex();
+  return *mu;
+}
+
 void array::eval() {
-  if (desc_->node) {
-    tandem::eval({*this});
-  } else {
-    wait();  // rethrows if the computation failed
-  }
+  // Always through eval: whether the node is set may only be read under the
+  // graph lock (another thread may be scheduling it), and eval waits too.
+  tandem::eval({*this});
 }
 
 void array::sync_host() {
@@ -293,6 +298,7 @@ std::vector<array> array::siblings() const {
 }
 
 array::Status array::status() const {
+  std::lock_guard lk(graph_mutex());
   if (desc_->node) return Status::unscheduled;
   if (desc_->event && !desc_->event->done()) return Status::scheduled;
   return Status::available;

@@ -1,8 +1,10 @@
 #include "tandem/event.h"
 
+#include <algorithm>
 #include <thread>
 
 #include "tandem/busy.h"
+#include "tandem/task_scope.h"
 #include "tandem/work_sharing.h"
 
 namespace tandem {
@@ -40,6 +42,33 @@ std::atomic<uint32_t>* Event::attach_host_flag(std::shared_ptr<std::atomic<uint3
   uint32_t st = state_.load(std::memory_order_seq_cst);
   if (st != kPending) expected->store(st, std::memory_order_release);
   return expected;
+}
+
+bool wait_for(const Event& ev, std::chrono::nanoseconds timeout) {
+  using Clock = std::chrono::steady_clock;
+  if (ev.done()) return true;
+  busy::IdleScope idle;
+  auto start = Clock::now(), end = start + timeout;
+  // Spin first, as wait() does: most waits are short.
+  for (int i = 0; i < 4000 && busy::core_free(); ++i) {
+    if (ev.done()) return true;
+    if (sharing::help([&ev] { return !ev.done(); })) {
+      i = 0;
+      if (Clock::now() >= end) break;
+      continue;
+    }
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+  }
+  auto nap = std::chrono::microseconds(20);
+  while (!ev.done()) {
+    auto now = Clock::now();
+    if (now >= end) return false;
+    std::this_thread::sleep_for(std::min<Clock::duration>(nap, end - now));
+    nap = std::min(nap * 2, std::chrono::microseconds(1000));
+  }
+  return true;
 }
 
 void Event::wait_and_check() const {

@@ -213,6 +213,9 @@ void drain_all() {
     std::lock_guard lk(r.mu);
     for (auto& e : r.owned) all.push_back(e.get());
   }
+  // Hand over this thread's staged tasks everywhere first: a stream drained
+  // earlier may wait on them.
+  for (auto* e : all) e->flush();
   for (auto* e : all) e->drain();
 }
 

@@ -8,9 +8,11 @@
 
 #include "tandem/backend.h"
 #include "tandem/busy.h"
+#include "tandem/eval_no_wait.h"
 #include "tandem/fusion.h"
 #include "tandem/pool.h"
 #include "tandem/primitive.h"
+#include "tandem/task_scope.h"
 #include "tandem/thread_local_or_null.h"
 
 namespace tandem {
@@ -173,10 +175,17 @@ struct Tape {
   }
 };
 
-void eval_impl(std::vector<array> outputs, bool async) {
+enum class Mode { sync, async, no_wait };
+
+void eval_impl(std::vector<array> outputs, Mode mode) {
+  bool async = mode == Mode::async;
   Tape t;
   auto& tape = t.v;
   {
+    // One thread schedules at a time (see graph_mutex); held through the last
+    // hand-over too, so a task of another thread's eval that waits on ours is
+    // never queued ahead of ours on the same stream (flush_and_run).
+    std::lock_guard graph_lock(graph_mutex());
     StreamExecutor* last = nullptr;
     // A synchronous eval that ends normally may run the last stream's
     // staged tasks itself (flush_and_run): it would wait for them anyway.
@@ -207,25 +216,36 @@ void eval_impl(std::vector<array> outputs, bool async) {
             if (last && last != &scheduler::executor(s.index)) last->flush();
           });
       fuser.reserve(tape.size());
-      for (auto& a : tape) fuser.add(std::move(a));
+      for (auto& a : tape) {
+        if (interrupt_pending()) throw Interrupted();
+        fuser.add(std::move(a));
+      }
       fuser.finish();
     } else {
-      for (auto& a : tape) schedule(std::move(a), last);
+      for (auto& a : tape) {
+        if (interrupt_pending()) throw Interrupted();
+        schedule(std::move(a), last);
+      }
     }
   }
   tape.clear();
-  if (async) return;
+  if (mode != Mode::sync) return;
+  // Events are set once, under the lock taken above: safe to read now.
   for (auto& o : outputs) o.wait();
 }
 
 }  // namespace
 
 void eval(std::vector<array> outputs) {
-  eval_impl(std::move(outputs), false);
+  eval_impl(std::move(outputs), Mode::sync);
 }
 
 void async_eval(std::vector<array> outputs) {
-  eval_impl(std::move(outputs), true);
+  eval_impl(std::move(outputs), Mode::async);
+}
+
+void eval_without_wait(std::vector<array> outputs) {
+  eval_impl(std::move(outputs), Mode::no_wait);
 }
 
 }  // namespace tandem

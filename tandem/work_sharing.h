@@ -9,6 +9,8 @@
 #include <cstddef>
 #include <exception>
 
+#include "tandem/task_scope.h"
+
 namespace tandem::sharing {
 
 // A loop over [0, n) in chunks of `grain`, handed out by `next`.
@@ -25,6 +27,7 @@ struct Loop {
   bool run_one() {
     size_t i = next.fetch_add(1, std::memory_order_relaxed);
     if (i >= chunks) return false;
+    TaskScope in_task;  // a guest's chunk is part of the owner's task
     call(f, i * grain, i * grain + grain < n ? i * grain + grain : n);
     return true;
   }

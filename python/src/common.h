@@ -77,8 +77,20 @@ struct ArrayOut {
   array a;
 };
 
-// Evaluates with the GIL released.
+// Evaluates with the GIL released; Ctrl-C interrupts the wait (see
+// eval_interruptible).
 void eval_nogil(array& a);
+// Schedules outs and waits for them with the GIL released, taking it back
+// every few milliseconds to run Python's signal handlers: a KeyboardInterrupt
+// (or any exception a handler raises) ends the wait and propagates; the work
+// already queued goes on. Rethrows a task's failure.
+void eval_interruptible(std::vector<array>& outs);
+// async_eval(outs) with the GIL released; Ctrl-C while it waits for room in a
+// stream's queue stops it (KeyboardInterrupt), leaving the rest lazy.
+// run_here: as eval, the calling thread may run the last small tasks itself.
+void schedule_interruptible(std::vector<array>& outs, bool run_here = false);
+// synchronize(s), interruptible the same way.
+void synchronize_interruptible(Stream s);
 // A Python scalar from a one-element array.
 nb::object to_scalar(array& a);
 // Nested lists of Python scalars.

@@ -3,11 +3,16 @@
 // protocol, __array__ and DLPack out. Also the shape / axes casters.
 #include <nanobind/ndarray.h>
 
+#include <signal.h>
+
 #include <complex>
 #include <cstring>
 #include <limits>
+#include <thread>
 
 #include "python/src/common.h"
+#include "tandem/eval_no_wait.h"
+#include "tandem/task_scope.h"
 
 namespace nanobind::detail {
 
@@ -629,10 +634,95 @@ std::pair<array, array> to_arrays(nb::handle a, nb::handle b) {
 
 // ------------------------------------------------------------ values out
 
+namespace {
+
+// While the main thread waits, SIGINT also raises interrupt_pending (so an
+// eval held back by the bounds on queued work stops waiting for room) before
+// Python's own handler runs.
+struct sigaction g_prev_sigint;
+int g_watch_depth = 0;  // main thread only
+const std::thread::id g_main_thread = std::this_thread::get_id();  // set at import
+
+void on_sigint(int sig) {
+  tandem::raise_interrupt();
+  auto h = g_prev_sigint.sa_handler;
+  if (h != SIG_DFL && h != SIG_IGN) h(sig);
+}
+
+struct WatchSigint {
+  bool installed = false;
+  WatchSigint() {
+    if (std::this_thread::get_id() != g_main_thread || g_watch_depth++ > 0) return;
+    tandem::watch_interrupts(true);
+    struct sigaction cur;
+    if (sigaction(SIGINT, nullptr, &cur) != 0 || (cur.sa_flags & SA_SIGINFO) ||
+        cur.sa_handler == SIG_DFL || cur.sa_handler == SIG_IGN) {
+      return;
+    }
+    g_prev_sigint = cur;
+    struct sigaction mine = cur;
+    mine.sa_handler = on_sigint;
+    installed = sigaction(SIGINT, &mine, nullptr) == 0;
+  }
+  ~WatchSigint() {
+    if (std::this_thread::get_id() != g_main_thread) return;
+    if (installed) sigaction(SIGINT, &g_prev_sigint, nullptr);
+    if (--g_watch_depth == 0) tandem::watch_interrupts(false);
+  }
+};
+
+}  // namespace
+
+void schedule_interruptible(std::vector<array>& outs, bool run_here) {
+  WatchSigint watch;
+  for (;;) {
+    try {
+      ReleaseGil nogil;
+      if (run_here) {
+        tandem::eval_without_wait(outs);
+      } else {
+        tandem::async_eval(outs);
+      }
+      return;
+    } catch (const tandem::Interrupted&) {
+      // Scheduling stopped early: deliver the signal (KeyboardInterrupt).
+      if (PyErr_CheckSignals() != 0) throw nb::python_error();
+      // A handler that raised nothing: schedule the rest.
+      tandem::watch_interrupts(false);
+      tandem::watch_interrupts(true);
+    }
+  }
+}
+
+void eval_interruptible(std::vector<array>& outs) {
+  WatchSigint watch;
+  // Not eval, whose wait no signal interrupts. Like eval, this thread may run
+  // the last few small tasks itself (no worker wake-up for tiny evals).
+  schedule_interruptible(outs, /*run_here=*/true);
+  // Events are set by now (under the graph lock this thread took).
+  for (auto& o : outs) {
+    const auto& ev = o.event();
+    if (ev) wait_with_signals([&](auto slice) { return tandem::wait_for(*ev, slice); });
+  }
+  for (auto& o : outs) o.wait();  // done: only rethrows a failure
+}
+
+void synchronize_interruptible(Stream s) {
+  // A stream runs its tasks in order: once a marker task queued now has run,
+  // so has everything before it. Wait for the marker (interruptibly), then
+  // synchronize, which returns at once and reports a failure.
+  std::vector<array> marker{tandem::add(array(0.0f), array(0.0f), s)};
+  eval_interruptible(marker);
+  ReleaseGil nogil;
+  tandem::synchronize(s);
+}
+
 void eval_nogil(array& a) {
   if (a.status() == array::Status::available && (!a.buffer() || a.buffer()->host_valid)) return;
+  std::vector<array> one{a};
+  eval_interruptible(one);
   ReleaseGil nogil;
-  a.sync_host();
+  a.sync_host();  // evaluated: copies a GPU result to the host, if any
 }
 
 namespace {

@@ -157,12 +157,7 @@ void init_devices(nb::module_& m) {
   m.def(
       "synchronize",
       [](std::optional<Stream> s) {
-        ReleaseGil nogil;
-        if (s) {
-          tandem::synchronize(*s);
-        } else {
-          tandem::synchronize();
-        }
+        synchronize_interruptible(s ? *s : default_stream(default_device()));
       },
       "stream"_a = nb::none(),
       "Waits for all work on a stream (default: the default stream) to finish.");

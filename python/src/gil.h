@@ -5,6 +5,7 @@
 // would leave through a noexcept destructor and call std::terminate (the
 // process then dies with "terminate called without an active exception").
 #include <Python.h>
+#include <nanobind/nanobind.h>
 #include <cxxabi.h>
 
 #include <chrono>
@@ -31,5 +32,23 @@ class ReleaseGil {
  private:
   PyThreadState* state_;
 };
+
+// Runs wait_for(slice) with the GIL released until it returns true; between
+// slices, with the GIL held, runs Python's signal handlers and throws the
+// exception one of them raised (KeyboardInterrupt for Ctrl-C). The slice
+// bounds the interrupt latency.
+template <typename F>
+void wait_with_signals(F wait_for) {
+  constexpr auto kSlice = std::chrono::milliseconds(20);
+  for (;;) {
+    bool done;
+    {
+      ReleaseGil nogil;
+      done = wait_for(kSlice);
+    }
+    if (done) return;
+    if (PyErr_CheckSignals() != 0) throw nanobind::python_error();
+  }
+}
 
 }  // namespace tandem::py

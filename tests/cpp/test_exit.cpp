@@ -28,7 +28,37 @@ void work_then_exit(bool wait) {
   std::exit(0);
 }
 
+// BLAS busy at exit (OpenBLAS's threads on the CPU): a chain of large
+// products, or thousands of small ones, still in flight.
+void matmuls_then_exit(bool chain) {
+  std::vector<array> outs;
+  if (chain) {
+    array a = test::random_array({800, 800}, float32, -0.05, 0.05);
+    for (int i = 0; i < 40; ++i) a = multiply(matmul(a, a), array(1e-3f));
+    outs.push_back(a);
+  } else {
+    array a = test::random_array({64, 64}, float32);
+    for (int i = 0; i < 3000; ++i) outs.push_back(matmul(a, add(a, array(float(i)))));
+  }
+  async_eval(outs);
+  std::exit(3);
+}
+
 using ExitDeathTest = test::ThreadsafeDeathTest;
+
+TEST_F(ExitDeathTest, ExitWithMatmulChainInFlight) {
+  TANDEM_REQUIRE_DEVICE();
+  for (int run = 0; run < 3; ++run) {
+    EXPECT_EXIT(matmuls_then_exit(/*chain=*/true), ::testing::ExitedWithCode(3), "");
+  }
+}
+
+TEST_F(ExitDeathTest, ExitWithSmallMatmulsInFlight) {
+  TANDEM_REQUIRE_DEVICE();
+  for (int run = 0; run < 3; ++run) {
+    EXPECT_EXIT(matmuls_then_exit(/*chain=*/false), ::testing::ExitedWithCode(3), "");
+  }
+}
 
 TEST_F(ExitDeathTest, ExitRightAfterEval) {
   TANDEM_REQUIRE_DEVICE();

@@ -1,5 +1,6 @@
 """Interpreter exit while Tandem is busy: right after eval, with async_eval
-work in flight, and with a daemon thread still building and evaluating.
+work in flight (elementwise, a chain of large matmuls inside BLAS, thousands
+of small matmuls), and with a daemon thread still building and evaluating.
 Each case runs in a child interpreter on the test device, which must exit
 with status 0 and print nothing to stderr."""
 import subprocess
@@ -28,6 +29,22 @@ def work(stream):
 CASES = {
     "eval": "outs = [o for _ in range(3) for o in work(mx.new_stream(dev))]\nmx.eval(outs)",
     "async_eval": "outs = [o for _ in range(3) for o in work(mx.new_stream(dev))]\nmx.async_eval(outs)",
+    # BLAS (OpenBLAS's threads on the CPU) busy at exit: a stream worker
+    # inside a large GEMM while the library's destructors run.
+    "matmul_chain": textwrap.dedent(
+        """
+        a = mx.ones((1000, 1000))
+        for _ in range(50):
+            a = mx.matmul(a, a) * 1e-3
+        mx.async_eval(a)
+        """
+    ),
+    "small_matmuls": textwrap.dedent(
+        """
+        xs = [mx.matmul(mx.ones((64, 64)), mx.ones((64, 64))) for _ in range(5000)]
+        mx.async_eval(*xs)
+        """
+    ),
     "daemon_thread": textwrap.dedent(
         """
         started = threading.Event()
@@ -48,3 +65,15 @@ def test_exit_while_busy(case, default_device):
     code = SETUP + CASES[case] + "\n"
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0 and r.stderr == "", f"exit status {r.returncode}, stderr:\n{r.stderr}"
+
+
+@pytest.mark.parametrize("case", ["matmul_chain", "small_matmuls"])
+def test_sys_exit_with_matmuls_in_flight(case, default_device):
+    # sys.exit with a status, a few runs each (the crash and the hang were
+    # intermittent before: 5 of 10 and 10 of 10 runs).
+    code = SETUP + CASES[case] + "\nimport sys\nsys.exit(3)\n"
+    for _ in range(3):
+        r = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
+        )
+        assert r.returncode == 3 and r.stderr == "", f"exit status {r.returncode}, stderr:\n{r.stderr}"

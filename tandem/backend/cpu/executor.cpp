@@ -5,8 +5,11 @@
 // the stream's queue when it is full, when evaluation moves to another
 // stream, and at the end of eval. Queue and batch swap, keeping their
 // capacity, so steady-state encoding allocates nothing.
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
+#include <cstdlib>
 #include <mutex>
 #include <thread>
 #include <utility>
@@ -15,6 +18,7 @@
 #include "tandem/backend/cpu/encoder.h"
 #include "tandem/busy.h"
 #include "tandem/pool.h"
+#include "tandem/task_scope.h"
 #include "tandem/work_sharing.h"
 
 namespace tandem::cpu {
@@ -25,6 +29,16 @@ namespace {
 constexpr size_t kMaxQueued = 4096;
 // Staged tasks handed over at once.
 constexpr size_t kBatch = 32;
+// Bytes the output buffers of a stream's unfinished tasks may hold before
+// the evaluating thread waits (at most a quarter of the memory limit): with
+// fire-and-forget work the task count alone let thousands of large
+// temporaries be alive at once, which then filled the cache. (A graph of
+// large arrays now schedules only this far ahead of its stream, so
+// async_eval of one returns once the rest fits.)
+constexpr size_t kMaxQueuedBytes = size_t(256) << 20;
+// The most bytes the tasks an evaluating thread runs itself (flush_and_run)
+// may write.
+constexpr size_t kMaxRunHereBytes = size_t(1) << 20;
 
 #if defined(__x86_64__) || defined(__i386__)
 inline void cpu_relax() {
@@ -44,6 +58,7 @@ struct Task {
   // (two inline, the rest in a vector).
   Buffer* writes[2] = {nullptr, nullptr};
   bool has_more = false;  // any of the vectors below is in use
+  size_t bytes = 0;       // of the buffers it writes (see kMaxQueuedBytes)
   InlineTask fn;
   std::vector<InlineTask> more;  // rare: primitives that dispatch several kernels
   std::vector<std::shared_ptr<Event>> more_waits;
@@ -82,6 +97,40 @@ struct Task {
   }
 };
 
+// Exit with work in flight. Library destructors run after the atexit
+// handlers (OpenBLAS's shuts its thread pool down, TBB's its own); a stream
+// worker still inside a kernel then would call into them, and hang or crash.
+// At exit, kernels already running finish, and no new one starts: the
+// threads that would run one park until the process is gone.
+std::atomic<bool> g_exiting{false};
+std::atomic<int> g_kernels_running{0};
+
+[[noreturn]] void park_for_exit() {
+  for (;;) std::this_thread::sleep_for(std::chrono::hours(1));
+}
+
+void quiesce_at_exit() {
+  g_exiting.store(true, std::memory_order_seq_cst);
+  // Bounded: a kernel stuck on something else must not turn exit into a hang.
+  auto end = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (g_kernels_running.load(std::memory_order_seq_cst) > 0 &&
+         std::chrono::steady_clock::now() < end) {
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
+}
+
+// Marks a kernel running on this thread; parks it instead once exit began.
+struct KernelRunning {
+  KernelRunning() {
+    g_kernels_running.fetch_add(1, std::memory_order_seq_cst);
+    if (g_exiting.load(std::memory_order_seq_cst)) {
+      g_kernels_running.fetch_sub(1, std::memory_order_seq_cst);
+      park_for_exit();
+    }
+  }
+  ~KernelRunning() { g_kernels_running.fetch_sub(1, std::memory_order_seq_cst); }
+};
+
 class CpuExecutor;
 
 // This thread's staging batch. The last task is "open" while a node is being
@@ -96,7 +145,12 @@ thread_local Staging t_staging;
 
 class CpuExecutor : public StreamExecutor {
  public:
-  explicit CpuExecutor(Stream s) : stream_(s), worker_([this] { run(); }) {}
+  explicit CpuExecutor(Stream s) : stream_(s), worker_([this] { run(); }) {
+    // Registered after the libraries this one links (their destructors run
+    // after every atexit handler), before any kernel ran.
+    static std::once_flag once;
+    std::call_once(once, [] { std::atexit(quiesce_at_exit); });
+  }
 
   ~CpuExecutor() override {
     if (t_staging.owner == this) t_staging.owner = nullptr;
@@ -136,6 +190,12 @@ class CpuExecutor : public StreamExecutor {
     if (!st.open) st.tasks.emplace_back();
     Task& t = st.tasks.back();
     st.open = false;
+    // The buffers it writes: allocated when it was encoded, they exist
+    // because the task is queued (its inputs live on without it).
+    t.bytes = (t.writes[0] ? t.writes[0]->capacity : 0) + (t.writes[1] ? t.writes[1]->capacity : 0);
+    if (t.has_more) {
+      for (auto* b : t.more_writes) t.bytes += b->capacity;
+    }
     st.node_buffers.clear();
     t.done = std::move(done);
     if (num_waits > 0) t.wait0 = waits[0];
@@ -174,14 +234,27 @@ class CpuExecutor : public StreamExecutor {
       open_task = std::move(st.tasks.back());
       st.tasks.pop_back();
     }
+    size_t bytes = 0;
+    for (auto& t : st.tasks) bytes += t.bytes;
+    size_t max_bytes = std::min(kMaxQueuedBytes, get_memory_limit() / 4);
     bool wake;
     {
       std::unique_lock lk(mu_);
-      if (queue_.size() >= kMaxQueued) {
+      // Wait for room (checking for an interrupt now and then, see
+      // interrupt_pending).
+      auto room = [&] {
+        return (queue_.size() < kMaxQueued && pending_bytes_ <= max_bytes) || interrupt_pending();
+      };
+      if (!room()) {
         ++producers_waiting_;
-        space_cv_.wait(lk, [&] { return queue_.size() < kMaxQueued / 2; });
+        while (!space_cv_.wait_for(lk, std::chrono::milliseconds(10), [&] {
+          return (queue_.size() < kMaxQueued / 2 && pending_bytes_ <= max_bytes / 2) ||
+                 interrupt_pending();
+        })) {
+        }
         --producers_waiting_;
       }
+      pending_bytes_ += bytes;
       submitted_ += st.tasks.size();
       if (queue_.empty()) {
         queue_.swap(st.tasks);
@@ -201,7 +274,13 @@ class CpuExecutor : public StreamExecutor {
 
   void flush_and_run() override {
     auto& st = t_staging;
-    if (st.owner != this || st.tasks.empty() || st.open || !claim_idle(st.tasks.size())) {
+    // Only small batches: a thread running tasks cannot notice anything
+    // else (an interrupt) until they end, and large work gains nothing
+    // from saving the worker's wake-up.
+    size_t bytes = 0;
+    for (auto& t : st.tasks) bytes += t.bytes;
+    if (st.owner != this || st.tasks.empty() || st.open || bytes > kMaxRunHereBytes ||
+        !claim_idle(st.tasks.size())) {
       return flush();
     }
     size_t n = st.tasks.size();
@@ -246,6 +325,7 @@ class CpuExecutor : public StreamExecutor {
     --drainers_;
   }
 
+
  private:
   // Whether n tasks may run on the calling thread now: every task handed
   // over before them has run (stream order). If so, the worker takes no
@@ -271,6 +351,8 @@ class CpuExecutor : public StreamExecutor {
       for (auto& w : t.more_waits) wait_for(w);
     }
     if (!err) {
+      TaskScope in_task;
+      KernelRunning running;
       try {
         if (t.fn) t.fn();
         if (t.has_more) {
@@ -305,12 +387,15 @@ class CpuExecutor : public StreamExecutor {
 
   void run() {
     std::vector<Task> batch;
+    size_t batch_bytes = 0;
     while (true) {
       {
         std::unique_lock lk(mu_);
         completed_ += batch.size();
         if (drainers_ && !batch.empty()) idle_cv_.notify_all();
         batch.clear();
+        pending_bytes_ -= std::exchange(batch_bytes, 0);
+        if (producers_waiting_) space_cv_.notify_all();
         if (queue_.empty() || running_here_) {
           // Spin a little before sleeping: an evaluating thread hands over
           // batches every few microseconds.
@@ -336,6 +421,7 @@ class CpuExecutor : public StreamExecutor {
         }
         if (queue_.empty() && stop_) return;
         batch.swap(queue_);
+        for (auto& t : batch) batch_bytes += t.bytes;
         queued_.store(false, std::memory_order_relaxed);
         if (producers_waiting_) space_cv_.notify_all();
       }
@@ -350,6 +436,7 @@ class CpuExecutor : public StreamExecutor {
   std::vector<Task> queue_;
   uint64_t submitted_ = 0;
   uint64_t completed_ = 0;
+  size_t pending_bytes_ = 0;  // held by the buffers of queued and running tasks
   int producers_waiting_ = 0;
   int drainers_ = 0;
   bool sleeping_ = false;
