@@ -5,6 +5,14 @@
 
 namespace tandem::py {
 
+namespace {
+// nb::cast<T>(obj) inside a binding throws nb::cast_error (a std::bad_cast)
+// when obj is not a T: a wrong argument type, not a kernel failure.
+constexpr const char* kCastErrorMessage =
+    "an argument has the wrong type or is out of range for it (expected an int, a "
+    "sequence of ints, a dtype, a stream or device, or an array-like as documented)";
+}  // namespace
+
 void set_python_error() {
   try {
     throw;
@@ -30,6 +38,8 @@ void set_python_error() {
         break;
     }
     PyErr_SetString(t, e.what());
+  } catch (const nb::cast_error&) {
+    PyErr_SetString(PyExc_TypeError, kCastErrorMessage);
   } catch (const OutOfMemory& e) {
     PyErr_SetString(PyExc_MemoryError, e.what());
   } catch (const std::bad_alloc& e) {
@@ -66,6 +76,9 @@ NB_MODULE(core, m) {
       std::rethrow_exception(p);
     } catch (const OutOfMemory& e) {
       PyErr_SetString(PyExc_MemoryError, e.what());
+    } catch (const nb::cast_error&) {
+      // Left to nanobind this is RuntimeError("std::bad_cast").
+      PyErr_SetString(PyExc_TypeError, kCastErrorMessage);
     }
   });
 
