@@ -36,6 +36,9 @@ import pytest
 import tandem.core as mx
 
 hypothesis = pytest.importorskip("hypothesis")
+# The references compute on NaN, inf, empty slices and complex-to-real casts on
+# purpose; NumPy's warnings about them are noise here.
+pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning", "ignore::numpy.exceptions.ComplexWarning")
 from hypothesis import HealthCheck, Phase, given, settings  # noqa: E402
 from hypothesis import seed as hyp_seed  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
@@ -61,8 +64,8 @@ EPS = {mx.float16: 2.0**-10, mx.bfloat16: 2.0**-7, mx.float32: 2.0**-23,
 # Accumulator epsilon for sums, means, matmul (half types accumulate in float32).
 ACC = {mx.float16: 2.0**-23, mx.bfloat16: 2.0**-23, mx.float32: 2.0**-23,
        mx.float64: 2.0**-52, mx.complex64: 2.0**-23}
-FMAX = {mx.float16: 65504.0, mx.bfloat16: 3.3895e38, mx.float32: 3.4028e38,
-        mx.float64: 1.7976e308}
+FMAX = {mx.float16: 65504.0, mx.bfloat16: float(np.uint32(0x7F7F0000).view(np.float32)),
+        mx.float32: float(np.finfo(np.float32).max), mx.float64: float(np.finfo(np.float64).max)}
 TINY = {mx.float16: 6.1e-5, mx.bfloat16: 1.2e-38, mx.float32: 1.2e-38,
         mx.float64: 2.3e-308, mx.complex64: 1.2e-38}
 
@@ -1122,11 +1125,50 @@ def gen_astype(draw, g):
     return Node(f"v{i}.astype(mx.{NAME[dt]}, stream=$s)", [i], ref)
 
 
+def gen_nan_to_num(draw, g):
+    i = pick(draw, g, lambda n: n.arr.dtype != mx.complex64)
+    if i is None:
+        return None
+    nan = draw(rs.sampled_from([0.0, -1.5, 7.0]))
+    pinf = draw(rs.sampled_from([None, 100.0]))
+    ninf = draw(rs.sampled_from([None, -3.0]))
+
+    def ref(ins, odt, node):
+        x = cast(ins[0], odt)
+        if not is_float(odt):
+            return x, None
+        big = FMAX[odt]
+        with np.errstate(all="ignore"):
+            r = np.where(np.isnan(x), nan, x)
+            r = np.where(np.isposinf(x), big if pinf is None else pinf, r)
+            r = np.where(np.isneginf(x), -big if ninf is None else ninf, r)
+        return cast(r, odt), None
+    return Node(f"mx.nan_to_num(v{i}, {nan!r}, posinf={pinf!r}, neginf={ninf!r}, stream=$s)", [i], ref)
+
+
+def gen_outer_kron(draw, g):
+    i = pick(draw, g, lambda n: n.arr.size <= 64)
+    j = pick(draw, g, lambda n: n.arr.size <= 64)
+    if i is None or j is None:
+        return None
+    name = draw(rs.sampled_from(["outer", "kron"]))
+    if name == "kron" and (g.nodes[i].arr.ndim > 3 or g.nodes[j].arr.ndim > 3):
+        return None
+
+    def ref(ins, odt, node):
+        a, b = cast(ins[0], odt), cast(ins[1], odt)
+        with np.errstate(all="ignore"):
+            r = np.multiply.outer(a.ravel(), b.ravel()) if name == "outer" else np.kron(a, b)
+        return cast(r, odt), None
+    return Node(f"mx.{name}(v{i}, v{j}, stream=$s)", [i, j], ref)
+
+
 GENERATORS = [
     (gen_unary, 6), (gen_binary, 8), (gen_where, 1), (gen_clip, 1), (gen_reduce, 4),
     (gen_scan, 2), (gen_softmax, 1), (gen_reshape, 2), (gen_transpose, 2), (gen_slice, 3),
     (gen_broadcast, 1), (gen_squeeze_expand, 1), (gen_concat, 1), (gen_misc_shape, 2),
-    (gen_take, 1), (gen_sort, 1), (gen_matmul, 1), (gen_astype, 2),
+    (gen_take, 1), (gen_sort, 1), (gen_matmul, 1), (gen_astype, 2), (gen_nan_to_num, 1),
+    (gen_outer_kron, 1),
 ]
 GEN_TABLE = [gen for gen, w in GENERATORS for _ in range(w)]
 
