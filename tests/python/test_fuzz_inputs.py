@@ -13,7 +13,7 @@ parent reports the call that crashed or hung, and replays it alone in a fresh
 interpreter to say whether it crashes by itself. A memory limit of 1 GiB
 (mx.set_memory_limit) makes huge shapes raise MemoryError instead of swapping.
 
-TANDEM_FUZZ_CALLS (default 6000) calls per run; TANDEM_FUZZ_SEED (default
+TANDEM_FUZZ_CALLS (default 10000) calls per run; TANDEM_FUZZ_SEED (default
 fixed; "random" draws one) seeds them.
 """
 import faulthandler
@@ -26,7 +26,7 @@ import sys
 import tempfile
 import time
 
-N_CALLS = int(os.environ.get("TANDEM_FUZZ_CALLS", "6000"))
+N_CALLS = int(os.environ.get("TANDEM_FUZZ_CALLS", "10000"))
 _seed_env = os.environ.get("TANDEM_FUZZ_SEED", "18")
 SEED = random.randrange(1 << 30) if _seed_env == "random" else int(_seed_env)
 CALL_TIMEOUT_S = 20  # one call running longer than this is a hang
