@@ -8,17 +8,26 @@
 namespace tandem::py {
 namespace {
 
-// A window function sampled at M points, in float32.
+// A window function sampled at M points, in float32. Built from lazy ops
+// (evaluated in float64) rather than filled on the host: a huge M then fails
+// with the allocator's MemoryError at eval instead of a host vector of M floats
+// that ignores the memory limit and takes minutes to fill.
 template <typename F>
 array window(int M, F f) {
   if (M < 1) return zeros({0}, float32);
-  std::vector<float> w(M);
-  if (M == 1) {
-    w[0] = 1.0f;
-  } else {
-    for (int n = 0; n < M; ++n) w[n] = static_cast<float>(f(static_cast<double>(n), M - 1.0));
-  }
-  return array(w.data(), Shape{M}, float32);
+  if (M == 1) return ones({1}, float32);
+  array n = arange(0.0, static_cast<double>(M), 1.0, float64);
+  return astype(f(n, static_cast<double>(M) - 1.0), float32);
+}
+
+// a0 - a1 cos(2 pi n / d) + a2 cos(4 pi n / d): the Hann, Hamming and
+// Blackman windows.
+array cosine_window(const array& n, double d, double a0, double a1, double a2) {
+  auto term = [&](double k, double a) {
+    return multiply(array(a, float64), cos(multiply(n, array(k * M_PI / d, float64))));
+  };
+  array w = subtract(array(a0, float64), term(2.0, a1));
+  return a2 == 0.0 ? w : add(w, term(4.0, a2));
 }
 
 // The dtype of an arange: int32 when start, stop and step are Python ints.
@@ -178,29 +187,30 @@ void init_ops_creation(nb::module_& m) {
   m.def(
       "bartlett",
       [](int M) {
-        return window(M, [](double n, double d) { return 1.0 - std::fabs(2.0 * n / d - 1.0); });
+        return window(M, [](const array& n, double d) {
+          return subtract(array(1.0, float64),
+                          abs(subtract(multiply(n, array(2.0 / d, float64)), array(1.0, float64))));
+        });
       },
       "M"_a, "The Bartlett window.");
   m.def(
       "hanning",
       [](int M) {
-        return window(M,
-                      [](double n, double d) { return 0.5 - 0.5 * std::cos(2.0 * M_PI * n / d); });
+        return window(M, [](const array& n, double d) { return cosine_window(n, d, 0.5, 0.5, 0.0); });
       },
       "M"_a, "The Hann window.");
   m.def(
       "hamming",
       [](int M) {
-        return window(
-            M, [](double n, double d) { return 0.54 - 0.46 * std::cos(2.0 * M_PI * n / d); });
+        return window(M,
+                      [](const array& n, double d) { return cosine_window(n, d, 0.54, 0.46, 0.0); });
       },
       "M"_a, "The Hamming window.");
   m.def(
       "blackman",
       [](int M) {
-        return window(M, [](double n, double d) {
-          return 0.42 - 0.5 * std::cos(2.0 * M_PI * n / d) + 0.08 * std::cos(4.0 * M_PI * n / d);
-        });
+        return window(M,
+                      [](const array& n, double d) { return cosine_window(n, d, 0.42, 0.5, 0.08); });
       },
       "M"_a, "The Blackman window.");
 }

@@ -8,6 +8,14 @@ namespace tandem::py {
 // tandem.core.AxisError: a ValueError and an IndexError, like NumPy's.
 PyObject* g_axis_error = nullptr;
 
+namespace {
+// nb::cast<T>(obj) inside a binding throws nb::cast_error (a std::bad_cast)
+// when obj is not a T: a wrong argument type, not a kernel failure.
+constexpr const char* kCastErrorMessage =
+    "an argument has the wrong type or is out of range for it (expected an int, a "
+    "sequence of ints, a dtype, a stream or device, or an array-like as documented)";
+}  // namespace
+
 void set_python_error() {
   try {
     throw;
@@ -33,6 +41,8 @@ void set_python_error() {
         break;
     }
     PyErr_SetString(t, e.what());
+  } catch (const nb::cast_error&) {
+    PyErr_SetString(PyExc_TypeError, kCastErrorMessage);
   } catch (const OutOfMemory& e) {
     PyErr_SetString(PyExc_MemoryError, e.what());
   } catch (const AxisError& e) {
@@ -43,6 +53,9 @@ void set_python_error() {
     PyErr_SetString(PyExc_ValueError, e.what());
   } catch (const std::out_of_range& e) {
     PyErr_SetString(PyExc_IndexError, e.what());
+  } catch (const std::overflow_error& e) {
+    // A Python int too large for the array's dtype, as nanobind maps it.
+    PyErr_SetString(PyExc_OverflowError, e.what());
   } catch (const std::exception& e) {
     PyErr_SetString(PyExc_RuntimeError, e.what());
   } catch (...) {
@@ -71,6 +84,9 @@ NB_MODULE(core, m) {
       std::rethrow_exception(p);
     } catch (const OutOfMemory& e) {
       PyErr_SetString(PyExc_MemoryError, e.what());
+    } catch (const nb::cast_error&) {
+      // Left to nanobind this is RuntimeError("std::bad_cast").
+      PyErr_SetString(PyExc_TypeError, kCastErrorMessage);
     }
   });
 

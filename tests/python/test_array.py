@@ -112,6 +112,24 @@ def test_bad_types_raise():
         mx.array(2**70)
 
 
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda x: x ** (5, 2**64),
+        lambda x: x + 2**64,
+        lambda x: x.__radd__([1, 2**70]),
+        lambda x: x * [-(2**64), 1],
+    ],
+)
+def test_operator_with_too_large_int_raises_overflow_error(call):
+    # Found by the input fuzzer: operators went through set_python_error,
+    # which turned std::overflow_error into RuntimeError.
+    x = mx.ones((2,))
+    with pytest.raises(OverflowError, match="too (large|small)"):
+        call(x)
+    assert (x + 1).tolist() == [2.0, 2.0]
+
+
 # -------------------------------------------------------------- properties
 
 

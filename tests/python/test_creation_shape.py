@@ -36,9 +36,25 @@ def test_linspace_full_zeros_ones_eye_tri():
 
 
 @pytest.mark.parametrize("name", ["bartlett", "hanning", "hamming", "blackman"])
-@pytest.mark.parametrize("M", [0, 1, 5, 12])
+@pytest.mark.parametrize("M", [0, 1, 2, 5, 12, 1001])
 def test_windows(name, M):
     assert_close(getattr(mx, name)(M), getattr(np, name)(M), mx.float32, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["bartlett", "hanning", "hamming", "blackman"])
+def test_window_past_memory_limit(name):
+    # Found by the input fuzzer: blackman(2**31 - 1) filled an 8 GiB host
+    # vector past the memory limit, for minutes; now it is a lazy graph whose
+    # eval raises MemoryError under the limit and leaves the process usable.
+    old = mx.set_memory_limit(64 << 20)
+    try:
+        w = getattr(mx, name)(2**31 - 1)
+        assert w.shape == (2**31 - 1,) and w.dtype == mx.float32
+        with pytest.raises(MemoryError):
+            mx.eval(w)
+    finally:
+        mx.set_memory_limit(old)
+    assert_close(getattr(mx, name)(7), getattr(np, name)(7), mx.float32, atol=1e-6)
 
 
 def test_reshape_family(rng):
@@ -175,3 +191,20 @@ def test_dtype_utilities():
     assert mx.array([1.0, 2.0]).view(mx.int32).tolist() == np.array([1.0, 2.0], np.float32).view(np.int32).tolist()
     assert mx.array([1, 2], dtype=mx.int32).view(mx.uint8).shape == (8,)
     assert mx.stop_gradient(mx.array([1.0])).tolist() == [1.0]
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: mx.ones((2,)).reshape(1, 2, mx.cpu),
+        lambda: mx.ones((2, 1)).reshape(mx.default_stream(mx.cpu)),
+        lambda: mx.ones((2, 1, 1)).transpose(None, 2**64, None),
+        lambda: mx.broadcast_shapes((2**32, -(2**31) - 1), []),
+        lambda: mx.ones((2, 1)).reshape([2, "a"]),
+    ],
+)
+def test_bad_argument_types_raise_type_error(call):
+    # Found by the input fuzzer: nb::cast failures inside bindings leaked as
+    # RuntimeError("std::bad_cast").
+    with pytest.raises(TypeError, match="wrong type"):
+        call()
