@@ -1,6 +1,12 @@
 #include "tandem/event.h"
 
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <climits>
+#include <ctime>
 #include <thread>
 
 #include "tandem/busy.h"
@@ -44,15 +50,22 @@ std::atomic<uint32_t>* Event::attach_host_flag(std::shared_ptr<std::atomic<uint3
   return expected;
 }
 
-bool wait_for(const Event& ev, std::chrono::nanoseconds timeout) {
+bool wait_for(const Event& ev, std::chrono::nanoseconds timeout) { return ev.wait_for(timeout); }
+
+void Event::wake_timed_waiters() {
+  syscall(SYS_futex, reinterpret_cast<uint32_t*>(&state_), FUTEX_WAKE_PRIVATE, INT32_MAX, nullptr,
+          nullptr, 0);
+}
+
+bool Event::wait_for(std::chrono::nanoseconds timeout) const {
   using Clock = std::chrono::steady_clock;
-  if (ev.done()) return true;
+  if (done()) return true;
   busy::IdleScope idle;
-  auto start = Clock::now(), end = start + timeout;
+  auto end = Clock::now() + timeout;
   // Spin first, as wait() does: most waits are short.
   for (int i = 0; i < 4000 && busy::core_free(); ++i) {
-    if (ev.done()) return true;
-    if (sharing::help([&ev] { return !ev.done(); })) {
+    if (done()) return true;
+    if (sharing::help([this] { return !done(); })) {
       i = 0;
       if (Clock::now() >= end) break;
       continue;
@@ -61,14 +74,18 @@ bool wait_for(const Event& ev, std::chrono::nanoseconds timeout) {
     __builtin_ia32_pause();
 #endif
   }
-  auto nap = std::chrono::microseconds(20);
-  while (!ev.done()) {
-    auto now = Clock::now();
-    if (now >= end) return false;
-    std::this_thread::sleep_for(std::min<Clock::duration>(nap, end - now));
-    nap = std::min(nap * 2, std::chrono::microseconds(1000));
+  timed_waiters_.fetch_add(1, std::memory_order_seq_cst);
+  while (state_.load(std::memory_order_seq_cst) == kPending) {
+    auto left = end - Clock::now();
+    if (left <= Clock::duration::zero()) break;
+    auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
+    timespec ts{static_cast<time_t>(ns / 1000000000), static_cast<long>(ns % 1000000000)};
+    // Returns at once if the word is no longer kPending (no lost wake-up).
+    syscall(SYS_futex, reinterpret_cast<uint32_t*>(const_cast<std::atomic<uint32_t>*>(&state_)),
+            FUTEX_WAIT_PRIVATE, kPending, &ts, nullptr, 0);
   }
-  return true;
+  timed_waiters_.fetch_sub(1, std::memory_order_relaxed);
+  return done();
 }
 
 void Event::wait_and_check() const {

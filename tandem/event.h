@@ -3,6 +3,7 @@
 // fail it with the task's exception); consumers on other streams and the
 // evaluating thread wait on it.
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <exception>
 #include <memory>
@@ -39,6 +40,10 @@ class Event {
   }
   // Blocks until done (spins briefly first: most waits are short).
   void wait() const;
+  // wait() for at most `timeout`; returns whether the event is done. It
+  // sleeps in the kernel (a futex with a timeout), so a short wait costs no
+  // more than wait()'s and a caller can poll something else in between.
+  bool wait_for(std::chrono::nanoseconds timeout) const;
   // wait(), then rethrows the task's exception if it failed.
   void wait_and_check() const;
 
@@ -50,9 +55,14 @@ class Event {
     if (auto* f = host_flag_.load(std::memory_order_seq_cst))
       f->store(st, std::memory_order_release);
     state_.notify_all();
+    // Timed waiters (wait_for) sleep on the word itself; the seq_cst store
+    // above and their seq_cst increment of timed_waiters_ see each other.
+    if (timed_waiters_.load(std::memory_order_seq_cst) != 0) wake_timed_waiters();
   }
+  void wake_timed_waiters();
   Stream stream_;
   std::atomic<uint32_t> state_{kPending};
+  mutable std::atomic<uint32_t> timed_waiters_{0};
   std::exception_ptr error_;
   std::atomic<std::atomic<uint32_t>*> host_flag_{nullptr};
   std::shared_ptr<std::atomic<uint32_t>> host_flag_owner_;

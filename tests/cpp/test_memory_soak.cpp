@@ -25,8 +25,9 @@ double rss_mib() {
 
 }  // namespace
 
+// The ops run on the test device (DEVICE=cpu|gpu); s is its default stream.
 TEST(MemorySoak, CreateEvalDropStaysFlat) {
-  Stream s = default_stream(Device::cpu);
+  Stream s = default_stream(default_device());
   synchronize(s);
   size_t active0 = get_active_memory();
   size_t limit = size_t(32) << 20;
@@ -79,7 +80,7 @@ TEST(MemorySoak, CreateEvalDropStaysFlat) {
 }
 
 TEST(MemorySoak, FireAndForgetIsBoundedByBytes) {
-  Stream s = default_stream(Device::cpu);
+  Stream s = default_stream(default_device());
   synchronize(s);
   clear_cache();
   size_t active0 = get_active_memory();
@@ -95,6 +96,11 @@ TEST(MemorySoak, FireAndForgetIsBoundedByBytes) {
   EXPECT_LT(peak, size_t(400) << 20);
   double before = rss_mib();
   clear_cache();
-  EXPECT_EQ(get_cache_memory(), 0u);
+  if (default_device() == Device::cpu) {
+    EXPECT_EQ(get_cache_memory(), 0u);
+  } else {
+    // The GPU keeps a few host-mapped scalar slots (measured: 384 bytes).
+    EXPECT_LT(get_cache_memory(), size_t(4096));
+  }
   std::printf("[ soak    ] rss %.0f MiB before clear_cache, %.0f after\n", before, rss_mib());
 }

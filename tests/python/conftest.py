@@ -3,7 +3,6 @@ import os
 
 import numpy as np
 import pytest
-
 import tandem.core as mx
 
 DEVICE = os.environ.get("DEVICE", "cpu").lower()

@@ -5,10 +5,8 @@ import pickle
 
 import numpy as np
 import pytest
-
 import tandem.core as mx
 from utils import ALL_DTYPES, NP_DTYPE, assert_close, random_values, to_numpy
-
 
 # ------------------------------------------------------------ construction
 

@@ -32,7 +32,6 @@ import warnings
 
 import numpy as np
 import pytest
-
 import tandem.core as mx
 
 hypothesis = pytest.importorskip("hypothesis")
@@ -470,6 +469,8 @@ def gen_unary(draw, g):
     name = draw(rs.sampled_from(sorted(UNARY)))
     f, mult, exact = UNARY[name]
     i = pick(draw, g)
+    if name == "abs" and dt_of(g, i) == mx.complex64:
+        exact = False  # |z| is a hypot: not correctly rounded, so not bitwise across devices
     return Node(f"mx.{name}(v{i}, stream=$s)", [i], unary_ref(f), mult=mult, exact=exact)
 
 

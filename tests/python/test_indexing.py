@@ -1,10 +1,9 @@
 """x[idx], x[idx] = v and x.at[idx] against NumPy."""
 import numpy as np
 import pytest
+import tandem.core as mx
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-import tandem.core as mx
 
 A = np.arange(2 * 3 * 4 * 5).reshape(2, 3, 4, 5).astype(np.float32)
 

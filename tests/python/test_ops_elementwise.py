@@ -4,13 +4,11 @@ import math
 
 import numpy as np
 import pytest
+import tandem.core as mx
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-
-import tandem.core as mx
 from utils import (
-    ALL_DTYPES,
     FLOATS,
     INTS,
     LAYOUTS,

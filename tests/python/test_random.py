@@ -1,7 +1,6 @@
 """mx.random: keys, determinism, ranges and rough distributions."""
 import numpy as np
 import pytest
-
 import tandem.core as mx
 
 

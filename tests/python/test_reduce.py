@@ -2,12 +2,11 @@
 sorts: test_sort.py)."""
 import numpy as np
 import pytest
+import tandem.core as mx
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-
-import tandem.core as mx
-from utils import FLOATS, INTS, LAYOUTS, assert_close, is_int, make, random_values, to_numpy
+from utils import FLOATS, LAYOUTS, assert_close, is_int, make, random_values, to_numpy
 
 AXES = [None, 0, 1, -1, (0, 1), (0, 2), ()]
 

@@ -3,8 +3,6 @@ failure inside a kernel (out of memory) failing its eval instead of hanging,
 memory held by fire-and-forget work, Ctrl-C during waits, and a bounded
 concurrency soak. The cases that could hang run in a child interpreter with
 a timeout."""
-import os
-import signal
 import subprocess
 import sys
 import textwrap
@@ -13,9 +11,7 @@ import time
 
 import numpy as np
 import pytest
-
 import tandem.core as mx
-
 from conftest import DEVICE
 
 HEADER = f"import tandem.core as mx\nmx.set_default_device(mx.{DEVICE})\n"
@@ -202,6 +198,8 @@ def test_clear_cache_returns_memory_to_the_system(default_device):
             with open("/proc/self/status") as f:
                 for l in f:
                     if l.startswith("VmRSS"): return int(l.split()[1]) / 1024
+        # Host memory: the arrays live on the CPU whatever the test device.
+        mx.set_default_device(mx.cpu)
         mx.eval(mx.ones((4,)))
         before = rss()
         xs = [mx.ones((1 << 18,)) * i for i in range(300)] + [mx.ones((1 << 14,)) * i for i in range(300)]
@@ -224,6 +222,9 @@ def test_clear_cache_returns_memory_to_the_system(default_device):
 INTERRUPT_CHILD = """
 import sys, time, os, signal, threading
 what = sys.argv[1]
+# A chain long enough to be interrupted: on the CPU (the GPU runs it in
+# milliseconds).
+mx.set_default_device(mx.cpu)
 a = mx.ones((1000, 1000))
 mx.eval(a)
 def long_graph():

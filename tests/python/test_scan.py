@@ -1,7 +1,6 @@
 """Scans (cumsum, cumprod, cummax, cummin, logcumsumexp) against NumPy."""
 import numpy as np
 import pytest
-
 import tandem.core as mx
 from utils import assert_close
 

@@ -1,11 +1,10 @@
 """Sorting, partitioning and top-k against NumPy, with a hypothesis property."""
 import numpy as np
 import pytest
+import tandem.core as mx
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-
-import tandem.core as mx
 from utils import assert_close, random_values, to_numpy
 
 

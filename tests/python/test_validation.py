@@ -7,7 +7,6 @@ import sys
 
 import numpy as np
 import pytest
-
 import tandem.core as mx
 
 INT_DTYPES = ["uint8", "uint16", "uint32", "uint64", "int8", "int16", "int32", "int64"]

@@ -1,6 +1,5 @@
 """Helpers for the Python tests: dtype tables, random inputs, layouts, comparison."""
 import numpy as np
-
 import tandem.core as mx
 
 # tandem dtype -> numpy dtype (bfloat16 has none: compared through float32).
