@@ -20,9 +20,15 @@ namespace {
 thread_local int t_task_depth = 0;
 }  // namespace
 
-TaskScope::TaskScope() { ++t_task_depth; }
-TaskScope::~TaskScope() { --t_task_depth; }
-bool in_task() { return t_task_depth > 0; }
+TaskScope::TaskScope() {
+  ++t_task_depth;
+}
+TaskScope::~TaskScope() {
+  --t_task_depth;
+}
+bool in_task() {
+  return t_task_depth > 0;
+}
 
 namespace {
 std::atomic<bool> g_interrupt{false};
@@ -32,8 +38,12 @@ void watch_interrupts(bool on) {
   t_watching = on;
   if (!on) g_interrupt.store(false, std::memory_order_relaxed);
 }
-void raise_interrupt() { g_interrupt.store(true, std::memory_order_relaxed); }
-bool interrupt_pending() { return t_watching && g_interrupt.load(std::memory_order_relaxed); }
+void raise_interrupt() {
+  g_interrupt.store(true, std::memory_order_relaxed);
+}
+bool interrupt_pending() {
+  return t_watching && g_interrupt.load(std::memory_order_relaxed);
+}
 
 namespace {
 

@@ -235,7 +235,7 @@ ShapeElem array::shape(int dim) const {
   int d = dim < 0 ? dim + nd : dim;
   if (d < 0 || d >= nd) {
     throw AxisError("[shape] axis " + std::to_string(dim) +
-                                " is out of bounds for an array of shape " + shape_str(shape()));
+                    " is out of bounds for an array of shape " + shape_str(shape()));
   }
   return desc_->shape[d];
 }
@@ -245,7 +245,7 @@ int64_t array::strides(int dim) const {
   int d = dim < 0 ? dim + nd : dim;
   if (d < 0 || d >= nd) {
     throw AxisError("[strides] axis " + std::to_string(dim) +
-                                " is out of bounds for an array of shape " + shape_str(shape()));
+                    " is out of bounds for an array of shape " + shape_str(shape()));
   }
   return desc_->strides[d];
 }

@@ -77,56 +77,80 @@ float16_t::operator float() const {
 
 Dtype::Kind kind(Dtype t) {
   switch (t.val) {
-    case Dtype::Val::bool_: return Dtype::Kind::b;
+    case Dtype::Val::bool_:
+      return Dtype::Kind::b;
     case Dtype::Val::uint8:
     case Dtype::Val::uint16:
     case Dtype::Val::uint32:
-    case Dtype::Val::uint64: return Dtype::Kind::u;
+    case Dtype::Val::uint64:
+      return Dtype::Kind::u;
     case Dtype::Val::int8:
     case Dtype::Val::int16:
     case Dtype::Val::int32:
-    case Dtype::Val::int64: return Dtype::Kind::i;
+    case Dtype::Val::int64:
+      return Dtype::Kind::i;
     case Dtype::Val::float16:
     case Dtype::Val::float32:
-    case Dtype::Val::float64: return Dtype::Kind::f;
-    case Dtype::Val::bfloat16: return Dtype::Kind::V;
-    default: return Dtype::Kind::c;
+    case Dtype::Val::float64:
+      return Dtype::Kind::f;
+    case Dtype::Val::bfloat16:
+      return Dtype::Kind::V;
+    default:
+      return Dtype::Kind::c;
   }
 }
 
 const char* dtype_name(Dtype t) {
-  static const char* names[] = {"bool",  "uint8",   "uint16",  "uint32",   "uint64",
-                                "int8",  "int16",   "int32",   "int64",    "float16",
+  static const char* names[] = {"bool",    "uint8",   "uint16",   "uint32",   "uint64",
+                                "int8",    "int16",   "int32",    "int64",    "float16",
                                 "float32", "float64", "bfloat16", "complex64"};
   return names[t.index()];
 }
 
-std::ostream& operator<<(std::ostream& os, Dtype t) { return os << dtype_name(t); }
+std::ostream& operator<<(std::ostream& os, Dtype t) {
+  return os << dtype_name(t);
+}
 
 bool is_floating_point(Dtype t) {
   auto k = kind(t);
   return k == Dtype::Kind::f || k == Dtype::Kind::V;
 }
-bool is_complex(Dtype t) { return kind(t) == Dtype::Kind::c; }
-bool is_inexact(Dtype t) { return is_floating_point(t) || is_complex(t); }
+bool is_complex(Dtype t) {
+  return kind(t) == Dtype::Kind::c;
+}
+bool is_inexact(Dtype t) {
+  return is_floating_point(t) || is_complex(t);
+}
 bool is_integral(Dtype t) {
   auto k = kind(t);
   return k == Dtype::Kind::u || k == Dtype::Kind::i;
 }
-bool is_unsigned(Dtype t) { return kind(t) == Dtype::Kind::u; }
+bool is_unsigned(Dtype t) {
+  return kind(t) == Dtype::Kind::u;
+}
 
-bool issubdtype(Dtype a, Dtype b) { return a == b; }
+bool issubdtype(Dtype a, Dtype b) {
+  return a == b;
+}
 
 bool issubdtype(Dtype a, DtypeCategory c) {
   switch (c) {
-    case DtypeCategory::complexfloating: return is_complex(a);
-    case DtypeCategory::floating: return is_floating_point(a);
-    case DtypeCategory::inexact: return is_inexact(a);
-    case DtypeCategory::signedinteger: return kind(a) == Dtype::Kind::i;
-    case DtypeCategory::unsignedinteger: return kind(a) == Dtype::Kind::u;
-    case DtypeCategory::integer: return is_integral(a);
-    case DtypeCategory::number: return a != bool_;
-    case DtypeCategory::generic: return true;
+    case DtypeCategory::complexfloating:
+      return is_complex(a);
+    case DtypeCategory::floating:
+      return is_floating_point(a);
+    case DtypeCategory::inexact:
+      return is_inexact(a);
+    case DtypeCategory::signedinteger:
+      return kind(a) == Dtype::Kind::i;
+    case DtypeCategory::unsignedinteger:
+      return kind(a) == Dtype::Kind::u;
+    case DtypeCategory::integer:
+      return is_integral(a);
+    case DtypeCategory::number:
+      return a != bool_;
+    case DtypeCategory::generic:
+      return true;
   }
   return false;
 }
@@ -156,25 +180,29 @@ constexpr Dtype::Val B = Dtype::Val::bool_, U8 = Dtype::Val::uint8, U16 = Dtype:
                      C64 = Dtype::Val::complex64;
 constexpr Dtype::Val table[14][14] = {
     // b    u8   u16  u32  u64  i8   i16  i32  i64  f16  f32  f64  bf16 c64
-    {B, U8, U16, U32, U64, I8, I16, I32, I64, F16, F32, F64, BF, C64},              // b
-    {U8, U8, U16, U32, U64, I16, I16, I32, I64, F16, F32, F64, BF, C64},            // u8
-    {U16, U16, U16, U32, U64, I32, I32, I32, I64, F16, F32, F64, BF, C64},          // u16
-    {U32, U32, U32, U32, U64, I64, I64, I64, I64, F16, F32, F64, BF, C64},          // u32
-    {U64, U64, U64, U64, U64, F32, F32, F32, F32, F16, F32, F64, BF, C64},          // u64
-    {I8, I16, I32, I64, F32, I8, I16, I32, I64, F16, F32, F64, BF, C64},            // i8
-    {I16, I16, I32, I64, F32, I16, I16, I32, I64, F16, F32, F64, BF, C64},          // i16
-    {I32, I32, I32, I64, F32, I32, I32, I32, I64, F16, F32, F64, BF, C64},          // i32
-    {I64, I64, I64, I64, F32, I64, I64, I64, I64, F16, F32, F64, BF, C64},          // i64
-    {F16, F16, F16, F16, F16, F16, F16, F16, F16, F16, F32, F64, F32, C64},         // f16
-    {F32, F32, F32, F32, F32, F32, F32, F32, F32, F32, F32, F64, F32, C64},         // f32
-    {F64, F64, F64, F64, F64, F64, F64, F64, F64, F64, F64, F64, F64, C64},         // f64
-    {BF, BF, BF, BF, BF, BF, BF, BF, BF, F32, F32, F64, BF, C64},                   // bf16
-    {C64, C64, C64, C64, C64, C64, C64, C64, C64, C64, C64, C64, C64, C64},         // c64
+    {B, U8, U16, U32, U64, I8, I16, I32, I64, F16, F32, F64, BF, C64},       // b
+    {U8, U8, U16, U32, U64, I16, I16, I32, I64, F16, F32, F64, BF, C64},     // u8
+    {U16, U16, U16, U32, U64, I32, I32, I32, I64, F16, F32, F64, BF, C64},   // u16
+    {U32, U32, U32, U32, U64, I64, I64, I64, I64, F16, F32, F64, BF, C64},   // u32
+    {U64, U64, U64, U64, U64, F32, F32, F32, F32, F16, F32, F64, BF, C64},   // u64
+    {I8, I16, I32, I64, F32, I8, I16, I32, I64, F16, F32, F64, BF, C64},     // i8
+    {I16, I16, I32, I64, F32, I16, I16, I32, I64, F16, F32, F64, BF, C64},   // i16
+    {I32, I32, I32, I64, F32, I32, I32, I32, I64, F16, F32, F64, BF, C64},   // i32
+    {I64, I64, I64, I64, F32, I64, I64, I64, I64, F16, F32, F64, BF, C64},   // i64
+    {F16, F16, F16, F16, F16, F16, F16, F16, F16, F16, F32, F64, F32, C64},  // f16
+    {F32, F32, F32, F32, F32, F32, F32, F32, F32, F32, F32, F64, F32, C64},  // f32
+    {F64, F64, F64, F64, F64, F64, F64, F64, F64, F64, F64, F64, F64, C64},  // f64
+    {BF, BF, BF, BF, BF, BF, BF, BF, BF, F32, F32, F64, BF, C64},            // bf16
+    {C64, C64, C64, C64, C64, C64, C64, C64, C64, C64, C64, C64, C64, C64},  // c64
 };
 }  // namespace
 
-Dtype promote_types(Dtype a, Dtype b) { return Dtype(table[a.index()][b.index()]); }
+Dtype promote_types(Dtype a, Dtype b) {
+  return Dtype(table[a.index()][b.index()]);
+}
 
-Dtype to_inexact(Dtype t) { return is_inexact(t) ? t : float32; }
+Dtype to_inexact(Dtype t) {
+  return is_inexact(t) ? t : float32;
+}
 
 }  // namespace tandem

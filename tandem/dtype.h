@@ -5,9 +5,9 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
-#include <type_traits>
 #include <ostream>
 #include <string>
+#include <type_traits>
 
 #include "tandem/kernels/cast.h"
 
@@ -125,8 +125,8 @@ inline constexpr Dtype bfloat16{Dtype::Val::bfloat16};
 inline constexpr Dtype complex64{Dtype::Val::complex64};
 
 // All dtypes, in enum order (handy for tests that sweep dtypes).
-inline constexpr Dtype all_dtypes[] = {bool_,   uint8,   uint16,  uint32,  uint64,
-                                       int8,    int16,   int32,   int64,   float16,
+inline constexpr Dtype all_dtypes[] = {bool_,   uint8,   uint16,   uint32,   uint64,
+                                       int8,    int16,   int32,    int64,    float16,
                                        float32, float64, bfloat16, complex64};
 
 enum class DtypeCategory {
@@ -147,7 +147,7 @@ std::ostream& operator<<(std::ostream& os, Dtype t);
 
 bool is_floating_point(Dtype t);  // float16/32/64, bfloat16
 bool is_complex(Dtype t);
-bool is_inexact(Dtype t);  // floating or complex
+bool is_inexact(Dtype t);   // floating or complex
 bool is_integral(Dtype t);  // signed or unsigned integer, not bool
 bool is_unsigned(Dtype t);
 bool issubdtype(Dtype a, Dtype b);
@@ -162,9 +162,9 @@ Dtype to_inexact(Dtype t);
 // C++ storage type -> Dtype.
 template <typename T>
 struct dtype_of;
-#define TANDEM_DTYPE_OF(T, D) \
-  template <>                 \
-  struct dtype_of<T> {        \
+#define TANDEM_DTYPE_OF(T, D)         \
+  template <>                         \
+  struct dtype_of<T> {                \
     static constexpr Dtype value = D; \
   };
 TANDEM_DTYPE_OF(bool, bool_)
@@ -224,20 +224,34 @@ struct TypeTag {
 template <typename F>
 decltype(auto) dispatch_dtype(Dtype t, F&& f) {
   switch (t.val) {
-    case Dtype::Val::bool_: return f(TypeTag<bool>{});
-    case Dtype::Val::uint8: return f(TypeTag<uint8_t>{});
-    case Dtype::Val::uint16: return f(TypeTag<uint16_t>{});
-    case Dtype::Val::uint32: return f(TypeTag<uint32_t>{});
-    case Dtype::Val::uint64: return f(TypeTag<uint64_t>{});
-    case Dtype::Val::int8: return f(TypeTag<int8_t>{});
-    case Dtype::Val::int16: return f(TypeTag<int16_t>{});
-    case Dtype::Val::int32: return f(TypeTag<int32_t>{});
-    case Dtype::Val::int64: return f(TypeTag<int64_t>{});
-    case Dtype::Val::float16: return f(TypeTag<float16_t>{});
-    case Dtype::Val::float32: return f(TypeTag<float>{});
-    case Dtype::Val::float64: return f(TypeTag<double>{});
-    case Dtype::Val::bfloat16: return f(TypeTag<bfloat16_t>{});
-    default: return f(TypeTag<complex64_t>{});
+    case Dtype::Val::bool_:
+      return f(TypeTag<bool>{});
+    case Dtype::Val::uint8:
+      return f(TypeTag<uint8_t>{});
+    case Dtype::Val::uint16:
+      return f(TypeTag<uint16_t>{});
+    case Dtype::Val::uint32:
+      return f(TypeTag<uint32_t>{});
+    case Dtype::Val::uint64:
+      return f(TypeTag<uint64_t>{});
+    case Dtype::Val::int8:
+      return f(TypeTag<int8_t>{});
+    case Dtype::Val::int16:
+      return f(TypeTag<int16_t>{});
+    case Dtype::Val::int32:
+      return f(TypeTag<int32_t>{});
+    case Dtype::Val::int64:
+      return f(TypeTag<int64_t>{});
+    case Dtype::Val::float16:
+      return f(TypeTag<float16_t>{});
+    case Dtype::Val::float32:
+      return f(TypeTag<float>{});
+    case Dtype::Val::float64:
+      return f(TypeTag<double>{});
+    case Dtype::Val::bfloat16:
+      return f(TypeTag<bfloat16_t>{});
+    default:
+      return f(TypeTag<complex64_t>{});
   }
 }
 

@@ -50,7 +50,9 @@ std::atomic<uint32_t>* Event::attach_host_flag(std::shared_ptr<std::atomic<uint3
   return expected;
 }
 
-bool wait_for(const Event& ev, std::chrono::nanoseconds timeout) { return ev.wait_for(timeout); }
+bool wait_for(const Event& ev, std::chrono::nanoseconds timeout) {
+  return ev.wait_for(timeout);
+}
 
 void Event::wake_timed_waiters() {
   syscall(SYS_futex, reinterpret_cast<uint32_t*>(&state_), FUTEX_WAKE_PRIVATE, INT32_MAX, nullptr,

@@ -132,9 +132,15 @@ bool same_flat_layout(const array& x, const array& out) {
 }
 
 // The view primitives' one definition for both backends (primitives/shape.h).
-void Transpose::eval_view(const array& in, array& out) { transpose_view(in, out, axes_); }
-void Broadcast::eval_view(const array& in, array& out) { broadcast_view(in, out); }
-void Slice::eval_view(const array& in, array& out) { slice_view(in, out, start_, strides_); }
+void Transpose::eval_view(const array& in, array& out) {
+  transpose_view(in, out, axes_);
+}
+void Broadcast::eval_view(const array& in, array& out) {
+  broadcast_view(in, out);
+}
+void Slice::eval_view(const array& in, array& out) {
+  slice_view(in, out, start_, strides_);
+}
 // The op hands a row-contiguous input (contiguous(a)), so this is a view too.
 void AsStrided::eval_view(const array& in, array& out) {
   as_strided_view(in, out, strides_, offset_);

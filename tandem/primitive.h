@@ -45,9 +45,11 @@ class Primitive {
 };
 
 // Declares the two backend entry points and the name of a primitive class.
-#define TANDEM_PRIMITIVE(NAME)                                                              \
-  void eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;    \
-  void eval_gpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;    \
-  const char* name() const override { return #NAME; }
+#define TANDEM_PRIMITIVE(NAME)                                                           \
+  void eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) override; \
+  void eval_gpu(const std::vector<array>& inputs, std::vector<array>& outputs) override; \
+  const char* name() const override {                                                    \
+    return #NAME;                                                                        \
+  }
 
 }  // namespace tandem

@@ -164,7 +164,9 @@ void synchronize(Stream s) {
   scheduler::executor(s.index).synchronize();
 }
 
-void synchronize() { synchronize(default_stream(default_device())); }
+void synchronize() {
+  synchronize(default_stream(default_device()));
+}
 
 StreamContext::StreamContext(Stream s)
     : prev_override_(t_defaults.device_override),
@@ -202,7 +204,8 @@ StreamExecutor& executor(int stream_index) {
   if (stream_index >= 0 && stream_index < kMaxStreams) {
     ex = registry().executors[stream_index].load(std::memory_order_acquire);
   }
-  if (!ex) throw std::invalid_argument("[stream] no stream with index " + std::to_string(stream_index));
+  if (!ex)
+    throw std::invalid_argument("[stream] no stream with index " + std::to_string(stream_index));
   return *ex;
 }
 

@@ -2,7 +2,6 @@
 // NumPy arrays and DLPack tensors in; Python scalars, lists, the buffer
 // protocol, __array__ and DLPack out. Also the shape / axes casters.
 #include <nanobind/ndarray.h>
-
 #include <signal.h>
 
 #include <complex>
@@ -22,8 +21,8 @@ namespace {
 enum class OutOfRange { fail, shape_error, axis_error };
 
 [[noreturn]] void raise_out_of_range(OutOfRange how, long long v, bool overflowed) {
-  std::string val = overflowed ? std::string(v < 0 ? "below -2**63" : "above 2**63 - 1")
-                                : std::to_string(v);
+  std::string val =
+      overflowed ? std::string(v < 0 ? "below -2**63" : "above 2**63 - 1") : std::to_string(v);
   if (how == OutOfRange::axis_error) {
     throw tandem::AxisError("[axis] axis " + val + " is out of range (axes are 32-bit ints)");
   }
@@ -640,7 +639,7 @@ namespace {
 // eval held back by the bounds on queued work stops waiting for room) before
 // Python's own handler runs.
 struct sigaction g_prev_sigint;
-int g_watch_depth = 0;  // main thread only
+int g_watch_depth = 0;                                             // main thread only
 const std::thread::id g_main_thread = std::this_thread::get_id();  // set at import
 
 void on_sigint(int sig) {

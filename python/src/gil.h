@@ -5,8 +5,8 @@
 // would leave through a noexcept destructor and call std::terminate (the
 // process then dies with "terminate called without an active exception").
 #include <Python.h>
-#include <nanobind/nanobind.h>
 #include <cxxabi.h>
+#include <nanobind/nanobind.h>
 
 #include <chrono>
 #include <thread>

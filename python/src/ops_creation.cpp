@@ -196,21 +196,22 @@ void init_ops_creation(nb::module_& m) {
   m.def(
       "hanning",
       [](int M) {
-        return window(M, [](const array& n, double d) { return cosine_window(n, d, 0.5, 0.5, 0.0); });
+        return window(M,
+                      [](const array& n, double d) { return cosine_window(n, d, 0.5, 0.5, 0.0); });
       },
       "M"_a, "The Hann window.");
   m.def(
       "hamming",
       [](int M) {
-        return window(M,
-                      [](const array& n, double d) { return cosine_window(n, d, 0.54, 0.46, 0.0); });
+        return window(
+            M, [](const array& n, double d) { return cosine_window(n, d, 0.54, 0.46, 0.0); });
       },
       "M"_a, "The Hamming window.");
   m.def(
       "blackman",
       [](int M) {
-        return window(M,
-                      [](const array& n, double d) { return cosine_window(n, d, 0.42, 0.5, 0.08); });
+        return window(
+            M, [](const array& n, double d) { return cosine_window(n, d, 0.42, 0.5, 0.08); });
       },
       "M"_a, "The Blackman window.");
 }

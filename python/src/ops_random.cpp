@@ -1,7 +1,6 @@
 // mx.random: functional, key-based random numbers (every sampler takes key=).
-#include "tandem/ops/random.h"
-
 #include "python/src/common.h"
+#include "tandem/ops/random.h"
 
 namespace tandem::py {
 namespace {

@@ -89,9 +89,12 @@ TANDEM_HD auto binary_apply(C a, C b) {
   } else if constexpr (OP == Op::NotEqual) {
     return a != b;
   } else if constexpr (OP == Op::NaNEqual) {
-    if constexpr (cpx) return a == b || (Cx::isnan(a) && Cx::isnan(b));
-    else if constexpr (flt) return a == b || (isnan(a) && isnan(b));
-    else return a == b;
+    if constexpr (cpx)
+      return a == b || (Cx::isnan(a) && Cx::isnan(b));
+    else if constexpr (flt)
+      return a == b || (isnan(a) && isnan(b));
+    else
+      return a == b;
   } else if constexpr (OP == Op::Less || OP == Op::LessEqual || OP == Op::Greater ||
                        OP == Op::GreaterEqual) {
     // Complex values order lexicographically, like NumPy.
@@ -103,40 +106,63 @@ TANDEM_HD auto binary_apply(C a, C b) {
       lt = a < b;
       gt = b < a;
     }
-    if constexpr (OP == Op::Less) return lt;
-    else if constexpr (OP == Op::LessEqual) return lt || a == b;
-    else if constexpr (OP == Op::Greater) return gt;
-    else return gt || a == b;
+    if constexpr (OP == Op::Less)
+      return lt;
+    else if constexpr (OP == Op::LessEqual)
+      return lt || a == b;
+    else if constexpr (OP == Op::Greater)
+      return gt;
+    else
+      return gt || a == b;
   } else if constexpr (OP == Op::LogicalAnd) {
     return a != C(0) && b != C(0);
   } else if constexpr (OP == Op::LogicalOr) {
     return a != C(0) || b != C(0);
   } else if constexpr (same<C, bool>::value) {
-    if constexpr (OP == Op::Power) return a || !b;
-    else if constexpr (OP == Op::Add || OP == Op::Maximum || OP == Op::BitwiseOr) return a || b;
-    else if constexpr (OP == Op::Multiply || OP == Op::Minimum || OP == Op::BitwiseAnd) return a && b;
-    else if constexpr (OP == Op::BitwiseXor || OP == Op::Subtract) return a != b;
-    else return a;
+    if constexpr (OP == Op::Power)
+      return a || !b;
+    else if constexpr (OP == Op::Add || OP == Op::Maximum || OP == Op::BitwiseOr)
+      return a || b;
+    else if constexpr (OP == Op::Multiply || OP == Op::Minimum || OP == Op::BitwiseAnd)
+      return a && b;
+    else if constexpr (OP == Op::BitwiseXor || OP == Op::Subtract)
+      return a != b;
+    else
+      return a;
   } else if constexpr (cpx) {
-    if constexpr (OP == Op::Add) return Cx::add(a, b);
-    else if constexpr (OP == Op::Subtract) return Cx::sub(a, b);
-    else if constexpr (OP == Op::Multiply) return Cx::mul(a, b);
-    else if constexpr (OP == Op::Divide) return Cx::div(a, b);
-    else if constexpr (OP == Op::Power) return Cx::pow(a, b);
-    else if constexpr (OP == Op::Minimum) return Cx::lt(b, a) ? b : a;
-    else if constexpr (OP == Op::Maximum) return Cx::lt(a, b) ? b : a;
-    else return a;  // ops reject complex inputs for the rest
+    if constexpr (OP == Op::Add)
+      return Cx::add(a, b);
+    else if constexpr (OP == Op::Subtract)
+      return Cx::sub(a, b);
+    else if constexpr (OP == Op::Multiply)
+      return Cx::mul(a, b);
+    else if constexpr (OP == Op::Divide)
+      return Cx::div(a, b);
+    else if constexpr (OP == Op::Power)
+      return Cx::pow(a, b);
+    else if constexpr (OP == Op::Minimum)
+      return Cx::lt(b, a) ? b : a;
+    else if constexpr (OP == Op::Maximum)
+      return Cx::lt(a, b) ? b : a;
+    else
+      return a;  // ops reject complex inputs for the rest
   } else if constexpr (OP == Op::Add || OP == Op::Subtract || OP == Op::Multiply) {
     if constexpr (integ) {
       // Wraps modulo 2^bits (NumPy and MLX semantics) without signed overflow.
       using W = wrap_t<C>;
-      if constexpr (OP == Op::Add) return C(W(a) + W(b));
-      else if constexpr (OP == Op::Subtract) return C(W(a) - W(b));
-      else return C(W(a) * W(b));
+      if constexpr (OP == Op::Add)
+        return C(W(a) + W(b));
+      else if constexpr (OP == Op::Subtract)
+        return C(W(a) - W(b));
+      else
+        return C(W(a) * W(b));
     } else {
-      if constexpr (OP == Op::Add) return C(a + b);
-      else if constexpr (OP == Op::Subtract) return C(a - b);
-      else return C(a * b);
+      if constexpr (OP == Op::Add)
+        return C(a + b);
+      else if constexpr (OP == Op::Subtract)
+        return C(a - b);
+      else
+        return C(a * b);
     }
   } else if constexpr (OP == Op::Divide) {
     if constexpr (integ) {
@@ -187,17 +213,23 @@ TANDEM_HD auto binary_apply(C a, C b) {
       return a;
     }
   } else if constexpr (OP == Op::ArcTan2) {
-    if constexpr (flt) return C(atan2(a, b));
-    else return a;
+    if constexpr (flt)
+      return C(atan2(a, b));
+    else
+      return a;
   } else if constexpr (OP == Op::Power) {
-    if constexpr (integ) return int_pow(a, b);
-    else return C(pow(a, b));
+    if constexpr (integ)
+      return int_pow(a, b);
+    else
+      return C(pow(a, b));
   } else if constexpr (OP == Op::Minimum || OP == Op::Maximum) {
     if constexpr (flt) {
       if (isnan(a) || isnan(b)) return C(f64_from_bits(0x7ff8000000000000ull));
     }
-    if constexpr (OP == Op::Minimum) return b < a ? b : a;
-    else return a < b ? b : a;
+    if constexpr (OP == Op::Minimum)
+      return b < a ? b : a;
+    else
+      return a < b ? b : a;
   } else if constexpr (integ) {
     if constexpr (OP == Op::BitwiseAnd) {
       return C(a & b);

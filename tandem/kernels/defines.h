@@ -71,8 +71,12 @@ using std::tanh;
 using std::trunc;
 #else
 // Rounds half to even in the default rounding mode, like std::nearbyint.
-__device__ inline float nearbyint(float x) { return rintf(x); }
-__device__ inline double nearbyint(double x) { return rint(x); }
+__device__ inline float nearbyint(float x) {
+  return rintf(x);
+}
+__device__ inline double nearbyint(double x) {
+  return rint(x);
+}
 #endif
 }  // namespace math
 

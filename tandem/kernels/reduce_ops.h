@@ -24,8 +24,10 @@ TANDEM_HD C scatter_combine(C d, C v) {
   if constexpr (R == ScatterReduce::None) {
     return v;
   } else if constexpr (same<C, bool>::value) {
-    if constexpr (R == ScatterReduce::Sum || R == ScatterReduce::Max) return d || v;
-    else return d && v;
+    if constexpr (R == ScatterReduce::Sum || R == ScatterReduce::Max)
+      return d || v;
+    else
+      return d && v;
   } else if constexpr (is_integral<C>::value &&
                        (R == ScatterReduce::Sum || R == ScatterReduce::Prod)) {
     wrap_t<C> a = static_cast<wrap_t<C>>(d), b = static_cast<wrap_t<C>>(v);
@@ -51,8 +53,10 @@ TANDEM_HD C scatter_combine(C d, C v) {
     }
     if (d_nan) return d;
     if (v_nan) return v;
-    if constexpr (R == ScatterReduce::Max) return lt_dv ? v : d;
-    else return lt_vd ? v : d;
+    if constexpr (R == ScatterReduce::Max)
+      return lt_dv ? v : d;
+    else
+      return lt_vd ? v : d;
   }
 }
 

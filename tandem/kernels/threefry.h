@@ -7,7 +7,9 @@
 
 namespace tandem::k {
 
-TANDEM_HD uint32_t rotl32(uint32_t x, int r) { return (x << r) | (x >> (32 - r)); }
+TANDEM_HD uint32_t rotl32(uint32_t x, int r) {
+  return (x << r) | (x >> (32 - r));
+}
 
 // Threefry-2x32 with 20 rounds on counter (c0, c1) under key (k0, k1).
 // Rotations 13, 15, 26, 6, 17, 29, 16, 24; the key schedule appends

@@ -75,40 +75,74 @@ template <typename F>
 TANDEM_HD F unary_real(UnaryOp op, F x) {
   using namespace math;
   switch (op) {
-    case UnaryOp::Abs: return fabs(x);
-    case UnaryOp::Sign: return isnan(x) ? x : F((x > 0) - (x < 0));
-    case UnaryOp::Negative: return -x;
-    case UnaryOp::Square: return x * x;
-    case UnaryOp::Sqrt: return sqrt(x);
-    case UnaryOp::Rsqrt: return F(1) / sqrt(x);
-    case UnaryOp::Reciprocal: return F(1) / x;
-    case UnaryOp::Exp: return exp(x);
-    case UnaryOp::Expm1: return expm1(x);
-    case UnaryOp::Erf: return erf(x);
-    case UnaryOp::ErfInv: return F(erfinv(double(x), sizeof(F) == 8 ? 2 : 0));
-    case UnaryOp::Sin: return sin(x);
-    case UnaryOp::Cos: return cos(x);
-    case UnaryOp::Tan: return tan(x);
-    case UnaryOp::ArcSin: return asin(x);
-    case UnaryOp::ArcCos: return acos(x);
-    case UnaryOp::ArcTan: return atan(x);
-    case UnaryOp::Sinh: return sinh(x);
-    case UnaryOp::Cosh: return cosh(x);
-    case UnaryOp::Tanh: return tanh(x);
-    case UnaryOp::ArcSinh: return asinh(x);
-    case UnaryOp::ArcCosh: return acosh(x);
-    case UnaryOp::ArcTanh: return atanh(x);
-    case UnaryOp::Log: return log(x);
-    case UnaryOp::Log2: return log2(x);
-    case UnaryOp::Log10: return log10(x);
-    case UnaryOp::Log1p: return log1p(x);
-    case UnaryOp::Sigmoid: return F(1) / (F(1) + exp(-x));
-    case UnaryOp::Floor: return floor(x);
-    case UnaryOp::Ceil: return ceil(x);
-    case UnaryOp::Trunc: return trunc(x);
-    case UnaryOp::Round: return nearbyint(x);  // default rounding mode: half to even
-    case UnaryOp::Imag: return F(0);
-    default: return x;  // Conj, Real
+    case UnaryOp::Abs:
+      return fabs(x);
+    case UnaryOp::Sign:
+      return isnan(x) ? x : F((x > 0) - (x < 0));
+    case UnaryOp::Negative:
+      return -x;
+    case UnaryOp::Square:
+      return x * x;
+    case UnaryOp::Sqrt:
+      return sqrt(x);
+    case UnaryOp::Rsqrt:
+      return F(1) / sqrt(x);
+    case UnaryOp::Reciprocal:
+      return F(1) / x;
+    case UnaryOp::Exp:
+      return exp(x);
+    case UnaryOp::Expm1:
+      return expm1(x);
+    case UnaryOp::Erf:
+      return erf(x);
+    case UnaryOp::ErfInv:
+      return F(erfinv(double(x), sizeof(F) == 8 ? 2 : 0));
+    case UnaryOp::Sin:
+      return sin(x);
+    case UnaryOp::Cos:
+      return cos(x);
+    case UnaryOp::Tan:
+      return tan(x);
+    case UnaryOp::ArcSin:
+      return asin(x);
+    case UnaryOp::ArcCos:
+      return acos(x);
+    case UnaryOp::ArcTan:
+      return atan(x);
+    case UnaryOp::Sinh:
+      return sinh(x);
+    case UnaryOp::Cosh:
+      return cosh(x);
+    case UnaryOp::Tanh:
+      return tanh(x);
+    case UnaryOp::ArcSinh:
+      return asinh(x);
+    case UnaryOp::ArcCosh:
+      return acosh(x);
+    case UnaryOp::ArcTanh:
+      return atanh(x);
+    case UnaryOp::Log:
+      return log(x);
+    case UnaryOp::Log2:
+      return log2(x);
+    case UnaryOp::Log10:
+      return log10(x);
+    case UnaryOp::Log1p:
+      return log1p(x);
+    case UnaryOp::Sigmoid:
+      return F(1) / (F(1) + exp(-x));
+    case UnaryOp::Floor:
+      return floor(x);
+    case UnaryOp::Ceil:
+      return ceil(x);
+    case UnaryOp::Trunc:
+      return trunc(x);
+    case UnaryOp::Round:
+      return nearbyint(x);  // default rounding mode: half to even
+    case UnaryOp::Imag:
+      return F(0);
+    default:
+      return x;  // Conj, Real
   }
 }
 
@@ -124,11 +158,16 @@ TANDEM_HD T unary_int(UnaryOp op, T x) {
     case UnaryOp::Sign:
       if constexpr (is_signed_int<T>::value) return T((x > 0) - (x < 0));
       return T(x > 0);
-    case UnaryOp::Negative: return T(W(0) - W(x));
-    case UnaryOp::Square: return T(W(x) * W(x));
-    case UnaryOp::BitwiseInvert: return T(~x);
-    case UnaryOp::Imag: return T(0);
-    default: return x;  // floor/ceil/trunc/round/conj/real are the identity
+    case UnaryOp::Negative:
+      return T(W(0) - W(x));
+    case UnaryOp::Square:
+      return T(W(x) * W(x));
+    case UnaryOp::BitwiseInvert:
+      return T(~x);
+    case UnaryOp::Imag:
+      return T(0);
+    default:
+      return x;  // floor/ceil/trunc/round/conj/real are the identity
   }
 }
 
@@ -136,9 +175,12 @@ TANDEM_HD T unary_int(UnaryOp op, T x) {
 TANDEM_HD bool unary_bool(UnaryOp op, bool x) {
   switch (op) {
     case UnaryOp::LogicalNot:
-    case UnaryOp::BitwiseInvert: return !x;
-    case UnaryOp::Imag: return false;
-    default: return x;
+    case UnaryOp::BitwiseInvert:
+      return !x;
+    case UnaryOp::Imag:
+      return false;
+    default:
+      return x;
   }
 }
 
@@ -146,13 +188,20 @@ TANDEM_HD bool unary_bool(UnaryOp op, bool x) {
 TANDEM_HD bool unary_predicate_real(UnaryOp op, double v) {
   using namespace math;
   switch (op) {
-    case UnaryOp::IsNan: return isnan(v);
-    case UnaryOp::IsInf: return isinf(v);
-    case UnaryOp::IsFinite: return isfinite(v);
-    case UnaryOp::IsPosInf: return isinf(v) && v > 0;
-    case UnaryOp::IsNegInf: return isinf(v) && v < 0;
-    case UnaryOp::LogicalNot: return v == 0;
-    default: return false;
+    case UnaryOp::IsNan:
+      return isnan(v);
+    case UnaryOp::IsInf:
+      return isinf(v);
+    case UnaryOp::IsFinite:
+      return isfinite(v);
+    case UnaryOp::IsPosInf:
+      return isinf(v) && v > 0;
+    case UnaryOp::IsNegInf:
+      return isinf(v) && v < 0;
+    case UnaryOp::LogicalNot:
+      return v == 0;
+    default:
+      return false;
   }
 }
 
@@ -160,9 +209,12 @@ TANDEM_HD bool unary_predicate_real(UnaryOp op, double v) {
 template <typename T>
 TANDEM_HD bool unary_predicate_int(UnaryOp op, T x) {
   switch (op) {
-    case UnaryOp::IsFinite: return true;
-    case UnaryOp::LogicalNot: return x == T(0);
-    default: return false;
+    case UnaryOp::IsFinite:
+      return true;
+    case UnaryOp::LogicalNot:
+      return x == T(0);
+    default:
+      return false;
   }
 }
 
@@ -170,13 +222,20 @@ TANDEM_HD bool unary_predicate_int(UnaryOp op, T x) {
 TANDEM_HD bool unary_predicate_complex(UnaryOp op, float re, float im) {
   using namespace math;
   switch (op) {
-    case UnaryOp::IsNan: return isnan(re) || isnan(im);
-    case UnaryOp::IsInf: return isinf(re) || isinf(im);
-    case UnaryOp::IsFinite: return isfinite(re) && isfinite(im);
-    case UnaryOp::IsPosInf: return isinf(re) && re > 0;
-    case UnaryOp::IsNegInf: return isinf(re) && re < 0;
-    case UnaryOp::LogicalNot: return re == 0 && im == 0;
-    default: return false;
+    case UnaryOp::IsNan:
+      return isnan(re) || isnan(im);
+    case UnaryOp::IsInf:
+      return isinf(re) || isinf(im);
+    case UnaryOp::IsFinite:
+      return isfinite(re) && isfinite(im);
+    case UnaryOp::IsPosInf:
+      return isinf(re) && re > 0;
+    case UnaryOp::IsNegInf:
+      return isinf(re) && re < 0;
+    case UnaryOp::LogicalNot:
+      return re == 0 && im == 0;
+    default:
+      return false;
   }
 }
 

@@ -86,8 +86,9 @@ array arange(int64_t start, int64_t stop, int64_t step, Dtype dtype, StreamOrDev
   __int128 n = span / step;
   if (n * step != span && (span > 0) == (step > 0)) n += 1;
   if (n > 2147483647) {
-    invalid("arange", "the range from ", start, " to ", stop, " by ", step, " has too many elements (",
-            static_cast<int64_t>(n), "; at most 2147483647, dimensions are 32-bit)");
+    invalid("arange", "the range from ", start, " to ", stop, " by ", step,
+            " has too many elements (", static_cast<int64_t>(n),
+            "; at most 2147483647, dimensions are 32-bit)");
   }
   int size = n > 0 ? static_cast<int>(n) : 0;
   return array(Shape{size}, dtype,

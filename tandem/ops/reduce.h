@@ -1,7 +1,7 @@
 #pragma once
-// Reductions and related ops, with MLX's names, overloads and output dtypes. Reductions take axes (a vector, one int, or none = all axes)
-// and keepdims; reductions over empty axes follow NumPy (sum 0, prod 1,
-// mean nan; max/min/argmax/argmin throw).
+// Reductions and related ops, with MLX's names, overloads and output dtypes. Reductions take axes
+// (a vector, one int, or none = all axes) and keepdims; reductions over empty axes follow NumPy
+// (sum 0, prod 1, mean nan; max/min/argmax/argmin throw).
 #include <optional>
 #include <vector>
 

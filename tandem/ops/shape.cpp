@@ -290,8 +290,9 @@ array as_strided(const array& a, Shape shape, Strides strides, int64_t offset, S
       for (size_t i = 0; i < strides.size(); ++i) st << (i ? ", " : "") << strides[i];
       if (strides.size() == 1) st << ",";
       invalid("as_strided", "shape ", shape, " with strides (", st.str(), ") and offset ", offset,
-              " reaches elements ", i128_str(lo), " to ", i128_str(hi), " of an array of ", a.size(),
-              " elements (shape ", a.shape(), "); a view must stay within [0, ", a.size(), ")");
+              " reaches elements ", i128_str(lo), " to ", i128_str(hi), " of an array of ",
+              a.size(), " elements (shape ", a.shape(), "); a view must stay within [0, ", a.size(),
+              ")");
     }
   }
   return array(std::move(shape), a.dtype(),

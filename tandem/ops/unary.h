@@ -50,12 +50,13 @@ array isposinf(const array& a, StreamOrDevice s = {});
 array isneginf(const array& a, StreamOrDevice s = {});
 array isfinite(const array& a, StreamOrDevice s = {});
 array conjugate(const array& a, StreamOrDevice s = {});
-inline array conj(const array& a, StreamOrDevice s = {}) { return conjugate(a, s); }
+inline array conj(const array& a, StreamOrDevice s = {}) {
+  return conjugate(a, s);
+}
 array real(const array& a, StreamOrDevice s = {});
 array imag(const array& a, StreamOrDevice s = {});
 array bitwise_invert(const array& a, StreamOrDevice s = {});
 // Identity in the forward pass; blocks gradients once transforms land.
 array stop_gradient(const array& a, StreamOrDevice s = {});
-
 
 }  // namespace tandem

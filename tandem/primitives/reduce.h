@@ -28,7 +28,6 @@ class Reduce : public Primitive {
   std::vector<int> axes_;
 };
 
-
 // Index (uint32) of the first minimum / maximum along `axis`; NaN counts as
 // the extreme (the first NaN wins). Output shape: the input's with axis = 1.
 class ArgReduce : public Primitive {

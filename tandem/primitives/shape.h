@@ -7,15 +7,17 @@ namespace tandem {
 // A primitive whose output is a view of its input on every device: one
 // definition (eval_view, in tandem/layout.cpp) serves both backends, as no
 // data moves.
-#define TANDEM_VIEW_PRIMITIVE(NAME)                                                        \
-  void eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) override {  \
-    eval_view(inputs[0], outputs[0]);                                                      \
-  }                                                                                        \
-  void eval_gpu(const std::vector<array>& inputs, std::vector<array>& outputs) override {  \
-    eval_view(inputs[0], outputs[0]);                                                      \
-  }                                                                                        \
-  void eval_view(const array& in, array& out);                                             \
-  const char* name() const override { return #NAME; }
+#define TANDEM_VIEW_PRIMITIVE(NAME)                                                       \
+  void eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) override { \
+    eval_view(inputs[0], outputs[0]);                                                     \
+  }                                                                                       \
+  void eval_gpu(const std::vector<array>& inputs, std::vector<array>& outputs) override { \
+    eval_view(inputs[0], outputs[0]);                                                     \
+  }                                                                                       \
+  void eval_view(const array& in, array& out);                                            \
+  const char* name() const override {                                                     \
+    return #NAME;                                                                         \
+  }
 
 // Same elements in row-major order, new shape: a view of row-contiguous input,
 // else a copy.

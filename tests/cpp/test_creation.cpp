@@ -21,7 +21,6 @@ std::string dname(Dtype t) {
   return dtype_name(t);
 }
 
-
 // v converted to dtype t by NumPy's rules for in-range values, as double.
 double cast_ref(double v, Dtype t) {
   if (t == bool_) return v != 0;
@@ -190,7 +189,8 @@ TEST(Creation, ArangeIntegerWrapsAndIsExact) {
     int64_t stop = static_cast<int64_t>(stop128) - (g() % 2 ? (step > 0 ? 1 : -1) * (g() % 2) : 0);
     array r = arange(start, stop, step, t);
     __int128 span = static_cast<__int128>(stop) - start;
-    int64_t want_n = static_cast<int64_t>(span / step + ((span % step != 0) && (span > 0) == (step > 0)));
+    int64_t want_n =
+        static_cast<int64_t>(span / step + ((span % step != 0) && (span > 0) == (step > 0)));
     if (want_n < 0) want_n = 0;
     ASSERT_EQ(r.size(), static_cast<size_t>(want_n)) << start << " " << stop << " " << step;
     auto got = r.to_vector<int64_t>();

@@ -41,8 +41,8 @@ TEST(MemorySoak, CreateEvalDropStaysFlat) {
       if (i % 50 == 0) {
         std::vector<array> burst;
         for (int j = 0; j < 20; ++j) {
-          burst.push_back(multiply(full({sizes[g() % std::size(sizes)]}, array(float(j))),
-                                   array(2.0f)));
+          burst.push_back(
+              multiply(full({sizes[g() % std::size(sizes)]}, array(float(j))), array(2.0f)));
         }
         async_eval(burst);
       }
@@ -88,8 +88,8 @@ TEST(MemorySoak, FireAndForgetIsBoundedByBytes) {
   for (int i = 0; i < 3000; ++i) async_eval({multiply(ones({1 << 18}), array(float(i)))});
   synchronize(s);
   size_t peak = get_peak_memory() - active0;
-  std::printf("[ soak    ] 3000 x 1 MiB fire-and-forget: peak %zu MiB, cache %zu MiB\n",
-              peak >> 20, get_cache_memory() >> 20);
+  std::printf("[ soak    ] 3000 x 1 MiB fire-and-forget: peak %zu MiB, cache %zu MiB\n", peak >> 20,
+              get_cache_memory() >> 20);
   EXPECT_EQ(get_active_memory(), active0);
   // The bound is 256 MiB of outputs per stream of queued and running tasks,
   // plus the batch being staged; 4096 tasks (the count bound) were 4 GiB.

@@ -16,8 +16,8 @@ TEST(SchedulerSoak, ThreadsStreamsAndHandOffs) {
   using Clock = std::chrono::steady_clock;
   double seconds = 2.0;
   if (const char* e = std::getenv("TANDEM_SOAK_SECONDS")) seconds = std::atof(e);
-  auto stop = Clock::now() + std::chrono::duration_cast<Clock::duration>(
-                                 std::chrono::duration<double>(seconds));
+  auto stop = Clock::now() +
+              std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
   std::vector<Stream> shared = {new_stream(Device::cpu), new_stream(Device::cpu)};
   array base = test::random_array({48}, float32);
   auto bv = base.to_vector<float>();

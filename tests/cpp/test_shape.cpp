@@ -78,7 +78,6 @@ std::vector<int64_t> py_slice(int64_t start, int64_t stop, int64_t step, int64_t
   return out;
 }
 
-
 }  // namespace
 
 TEST(Shape, ReshapeValuesViewsAndInference) {

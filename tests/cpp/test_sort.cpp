@@ -289,11 +289,13 @@ TEST(Sort, LongLinesStableWithTiesAndNaN) {
     std::string what = desc(c.t, {c.axis}, false, "") + shape_str(c.shape);
     expect_exact(to_double(sort(a, c.axis)), sorted, "long sort " + what);
     expect_exact(to_double(argsort(a, c.axis)), order, "long argsort " + what);
-    expect_exact(to_double(argsort(strided_view(a), c.axis)), order, "long argsort strided " + what);
+    expect_exact(to_double(argsort(strided_view(a), c.axis)), order,
+                 "long argsort strided " + what);
     int k = c.shape[c.axis] / 2;
     check_partition(vals, to_double(partition(a, k, c.axis)), c.shape, c.axis, k,
                     "long partition " + what);
-    check_partition(vals, gather_lines(vals, to_double(argpartition(a, k, c.axis)), c.shape, c.axis),
+    check_partition(vals,
+                    gather_lines(vals, to_double(argpartition(a, k, c.axis)), c.shape, c.axis),
                     c.shape, c.axis, k, "long argpartition " + what);
   }
 }

@@ -29,13 +29,9 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kPi = 3.14159265358979323846;
 
-
 std::string dname(Dtype t) {
   return dtype_name(t);
 }
-
-
-
 
 void check_close_c(const std::vector<complex64_t>& got, const std::vector<cd>& want, double rtol,
                    double atol, const std::string& what) {
@@ -315,7 +311,7 @@ TEST(Unary, FloatSimdRangeEdges) {
                         ? (t == float32 ? 4e-6 : 1e-12)
                         : tol;
       test::expect_close(e.op(a, {}).to_vector<double>(), want, tol, atol,
-                  std::string(e.name) + " " + dname(t));
+                         std::string(e.name) + " " + dname(t));
     }
   }
 }
@@ -608,7 +604,7 @@ TEST(Unary, RoundDecimals) {
       array out = tandem::round(a, dec);
       EXPECT_EQ(out.dtype(), t);
       test::expect_close(out.to_vector<double>(), want, tol_for(t), tol_for(t) * 500,
-                  "round decimals " + std::to_string(dec) + " " + dname(t));
+                         "round decimals " + std::to_string(dec) + " " + dname(t));
     }
   }
   EXPECT_EQ(tandem::round(array({1.25, 1.35, -2.5, 1234.5}, float64), 1).to_vector<double>(),

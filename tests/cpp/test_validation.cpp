@@ -38,8 +38,7 @@ TEST(Validation, NegativeDimensionsRejected) {
   expect_invalid([] { reshape(ones({6}), {-2, 3}); }, "reshape", {"negative dimension -2"});
   expect_invalid([] { random::normal({-1, 2}); }, "normal", {"negative dimension -1"});
   expect_invalid([] { random::bits({3, -7}); }, "bits", {"negative dimension -7"});
-  expect_invalid([] { as_strided(ones({4}), {-1}, {1}); }, "as_strided",
-                 {"negative dimension -1"});
+  expect_invalid([] { as_strided(ones({4}), {-1}, {1}); }, "as_strided", {"negative dimension -1"});
   // The central check where every array's shape is set, for primitives
   // built directly.
   EXPECT_THROW(checked_shape_size({3, -1}, float32, "x"), std::invalid_argument);
@@ -48,14 +47,23 @@ TEST(Validation, NegativeDimensionsRejected) {
 }
 
 TEST(Validation, ElementCountOverflowRejected) {
-  expect_invalid([] { ones({2731, 4323, 409891, 7623851}); }, "full",
-                 {"(2731, 4323, 409891, 7623851)", "float32", "too big"});
+  expect_invalid(
+      [] {
+        ones({2731, 4323, 409891, 7623851});
+      },
+      "full", {"(2731, 4323, 409891, 7623851)", "float32", "too big"});
   expect_invalid([] { zeros({1 << 22, 1 << 21, 1 << 21}); }, "full", {"too big"});
   // Fits in elements but not in bytes (2**62 float64 = 2**65 bytes).
-  expect_invalid([] { zeros({1 << 21, 1 << 21, 1 << 20}, float64); }, "full",
-                 {"float64", "too big"});
-  expect_invalid([&] { broadcast_to(ones({1, 1, 1}), {1 << 30, 1 << 30, 1 << 30}); },
-                 "broadcast_to", {"too big"});
+  expect_invalid(
+      [] {
+        zeros({1 << 21, 1 << 21, 1 << 20}, float64);
+      },
+      "full", {"float64", "too big"});
+  expect_invalid(
+      [&] {
+        broadcast_to(ones({1, 1, 1}), {1 << 30, 1 << 30, 1 << 30});
+      },
+      "broadcast_to", {"too big"});
   // A zero dim makes the size 0 but the others must still fit (NumPy).
   expect_invalid([] { zeros({0, 1 << 30, 1 << 30, 1 << 30}); }, "full", {"too big"});
   EXPECT_EQ(zeros({0, 1 << 30, 1 << 20}).size(), 0u);
@@ -81,8 +89,11 @@ TEST(Validation, ElementCountOverflowRejected) {
     }
   }
   // flatten past 32 bits names the dimension.
-  expect_invalid([] { flatten(zeros({1 << 16, 1 << 16}, int8)); }, "flatten",
-                 {"4294967296", "32-bit"});
+  expect_invalid(
+      [] {
+        flatten(zeros({1 << 16, 1 << 16}, int8));
+      },
+      "flatten", {"4294967296", "32-bit"});
 }
 
 TEST(Validation, AsStridedExtentChecked) {
@@ -93,8 +104,11 @@ TEST(Validation, AsStridedExtentChecked) {
   }
   expect_invalid([] { as_strided(ones({4}), {4}, {-1}); }, "as_strided", {"-3 to 0"});
   expect_invalid([] { as_strided(ones({4}), {2}, {1}, -1); }, "as_strided", {"offset -1"});
-  expect_invalid([] { as_strided(ones({4}), {3, 3}, {int64_t(1) << 62, int64_t(1) << 62}); },
-                 "as_strided");
+  expect_invalid(
+      [] {
+        as_strided(ones({4}), {3, 3}, {int64_t(1) << 62, int64_t(1) << 62});
+      },
+      "as_strided");
   // Unevaluated input: the size it will have.
   array lazy = exp(zeros({3, 4}));
   expect_invalid([&] { as_strided(lazy, {13}, {1}); }, "as_strided", {"array of 12 elements"});
@@ -146,9 +160,13 @@ TEST(Validation, AxisErrors) {
   for (auto f : std::vector<std::function<void()>>{
            [&] { sum(a, 5); },
            [&] { expand_dims(a, 4); },
-           [&] { transpose(a, {0, 5}); },
+           [&] {
+             transpose(a, {0, 5});
+           },
            [&] { swapaxes(a, 0, -3); },
-           [&] { concatenate({a, a}, 2); },
+           [&] {
+             concatenate({a, a}, 2);
+           },
            [&] { cumsum(a, 2); },
            [&] { argmax(a, -3); },
            [&] { a.shape(2); },
@@ -194,7 +212,9 @@ TEST(Validation, CheckIndicesRaises) {
   EXPECT_NE(m.find("index 100 is out of range for axis"), std::string::npos) << m;
   EXPECT_NE(m.find("of size 10"), std::string::npos) << m;
   // Through a gather: a[idx] of a 2-d array.
-  m = index_error([&] { eval(gather(reshape(arange(0, 12, 1), {3, 4}), {array({3})}, {0}, {1, 4})); });
+  m = index_error([&] {
+    eval(gather(reshape(arange(0, 12, 1), {3, 4}), {array({3})}, {0}, {1, 4}));
+  });
   EXPECT_EQ(m.rfind("[gather] index 3 is out of range for axis 0 of size 3", 0), 0u) << m;
   m = index_error([&] { eval(take(a, array({-11}))); });
   EXPECT_NE(m.find("index -11"), std::string::npos) << m;

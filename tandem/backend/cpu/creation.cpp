@@ -11,24 +11,24 @@ void Arange::eval_cpu(const std::vector<array>&, std::vector<array>& outputs) {
   array& out = outputs[0];
   cpu::allocate_row_contiguous(out);
   if (out.size() == 0) return;
-  cpu::dispatch([start = start_, step = step_, istart = istart_, istep = istep_,
-                 out = cpu::Ref(out)] {
-    dispatch_dtype(out.dtype, [&](auto tag) {
-      using T = typename decltype(tag)::type;
-      T* p = out.data<T>();
-      cpu::parallel_for(out.size, cpu::kParallelGrain, [&](size_t b, size_t e) {
-        if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
-          // Unsigned arithmetic wraps (signed overflow would be undefined);
-          // the conversion to T keeps the low bits.
-          for (size_t i = b; i < e; ++i) {
-            p[i] = static_cast<T>(uint64_t(istart) + uint64_t(i) * uint64_t(istep));
-          }
-        } else {
-          for (size_t i = b; i < e; ++i) p[i] = convert_value<T>(start + double(i) * step);
-        }
+  cpu::dispatch(
+      [start = start_, step = step_, istart = istart_, istep = istep_, out = cpu::Ref(out)] {
+        dispatch_dtype(out.dtype, [&](auto tag) {
+          using T = typename decltype(tag)::type;
+          T* p = out.data<T>();
+          cpu::parallel_for(out.size, cpu::kParallelGrain, [&](size_t b, size_t e) {
+            if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+              // Unsigned arithmetic wraps (signed overflow would be undefined);
+              // the conversion to T keeps the low bits.
+              for (size_t i = b; i < e; ++i) {
+                p[i] = static_cast<T>(uint64_t(istart) + uint64_t(i) * uint64_t(istep));
+              }
+            } else {
+              for (size_t i = b; i < e; ++i) p[i] = convert_value<T>(start + double(i) * step);
+            }
+          });
+        });
       });
-    });
-  });
 }
 
 void AsType::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) {

@@ -325,7 +325,6 @@ class CpuExecutor : public StreamExecutor {
     --drainers_;
   }
 
-
  private:
   // Whether n tasks may run on the calling thread now: every task handed
   // over before them has run (stream order). If so, the worker takes no

@@ -64,7 +64,8 @@ void dispatch_index(Dtype t, F&& f) {
 // check_indices); op and axis name it in the error.
 inline int64_t clamp_index(int64_t v, int64_t n, int64_t hi, const char* op, int axis) {
   int64_t w = v < 0 ? v + n : v;
-  if (w < 0 || w > hi) [[unlikely]] return index_out_of_range(v, n, hi, op, axis);
+  if (w < 0 || w > hi) [[unlikely]]
+    return index_out_of_range(v, n, hi, op, axis);
   return w;
 }
 
@@ -159,7 +160,8 @@ struct ScatterComplex {
 template <ScatterReduce R, typename T>
 inline void combine(T& d, T v) {
   if constexpr (is_half_v<T>) {
-    d = T(k::scatter_combine<R, float, ScatterComplex>(static_cast<float>(d), static_cast<float>(v)));
+    d = T(
+        k::scatter_combine<R, float, ScatterComplex>(static_cast<float>(d), static_cast<float>(v)));
   } else {
     d = k::scatter_combine<R, T, ScatterComplex>(d, v);
   }
@@ -207,8 +209,8 @@ struct IndexedAxes {
   int64_t offset(const std::vector<Ref>& idx, const Odometer& od) const {
     int64_t base = 0;
     for (size_t k = 0; k < idx.size(); ++k) {
-      base += clamp_index(load_index(idx[k].data<I>() + od[k]), n[k], hi[k], op, axis[k]) *
-              stride[k];
+      base +=
+          clamp_index(load_index(idx[k].data<I>() + od[k]), n[k], hi[k], op, axis[k]) * stride[k];
     }
     return base;
   }
@@ -482,8 +484,7 @@ void scatter_axis_kernel(ScatterReduce reduce, const Ref& idx, const Ref& vals, 
             const I* ii = ip + off[1];
             const T* v = vp + off[2];
             for (int64_t j = 0; j < inner; ++j) {
-              int64_t p =
-                  clamp_index(load_index(ii + j * is), n, n - 1, "put_along_axis", axis);
+              int64_t p = clamp_index(load_index(ii + j * is), n, n - 1, "put_along_axis", axis);
               combine<R>(o[j * os + p * ax_stride], v[j * vs]);
             }
           }

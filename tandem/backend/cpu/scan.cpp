@@ -4,12 +4,13 @@
 // in place. With the axis innermost each line is a sequential loop; otherwise
 // whole rows of the trailing dims are combined at once (a contiguous,
 // vectorisable loop). Lines / column blocks are spread over threads.
+#include "tandem/primitives/scan.h"
+
 #include "tandem/backend/cpu/copy.h"
 #include "tandem/backend/cpu/encoder.h"
 #include "tandem/backend/cpu/outputs.h"
 #include "tandem/backend/cpu/parallel.h"
 #include "tandem/backend/cpu/reduce_common.h"
-#include "tandem/primitives/scan.h"
 
 namespace tandem {
 namespace cpu {

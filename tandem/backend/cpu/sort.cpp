@@ -3,6 +3,8 @@
 // a scratch buffer when the axis is not innermost), sorted or partitioned
 // with NaN last (NumPy's order), and written back. Lines are spread over
 // threads.
+#include "tandem/primitives/sort.h"
+
 #include <algorithm>
 #include <memory>
 #include <numeric>
@@ -11,7 +13,6 @@
 #include "tandem/backend/cpu/outputs.h"
 #include "tandem/backend/cpu/parallel.h"
 #include "tandem/backend/cpu/reduce_common.h"
-#include "tandem/primitives/sort.h"
 
 namespace tandem {
 namespace cpu {

@@ -86,8 +86,7 @@ void Arange::eval_gpu(const std::vector<array>&, std::vector<array>& outputs) {
   auto& ks = cache.get(uint64_t(out.dtype().index()), [&] {
     std::string t = gpu::device_type(out.dtype());
     std::string k = integral ? "tandem::arange_int<" : "tandem::arange<";
-    return gpu::KernelCache::Program{"creation.cuh",
-                                     {k + t + ", uint32_t>", k + t + ", int64_t>"}};
+    return gpu::KernelCache::Program{"creation.cuh", {k + t + ", uint32_t>", k + t + ", int64_t>"}};
   });
   unsigned threads = 256;
   unsigned blocks = gpu::blocks_for(n, threads);

@@ -6,9 +6,9 @@
 #include <string>
 #include <vector>
 
-#include "tandem/kernels/layout.h"
 #include "tandem/array.h"
 #include "tandem/backend/cuda/encoder.h"
+#include "tandem/kernels/layout.h"
 
 namespace tandem::gpu {
 

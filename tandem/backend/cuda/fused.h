@@ -5,9 +5,9 @@
 #include <string>
 #include <vector>
 
-#include "tandem/kernels/kernel_args.h"
 #include "tandem/dtype.h"
 #include "tandem/fusion.h"
+#include "tandem/kernels/kernel_args.h"
 #include "tandem/primitives/fused.h"
 
 namespace tandem::gpu {

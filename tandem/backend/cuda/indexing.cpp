@@ -1,6 +1,5 @@
 // GPU kernels of the indexing family (device/indexing.cuh): Concatenate,
 // Gather, Scatter, GatherAxis, ScatterAxis and SliceUpdate.
-#include "tandem/kernels/kernel_args.h"
 #include "tandem/primitives/indexing.h"
 
 #include <cuda_runtime.h>
@@ -13,6 +12,7 @@
 #include "tandem/backend/cuda/elementwise.h"
 #include "tandem/backend/cuda/indexing.h"
 #include "tandem/backend/cuda/jit.h"
+#include "tandem/kernels/kernel_args.h"
 
 namespace tandem {
 

@@ -17,7 +17,6 @@
 // Precision: float32 computes in exact fp32 (CUBLAS_COMPUTE_32F) unless
 // TANDEM_ALLOW_TF32=1; float16/bfloat16 compute in fp32 (no split-K
 // reductions in the half type); float64 in fp64; complex64 in fp32.
-#include "tandem/kernels/kernel_args.h"
 #include "tandem/primitives/matmul.h"
 
 #include <cublasLt.h>
@@ -40,6 +39,7 @@
 #include "tandem/backend/cuda/encoder.h"
 #include "tandem/backend/cuda/jit.h"
 #include "tandem/backend/cuda/memory.h"
+#include "tandem/kernels/kernel_args.h"
 #include "tandem/layout.h"
 
 namespace tandem {

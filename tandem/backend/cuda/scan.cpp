@@ -3,13 +3,14 @@
 // input is read through its strides. Long lines are scanned in tiles (rows)
 // or chunks (cols) whose totals are scanned exclusively first, by the same
 // code, and passed back as carries.
+#include "tandem/primitives/scan.h"
+
 #include <algorithm>
 #include <stdexcept>
 
 #include "tandem/backend/cuda/device.h"
 #include "tandem/backend/cuda/jit.h"
 #include "tandem/backend/cuda/reduce.h"
-#include "tandem/primitives/scan.h"
 
 namespace tandem {
 

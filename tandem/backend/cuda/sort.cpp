@@ -2,13 +2,14 @@
 // (device/sort.cuh). Partitions are full stable sorts, which satisfy their
 // contract. Lines up to one tile are sorted in one pass; longer lines are
 // sorted in tiles into scratch and merged pairwise in passes.
+#include "tandem/primitives/sort.h"
+
 #include <algorithm>
 
-#include "tandem/kernels/kernel_args.h"
 #include "tandem/backend/cuda/device.h"
 #include "tandem/backend/cuda/jit.h"
 #include "tandem/backend/cuda/reduce.h"
-#include "tandem/primitives/sort.h"
+#include "tandem/kernels/kernel_args.h"
 
 namespace tandem {
 namespace gpu::red {

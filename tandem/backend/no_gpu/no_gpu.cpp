@@ -18,8 +18,12 @@
 
 namespace tandem::gpu {
 
-bool is_available() { return false; }
-int device_count() { return 0; }
+bool is_available() {
+  return false;
+}
+int device_count() {
+  return 0;
+}
 
 std::unique_ptr<StreamExecutor> make_executor(Stream) {
   throw std::invalid_argument(
@@ -38,10 +42,10 @@ void copy_to_host(const std::shared_ptr<Buffer>&) {}
 
 namespace tandem {
 
-#define TANDEM_NO_GPU(NAME)                                                                   \
-  void NAME::eval_gpu(const std::vector<array>&, std::vector<array>&) {                       \
-    throw std::runtime_error(std::string("[") + name() +                                      \
-                             "] the GPU is not available: Tandem was built without CUDA");   \
+#define TANDEM_NO_GPU(NAME)                                                                \
+  void NAME::eval_gpu(const std::vector<array>&, std::vector<array>&) {                    \
+    throw std::runtime_error(std::string("[") + name() +                                   \
+                             "] the GPU is not available: Tandem was built without CUDA"); \
   }
 
 // One line per primitive, by family (tandem/primitives/<family>.h).

@@ -14,7 +14,9 @@ struct is_comparison_op {
 
 namespace bin {
 
-__device__ inline float f_inf() { return __int_as_float(0x7f800000); }
+__device__ inline float f_inf() {
+  return __int_as_float(0x7f800000);
+}
 
 // complex64 as the CPU's std::complex<float> computes it: GCC multiplies
 // inline and falls back to libgcc's __mulsc3 when both parts come out NaN;
@@ -159,7 +161,8 @@ struct BinaryFn {
   using Out = typename conditional<is_comparison_op<OP>::value, bool, T>::type;
   __device__ Out operator()(T a, T b) const {
     using C = compute_t<T>;
-    return cast<Out>(k::binary_apply<static_cast<BinaryOp>(OP), C, bin::DeviceComplex>(cast<C>(a), cast<C>(b)));
+    return cast<Out>(
+        k::binary_apply<static_cast<BinaryOp>(OP), C, bin::DeviceComplex>(cast<C>(a), cast<C>(b)));
   }
 };
 

@@ -19,9 +19,15 @@ struct alignas(8) complex64 {
   __device__ explicit operator double() const { return re; }
   __device__ explicit operator bool() const { return re != 0 || im != 0; }
 };
-__device__ inline complex64 operator+(complex64 a, complex64 b) { return {a.re + b.re, a.im + b.im}; }
-__device__ inline complex64 operator-(complex64 a, complex64 b) { return {a.re - b.re, a.im - b.im}; }
-__device__ inline complex64 operator-(complex64 a) { return {-a.re, -a.im}; }
+__device__ inline complex64 operator+(complex64 a, complex64 b) {
+  return {a.re + b.re, a.im + b.im};
+}
+__device__ inline complex64 operator-(complex64 a, complex64 b) {
+  return {a.re - b.re, a.im - b.im};
+}
+__device__ inline complex64 operator-(complex64 a) {
+  return {-a.re, -a.im};
+}
 __device__ inline complex64 operator*(complex64 a, complex64 b) {
   return {a.re * b.re - a.im * b.im, a.re * b.im + a.im * b.re};
 }
@@ -34,29 +40,70 @@ __device__ inline complex64 operator/(complex64 a, complex64 b) {
   float r = b.re / b.im, d = b.im + b.re * r;
   return {(a.re * r + a.im) / d, (a.im * r - a.re) / d};
 }
-__device__ inline bool operator==(complex64 a, complex64 b) { return a.re == b.re && a.im == b.im; }
-__device__ inline bool operator!=(complex64 a, complex64 b) { return !(a == b); }
+__device__ inline bool operator==(complex64 a, complex64 b) {
+  return a.re == b.re && a.im == b.im;
+}
+__device__ inline bool operator!=(complex64 a, complex64 b) {
+  return !(a == b);
+}
 // NumPy orders complex numbers lexicographically.
 __device__ inline bool operator<(complex64 a, complex64 b) {
   return a.re < b.re || (a.re == b.re && a.im < b.im);
 }
-__device__ inline bool operator>(complex64 a, complex64 b) { return b < a; }
-__device__ inline bool operator<=(complex64 a, complex64 b) { return !(b < a); }
-__device__ inline bool operator>=(complex64 a, complex64 b) { return !(a < b); }
+__device__ inline bool operator>(complex64 a, complex64 b) {
+  return b < a;
+}
+__device__ inline bool operator<=(complex64 a, complex64 b) {
+  return !(b < a);
+}
+__device__ inline bool operator>=(complex64 a, complex64 b) {
+  return !(a < b);
+}
 
 // What arithmetic runs in: float for the half types, the type itself otherwise.
-template <typename T> struct compute { using type = T; };
-template <> struct compute<__half> { using type = float; };
-template <> struct compute<__nv_bfloat16> { using type = float; };
-template <typename T> using compute_t = typename compute<T>::type;
+template <typename T>
+struct compute {
+  using type = T;
+};
+template <>
+struct compute<__half> {
+  using type = float;
+};
+template <>
+struct compute<__nv_bfloat16> {
+  using type = float;
+};
+template <typename T>
+using compute_t = typename compute<T>::type;
 
-template <typename T> struct is_complex { static constexpr bool value = false; };
-template <> struct is_complex<complex64> { static constexpr bool value = true; };
-template <typename T> struct is_float { static constexpr bool value = false; };
-template <> struct is_float<float> { static constexpr bool value = true; };
-template <> struct is_float<double> { static constexpr bool value = true; };
-template <> struct is_float<__half> { static constexpr bool value = true; };
-template <> struct is_float<__nv_bfloat16> { static constexpr bool value = true; };
+template <typename T>
+struct is_complex {
+  static constexpr bool value = false;
+};
+template <>
+struct is_complex<complex64> {
+  static constexpr bool value = true;
+};
+template <typename T>
+struct is_float {
+  static constexpr bool value = false;
+};
+template <>
+struct is_float<float> {
+  static constexpr bool value = true;
+};
+template <>
+struct is_float<double> {
+  static constexpr bool value = true;
+};
+template <>
+struct is_float<__half> {
+  static constexpr bool value = true;
+};
+template <>
+struct is_float<__nv_bfloat16> {
+  static constexpr bool value = true;
+};
 using k::conditional;
 using k::is_integral;
 using k::is_signed_int;
@@ -64,14 +111,19 @@ using k::is_unsigned_int;
 using k::same;
 using k::uint_of;
 // The unsigned type integer arithmetic on T wraps in (at least 32 bits).
-template <typename T> struct conditional_unsigned { using type = k::wrap_t<T>; };
+template <typename T>
+struct conditional_unsigned {
+  using type = k::wrap_t<T>;
+};
 
 // Integer limits (the identities of min/max reductions).
-template <typename T> struct limits;
-#define TANDEM_LIMITS(T, LO, HI) \
-  template <> struct limits<T> { \
+template <typename T>
+struct limits;
+#define TANDEM_LIMITS(T, LO, HI)                          \
+  template <>                                             \
+  struct limits<T> {                                      \
     __device__ static constexpr T lowest() { return LO; } \
-    __device__ static constexpr T max() { return HI; } \
+    __device__ static constexpr T max() { return HI; }    \
   };
 TANDEM_LIMITS(int8_t, -128, 127)
 TANDEM_LIMITS(int16_t, -32768, 32767)
@@ -108,11 +160,15 @@ __device__ inline To cast(From v) {
     return k::float_to_int<To>(static_cast<double>(static_cast<compute_t<From>>(v)));
   } else if constexpr (same<To, __half>::value) {
     // double goes through float (two roundings), as the CPU's float16_t(double).
-    if constexpr (same<From, __nv_bfloat16>::value) return __float2half(__bfloat162float(v));
-    else return __float2half(static_cast<float>(v));
+    if constexpr (same<From, __nv_bfloat16>::value)
+      return __float2half(__bfloat162float(v));
+    else
+      return __float2half(static_cast<float>(v));
   } else if constexpr (same<To, __nv_bfloat16>::value) {
-    if constexpr (same<From, __half>::value) return __float2bfloat16(__half2float(v));
-    else return __float2bfloat16(static_cast<float>(v));
+    if constexpr (same<From, __half>::value)
+      return __float2bfloat16(__half2float(v));
+    else
+      return __float2bfloat16(static_cast<float>(v));
   } else if constexpr (same<From, __half>::value) {
     return static_cast<To>(__half2float(v));
   } else if constexpr (same<From, __nv_bfloat16>::value) {

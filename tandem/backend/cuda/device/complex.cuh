@@ -5,14 +5,18 @@
 
 namespace tandem {
 
-__device__ inline float cabs(complex64 z) { return hypotf(z.re, z.im); }
+__device__ inline float cabs(complex64 z) {
+  return hypotf(z.re, z.im);
+}
 __device__ inline complex64 cexp(complex64 z) {
   float e = expf(z.re);
   float s, c;
   sincosf(z.im, &s, &c);
   return {e * c, e * s};
 }
-__device__ inline complex64 clog(complex64 z) { return {logf(cabs(z)), atan2f(z.im, z.re)}; }
+__device__ inline complex64 clog(complex64 z) {
+  return {logf(cabs(z)), atan2f(z.im, z.re)};
+}
 __device__ inline complex64 csqrt(complex64 z) {
   if (z.re == 0 && z.im == 0) return {0.f, z.im};
   float m = cabs(z);
@@ -21,8 +25,12 @@ __device__ inline complex64 csqrt(complex64 z) {
   if (z.re >= 0) return {r, i};
   return {fabsf(i), copysignf(r, z.im)};
 }
-__device__ inline complex64 mul_i(complex64 z) { return {-z.im, z.re}; }
-__device__ inline complex64 mul_neg_i(complex64 z) { return {z.im, -z.re}; }
+__device__ inline complex64 mul_i(complex64 z) {
+  return {-z.im, z.re};
+}
+__device__ inline complex64 mul_neg_i(complex64 z) {
+  return {z.im, -z.re};
+}
 __device__ inline complex64 csinh(complex64 z) {
   return {sinhf(z.re) * cosf(z.im), coshf(z.re) * sinf(z.im)};
 }

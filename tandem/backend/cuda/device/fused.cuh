@@ -2,8 +2,8 @@
 // share: their argument block and the barrier between instructions.
 #pragma once
 #include "binary.cuh"
-#include "unary.cuh"
 #include "tandem/kernels/kernel_args.h"
+#include "unary.cuh"
 
 namespace tandem {
 
