@@ -84,25 +84,11 @@ template <>
 struct is_complex<complex64> {
   static constexpr bool value = true;
 };
+// k::is_float (float, double) and the device's half types.
 template <typename T>
 struct is_float {
-  static constexpr bool value = false;
-};
-template <>
-struct is_float<float> {
-  static constexpr bool value = true;
-};
-template <>
-struct is_float<double> {
-  static constexpr bool value = true;
-};
-template <>
-struct is_float<__half> {
-  static constexpr bool value = true;
-};
-template <>
-struct is_float<__nv_bfloat16> {
-  static constexpr bool value = true;
+  static constexpr bool value =
+      k::is_float<T>::value || k::same<T, __half>::value || k::same<T, __nv_bfloat16>::value;
 };
 using k::conditional;
 using k::is_integral;
