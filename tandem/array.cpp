@@ -202,9 +202,22 @@ array::array(std::shared_ptr<Buffer> buf, Shape shape, Dtype t, Strides strides,
   set_data(std::move(buf), ds, std::move(strides), f, offset_bytes);
 }
 
+namespace {
+// A node's output computed from a tracer is one.
+void mark_tracer(ArrayDesc& d) {
+  for (auto& in : d.node->inputs) {
+    if (in.desc()->tracer) {
+      d.tracer = true;
+      return;
+    }
+  }
+}
+}  // namespace
+
 array::array(Shape shape, Dtype t, std::shared_ptr<Primitive> p, std::vector<array> inputs)
     : desc_(make_desc(std::move(shape), t, p->name())) {
   desc_->node = std::allocate_shared<Node>(PoolAllocator<Node>(), std::move(p), std::move(inputs));
+  if (detail::t_tracing) mark_tracer(*desc_);
 }
 
 array::array(Shape shape, Dtype t, std::shared_ptr<Primitive> p,
@@ -213,6 +226,7 @@ array::array(Shape shape, Dtype t, std::shared_ptr<Primitive> p,
   auto node = std::allocate_shared<Node>(PoolAllocator<Node>(), std::move(p), take_input_vector());
   node->inputs.assign(inputs.begin(), inputs.end());
   desc_->node = std::move(node);
+  if (detail::t_tracing) mark_tracer(*desc_);
 }
 
 std::vector<array> array::make_arrays(std::vector<Shape> shapes, const std::vector<Dtype>& dtypes,
@@ -223,6 +237,7 @@ std::vector<array> array::make_arrays(std::vector<Shape> shapes, const std::vect
     array a(make_desc(std::move(shapes[i]), dtypes[i], node->primitive->name()));
     a.desc_->node = node;
     a.desc_->position = static_cast<int>(i);
+    if (detail::t_tracing) mark_tracer(*a.desc_);
     node->outputs.push_back(a.desc_);
     node->output_specs.emplace_back(a.shape(), a.dtype());
     outs.push_back(std::move(a));
@@ -299,7 +314,7 @@ std::vector<array> array::siblings() const {
 
 array::Status array::status() const {
   std::lock_guard lk(graph_mutex());
-  if (desc_->node) return Status::unscheduled;
+  if (desc_->node && !desc_->node->scheduled) return Status::unscheduled;
   if (desc_->event && !desc_->event->done()) return Status::scheduled;
   return Status::available;
 }

@@ -20,6 +20,11 @@ class Primitive;
 class array;
 struct ArrayDesc;
 
+namespace detail {
+// Transforms this thread is tracing through (see transforms.h).
+inline thread_local int t_tracing = 0;
+}  // namespace detail
+
 // One graph node: a primitive applied to inputs, making one or more outputs.
 struct Node {
   std::shared_ptr<Primitive> primitive;
@@ -31,6 +36,9 @@ struct Node {
   std::vector<std::weak_ptr<ArrayDesc>> outputs;
   std::vector<std::pair<Shape, Dtype>> output_specs;  // to remake a dropped output
   uint64_t visit = 0;  // the last eval that visited this node (topological sort)
+  // Scheduled but kept: the node of a tracer evaluated inside a transform,
+  // which the transform still walks (eval skips it).
+  bool scheduled = false;
   // While eval's fusion holds the node in a group: the group's id and the
   // number of the node's value in the group's program (see fusion.h).
   uint64_t fuse_group = 0;
@@ -70,6 +78,9 @@ struct ArrayDesc {
 
   std::shared_ptr<Node> node;  // set until the node is scheduled
   int position = 0;            // which output of node
+  // Computed from a transform's inputs while the transform traces: eval
+  // keeps its node (see Node::scheduled).
+  bool tracer = false;
 
   std::shared_ptr<Buffer> buffer;
   int64_t offset = 0;    // bytes from buffer->host to element 0

@@ -141,6 +141,12 @@ void Broadcast::eval_view(const array& in, array& out) {
 void Slice::eval_view(const array& in, array& out) {
   slice_view(in, out, start_, strides_);
 }
+void StopGradient::eval_view(const array& in, array& out) {
+  make_view(in, out, in.strides(), in.offset());
+}
+void Identity::eval_view(const array& in, array& out) {
+  make_view(in, out, in.strides(), in.offset());
+}
 // The op hands a row-contiguous input (contiguous(a)), so this is a view too.
 void AsStrided::eval_view(const array& in, array& out) {
   as_strided_view(in, out, strides_, offset_);

@@ -4,15 +4,14 @@
 
 namespace tandem {
 
-// Transforms arrive in a later milestone; until a primitive overrides these,
-// asking for them is an error that names the primitive.
+// A primitive without a rule for a transform: an error naming both.
 std::vector<array> Primitive::vjp(const std::vector<array>&, const std::vector<array>&,
                                   const std::vector<int>&, const std::vector<array>&) {
   throw std::invalid_argument(std::string("[vjp] not supported by primitive ") + name());
 }
 
 std::vector<array> Primitive::jvp(const std::vector<array>&, const std::vector<array>&,
-                                  const std::vector<int>&) {
+                                  const std::vector<int>&, const std::vector<array>&) {
   throw std::invalid_argument(std::string("[jvp] not supported by primitive ") + name());
 }
 

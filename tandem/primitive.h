@@ -26,14 +26,20 @@ class Primitive {
   virtual void eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) = 0;
   virtual void eval_gpu(const std::vector<array>& inputs, std::vector<array>& outputs) = 0;
 
-  // Transform slots. The defaults say the primitive does not support them yet.
+  // Transform rules (tandem/transforms/<family>.cpp); the defaults throw,
+  // naming the primitive and the transform.
+  // vjp: the cotangents of primals[argnums[i]], given the node's inputs
+  // (primals), one cotangent per output, and the outputs.
   virtual std::vector<array> vjp(const std::vector<array>& primals,
                                  const std::vector<array>& cotangents,
                                  const std::vector<int>& argnums,
                                  const std::vector<array>& outputs);
+  // jvp: one tangent per output, given the tangents of primals[argnums[i]]
+  // (the other inputs have zero tangents).
   virtual std::vector<array> jvp(const std::vector<array>& primals,
                                  const std::vector<array>& tangents,
-                                 const std::vector<int>& argnums);
+                                 const std::vector<int>& argnums,
+                                 const std::vector<array>& outputs);
   virtual std::pair<std::vector<array>, std::vector<int>> vmap(const std::vector<array>& inputs,
                                                                const std::vector<int>& axes);
 
@@ -44,10 +50,22 @@ class Primitive {
   Stream stream_;
 };
 
-// Declares the two backend entry points and the name of a primitive class.
+// Declares the transform rules every primitive defines (in
+// tandem/transforms/<family>.cpp: a primitive without them does not link).
+#define TANDEM_TRANSFORM_RULES                                                                    \
+  std::vector<array> vjp(const std::vector<array>& primals, const std::vector<array>& cotangents, \
+                         const std::vector<int>& argnums, const std::vector<array>& outputs)      \
+      override;                                                                                   \
+  std::vector<array> jvp(const std::vector<array>& primals, const std::vector<array>& tangents,   \
+                         const std::vector<int>& argnums, const std::vector<array>& outputs)      \
+      override;
+
+// Declares the two backend entry points, the transform rules and the name
+// of a primitive class.
 #define TANDEM_PRIMITIVE(NAME)                                                           \
   void eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) override; \
   void eval_gpu(const std::vector<array>& inputs, std::vector<array>& outputs) override; \
+  TANDEM_TRANSFORM_RULES                                                                 \
   const char* name() const override {                                                    \
     return #NAME;                                                                        \
   }

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <exception>
+#include <stdexcept>
 
 #include "tandem/backend.h"
 #include "tandem/busy.h"
@@ -33,7 +34,7 @@ void topological_order(const std::vector<array>& outputs, std::vector<array>& ta
   stack.clear();
   auto visit = [id](const array& a) {
     Node* n = a.node().get();
-    if (!n || n->visit == id) return false;
+    if (!n || n->visit == id || n->scheduled) return false;
     n->visit = id;
     return true;
   };
@@ -151,7 +152,13 @@ void schedule(array a, StreamExecutor*& last) {
   }
   if (!barrier) ex.submit(ev, waits.data(), waits.size());
   waits.clear();
-  for (auto& o : outs) o.detach();
+  // A transform walks its tracers' nodes after an eval inside it: keep them.
+  bool keep = detail::t_tracing && !outs.empty() && outs[0].desc()->tracer;
+  if (keep) {
+    node->scheduled = true;
+  } else {
+    for (auto& o : outs) o.detach();
+  }
 }
 
 // The tape of one eval, with its storage kept per thread across evals (a
@@ -205,7 +212,8 @@ void eval_impl(std::vector<array> outputs, Mode mode) {
     // stream that takes it may use this thread's core (see busy.h).
     busy::Scope encoding;
     topological_order(outputs, tape);
-    if (fusion_enabled()) {
+    // Not inside a transform: fusion would replace the nodes it walks.
+    if (fusion_enabled() && !detail::t_tracing) {
       Fuser fuser(
           [](array a, void* last) { schedule(std::move(a), *static_cast<StreamExecutor**>(last)); },
           &last,
@@ -241,6 +249,11 @@ void eval(std::vector<array> outputs) {
 }
 
 void async_eval(std::vector<array> outputs) {
+  if (detail::t_tracing) {
+    throw std::invalid_argument(
+        "[async_eval] not allowed inside a function transformation (grad, vjp, jvp, vmap); "
+        "use eval");
+  }
   eval_impl(std::move(outputs), Mode::async);
 }
 

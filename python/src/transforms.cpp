@@ -1,7 +1,180 @@
-// eval and async_eval over pytrees (lists, tuples, dicts; other leaves ignored).
+// eval and async_eval over pytrees; the function transforms (vjp, jvp,
+// grad, value_and_grad) over Python functions of arrays and pytrees.
+#include <nanobind/stl/function.h>
+
 #include "python/src/common.h"
+#include "python/src/trees.h"
 
 namespace tandem::py {
+namespace {
+
+// fun's result as the outputs of a transformed function: an array, or a
+// list or tuple of arrays.
+std::vector<array> outputs_of(nb::handle result, const char* op) {
+  if (is_array(result)) return {as_array(result)};
+  if (PyList_Check(result.ptr()) || PyTuple_Check(result.ptr())) {
+    std::vector<array> out;
+    for (nb::handle item : nb::borrow<nb::sequence>(result)) {
+      if (!is_array(item)) {
+        throw nb::value_error((std::string("[") + op +
+                               "] the function must return an array or a list or tuple of "
+                               "arrays; got an element of type " +
+                               nb::type_name(item.type()).c_str())
+                                  .c_str());
+      }
+      out.push_back(as_array(item));
+    }
+    return out;
+  }
+  throw nb::value_error((std::string("[") + op +
+                         "] the function must return an array or a list or tuple of arrays; got " +
+                         nb::type_name(result.type()).c_str())
+                            .c_str());
+}
+
+std::vector<array> array_list(nb::handle seq, const char* op, const char* what) {
+  if (is_array(seq)) return {as_array(seq)};
+  if (!PyList_Check(seq.ptr()) && !PyTuple_Check(seq.ptr())) {
+    throw nb::value_error(
+        (std::string("[") + op + "] " + what + " must be a list of arrays").c_str());
+  }
+  std::vector<array> out;
+  for (nb::handle item : nb::borrow<nb::sequence>(seq)) out.push_back(to_array(item));
+  return out;
+}
+
+// fun called with the arrays as positional arguments.
+ArrayFn positional(nb::callable fun, const char* op) {
+  return [fun, op](const std::vector<array>& xs) {
+    nb::list args;
+    for (auto& x : xs) args.append(nb::cast(x));
+    return outputs_of(fun(*nb::tuple(args)), op);
+  };
+}
+
+// The differentiated arguments of a value_and_grad call: which positional
+// arguments and keyword arguments, flattened to arrays.
+struct GradArgs {
+  std::vector<int> argnums;
+  std::vector<std::string> argnames;
+};
+
+nb::object value_and_grad_call(nb::callable fun, const GradArgs& spec, nb::args args,
+                               nb::kwargs kwargs, bool with_value) {
+  const char* op = with_value ? "value_and_grad" : "grad";
+  int n = static_cast<int>(args.size());
+  std::vector<int> nums;
+  for (int a : spec.argnums) {
+    int k = a < 0 ? a + n : a;
+    if (k < 0 || k >= n) {
+      throw nb::value_error((std::string("[") + op + "] can't compute the gradient of argument " +
+                             std::to_string(a) + ": the function was called with " +
+                             std::to_string(n) + " positional arguments")
+                                .c_str());
+    }
+    nums.push_back(k);
+  }
+  for (auto& name : spec.argnames) {
+    if (!kwargs.contains(name.c_str())) {
+      throw nb::value_error((std::string("[") + op +
+                             "] can't compute the gradient of keyword "
+                             "argument '" +
+                             name + "': it was not passed")
+                                .c_str());
+    }
+  }
+  // The arrays to differentiate, and where each tree starts.
+  std::vector<array> primals;
+  std::vector<size_t> starts;
+  for (int k : nums) {
+    starts.push_back(primals.size());
+    for (auto& a : tree_arrays(args[k], op)) primals.push_back(a);
+  }
+  for (auto& name : spec.argnames) {
+    starts.push_back(primals.size());
+    for (auto& a : tree_arrays(kwargs[name.c_str()], op)) primals.push_back(a);
+  }
+  nb::object result;
+  auto f = [&](const std::vector<array>& xs) {
+    nb::list new_args;
+    for (nb::handle a : args) new_args.append(a);
+    nb::dict new_kwargs;
+    for (auto [k, v] : kwargs) new_kwargs[k] = v;
+    size_t next = 0;
+    for (int k : nums) new_args[k] = tree_replace(args[k], xs, next);
+    for (auto& name : spec.argnames) {
+      new_kwargs[name.c_str()] = tree_replace(kwargs[name.c_str()], xs, next);
+    }
+    result = fun(*nb::tuple(new_args), **new_kwargs);
+    nb::handle loss = result;
+    if ((PyList_Check(result.ptr()) || PyTuple_Check(result.ptr())) && nb::len(result) > 0) {
+      loss = nb::borrow<nb::sequence>(result)[0];
+    }
+    if (!is_array(loss) || as_array(loss).size() != 1) {
+      throw nb::value_error(
+          (std::string("[") + op +
+           "] the function must return a scalar array, or a tuple or list whose first element is "
+           "a scalar array (the value to differentiate); got " +
+           (is_array(loss) ? "an array of shape " + shape_str(as_array(loss).shape())
+                           : std::string(nb::type_name(loss.type()).c_str())))
+              .c_str());
+    }
+    return std::vector<array>{as_array(loss)};
+  };
+  std::vector<int> all(primals.size());
+  for (size_t i = 0; i < all.size(); ++i) all[i] = static_cast<int>(i);
+  std::vector<array> grads;
+  if (primals.empty()) {
+    f({});
+  } else {
+    grads = value_and_grad(f, all)(primals).second;
+  }
+  // The gradients in the shape of the arguments.
+  size_t next = 0;
+  nb::list pos;
+  for (int k : nums) pos.append(tree_replace(args[k], grads, next));
+  nb::dict kw;
+  for (auto& name : spec.argnames)
+    kw[name.c_str()] = tree_replace(kwargs[name.c_str()], grads, next);
+  nb::object g;
+  if (spec.argnames.empty()) {
+    g = nums.size() == 1 ? nb::object(pos[0]) : nb::object(nb::tuple(pos));
+  } else {
+    nb::object p = nums.empty()       ? nb::none()
+                   : nums.size() == 1 ? nb::object(pos[0])
+                                      : nb::object(nb::tuple(pos));
+    g = nb::make_tuple(p, kw);
+  }
+  if (!with_value) return g;
+  return nb::make_tuple(result, g);
+}
+
+GradArgs grad_args(nb::handle argnums, nb::handle argnames, const char* op) {
+  GradArgs spec;
+  if (!argnames.is_none()) {
+    if (PyUnicode_Check(argnames.ptr())) {
+      spec.argnames.push_back(nb::cast<std::string>(argnames));
+    } else {
+      for (nb::handle n : nb::borrow<nb::sequence>(argnames)) {
+        spec.argnames.push_back(nb::cast<std::string>(n));
+      }
+    }
+  }
+  if (argnums.is_none()) {
+    if (spec.argnames.empty()) spec.argnums = {0};
+  } else if (PyLong_Check(argnums.ptr())) {
+    spec.argnums = {nb::cast<int>(argnums)};
+  } else {
+    for (nb::handle a : nb::borrow<nb::sequence>(argnums)) spec.argnums.push_back(nb::cast<int>(a));
+    if (spec.argnums.empty() && spec.argnames.empty()) {
+      throw nb::value_error(
+          (std::string("[") + op + "] argnums and argnames can't both be empty").c_str());
+    }
+  }
+  return spec;
+}
+
+}  // namespace
 
 void init_transforms(nb::module_& m) {
   m.def(
@@ -18,12 +191,69 @@ void init_transforms(nb::module_& m) {
   m.def(
       "async_eval",
       [](nb::args args) {
+        if (detail::tracing_depth()) {
+          throw nb::value_error(
+              "[async_eval] not allowed inside a function transformation (grad, vjp, jvp, "
+              "vmap); use eval");
+        }
         std::vector<array> outs;
         tree_collect(args, outs);
         schedule_interruptible(outs);
       },
       "args"_a, nb::sig("def async_eval(*args: object) -> None"),
       "Schedules the evaluation of the arrays in args and returns at once.");
+  m.def(
+      "vjp",
+      [](nb::callable fun, nb::handle primals, nb::handle cotangents) {
+        auto p = array_list(primals, "vjp", "primals");
+        auto c = array_list(cotangents, "vjp", "cotangents");
+        auto [outs, vjps] = vjp(positional(fun, "vjp"), p, c);
+        return nb::make_tuple(nb::cast(outs), nb::cast(vjps));
+      },
+      "fun"_a, "primals"_a, "cotangents"_a,
+      nb::sig("def vjp(fun: Callable, primals: list[array], cotangents: list[array]) -> "
+              "tuple[list[array], list[array]]"),
+      "Runs fun(*primals) and returns (its outputs, the vector-Jacobian products of the "
+      "cotangents, one per primal).");
+  m.def(
+      "jvp",
+      [](nb::callable fun, nb::handle primals, nb::handle tangents) {
+        auto p = array_list(primals, "jvp", "primals");
+        auto t = array_list(tangents, "jvp", "tangents");
+        auto [outs, jvps] = jvp(positional(fun, "jvp"), p, t);
+        return nb::make_tuple(nb::cast(outs), nb::cast(jvps));
+      },
+      "fun"_a, "primals"_a, "tangents"_a,
+      nb::sig("def jvp(fun: Callable, primals: list[array], tangents: list[array]) -> "
+              "tuple[list[array], list[array]]"),
+      "Runs fun(*primals) and returns (its outputs, the Jacobian-vector products of the "
+      "tangents, one per output).");
+  m.def(
+      "value_and_grad",
+      [](nb::callable fun, nb::handle argnums, nb::handle argnames) {
+        GradArgs spec = grad_args(argnums, argnames, "value_and_grad");
+        return nb::cpp_function([fun, spec](nb::args args, nb::kwargs kwargs) {
+          return value_and_grad_call(fun, spec, args, kwargs, true);
+        });
+      },
+      "fun"_a, "argnums"_a = nb::none(), "argnames"_a = nb::none(),
+      nb::sig("def value_and_grad(fun: Callable, argnums: int | Sequence[int] | None = None, "
+              "argnames: str | Sequence[str] | None = None) -> Callable"),
+      "A function computing fun's value and its gradient with respect to the arguments argnums "
+      "(default 0) and the keyword arguments argnames. fun returns a scalar array, or a tuple "
+      "whose first element is one (the rest is returned with it).");
+  m.def(
+      "grad",
+      [](nb::callable fun, nb::handle argnums, nb::handle argnames) {
+        GradArgs spec = grad_args(argnums, argnames, "grad");
+        return nb::cpp_function([fun, spec](nb::args args, nb::kwargs kwargs) {
+          return value_and_grad_call(fun, spec, args, kwargs, false);
+        });
+      },
+      "fun"_a, "argnums"_a = nb::none(), "argnames"_a = nb::none(),
+      nb::sig("def grad(fun: Callable, argnums: int | Sequence[int] | None = None, "
+              "argnames: str | Sequence[str] | None = None) -> Callable"),
+      "A function computing the gradient of fun (see value_and_grad).");
 }
 
 }  // namespace tandem::py

@@ -5,6 +5,11 @@
 
 namespace tandem::k {
 
+// Dense elementwise kernels take up to this many elements a thread, loaded
+// before any is computed so that the loads are in flight together (the
+// host's dense_blocks picks the grid; the kernel derives its count from it).
+constexpr int kDensePerThread = 4;
+
 // Fused elementwise programs: eval's fusion builds no larger node
 // (tandem/fusion.h takes its limits from here).
 constexpr int kFusedMaxInputs = 64;

@@ -3,6 +3,7 @@
 #include "tandem/ops/binary.h"
 #include "tandem/ops/creation.h"
 #include "tandem/ops/utils.h"
+#include "tandem/primitives/shape.h"
 #include "tandem/primitives/unary.h"
 
 namespace tandem {
@@ -211,8 +212,8 @@ array bitwise_invert(const array& a, StreamOrDevice s) {
   return unary_node(UnaryOp::BitwiseInvert, a, a.dtype(), s);
 }
 
-array stop_gradient(const array& a, StreamOrDevice) {
-  return a;
+array stop_gradient(const array& a, StreamOrDevice s) {
+  return array(a.shape(), a.dtype(), make_pooled<StopGradient>(to_stream(s)), {a});
 }
 
 }  // namespace tandem

@@ -15,6 +15,7 @@ namespace tandem {
     eval_view(inputs[0], outputs[0]);                                                     \
   }                                                                                       \
   void eval_view(const array& in, array& out);                                            \
+  TANDEM_TRANSFORM_RULES                                                                  \
   const char* name() const override {                                                     \
     return #NAME;                                                                         \
   }
@@ -65,10 +66,28 @@ class AsStrided : public Primitive {
   AsStrided(Stream s, Strides strides, int64_t offset)
       : Primitive(s), strides_(std::move(strides)), offset_(offset) {}
   TANDEM_VIEW_PRIMITIVE(AsStrided)
+  const Strides& strides() const { return strides_; }
+  int64_t offset() const { return offset_; }
 
  private:
   Strides strides_;
   int64_t offset_;
+};
+
+// The input itself (a view): stop_gradient. Its vjp and jvp are zero.
+class StopGradient : public Primitive {
+ public:
+  explicit StopGradient(Stream s) : Primitive(s) {}
+  TANDEM_VIEW_PRIMITIVE(StopGradient)
+};
+
+// The input itself (a view): the fresh identity a transform gives each
+// input it traces, so that the traced graph starts there. Derivatives pass
+// through unchanged (a transform of a transform differentiates through it).
+class Identity : public Primitive {
+ public:
+  explicit Identity(Stream s) : Primitive(s) {}
+  TANDEM_VIEW_PRIMITIVE(Identity)
 };
 
 }  // namespace tandem

@@ -31,7 +31,7 @@ template <size_t N>
 void launch_planned(Encoder& enc, const std::vector<const void*>& ks, const ElementwisePlan& plan,
                     const std::array<const void*, N>& in) {
   unsigned threads = 256;
-  unsigned blocks = blocks_for(plan.n, threads);
+  unsigned blocks = plan.dense ? dense_blocks(plan.n, threads) : blocks_for(plan.n, threads);
   const void* k = ks[planned_kernel(plan)];
   auto go = [&]<size_t... I>(auto n, std::index_sequence<I...>) {
     if (plan.dense) {

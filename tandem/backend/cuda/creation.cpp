@@ -53,7 +53,7 @@ void copy_row_major(Encoder& enc, const array& in, void* dst, Dtype to) {
   bool wide = n > (size_t(1) << 31);
   const void* src = enc.in(in);
   unsigned threads = 256;
-  unsigned blocks = blocks_for(n, threads);
+  unsigned blocks = contig ? dense_blocks(n, threads) : blocks_for(n, threads);
   int which = (contig ? 0 : 2) + (wide ? 1 : 0);
   if (contig) {
     if (wide) {

@@ -97,7 +97,7 @@ void launch_map1(Encoder& enc, const std::string& header,
   });
   const void* src = enc.in(in);
   unsigned threads = 256;
-  unsigned blocks = blocks_for(plan.n, threads);
+  unsigned blocks = plan.dense ? dense_blocks(plan.n, threads) : blocks_for(plan.n, threads);
   const void* k = ks[planned_kernel(plan)];
   auto go = [&](auto n) {
     if (plan.dense) {

@@ -78,4 +78,9 @@ bool can_donate(const array& in, const array& out);
 // Blocks of `threads` threads covering n elements, capped at a few waves.
 unsigned blocks_for(size_t n, unsigned threads);
 
+// The grid of a dense kernel (device/elementwise.cuh's dense_loop) over n
+// elements: kDensePerThread elements a thread when that still gives every
+// multiprocessor several blocks, else one (small arrays are latency-bound).
+unsigned dense_blocks(size_t n, unsigned threads);
+
 }  // namespace tandem::gpu

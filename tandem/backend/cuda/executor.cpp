@@ -16,6 +16,7 @@
 #include "tandem/backend/cuda/device.h"
 #include "tandem/backend/cuda/encoder.h"
 #include "tandem/backend/cuda/memory.h"
+#include "tandem/kernels/kernel_args.h"
 
 namespace tandem::gpu {
 namespace {
@@ -286,6 +287,16 @@ bool can_donate(const array& in, const array& out) {
 unsigned blocks_for(size_t n, unsigned threads) {
   size_t blocks = (n + threads - 1) / threads;
   size_t cap = size_t(device_info().sm_count) * 32;
+  return static_cast<unsigned>(std::max<size_t>(1, std::min(blocks, cap)));
+}
+
+unsigned dense_blocks(size_t n, unsigned threads) {
+  const size_t per_thread = k::kDensePerThread;
+  size_t sms = device_info().sm_count;
+  size_t per = n >= sms * threads * per_thread * 4 ? per_thread : 1;
+  size_t blocks = (n + threads * per - 1) / (threads * per);
+  // 32-bit indices: a tile loop step (blocks * threads * per) stays below 2^31.
+  size_t cap = (size_t(1) << 31) / (threads * per_thread);
   return static_cast<unsigned>(std::max<size_t>(1, std::min(blocks, cap)));
 }
 

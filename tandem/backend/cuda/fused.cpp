@@ -35,6 +35,10 @@ bool needs_keep(Dtype t) {
 
 }  // namespace
 
+bool fused_multi_element(const FusedProgram& p) {
+  return p.instrs.size() <= 16;
+}
+
 std::string fused_source(const FusedProgram& p, const std::vector<Dtype>& input_dtypes,
                          const std::vector<Dtype>& output_dtypes, bool wide) {
   const int ni = p.num_inputs;
@@ -124,14 +128,11 @@ std::string fused_source(const FusedProgram& p, const std::vector<Dtype>& input_
     s += "  " + t + "* __restrict__ out" + std::to_string(j) + " = static_cast<" + t + "*>(p.out[" +
          std::to_string(j) + "]);\n";
   }
-  s += "  const Idx n = static_cast<Idx>(p.n), step = Idx(gridDim.x) * blockDim.x;\n"
-       "  for (Idx i = Idx(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += step) {\n";
-  for (int k = 0; k < ni; ++k) {
-    if ((reads[k] || is_output[k]) && !scalar(k)) {
-      s += "    const " + std::string(device_type(dt[k])) + " " + var(k) + " = in" +
-           std::to_string(k) + "[i];\n";
-    }
-  }
+  // Short programs run dense_loop (several elements a thread, loads first);
+  // long ones are compute-bound and would only grow 4x in code and compile
+  // time: one element a thread.
+  const bool multi = fused_multi_element(p);
+  std::string body;  // computes element i from the v<k> of the inputs
   for (size_t k = 0; k < p.instrs.size(); ++k) {
     const auto& ins = p.instrs[k];
     int self = ni + static_cast<int>(k);
@@ -141,12 +142,35 @@ std::string fused_source(const FusedProgram& p, const std::vector<Dtype>& input_
                          : "UnaryFn<" + std::to_string(ins.op) + ", " + device_type(ins.in) + ", " +
                                device_type(ins.out) + ">()(" + var(ins.a) + ")";
     if (reads[self] && needs_keep(ins.out)) fn = "keep(" + fn + ", z)";
-    s += "    const " + std::string(device_type(ins.out)) + " " + var(self) + " = " + fn + ";\n";
+    body += "    const " + std::string(device_type(ins.out)) + " " + var(self) + " = " + fn + ";\n";
   }
   for (size_t j = 0; j < p.outputs.size(); ++j) {
-    s += "    out" + std::to_string(j) + "[i] = " + var(p.outputs[j]) + ";\n";
+    body += "    out" + std::to_string(j) + "[i] = " + var(p.outputs[j]) + ";\n";
   }
-  s += "  }\n}\n}  // namespace tandem_fused\n";
+  auto loaded = [&](int k) { return (reads[k] || is_output[k]) && !scalar(k); };
+  if (multi) {
+    std::string loads, unpack;
+    for (int k = 0; k < ni; ++k) {
+      if (!loaded(k)) continue;
+      std::string t = device_type(dt[k]), ks = std::to_string(k);
+      s += "  " + t + " r" + ks + "[kDensePerThread];\n";
+      loads += "    r" + ks + "[u] = in" + ks + "[i];\n";
+      unpack += "    const " + t + " " + var(k) + " = r" + ks + "[u];\n";
+    }
+    s += "  dense_loop(static_cast<Idx>(p.n), [&](int u, Idx i) {\n" + loads +
+         "  }, [&](int u, Idx i) {\n" + unpack + body + "  });\n";
+  } else {
+    s += "  const Idx n = static_cast<Idx>(p.n), step = Idx(gridDim.x) * blockDim.x;\n"
+         "  for (Idx i = Idx(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += step) {\n";
+    for (int k = 0; k < ni; ++k) {
+      if (loaded(k)) {
+        s += "    const " + std::string(device_type(dt[k])) + " " + var(k) + " = in" +
+             std::to_string(k) + "[i];\n";
+      }
+    }
+    s += body + "  }\n";
+  }
+  s += "}\n}  // namespace tandem_fused\n";
   return s;
 }
 
@@ -298,7 +322,9 @@ void Fused::eval_gpu(const std::vector<array>& inputs, std::vector<array>& outpu
   args.n = n;
   args.zero = 0;
   unsigned threads = 256;
-  enc.launch(ks[0], gpu::blocks_for(n, threads), threads, 0, args);
+  unsigned blocks =
+      gpu::fused_multi_element(p) ? gpu::dense_blocks(n, threads) : gpu::blocks_for(n, threads);
+  enc.launch(ks[0], blocks, threads, 0, args);
 }
 
 }  // namespace tandem

@@ -26,6 +26,10 @@ inline constexpr const char* kFusedKernel = "tandem_fused::kernel";
 // before use, dtypes consistent with the unfused kernels', at most
 // kFusedMaxInputs inputs and kFusedMaxOutputs outputs); throws
 // std::invalid_argument starting "[Fused]" when it is not valid.
+// Whether p's kernel takes several elements a thread (device/elementwise.cuh's
+// dense_loop, launched on dense_blocks' grid) or one (blocks_for's).
+bool fused_multi_element(const FusedProgram& p);
+
 std::string fused_source(const FusedProgram& p, const std::vector<Dtype>& input_dtypes,
                          const std::vector<Dtype>& output_dtypes, bool wide);
 

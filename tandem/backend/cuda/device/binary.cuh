@@ -171,12 +171,18 @@ template <typename T, typename Idx>
 __global__ void select_contig(const bool* __restrict__ c, const T* __restrict__ a,
                               const T* __restrict__ b, T* __restrict__ out, Idx n, int c_scalar,
                               int a_scalar, int b_scalar) {
-  Idx step = Idx(gridDim.x) * blockDim.x;
   Idx cmask = c_scalar ? 0 : ~Idx(0), amask = a_scalar ? 0 : ~Idx(0),
       bmask = b_scalar ? 0 : ~Idx(0);
-  for (Idx i = Idx(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += step) {
-    out[i] = c[i & cmask] ? a[i & amask] : b[i & bmask];
-  }
+  bool vc[kDensePerThread];
+  T va[kDensePerThread], vb[kDensePerThread];
+  dense_loop(
+      n,
+      [&](int u, Idx i) {
+        vc[u] = c[i & cmask];
+        va[u] = a[i & amask];
+        vb[u] = b[i & bmask];
+      },
+      [&](int u, Idx i) { out[i] = vc[u] ? va[u] : vb[u]; });
 }
 
 }  // namespace tandem

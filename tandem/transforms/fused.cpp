@@ -1,0 +1,59 @@
+// Transform rules of Fused: the program is rebuilt from its inputs as the
+// Unary and Binary nodes it stands for, and that graph is transformed.
+#include "tandem/primitives/fused.h"
+
+#include "tandem/pool.h"
+#include "tandem/primitives/binary.h"
+#include "tandem/primitives/unary.h"
+#include "tandem/transforms.h"
+
+namespace tandem {
+namespace {
+
+// The program's outputs computed by one node per instruction. A value has
+// the output shape unless every operand it reads is a broadcast scalar.
+std::vector<array> expand(const FusedProgram& p, const std::vector<array>& inputs, Stream s) {
+  std::vector<array> vals(inputs.begin(), inputs.end());
+  for (auto& ins : p.instrs) {
+    if (ins.binary) {
+      const array &a = vals[ins.a], &b = vals[ins.b];
+      const Shape& shape = a.size() >= b.size() ? a.shape() : b.shape();
+      vals.push_back(array(shape, ins.out, make_pooled<Binary>(s, ins.binary_op()), {a, b}));
+    } else {
+      const array& a = vals[ins.a];
+      vals.push_back(array(a.shape(), ins.out, make_pooled<Unary>(s, ins.unary_op()), {a}));
+    }
+  }
+  std::vector<array> outs;
+  for (int32_t v : p.outputs) outs.push_back(vals[v]);
+  return outs;
+}
+
+}  // namespace
+
+std::vector<array> Fused::vjp(const std::vector<array>& primals,
+                              const std::vector<array>& cotangents, const std::vector<int>& argnums,
+                              const std::vector<array>&) {
+  std::vector<array> xs;
+  for (int k : argnums) xs.push_back(primals[k]);
+  auto f = [&](const std::vector<array>& t) {
+    std::vector<array> all(primals);
+    for (size_t i = 0; i < argnums.size(); ++i) all[argnums[i]] = t[i];
+    return expand(program_, all, stream());
+  };
+  return tandem::vjp(f, xs, cotangents).second;
+}
+
+std::vector<array> Fused::jvp(const std::vector<array>& primals, const std::vector<array>& tangents,
+                              const std::vector<int>& argnums, const std::vector<array>&) {
+  std::vector<array> xs;
+  for (int k : argnums) xs.push_back(primals[k]);
+  auto f = [&](const std::vector<array>& t) {
+    std::vector<array> all(primals);
+    for (size_t i = 0; i < argnums.size(); ++i) all[argnums[i]] = t[i];
+    return expand(program_, all, stream());
+  };
+  return tandem::jvp(f, xs, tangents).second;
+}
+
+}  // namespace tandem

@@ -1,0 +1,29 @@
+#pragma once
+// The part of a traced function's graph that the transforms walk: the nodes
+// between its inputs and its outputs.
+#include <unordered_set>
+#include <vector>
+
+#include "tandem/array.h"
+
+namespace tandem {
+
+class GraphWalk {
+ public:
+  // Walks back from outputs, stopping at inputs and at arrays without a node.
+  GraphWalk(const std::vector<array>& inputs, const std::vector<array>& outputs);
+  // One array per node that depends on an input, producers before consumers.
+  const std::vector<array>& tape() const { return tape_; }
+  // Whether a is one of the inputs or an output of a tape node.
+  bool depends(const array& a) const { return depends_.count(a.id()) != 0; }
+
+ private:
+  std::vector<array> tape_;
+  std::unordered_set<uintptr_t> depends_;
+};
+
+// The outputs of a's node in order (a itself for a one-output node); an
+// output the caller dropped comes back as zeros of its shape and dtype.
+std::vector<array> node_outputs(const array& a);
+
+}  // namespace tandem

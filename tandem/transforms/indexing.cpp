@@ -1,0 +1,282 @@
+// Transform rules of the indexing primitives: gathers and scatters move
+// cotangents back along the same indices.
+#include "tandem/ops/indexing.h"
+
+#include "tandem/ops/binary.h"
+#include "tandem/ops/creation.h"
+#include "tandem/ops/shape.h"
+#include "tandem/pool.h"
+#include "tandem/primitives/indexing.h"
+#include "tandem/primitives/shape.h"
+#include "tandem/transforms/rules.h"
+
+namespace tandem {
+namespace {
+
+// Inputs first..end of v.
+std::vector<array> tail(const std::vector<array>& v, size_t first) {
+  return std::vector<array>(v.begin() + static_cast<std::ptrdiff_t>(first), v.end());
+}
+
+// The tangent of input k, or zeros of its shape.
+array tangent_of(int k, const std::vector<array>& primals, const std::vector<array>& tangents,
+                 const std::vector<int>& argnums, Stream s) {
+  for (size_t i = 0; i < argnums.size(); ++i) {
+    if (argnums[i] == k) return tangents[i];
+  }
+  return zeros_like(primals[k], s);
+}
+
+}  // namespace
+
+// Gather inputs: a, indices... ; output idx_shape + slice_sizes.
+std::vector<array> Gather::vjp(const std::vector<array>& primals,
+                               const std::vector<array>& cotangents,
+                               const std::vector<int>& argnums, const std::vector<array>&) {
+  Stream s = stream();
+  const array& a = primals[0];
+  std::vector<array> out;
+  for (int k : argnums) {
+    if (k != 0) {
+      out.push_back(zeros_like(primals[k], s));
+      continue;
+    }
+    std::vector<array> ins{zeros_like(a, s), astype(cotangents[0], a.dtype(), s)};
+    for (auto& i : tail(primals, 1)) ins.push_back(i);
+    out.push_back(array(a.shape(), a.dtype(), make_pooled<Scatter>(s, ScatterReduce::Sum, axes_),
+                        std::move(ins)));
+  }
+  return out;
+}
+
+std::vector<array> Gather::jvp(const std::vector<array>& primals,
+                               const std::vector<array>& tangents, const std::vector<int>& argnums,
+                               const std::vector<array>& outputs) {
+  Stream s = stream();
+  std::vector<array> ins{tangent_of(0, primals, tangents, argnums, s)};
+  for (auto& i : tail(primals, 1)) ins.push_back(i);
+  return {array(outputs[0].shape(), outputs[0].dtype(), make_pooled<Gather>(s, axes_, slice_sizes_),
+                std::move(ins))};
+}
+
+// Scatter inputs: a, updates, indices... ; updates are idx_shape + blocks of
+// a's rank.
+std::vector<array> Scatter::vjp(const std::vector<array>& primals,
+                                const std::vector<array>& cotangents,
+                                const std::vector<int>& argnums,
+                                const std::vector<array>& outputs) {
+  Stream s = stream();
+  const array &a = primals[0], &upd = primals[1], &out = outputs[0];
+  const array& g = cotangents[0];
+  auto idx = tail(primals, 2);
+  int ib = static_cast<int>(upd.ndim() - a.ndim());  // index dims of updates
+  Shape block(upd.shape().begin() + ib, upd.shape().end());
+  auto gather_of = [&](const array& v) {
+    std::vector<array> ins{v};
+    for (auto& i : idx) ins.push_back(i);
+    return array(upd.shape(), v.dtype(), make_pooled<Gather>(s, axes_, block), std::move(ins));
+  };
+  auto scatter_of = [&](ScatterReduce r, const array& base, const array& u) {
+    std::vector<array> ins{base, u};
+    for (auto& i : idx) ins.push_back(i);
+    return array(a.shape(), base.dtype(), make_pooled<Scatter>(s, r, axes_), std::move(ins));
+  };
+  std::vector<array> res;
+  for (int k : argnums) {
+    if (k >= 2) {
+      res.push_back(zeros_like(primals[k], s));
+      continue;
+    }
+    switch (reduce_) {
+      case ScatterReduce::None:  // overwritten elements pass nothing to a
+        res.push_back(k == 0 ? scatter_of(ScatterReduce::None, g, zeros_like(upd, s))
+                             : gather_of(g));
+        break;
+      case ScatterReduce::Sum:
+        res.push_back(k == 0 ? g : gather_of(g));
+        break;
+      case ScatterReduce::Prod:
+        // a: g times the product of the updates at its place; an update: g
+        // times the output over itself.
+        res.push_back(k == 0 ? scatter_of(ScatterReduce::Prod, g, upd)
+                             : divide(gather_of(multiply(g, out, s)), upd, s));
+        break;
+      case ScatterReduce::Max:
+      case ScatterReduce::Min: {
+        // The winners (a or updates equal to the result) take the cotangent.
+        if (k == 0) {
+          res.push_back(multiply(g, astype(equal(a, out, s), g.dtype(), s), s));
+        } else {
+          array won = astype(equal(upd, gather_of(out), s), g.dtype(), s);
+          res.push_back(multiply(gather_of(g), won, s));
+        }
+        break;
+      }
+    }
+  }
+  return res;
+}
+
+std::vector<array> Scatter::jvp(const std::vector<array>& primals,
+                                const std::vector<array>& tangents, const std::vector<int>& argnums,
+                                const std::vector<array>& outputs) {
+  Stream s = stream();
+  const array &a = primals[0], &upd = primals[1], &out = outputs[0];
+  array ta = tangent_of(0, primals, tangents, argnums, s);
+  array tu = tangent_of(1, primals, tangents, argnums, s);
+  auto idx = tail(primals, 2);
+  auto scatter_of = [&](ScatterReduce r, const array& base, const array& u) {
+    std::vector<array> ins{base, u};
+    for (auto& i : idx) ins.push_back(i);
+    return array(a.shape(), base.dtype(), make_pooled<Scatter>(s, r, axes_), std::move(ins));
+  };
+  switch (reduce_) {
+    case ScatterReduce::None:
+    case ScatterReduce::Sum:
+      return {scatter_of(reduce_, ta, tu)};
+    case ScatterReduce::Prod:
+      // d out = out * (ta / a + sum of tu / u at each place).
+      return {
+          multiply(out, scatter_of(ScatterReduce::Sum, divide(ta, a, s), divide(tu, upd, s)), s)};
+    default: {
+      // The winner's tangent: a's where a is the result, else the update's.
+      array from_upd = scatter_of(ScatterReduce::None, zeros_like(a, s), tu);
+      return {where(equal(a, out, s), ta, from_upd, s)};
+    }
+  }
+}
+
+// GatherAxis inputs: a, indices (both broadcast to the output's batch dims).
+std::vector<array> GatherAxis::vjp(const std::vector<array>& primals,
+                                   const std::vector<array>& cotangents,
+                                   const std::vector<int>& argnums, const std::vector<array>&) {
+  Stream s = stream();
+  const array& a = primals[0];
+  std::vector<array> out;
+  for (int k : argnums) {
+    if (k != 0) {
+      out.push_back(zeros_like(primals[k], s));
+      continue;
+    }
+    out.push_back(array(a.shape(), a.dtype(),
+                        make_pooled<ScatterAxis>(s, ScatterReduce::Sum, axis_),
+                        {zeros_like(a, s), primals[1], astype(cotangents[0], a.dtype(), s)}));
+  }
+  return out;
+}
+
+std::vector<array> GatherAxis::jvp(const std::vector<array>& primals,
+                                   const std::vector<array>& tangents,
+                                   const std::vector<int>& argnums,
+                                   const std::vector<array>& outputs) {
+  Stream s = stream();
+  return {array(outputs[0].shape(), outputs[0].dtype(), make_pooled<GatherAxis>(s, axis_),
+                {tangent_of(0, primals, tangents, argnums, s), primals[1]})};
+}
+
+// ScatterAxis inputs: a, indices, values (indices and values of one shape).
+std::vector<array> ScatterAxis::vjp(const std::vector<array>& primals,
+                                    const std::vector<array>& cotangents,
+                                    const std::vector<int>& argnums,
+                                    const std::vector<array>& outputs) {
+  Stream s = stream();
+  const array &a = primals[0], &idx = primals[1], &vals = primals[2], &out = outputs[0];
+  const array& g = cotangents[0];
+  auto gather_of = [&](const array& v) {
+    return array(idx.shape(), v.dtype(), make_pooled<GatherAxis>(s, axis_), {v, idx});
+  };
+  std::vector<array> res;
+  for (int k : argnums) {
+    if (k == 1) {
+      res.push_back(zeros_like(idx, s));
+    } else if (reduce_ == ScatterReduce::None) {
+      res.push_back(k == 0 ? array(a.shape(), g.dtype(),
+                                   make_pooled<ScatterAxis>(s, ScatterReduce::None, axis_),
+                                   {g, idx, zeros_like(vals, s)})
+                           : gather_of(g));
+    } else if (reduce_ == ScatterReduce::Sum) {
+      res.push_back(k == 0 ? g : gather_of(g));
+    } else {
+      throw std::invalid_argument(std::string("[vjp] ScatterAxis") + scatter_reduce_name(reduce_) +
+                                  " has no vjp (put_along_axis and scatter_add_axis do)");
+    }
+  }
+  (void)out;
+  return res;
+}
+
+std::vector<array> ScatterAxis::jvp(const std::vector<array>& primals,
+                                    const std::vector<array>& tangents,
+                                    const std::vector<int>& argnums,
+                                    const std::vector<array>& outputs) {
+  Stream s = stream();
+  if (reduce_ != ScatterReduce::None && reduce_ != ScatterReduce::Sum) {
+    throw std::invalid_argument(std::string("[jvp] ScatterAxis") + scatter_reduce_name(reduce_) +
+                                " has no jvp (put_along_axis and scatter_add_axis do)");
+  }
+  return {array(outputs[0].shape(), outputs[0].dtype(), make_pooled<ScatterAxis>(s, reduce_, axis_),
+                {tangent_of(0, primals, tangents, argnums, s), primals[1],
+                 tangent_of(2, primals, tangents, argnums, s)})};
+}
+
+// SliceUpdate inputs: src, update (at the slice's shape).
+std::vector<array> SliceUpdate::vjp(const std::vector<array>& primals,
+                                    const std::vector<array>& cotangents,
+                                    const std::vector<int>& argnums, const std::vector<array>&) {
+  Stream s = stream();
+  const array &src = primals[0], &upd = primals[1];
+  const array& g = cotangents[0];
+  std::vector<array> out;
+  for (int k : argnums) {
+    if (k == 0) {
+      out.push_back(array(src.shape(), g.dtype(), make_pooled<SliceUpdate>(s, start_, strides_),
+                          {g, zeros_like(upd, s)}));
+    } else {
+      out.push_back(array(upd.shape(), g.dtype(), make_pooled<Slice>(s, start_, strides_), {g}));
+    }
+  }
+  return out;
+}
+
+std::vector<array> SliceUpdate::jvp(const std::vector<array>& primals,
+                                    const std::vector<array>& tangents,
+                                    const std::vector<int>& argnums,
+                                    const std::vector<array>& outputs) {
+  Stream s = stream();
+  return {array(outputs[0].shape(), outputs[0].dtype(),
+                make_pooled<SliceUpdate>(s, start_, strides_),
+                {tangent_of(0, primals, tangents, argnums, s),
+                 tangent_of(1, primals, tangents, argnums, s)})};
+}
+
+std::vector<array> Concatenate::vjp(const std::vector<array>& primals,
+                                    const std::vector<array>& cotangents,
+                                    const std::vector<int>& argnums, const std::vector<array>&) {
+  Stream s = stream();
+  const array& g = cotangents[0];
+  std::vector<ShapeElem> offset(primals.size() + 1, 0);
+  for (size_t i = 0; i < primals.size(); ++i) offset[i + 1] = offset[i] + primals[i].shape()[axis_];
+  std::vector<array> out;
+  for (int k : argnums) {
+    Shape start(g.ndim(), 0), stop = g.shape();
+    start[axis_] = offset[k];
+    stop[axis_] = offset[k + 1];
+    out.push_back(slice(g, start, stop, s));
+  }
+  return out;
+}
+
+std::vector<array> Concatenate::jvp(const std::vector<array>& primals,
+                                    const std::vector<array>& tangents,
+                                    const std::vector<int>& argnums,
+                                    const std::vector<array>& outputs) {
+  Stream s = stream();
+  std::vector<array> ts;
+  for (int k = 0; k < static_cast<int>(primals.size()); ++k) {
+    ts.push_back(astype(tangent_of(k, primals, tangents, argnums, s), outputs[0].dtype(), s));
+  }
+  return {array(outputs[0].shape(), outputs[0].dtype(), make_pooled<Concatenate>(s, axis_),
+                std::move(ts))};
+}
+
+}  // namespace tandem

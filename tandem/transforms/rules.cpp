@@ -1,0 +1,40 @@
+#include "tandem/transforms/rules.h"
+
+#include "tandem/ops/creation.h"
+#include "tandem/ops/reduce.h"
+#include "tandem/ops/shape.h"
+#include "tandem/ops/unary.h"
+
+namespace tandem::rules {
+
+bool differentiable(Dtype t) {
+  return is_inexact(t);
+}
+
+array conj_if_complex(const array& d, Stream s) {
+  return is_complex(d.dtype()) ? conjugate(d, s) : d;
+}
+
+array scalar_like(double v, const array& a) {
+  return array(v, a.dtype());
+}
+
+array reduce_to(const array& g, const Shape& shape, Stream s) {
+  if (g.shape() == shape) return g;
+  return reshape(sum(g, false, s), shape, s);
+}
+
+std::vector<array> zero_vjps(const std::vector<array>& primals, const std::vector<int>& argnums,
+                             Stream s) {
+  std::vector<array> out;
+  for (int k : argnums) out.push_back(zeros_like(primals[k], s));
+  return out;
+}
+
+std::vector<array> zero_jvps(const std::vector<array>& outputs, Stream s) {
+  std::vector<array> out;
+  for (auto& o : outputs) out.push_back(zeros_like(o, s));
+  return out;
+}
+
+}  // namespace tandem::rules
