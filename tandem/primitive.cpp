@@ -16,7 +16,8 @@ std::vector<array> Primitive::jvp(const std::vector<array>&, const std::vector<a
 }
 
 std::pair<std::vector<array>, std::vector<int>> Primitive::vmap(const std::vector<array>&,
-                                                                const std::vector<int>&) {
+                                                                const std::vector<int>&,
+                                                                const std::vector<array>&) {
   throw std::invalid_argument(std::string("[vmap] not supported by primitive ") + name());
 }
 

@@ -40,8 +40,12 @@ class Primitive {
                                  const std::vector<array>& tangents,
                                  const std::vector<int>& argnums,
                                  const std::vector<array>& outputs);
+  // vmap: the outputs computed over a batch, and the batch axis of each;
+  // axes[i] is the batch axis of inputs[i] (-1: not batched, the same for
+  // every batch element); outputs are the unbatched node's outputs.
   virtual std::pair<std::vector<array>, std::vector<int>> vmap(const std::vector<array>& inputs,
-                                                               const std::vector<int>& axes);
+                                                               const std::vector<int>& axes,
+                                                               const std::vector<array>& outputs);
 
   virtual const char* name() const = 0;
   virtual void print(std::ostream& os) const { os << name(); }
@@ -58,7 +62,10 @@ class Primitive {
       override;                                                                                   \
   std::vector<array> jvp(const std::vector<array>& primals, const std::vector<array>& tangents,   \
                          const std::vector<int>& argnums, const std::vector<array>& outputs)      \
-      override;
+      override;                                                                                   \
+  std::pair<std::vector<array>, std::vector<int>> vmap(                                           \
+      const std::vector<array>& inputs, const std::vector<int>& axes,                             \
+      const std::vector<array>& outputs) override;
 
 // Declares the two backend entry points, the transform rules and the name
 // of a primitive class.

@@ -55,6 +55,13 @@ ArrayFn grad(const std::function<array(const std::vector<array>&)>& fun,
              std::vector<int> argnums = {0});
 std::function<array(const array&)> grad(const std::function<array(const array&)>& fun);
 
+// vmap(fun, in_axes, out_axes)(args): fun mapped over axis in_axes[i] of
+// args[i] (-1: args[i] is shared by every batch element; empty: 0 for all),
+// the batch placed at axis out_axes[j] of output j (empty: 0 for all).
+ArrayFn vmap(const ArrayFn& fun, std::vector<int> in_axes = {}, std::vector<int> out_axes = {});
+std::function<array(const array&)> vmap(const std::function<array(const array&)>& fun,
+                                        int in_axis = 0, int out_axis = 0);
+
 namespace detail {
 // How many transforms this thread is inside (vjp, jvp, vmap tracing).
 int tracing_depth();

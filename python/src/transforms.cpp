@@ -174,6 +174,87 @@ GradArgs grad_args(nb::handle argnums, nb::handle argnames, const char* op) {
   return spec;
 }
 
+// The axis given for each leaf of tree: `spec` is an int or None for all of
+// its leaves, or a tree of the same structure.
+void leaf_axes(nb::handle tree, nb::handle spec, std::vector<int>& out) {
+  auto axis_of = [](nb::handle a) { return a.is_none() ? -1 : nb::cast<int>(a); };
+  if (spec.is_none() || PyLong_Check(spec.ptr())) {
+    std::vector<array> leaves;
+    tree_collect(tree, leaves);
+    for (auto& x : leaves) {
+      int ax = axis_of(spec);
+      if (ax < -1 || (ax == -1 && !spec.is_none())) ax += x.ndim();
+      if (!spec.is_none() && (ax < 0 || ax >= x.ndim())) {
+        throw nb::value_error(("[vmap] in_axes " + std::to_string(nb::cast<int>(spec)) +
+                               " is out of range for an array of shape " + shape_str(x.shape()))
+                                  .c_str());
+      }
+      out.push_back(spec.is_none() ? -1 : ax);
+    }
+    return;
+  }
+  if ((PyList_Check(tree.ptr()) || PyTuple_Check(tree.ptr())) &&
+      (PyList_Check(spec.ptr()) || PyTuple_Check(spec.ptr())) && nb::len(tree) == nb::len(spec)) {
+    auto t = nb::borrow<nb::sequence>(tree);
+    auto sp = nb::borrow<nb::sequence>(spec);
+    for (size_t i = 0; i < nb::len(tree); ++i) leaf_axes(t[i], sp[i], out);
+    return;
+  }
+  if (PyDict_Check(tree.ptr()) && PyDict_Check(spec.ptr())) {
+    auto sp = nb::borrow<nb::dict>(spec);
+    for (auto [k, v] : nb::borrow<nb::dict>(tree)) leaf_axes(v, sp[k], out);
+    return;
+  }
+  throw nb::value_error("[vmap] in_axes must be an int, None, or a tree matching the arguments");
+}
+
+nb::object vmap_call(nb::callable fun, nb::handle in_axes, nb::handle out_axes, nb::args args) {
+  std::vector<array> flat;
+  tree_collect(args, flat);
+  std::vector<int> axes;
+  if (PyTuple_Check(in_axes.ptr()) || PyList_Check(in_axes.ptr())) {
+    if (nb::len(in_axes) != nb::len(args)) {
+      throw nb::value_error(("[vmap] in_axes has " + std::to_string(nb::len(in_axes)) +
+                             " entries for " + std::to_string(nb::len(args)) + " arguments")
+                                .c_str());
+    }
+  }
+  leaf_axes(args, PyTuple_Check(in_axes.ptr()) || PyList_Check(in_axes.ptr()) ? in_axes : in_axes,
+            axes);
+  nb::object structure;
+  auto f = [&](const std::vector<array>& xs) {
+    size_t next = 0;
+    nb::object new_args = tree_replace(args, xs, next);
+    structure = fun(*nb::borrow<nb::tuple>(new_args));
+    std::vector<array> outs;
+    tree_collect(structure, outs);
+    return outs;
+  };
+  // The output axes are known once the function has run: map with 0, then move.
+  auto res = vmap(f, axes, {})(flat);
+  std::vector<int> oaxes;
+  if (out_axes.is_none()) {
+    throw nb::value_error("[vmap] out_axes must be an int or a tree of ints");
+  }
+  if (PyLong_Check(out_axes.ptr())) {
+    oaxes.assign(res.size(), nb::cast<int>(out_axes));
+  } else {
+    leaf_axes(structure, out_axes, oaxes);
+  }
+  for (size_t j = 0; j < res.size(); ++j) {
+    int to = oaxes[j] < 0 ? oaxes[j] + res[j].ndim() : oaxes[j];
+    if (to < 0 || to >= res[j].ndim()) {
+      throw nb::value_error(("[vmap] out_axes " + std::to_string(oaxes[j]) +
+                             " is out of range for an output with " +
+                             std::to_string(res[j].ndim()) + " dims")
+                                .c_str());
+    }
+    if (to != 0) res[j] = moveaxis(res[j], 0, to);
+  }
+  size_t next = 0;
+  return tree_replace(structure, res, next);
+}
+
 }  // namespace
 
 void init_transforms(nb::module_& m) {
@@ -242,6 +323,18 @@ void init_transforms(nb::module_& m) {
       "A function computing fun's value and its gradient with respect to the arguments argnums "
       "(default 0) and the keyword arguments argnames. fun returns a scalar array, or a tuple "
       "whose first element is one (the rest is returned with it).");
+  m.def(
+      "vmap",
+      [](nb::callable fun, nb::handle in_axes, nb::handle out_axes) {
+        nb::object ia = nb::borrow(in_axes), oa = nb::borrow(out_axes);
+        return nb::cpp_function(
+            [fun, ia, oa](nb::args args) { return vmap_call(fun, ia, oa, args); });
+      },
+      "fun"_a, "in_axes"_a = 0, "out_axes"_a = 0,
+      nb::sig("def vmap(fun: Callable, in_axes: object = 0, out_axes: object = 0) -> Callable"),
+      "A function that maps fun over axis in_axes of its arguments (an int, None for an argument "
+      "shared by every batch element, or a tree matching the arguments) and stacks the results "
+      "along out_axes.");
   m.def(
       "grad",
       [](nb::callable fun, nb::handle argnums, nb::handle argnames) {

@@ -279,4 +279,112 @@ std::vector<array> Concatenate::jvp(const std::vector<array>& primals,
                 std::move(ts))};
 }
 
+namespace {
+
+// Every input with the batch in front, broadcast to batch size b.
+std::vector<array> all_front(const std::vector<array>& inputs, const std::vector<int>& axes,
+                             Stream s) {
+  int b = rules::batch_size(inputs, axes);
+  std::vector<array> r;
+  for (size_t i = 0; i < inputs.size(); ++i)
+    r.push_back(rules::batch_front(inputs[i], axes[i], b, s));
+  return r;
+}
+
+// The batch position as an index array of shape idx_shape (batch first).
+array batch_index(int b, const Shape& idx_shape, Stream s) {
+  Shape sh(idx_shape.size(), 1);
+  sh[0] = b;
+  return broadcast_to(reshape(arange(0, b, 1, int32, s), sh, s), idx_shape, s);
+}
+
+Shape with_front(Shape shape, ShapeElem v) {
+  shape.insert(shape.begin(), v);
+  return shape;
+}
+
+}  // namespace
+
+// Gather over a batch: the batch becomes one more indexed axis (axis 0, slice
+// size 1) whose index is the batch position.
+std::pair<std::vector<array>, std::vector<int>> Gather::vmap(const std::vector<array>& inputs,
+                                                             const std::vector<int>& axes,
+                                                             const std::vector<array>& outputs) {
+  Stream s = stream();
+  auto in = all_front(inputs, axes, s);
+  int b = in[0].shape()[0];
+  Shape idx_shape = in.size() > 1 ? in[1].shape() : Shape{b};
+  std::vector<array> ins{in[0], batch_index(b, idx_shape, s)};
+  for (size_t i = 1; i < in.size(); ++i) ins.push_back(in[i]);
+  std::vector<int> ax{0};
+  for (int a : axes_) ax.push_back(a + 1);
+  Shape sizes = with_front(slice_sizes_, 1);
+  Shape shape = idx_shape;
+  for (auto d : sizes) shape.push_back(d);
+  array g(shape, outputs[0].dtype(), make_pooled<Gather>(s, ax, sizes), std::move(ins));
+  return {{squeeze(g, static_cast<int>(idx_shape.size()), s)}, {0}};
+}
+
+// Scatter over a batch: as Gather, the batch is an indexed axis of a.
+std::pair<std::vector<array>, std::vector<int>> Scatter::vmap(const std::vector<array>& inputs,
+                                                              const std::vector<int>& axes,
+                                                              const std::vector<array>& outputs) {
+  Stream s = stream();
+  auto in = all_front(inputs, axes, s);
+  const array& a = in[0];
+  int b = a.shape()[0];
+  // updates: (b, idx..., block...) with the block given a leading 1.
+  int nidx = static_cast<int>(inputs[1].ndim() - inputs[0].ndim());
+  array upd = expand_dims(in[1], nidx + 1, s);
+  Shape idx_shape = in.size() > 2 ? in[2].shape() : Shape{b};
+  std::vector<array> ins{a, upd, batch_index(b, idx_shape, s)};
+  for (size_t i = 2; i < in.size(); ++i) ins.push_back(in[i]);
+  std::vector<int> ax{0};
+  for (int x : axes_) ax.push_back(x + 1);
+  return {
+      {array(a.shape(), outputs[0].dtype(), make_pooled<Scatter>(s, reduce_, ax), std::move(ins))},
+      {0}};
+}
+
+std::pair<std::vector<array>, std::vector<int>> GatherAxis::vmap(
+    const std::vector<array>& inputs, const std::vector<int>& axes,
+    const std::vector<array>& outputs) {
+  Stream s = stream();
+  auto in = all_front(inputs, axes, s);
+  return {{array(with_front(outputs[0].shape(), in[0].shape()[0]), outputs[0].dtype(),
+                 make_pooled<GatherAxis>(s, axis_ + 1), {in[0], in[1]})},
+          {0}};
+}
+
+std::pair<std::vector<array>, std::vector<int>> ScatterAxis::vmap(
+    const std::vector<array>& inputs, const std::vector<int>& axes,
+    const std::vector<array>& outputs) {
+  Stream s = stream();
+  auto in = all_front(inputs, axes, s);
+  return {{array(in[0].shape(), outputs[0].dtype(), make_pooled<ScatterAxis>(s, reduce_, axis_ + 1),
+                 {in[0], in[1], in[2]})},
+          {0}};
+}
+
+std::pair<std::vector<array>, std::vector<int>> SliceUpdate::vmap(
+    const std::vector<array>& inputs, const std::vector<int>& axes,
+    const std::vector<array>& outputs) {
+  Stream s = stream();
+  auto in = all_front(inputs, axes, s);
+  return {{array(in[0].shape(), outputs[0].dtype(),
+                 make_pooled<SliceUpdate>(s, with_front(start_, 0), with_front(strides_, 1)),
+                 {in[0], in[1]})},
+          {0}};
+}
+
+std::pair<std::vector<array>, std::vector<int>> Concatenate::vmap(
+    const std::vector<array>& inputs, const std::vector<int>& axes,
+    const std::vector<array>& outputs) {
+  Stream s = stream();
+  auto in = all_front(inputs, axes, s);
+  Shape shape = with_front(outputs[0].shape(), in[0].shape()[0]);
+  return {{array(shape, outputs[0].dtype(), make_pooled<Concatenate>(s, axis_ + 1), std::move(in))},
+          {0}};
+}
+
 }  // namespace tandem

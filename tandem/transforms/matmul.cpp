@@ -93,4 +93,25 @@ std::vector<array> AddMM::jvp(const std::vector<array>& primals, const std::vect
   return {out ? *out : zeros_like(outputs[0], s)};
 }
 
+// The ops broadcast batch dims, so the batch axis in front of one operand
+// (or both) becomes a leading batch dim of the product.
+std::pair<std::vector<array>, std::vector<int>> Matmul::vmap(const std::vector<array>& inputs,
+                                                             const std::vector<int>& axes,
+                                                             const std::vector<array>&) {
+  Stream s = stream();
+  array a = axes[0] >= 0 ? rules::batch_front(inputs[0], axes[0], 0, s) : inputs[0];
+  array b = axes[1] >= 0 ? rules::batch_front(inputs[1], axes[1], 0, s) : inputs[1];
+  return {{matmul(a, b, s)}, {0}};
+}
+
+std::pair<std::vector<array>, std::vector<int>> AddMM::vmap(const std::vector<array>& inputs,
+                                                            const std::vector<int>& axes,
+                                                            const std::vector<array>&) {
+  Stream s = stream();
+  array a = axes[0] >= 0 ? rules::batch_front(inputs[0], axes[0], 0, s) : inputs[0];
+  array b = axes[1] >= 0 ? rules::batch_front(inputs[1], axes[1], 0, s) : inputs[1];
+  array c = axes[2] >= 0 ? rules::batch_front(inputs[2], axes[2], 0, s) : inputs[2];
+  return {{addmm(c, a, b, alpha_, beta_, s)}, {0}};
+}
+
 }  // namespace tandem

@@ -6,6 +6,7 @@
 #include "tandem/ops/creation.h"
 #include "tandem/ops/scan.h"
 #include "tandem/ops/shape.h"
+#include "tandem/pool.h"
 #include "tandem/primitives/reduce.h"
 #include "tandem/transforms/rules.h"
 
@@ -94,6 +95,28 @@ std::vector<array> ArgReduce::vjp(const std::vector<array>& primals, const std::
 std::vector<array> ArgReduce::jvp(const std::vector<array>&, const std::vector<array>&,
                                   const std::vector<int>&, const std::vector<array>& outputs) {
   return rules::zero_jvps(outputs, stream());
+}
+
+std::pair<std::vector<array>, std::vector<int>> Reduce::vmap(const std::vector<array>& inputs,
+                                                             const std::vector<int>& axes,
+                                                             const std::vector<array>& outputs) {
+  Stream s = stream();
+  array x = rules::batch_front(inputs[0], axes[0], 0, s);
+  std::vector<int> ax;
+  for (int a : axes_) ax.push_back(a + 1);
+  Shape shape = outputs[0].shape();
+  shape.insert(shape.begin(), x.shape()[0]);
+  return {{array(shape, outputs[0].dtype(), make_pooled<Reduce>(s, op_, ax), {x})}, {0}};
+}
+
+std::pair<std::vector<array>, std::vector<int>> ArgReduce::vmap(const std::vector<array>& inputs,
+                                                                const std::vector<int>& axes,
+                                                                const std::vector<array>& outputs) {
+  Stream s = stream();
+  array x = rules::batch_front(inputs[0], axes[0], 0, s);
+  Shape shape = outputs[0].shape();
+  shape.insert(shape.begin(), x.shape()[0]);
+  return {{array(shape, outputs[0].dtype(), make_pooled<ArgReduce>(s, op_, axis_ + 1), {x})}, {0}};
 }
 
 }  // namespace tandem

@@ -38,3 +38,23 @@ std::vector<array> zero_jvps(const std::vector<array>& outputs, Stream s) {
 }
 
 }  // namespace tandem::rules
+
+namespace tandem::rules {
+
+int batch_size(const std::vector<array>& inputs, const std::vector<int>& axes) {
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (axes[i] >= 0) return inputs[i].shape()[axes[i]];
+  }
+  return 1;
+}
+
+array batch_front(const array& x, int axis, int b, Stream s) {
+  if (axis >= 0) return axis == 0 ? x : moveaxis(x, axis, 0, s);
+  array e = expand_dims(x, 0, s);
+  if (b <= 0) return e;
+  Shape shape = e.shape();
+  shape[0] = b;
+  return broadcast_to(e, shape, s);
+}
+
+}  // namespace tandem::rules

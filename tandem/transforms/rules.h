@@ -41,3 +41,13 @@ array linear_jvp(const std::vector<array>& tangents, const std::vector<int>& arg
   return out;
 }
 }  // namespace tandem::rules
+
+namespace tandem::rules {
+
+// The batch size of a vmap rule's inputs (the size of any batched axis).
+int batch_size(const std::vector<array>& inputs, const std::vector<int>& axes);
+// x with its batch axis (-1: none) moved to the front; an unbatched x gets
+// a leading axis of size 1, broadcast to b when b > 0.
+array batch_front(const array& x, int axis, int b, Stream s);
+
+}  // namespace tandem::rules

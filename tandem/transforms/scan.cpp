@@ -9,6 +9,7 @@
 #include "tandem/ops/reduce.h"
 #include "tandem/ops/shape.h"
 #include "tandem/ops/unary.h"
+#include "tandem/pool.h"
 #include "tandem/primitives/scan.h"
 #include "tandem/transforms/rules.h"
 
@@ -186,6 +187,16 @@ std::vector<array> Scan::jvp(const std::vector<array>& primals, const std::vecto
   array r = forward_jvp(op_, x, y, t, axis_, s);
   if (!inclusive_) r = shift(r, axis_, true, array(0), s);
   return {reverse_ ? flip(r, axis_, s) : r};
+}
+
+std::pair<std::vector<array>, std::vector<int>> Scan::vmap(const std::vector<array>& inputs,
+                                                           const std::vector<int>& axes,
+                                                           const std::vector<array>& outputs) {
+  Stream s = stream();
+  array x = rules::batch_front(inputs[0], axes[0], 0, s);
+  return {{array(x.shape(), outputs[0].dtype(),
+                 make_pooled<Scan>(s, op_, axis_ + 1, reverse_, inclusive_), {x})},
+          {0}};
 }
 
 }  // namespace tandem

@@ -106,4 +106,65 @@ std::vector<array> AsStrided::jvp(const std::vector<array>&, const std::vector<a
   return {as_strided(tangents[0], outputs[0].shape(), strides_, offset_, stream())};
 }
 
+std::pair<std::vector<array>, std::vector<int>> Reshape::vmap(const std::vector<array>& inputs,
+                                                              const std::vector<int>& axes,
+                                                              const std::vector<array>& outputs) {
+  Stream s = stream();
+  array x = rules::batch_front(inputs[0], axes[0], 0, s);
+  Shape shape = outputs[0].shape();
+  shape.insert(shape.begin(), x.shape()[0]);
+  return {{reshape(x, shape, s)}, {0}};
+}
+
+std::pair<std::vector<array>, std::vector<int>> Transpose::vmap(const std::vector<array>& inputs,
+                                                                const std::vector<int>& axes,
+                                                                const std::vector<array>&) {
+  Stream s = stream();
+  array x = rules::batch_front(inputs[0], axes[0], 0, s);
+  std::vector<int> perm{0};
+  for (int a : axes_) perm.push_back(a + 1);
+  return {{transpose(x, perm, s)}, {0}};
+}
+
+std::pair<std::vector<array>, std::vector<int>> Broadcast::vmap(const std::vector<array>& inputs,
+                                                                const std::vector<int>& axes,
+                                                                const std::vector<array>& outputs) {
+  Stream s = stream();
+  array x = rules::batch_front(inputs[0], axes[0], 0, s);
+  const Shape& out = outputs[0].shape();
+  // Leading dims the broadcast adds go after the batch axis.
+  Shape sh(out.size() + 1, 1);
+  sh[0] = x.shape()[0];
+  int lead = static_cast<int>(out.size()) - (x.ndim() - 1);
+  for (int i = 1; i < x.ndim(); ++i) sh[lead + i] = x.shape()[i];
+  Shape full = out;
+  full.insert(full.begin(), x.shape()[0]);
+  return {{broadcast_to(reshape(x, sh, s), full, s)}, {0}};
+}
+
+std::pair<std::vector<array>, std::vector<int>> Slice::vmap(const std::vector<array>& inputs,
+                                                            const std::vector<int>& axes,
+                                                            const std::vector<array>& outputs) {
+  Stream s = stream();
+  array x = rules::batch_front(inputs[0], axes[0], 0, s);
+  Shape start = start_, steps = strides_, shape = outputs[0].shape();
+  start.insert(start.begin(), 0);
+  steps.insert(steps.begin(), 1);
+  shape.insert(shape.begin(), x.shape()[0]);
+  return {{array(shape, x.dtype(), make_pooled<Slice>(s, start, steps), {x})}, {0}};
+}
+
+std::pair<std::vector<array>, std::vector<int>> AsStrided::vmap(const std::vector<array>& inputs,
+                                                                const std::vector<int>& axes,
+                                                                const std::vector<array>& outputs) {
+  Stream s = stream();
+  array x = rules::batch_front(inputs[0], axes[0], 0, s);
+  // Each batch element's view, one element size of the input apart.
+  Strides st = strides_;
+  st.insert(st.begin(), static_cast<int64_t>(inputs[0].size() / std::max<size_t>(1, x.shape()[0])));
+  Shape shape = outputs[0].shape();
+  shape.insert(shape.begin(), x.shape()[0]);
+  return {{as_strided(x, shape, st, offset_, s)}, {0}};
+}
+
 }  // namespace tandem

@@ -4,6 +4,7 @@
 
 #include "tandem/ops/creation.h"
 #include "tandem/ops/indexing.h"
+#include "tandem/pool.h"
 #include "tandem/primitives/sort.h"
 #include "tandem/transforms/rules.h"
 
@@ -63,6 +64,41 @@ std::vector<array> ArgPartition::vjp(const std::vector<array>& primals, const st
 std::vector<array> ArgPartition::jvp(const std::vector<array>&, const std::vector<array>&,
                                      const std::vector<int>&, const std::vector<array>& outputs) {
   return rules::zero_jvps(outputs, stream());
+}
+
+namespace {
+template <class P, class... A>
+std::pair<std::vector<array>, std::vector<int>> along_axis(const std::vector<array>& inputs,
+                                                           const std::vector<int>& axes,
+                                                           const std::vector<array>& outputs,
+                                                           Stream s, A... args) {
+  array x = rules::batch_front(inputs[0], axes[0], 0, s);
+  return {{array(x.shape(), outputs[0].dtype(), make_pooled<P>(s, args...), {x})}, {0}};
+}
+}  // namespace
+
+std::pair<std::vector<array>, std::vector<int>> Sort::vmap(const std::vector<array>& inputs,
+                                                           const std::vector<int>& axes,
+                                                           const std::vector<array>& outputs) {
+  return along_axis<Sort>(inputs, axes, outputs, stream(), axis_ + 1);
+}
+
+std::pair<std::vector<array>, std::vector<int>> ArgSort::vmap(const std::vector<array>& inputs,
+                                                              const std::vector<int>& axes,
+                                                              const std::vector<array>& outputs) {
+  return along_axis<ArgSort>(inputs, axes, outputs, stream(), axis_ + 1);
+}
+
+std::pair<std::vector<array>, std::vector<int>> Partition::vmap(const std::vector<array>& inputs,
+                                                                const std::vector<int>& axes,
+                                                                const std::vector<array>& outputs) {
+  return along_axis<Partition>(inputs, axes, outputs, stream(), kth_, axis_ + 1);
+}
+
+std::pair<std::vector<array>, std::vector<int>> ArgPartition::vmap(
+    const std::vector<array>& inputs, const std::vector<int>& axes,
+    const std::vector<array>& outputs) {
+  return along_axis<ArgPartition>(inputs, axes, outputs, stream(), kth_, axis_ + 1);
 }
 
 }  // namespace tandem

@@ -6,6 +6,7 @@
 
 #include "tandem/ops/binary.h"
 #include "tandem/ops/creation.h"
+#include "tandem/pool.h"
 #include "tandem/primitives/creation.h"
 #include "tandem/primitives/shape.h"
 #include "tandem/primitives/unary.h"
@@ -163,6 +164,37 @@ std::vector<array> AsType::jvp(const std::vector<array>& primals,
   array t = tangents[0];
   if (is_complex(t.dtype()) && !is_complex(outputs[0].dtype())) t = real(t, s);
   return {astype(t, outputs[0].dtype(), s)};
+}
+
+// Elementwise of one input: the same primitive over the batched input.
+std::pair<std::vector<array>, std::vector<int>> Unary::vmap(const std::vector<array>& inputs,
+                                                            const std::vector<int>& axes,
+                                                            const std::vector<array>& outputs) {
+  const array& x = inputs[0];
+  return {{array(x.shape(), outputs[0].dtype(), make_pooled<Unary>(stream(), op_), {x})},
+          {axes[0]}};
+}
+
+std::pair<std::vector<array>, std::vector<int>> StopGradient::vmap(const std::vector<array>& inputs,
+                                                                   const std::vector<int>& axes,
+                                                                   const std::vector<array>&) {
+  return {{stop_gradient(inputs[0], stream())}, {axes[0]}};
+}
+
+std::pair<std::vector<array>, std::vector<int>> Identity::vmap(const std::vector<array>& inputs,
+                                                               const std::vector<int>& axes,
+                                                               const std::vector<array>&) {
+  const array& x = inputs[0];
+  return {{array(x.shape(), x.dtype(), make_pooled<Identity>(stream()), {x})}, {axes[0]}};
+}
+
+std::pair<std::vector<array>, std::vector<int>> AsType::vmap(const std::vector<array>& inputs,
+                                                             const std::vector<int>& axes,
+                                                             const std::vector<array>& outputs) {
+  const array& x = inputs[0];
+  return {
+      {array(x.shape(), outputs[0].dtype(), make_pooled<AsType>(stream(), row_contiguous_), {x})},
+      {axes[0]}};
 }
 
 }  // namespace tandem
