@@ -84,6 +84,22 @@ def numeric_jacobians(f, xs, eps=EPS):
     return base, jac
 
 
+SEED_LAYOUT = {
+    "contiguous": "contiguous",
+    "transposed": "strided",
+    "strided": "transposed",
+    "broadcast": "broadcast",
+}
+
+
+def seeds(rng, shape, layout):
+    """Random cotangent/tangent values (constant along axis 0 for broadcast)."""
+    v = rng.standard_normal(shape)
+    if layout == "broadcast" and v.ndim > 0 and v.shape[0] > 0:
+        v = np.ascontiguousarray(np.broadcast_to(v[:1], shape))
+    return v
+
+
 def check_grads(f, xs, layouts=None, rng=None, rtol=RTOL, atol=ATOL, eps=EPS):
     """mx.vjp and mx.jvp of f at xs (numpy float64) against finite differences.
 
@@ -98,13 +114,16 @@ def check_grads(f, xs, layouts=None, rng=None, rtol=RTOL, atol=ATOL, eps=EPS):
             xs[k] = np.ascontiguousarray(np.broadcast_to(xs[k][:1], xs[k].shape))
     base, jac = numeric_jacobians(f, xs, eps)
     primals = [to_mx(x, lay) for x, lay in zip(xs, layouts)]
-    cts = [rng.standard_normal(b.shape) for b in base]
-    tans = [rng.standard_normal(x.shape) for x in xs]
+    # Cotangents and tangents in a layout of their own, tied to the first
+    # input's so that every layout is seen across the tests.
+    seed_layout = SEED_LAYOUT[layouts[0]]
+    cts = [seeds(rng, b.shape, seed_layout) for b in base]
+    tans = [seeds(rng, x.shape, seed_layout) for x in xs]
 
     def fl(*a):
         return as_list(f(*a))
 
-    outs, vjps = mx.vjp(fl, primals, [mx.array(c, dtype=F64) for c in cts])
+    outs, vjps = mx.vjp(fl, primals, [to_mx(c, seed_layout) for c in cts])
     assert len(outs) == len(base) and len(vjps) == len(xs)
     for o, b in zip(outs, base):
         np.testing.assert_allclose(np.array(o), b, rtol=1e-12, atol=1e-12)
@@ -114,7 +133,7 @@ def check_grads(f, xs, layouts=None, rng=None, rtol=RTOL, atol=ATOL, eps=EPS):
         np.testing.assert_allclose(
             np.array(vjps[k]).reshape(-1), want, rtol=rtol, atol=atol, err_msg=f"vjp input {k}"
         )
-    outs, jvps = mx.jvp(fl, primals, [mx.array(t, dtype=F64) for t in tans])
+    outs, jvps = mx.jvp(fl, primals, [to_mx(t, seed_layout) for t in tans])
     assert len(jvps) == len(base)
     for o, b in enumerate(base):
         assert tuple(jvps[o].shape) == b.shape
@@ -1123,6 +1142,20 @@ def test_mlp_training_matches_numpy(rng):
         "logsumexp_inf",
         "prod_zeros",
         "astype_int_roundtrip",
+        "relu_at_zero",
+        "power_zero_base",
+        "power_zero_base_var_exp",
+        "softmax_masked",
+        "logsumexp_all_neg_inf_row",
+        "std_constant_row",
+        "arctan2_origin",
+        "remainder_negative",
+        "where_log_nan",
+        "cummin_ties",
+        "topk_ties",
+        "sqrt_zero",
+        "take_repeated",
+        "scatter_max_ties",
     ],
 )
 def test_corner_cases_match_mlx(case):
@@ -1145,6 +1178,25 @@ def test_corner_cases_match_mlx(case):
             "prod_zeros": lambda a, b: m.prod(a, axis=1).sum() + m.prod(b),
             # MLX passes the cotangent straight through a cast to int and back.
             "astype_int_roundtrip": lambda a, b: ((a * 10).astype(m.int32).astype(m.float32) * b).sum(),
+            "relu_at_zero": lambda a, b: (m.maximum(a, 0.0) * b).sum() + m.minimum(0.0, b).sum(),
+            "power_zero_base": lambda a, b: m.power(a, 2.0).sum() + m.power(m.abs(b), 3.0).sum(),
+            "power_zero_base_var_exp": lambda a, b: m.power(m.abs(a), m.abs(b) + 1.0).sum(),
+            "softmax_masked": lambda a, b: (
+                m.softmax(m.where(b > 0, a, -float("inf")), axis=1) * m.array([1.0, 2, 3, 4])
+            ).sum(),
+            "logsumexp_all_neg_inf_row": lambda a, b: m.logsumexp(
+                m.where(b > 0.5, a, -float("inf")), axis=1
+            ).sum(),
+            "std_constant_row": lambda a, b: m.std(m.array([[1.0], [2.0]]) * 0 + a[:, :1] * b[:, :1], axis=1).sum(),
+            "arctan2_origin": lambda a, b: m.arctan2(a, b).sum(),
+            "remainder_negative": lambda a, b: m.remainder(a + 0.5, -1.5 + 0 * b).sum()
+            + m.remainder(b * 2.3, a - 2.5).sum(),
+            "where_log_nan": lambda a, b: m.where(a > 0, m.log(m.abs(a) + (a > 0)), 0.0).sum(),
+            "cummin_ties": lambda a, b: (m.cummin(b, axis=1, reverse=True) * m.array([1.0, 2, 3, 4])).sum(),
+            "topk_ties": lambda a, b: (m.topk(a, 2, axis=1) * m.array([1.0, 2])).sum(),
+            "sqrt_zero": lambda a, b: m.sqrt(m.abs(a)).sum(),
+            "take_repeated": lambda a, b: (m.take(a, m.array([1, 1, 2, 1]), axis=1) * b).sum(),
+            "scatter_max_ties": lambda a, b: (a.at[m.array([0, 0])].maximum(b) * m.array([1.0, 2, 3, 4])).sum(),
         }[case]
 
     gt = mx.grad(build(mx), argnums=(0, 1))(mx.array(x), mx.array(y))
@@ -1169,3 +1221,215 @@ def test_grad_wrt_int_array_matches_mlx():
     if t[0] == "ok":
         np.testing.assert_array_equal(t[1], m_[1])
         assert t[2] == m_[2]
+
+
+# ------------------------------------------------ second order, every family
+#
+# The vjp of each rule's own output: check_grads on x -> vjp(op, x, c) (and
+# on x -> jvp(op, x, t)) checks the rules of the ops the rules are made of.
+
+
+def vjp_of(fn, c):
+    def g(*xs):
+        return mx.vjp(lambda *a: as_list(fn(*a)), list(xs), [c])[1]
+
+    return g
+
+
+def jvp_of(fn, ts):
+    def g(*xs):
+        return mx.jvp(lambda *a: as_list(fn(*a)), list(xs), ts)[1]
+
+    return g
+
+
+@pytest.mark.parametrize("name", sorted(UNARY))
+def test_unary_second_order(name, rng):
+    fn, sample = UNARY[name]
+    x = sample(rng, (2, 3))
+    c = to_mx(rng.standard_normal((2, 3)))
+    check_grads(vjp_of(fn, c), [x], rng=rng)
+    check_grads(jvp_of(fn, [to_mx(rng.standard_normal((2, 3)))]), [x], rng=rng)
+
+
+@pytest.mark.parametrize("name", sorted(BINARY))
+def test_binary_second_order(name, rng):
+    fn, sample = BINARY[name]
+    a, b = sample(rng, (2, 3), (3,))
+    c = to_mx(rng.standard_normal((2, 3)))
+    check_grads(vjp_of(fn, c), [a, b], rng=rng)
+    ts = [to_mx(rng.standard_normal((2, 3))), to_mx(rng.standard_normal((3,)))]
+    check_grads(jvp_of(fn, ts), [a, b], rng=rng)
+
+
+SECOND_ORDER_OPS = {
+    "sum": (lambda a: mx.sum(a, axis=1), (3, 4)),
+    "prod": (lambda a: mx.prod(a, axis=0), (3, 4)),
+    "max": (lambda a: mx.max(a, axis=1, keepdims=True), (3, 4)),
+    "min": (lambda a: mx.min(a), (3, 4)),
+    "mean": (lambda a: mx.mean(a, axis=(0, 1)), (3, 4)),
+    "logsumexp": (lambda a: mx.logsumexp(a, axis=1), (3, 4)),
+    "var": (lambda a: mx.var(a, axis=0), (3, 4)),
+    "std": (lambda a: mx.std(a, axis=1), (3, 4)),
+    "cumsum": (lambda a: mx.cumsum(a, axis=1, reverse=True), (3, 4)),
+    "cumprod": (lambda a: mx.cumprod(a, axis=1, inclusive=False), (3, 4)),
+    "cummax": (lambda a: mx.cummax(a, axis=0), (3, 4)),
+    "logcumsumexp": (lambda a: mx.logcumsumexp(a, axis=1), (3, 4)),
+    "softmax": (lambda a: mx.softmax(a, axis=1), (3, 4)),
+    "sort": (lambda a: mx.sort(a, axis=1), (3, 4)),
+    "topk": (lambda a: mx.topk(a, 2, axis=1), (3, 4)),
+    "matmul": (lambda a: a @ a.T, (3, 4)),
+    "take": (lambda a: mx.take(a, mx.array([0, 2, 0]), axis=1), (3, 4)),
+    "take_along_axis": (lambda a: mx.take_along_axis(a, mx.array([[0], [3], [1]]), axis=1), (3, 4)),
+    "scatter_add": (lambda a: a.at[mx.array([0, 0, 2])].add(a[:, :1] * a[:, 1:2]), (3, 4)),
+    "pad_edge": (lambda a: mx.pad(a, ((1, 0), (0, 2)), mode="edge"), (3, 4)),
+    "as_strided": (lambda a: mx.as_strided(a, (3, 3), (1, 1)), (3, 4)),
+    "where": (lambda a: mx.where(a > 0, a * a, mx.exp(a)), (3, 4)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SECOND_ORDER_OPS))
+def test_second_order(name, rng):
+    fn, shape = SECOND_ORDER_OPS[name]
+    x = rng.uniform(0.5, 1.5, shape) * rng.choice([-1, 1], shape)
+    out_shape = fn(to_mx(x)).shape
+    check_grads(vjp_of(fn, to_mx(rng.standard_normal(out_shape))), [x], rng=rng)
+    check_grads(jvp_of(fn, [to_mx(rng.standard_normal(shape))]), [x], rng=rng)
+
+
+def test_fused_rules_through_eval(rng):
+    # An elementwise chain evaluated mid-trace becomes fused programs whose
+    # intermediates (all held here) are outputs: the Fused rules run.
+    def f(a, b):
+        vals = [a]
+        vals.append(mx.exp(vals[-1] * 0.5))
+        vals.append(vals[-1] * b + 1.0)
+        vals.append(mx.sin(vals[-1]) - b)
+        vals.append(mx.tanh(vals[-1] * vals[1]))
+        mx.eval(vals)
+        return vals[-1] * vals[2] + vals[3]
+
+    check_grads(f, [general(rng, (3, 4)), general(rng, (4,))], rng=rng)
+
+
+def test_gradient_dtype_follows_input(rng):
+    x = rng.uniform(0.5, 1.5, (3, 4))
+    for dt in [mx.float32, mx.float16, mx.bfloat16, F64]:
+        g = mx.grad(lambda a: (mx.exp(a) * a).sum())(mx.array(x, dtype=dt))
+        assert g.dtype == dt
+        tol = {mx.float16: 1e-2, mx.bfloat16: 5e-2, mx.float32: 1e-5, F64: 1e-13}[dt]
+        np.testing.assert_allclose(
+            np.array(g.astype(F64)), np.exp(x) * (x + 1), rtol=tol, atol=tol
+        )
+
+
+def test_checker_detects_wrong_gradient(rng):
+    # The checker itself: a function whose transforms disagree with its values.
+    with pytest.raises(AssertionError):
+        check_grads(lambda a: a * mx.stop_gradient(a), [general(rng, (3,))], rng=rng)
+
+
+# ------------------------------------------------------------ odd graphs
+
+
+def test_identity_and_repeated_outputs(rng):
+    x = to_mx(general(rng, (3,)))
+    c1, c2 = to_mx(general(rng, (3,))), to_mx(general(rng, (3,)))
+    outs, (v,) = mx.vjp(lambda a: [a], [x], [c1])
+    np.testing.assert_array_equal(np.array(outs[0]), np.array(x))
+    np.testing.assert_array_equal(np.array(v), np.array(c1))
+    # One array returned twice: the cotangents add up.
+    _, (v,) = mx.vjp(lambda a: (lambda b: [b, b])(a * 2), [x], [c1, c2])
+    np.testing.assert_allclose(np.array(v), 2 * (np.array(c1) + np.array(c2)), rtol=1e-15)
+    _, (j1, j2) = mx.jvp(lambda a: [a, a * 3], [x], [c1])
+    np.testing.assert_array_equal(np.array(j1), np.array(c1))
+    np.testing.assert_allclose(np.array(j2), 3 * np.array(c1), rtol=1e-15)
+    # An output that is also an intermediate of another output.
+    check_grads(lambda a: (lambda b: [b, mx.sin(b) * a])(a * a), [general(rng, (2, 3))], rng=rng)
+
+
+def test_same_array_as_two_arguments(rng):
+    x = to_mx(general(rng, (3,)))
+    ga, gb = mx.grad(lambda a, b: (a * b * b).sum(), argnums=(0, 1))(x, x)
+    nx = np.array(x)
+    np.testing.assert_allclose(np.array(ga), nx * nx, rtol=1e-15)
+    np.testing.assert_allclose(np.array(gb), 2 * nx * nx, rtol=1e-15)
+    # The same array in two leaves of one tree.
+    g = mx.grad(lambda t: (t[0] * t[1]).sum())([x, x])
+    np.testing.assert_allclose(np.array(g[0]), nx, rtol=1e-15)
+
+
+def test_shape_and_count_mismatch_errors(rng):
+    x = to_mx(general(rng, (3,)))
+    with pytest.raises(ValueError):
+        mx.vjp(lambda a: [a * 2], [x], [mx.ones((2,), dtype=F64)])
+    with pytest.raises(ValueError):
+        mx.vjp(lambda a: [a * 2], [x], [])
+    with pytest.raises(ValueError):
+        mx.jvp(lambda a: [a * 2], [x], [mx.ones((4,), dtype=F64)])
+    with pytest.raises(ValueError):
+        mx.jvp(lambda a: [a * 2], [x], [])
+    with pytest.raises(ValueError):
+        mx.vjp(lambda a: 3.0, [x], [x])
+
+
+def test_at_with_slices(rng):
+    check_grads(lambda a, b: a.at[1:].add(b * b), [general(rng, (4, 2)), general(rng, (3, 2))], rng=rng)
+    check_grads(lambda a: a.at[::-1].multiply(a), [general(rng, (5,))], rng=rng)
+    check_grads(lambda a, b: a.at[:, 1].subtract(b), [general(rng, (3, 4)), general(rng, (3,))], rng=rng)
+
+
+def test_random_values_are_constants(rng):
+    key = mx.random.key(7)
+    x = to_mx(general(rng, (3, 4)))
+    noise = mx.random.normal((3, 4), key=key).astype(F64)
+    g = mx.grad(lambda a: (a * mx.random.normal((3, 4), key=key).astype(F64)).sum())(x)
+    np.testing.assert_allclose(np.array(g), np.array(noise), rtol=1e-15)
+
+
+def test_grad_inside_grad_closure(rng):
+    # Inner gradient step inside the outer loss (a MAML-like shape):
+    # L(w) = f(w - lr * f'(w)), f = sum(sin(w) * w).
+    w, lr = general(rng, (4,)), 0.1
+
+    def f(a):
+        return (mx.sin(a) * a).sum()
+
+    def outer(a):
+        return f(a - lr * mx.grad(f)(a))
+
+    g = mx.grad(outer)(to_mx(w))
+    d1 = np.sin(w) + w * np.cos(w)
+    d2 = 2 * np.cos(w) - w * np.sin(w)
+    u = w - lr * d1
+    want = (np.sin(u) + u * np.cos(u)) * (1 - lr * d2)
+    np.testing.assert_allclose(np.array(g), want, rtol=1e-12)
+    check_grads(lambda a: outer(a), [w], rng=rng)
+
+
+def test_threads_nested_and_streams(rng):
+    # Each thread on its own stream, differentiating a Hessian-vector product.
+    xs = [general(rng, (5,)) for _ in range(4)]
+    errors, out = [], {}
+
+    def worker(k):
+        try:
+            s = mx.new_stream(mx.default_device())
+            with mx.stream(s):
+                for _ in range(10):
+                    a = to_mx(xs[k])
+                    h = mx.grad(lambda t: (mx.grad(lambda u: (mx.sin(u) * (k + 1)).sum())(t) ** 2).sum())(a)
+                    out[k] = np.array(h)
+        except Exception as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    for k, x in enumerate(xs):
+        # d/dx sum((c cos x)^2) = -2 c^2 cos x sin x
+        c = k + 1
+        np.testing.assert_allclose(out[k], -2 * c * c * np.cos(x) * np.sin(x), rtol=1e-12)
