@@ -11,6 +11,7 @@ in well-conditioned domains (|f| and |f'''| of order 1..100), so rtol=1e-5 and
 atol=1e-6 leave a wide margin while still catching any wrong rule (a wrong rule
 is off by O(1)).
 """
+
 import threading
 
 import numpy as np
@@ -288,7 +289,9 @@ def test_power_integer_exponent_negative_base(rng):
 
 def test_where(rng):
     cond = mx.array(rng.random((3, 4)) < 0.5)
-    check_grads(lambda a, b: mx.where(cond, a, b), [general(rng, (3, 4)), general(rng, (4,))], rng=rng)
+    check_grads(
+        lambda a, b: mx.where(cond, a, b), [general(rng, (3, 4)), general(rng, (4,))], rng=rng
+    )
     check_grads(lambda a: mx.where(cond, a, 1.5), [general(rng, (3, 1))], rng=rng)
     check_grads(lambda a: mx.where(a > 0, a, -2 * a), [nonzero(rng, (3, 4))], rng=rng)
 
@@ -321,7 +324,9 @@ def test_reduce(name, keepdims, rng):
     if name != "std":  # std of one element is sqrt(0): no derivative there
         check_grads(lambda a: fn(a, keepdims=keepdims), [general(rng, ())], rng=rng)
     if name in ("sum", "prod", "mean", "var", "std", "logsumexp"):
-        check_grads(lambda a: fn(a, axis=1, keepdims=keepdims), [general(rng, (3, 5))], ["strided"], rng)
+        check_grads(
+            lambda a: fn(a, axis=1, keepdims=keepdims), [general(rng, (3, 5))], ["strided"], rng
+        )
     if name in ("sum", "prod"):
         # Empty reduced axes and empty kept axes.
         check_grads(lambda a: fn(a, axis=0, keepdims=keepdims), [general(rng, (0, 3))], rng=rng)
@@ -389,8 +394,14 @@ def test_scan(name, reverse, inclusive, rng):
         check_grads(
             lambda a: fn(a, axis=axis, reverse=reverse, inclusive=inclusive), [x], [layout], rng
         )
-    check_grads(lambda a: fn(a, reverse=reverse, inclusive=inclusive), [general(rng, (7,))], rng=rng)
-    check_grads(lambda a: fn(a, axis=1, reverse=reverse, inclusive=inclusive), [general(rng, (0, 3))], rng=rng)
+    check_grads(
+        lambda a: fn(a, reverse=reverse, inclusive=inclusive), [general(rng, (7,))], rng=rng
+    )
+    check_grads(
+        lambda a: fn(a, axis=1, reverse=reverse, inclusive=inclusive),
+        [general(rng, (0, 3))],
+        rng=rng,
+    )
 
 
 def exact_cumprod_jacobian(x, reverse, inclusive):
@@ -464,7 +475,9 @@ def test_matmul(shapes, rng):
     sa, sb = shapes
     check_grads(mx.matmul, [general(rng, sa), general(rng, sb)], rng=rng)
     if len(sa) == 2 and len(sb) == 2:
-        check_grads(lambda a, b: a @ b, [general(rng, sa), general(rng, sb)], ["transposed", "strided"], rng)
+        check_grads(
+            lambda a, b: a @ b, [general(rng, sa), general(rng, sb)], ["transposed", "strided"], rng
+        )
 
 
 def test_addmm(rng):
@@ -530,8 +543,12 @@ def test_concatenate_stack(rng):
         ["transposed", "contiguous", "strided"],
         rng,
     )
-    check_grads(lambda a, b: mx.concatenate([a, b]), [general(rng, (2, 3)), general(rng, (4, 3))], rng=rng)
-    check_grads(lambda a, b: mx.stack([a, b], axis=1), [general(rng, (3, 4)), general(rng, (3, 4))], rng=rng)
+    check_grads(
+        lambda a, b: mx.concatenate([a, b]), [general(rng, (2, 3)), general(rng, (4, 3))], rng=rng
+    )
+    check_grads(
+        lambda a, b: mx.stack([a, b], axis=1), [general(rng, (3, 4)), general(rng, (3, 4))], rng=rng
+    )
     check_grads(lambda a, b: mx.stack([a, b]), [general(rng, ()), general(rng, ())], rng=rng)
 
 
@@ -551,12 +568,16 @@ def test_take(rng):
     idx = mx.array([2, 0, 2, 3, -1])
     check_grads(lambda a: mx.take(a, idx, axis=1), [general(rng, (3, 4))], ["transposed"], rng)
     check_grads(lambda a: mx.take(a, idx), [general(rng, (2, 3))], rng=rng)
-    check_grads(lambda a: mx.take(a, mx.array([[0, 1], [1, 1]]), axis=0), [general(rng, (3, 2))], rng=rng)
+    check_grads(
+        lambda a: mx.take(a, mx.array([[0, 1], [1, 1]]), axis=0), [general(rng, (3, 2))], rng=rng
+    )
 
 
 def test_take_along_axis(rng):
     idx = mx.array(rng.integers(0, 4, (3, 6)))
-    check_grads(lambda a: mx.take_along_axis(a, idx, axis=1), [general(rng, (3, 4))], ["strided"], rng)
+    check_grads(
+        lambda a: mx.take_along_axis(a, idx, axis=1), [general(rng, (3, 4))], ["strided"], rng
+    )
     idx0 = mx.array(rng.integers(0, 3, (5, 1)))
     check_grads(lambda a: mx.take_along_axis(a, idx0, axis=0), [general(rng, (3, 4))], rng=rng)
 
@@ -572,7 +593,9 @@ def test_put_along_axis(rng):
         rng,
     )
     check_grads(
-        lambda a, v: mx.put_along_axis(a, idx, v, axis=1), [general(rng, (3, 5)), general(rng, (3, 1))], rng=rng
+        lambda a, v: mx.put_along_axis(a, idx, v, axis=1),
+        [general(rng, (3, 5)), general(rng, (3, 1))],
+        rng=rng,
     )
 
 
@@ -729,7 +752,11 @@ SECOND = {
     # f, f', f''
     "sin": (mx.sin, np.cos, lambda x: -np.sin(x)),
     "exp": (mx.exp, np.exp, np.exp),
-    "tanh": (mx.tanh, lambda x: 1 - np.tanh(x) ** 2, lambda x: -2 * np.tanh(x) * (1 - np.tanh(x) ** 2)),
+    "tanh": (
+        mx.tanh,
+        lambda x: 1 - np.tanh(x) ** 2,
+        lambda x: -2 * np.tanh(x) * (1 - np.tanh(x) ** 2),
+    ),
     "log": (mx.log, lambda x: 1 / x, lambda x: -1 / x**2),
     "cube": (lambda a: a * a * a, lambda x: 3 * x**2, lambda x: 6 * x),
     "sigmoid": (
@@ -783,7 +810,9 @@ def test_hessian_vector_products(rng):
     _, (hv,) = mx.jvp(lambda a: [mx.grad(f)(a)], [to_mx(x)], [to_mx(v)])
     np.testing.assert_allclose(np.array(hv), hv_want, rtol=1e-12)
     # reverse over forward
-    _, (hv,) = mx.vjp(lambda a: mx.jvp(f, [a], [to_mx(v)])[1], [to_mx(x)], [mx.array(1.0, dtype=F64)])
+    _, (hv,) = mx.vjp(
+        lambda a: mx.jvp(f, [a], [to_mx(v)])[1], [to_mx(x)], [mx.array(1.0, dtype=F64)]
+    )
     np.testing.assert_allclose(np.array(hv), hv_want, rtol=1e-12)
     # reverse over reverse
     hv = mx.grad(lambda a: (mx.grad(f)(a) * to_mx(v)).sum())(to_mx(x))
@@ -816,7 +845,9 @@ def test_unused_input_and_constant_output(rng):
     np.testing.assert_array_equal(np.array(gy), np.zeros(2))
     g = mx.grad(lambda a: mx.array(2.0, dtype=F64))(x)
     np.testing.assert_array_equal(np.array(g), np.zeros(3))
-    outs, (v,) = mx.vjp(lambda a: [a * 2, mx.ones((2,))], [x], [mx.ones((3,), dtype=F64), mx.ones((2,))])
+    outs, (v,) = mx.vjp(
+        lambda a: [a * 2, mx.ones((2,))], [x], [mx.ones((3,), dtype=F64), mx.ones((2,))]
+    )
     np.testing.assert_array_equal(np.array(v), 2 * np.ones(3))
 
 
@@ -1016,8 +1047,9 @@ def test_print_tracer_inside_grad(rng, capsys):
 # ------------------------------------------------------------------ streams
 
 
-def test_cross_stream_gradient(rng):
-    side = mx.new_stream(mx.default_device())
+@pytest.mark.parametrize("side_device", ["default", "cpu"])
+def test_cross_stream_gradient(side_device, rng):
+    side = mx.new_stream(mx.cpu if side_device == "cpu" else mx.default_device())
     x, w = general(rng, (4, 5)), general(rng, (5, 3))
 
     def one_stream(a, b):
@@ -1125,84 +1157,134 @@ def test_mlp_training_matches_numpy(rng):
 # ------------------------------------------------------------- MLX corners
 
 
+CORNER_X = np.array([[1.0, 2.0, 2.0, -1.0], [0.0, 0.0, 3.0, 3.0]], dtype=np.float32)
+CORNER_Y = np.array([[1.0, 1.0, 2.0, 0.0], [0.0, 1.0, 3.0, -3.0]], dtype=np.float32)
+CORNER_CASES = [
+    "maximum_ties",
+    "minimum_ties",
+    "max_reduce_ties",
+    "min_reduce_axis_ties",
+    "abs_at_zero",
+    "sqrt_at_zero",
+    "cummax_ties",
+    "sort_ties",
+    "clip_at_bounds",
+    "where_nan_branch",
+    "logsumexp_inf",
+    "prod_zeros",
+    "astype_int_roundtrip",
+    "relu_at_zero",
+    "power_zero_base",
+    "power_zero_base_var_exp",
+    "softmax_masked",
+    "logsumexp_all_neg_inf_row",
+    "std_constant_row",
+    "arctan2_origin",
+    "remainder_negative",
+    "where_log_nan",
+    "cummin_ties",
+    "topk_ties",
+    "sqrt_zero",
+    "take_repeated",
+    "scatter_max_ties",
+]
+
+# Forward mode where MLX differs on purpose or lacks the rule: tandem's jvp
+# at ties splits like its vjp (MLX's jvp takes the first extreme while its
+# vjp splits); MLX's jvp of where lets a nan tangent of the unselected
+# branch through (tandem selects); MLX has no jvp for cummax/cummin/scatter.
+# These are checked against tandem's own vjp instead (test_jvp_matches_vjp_at_corners).
+CORNER_TX = np.arange(1, 9, dtype=np.float32).reshape(2, 4) / 8
+CORNER_TY = -np.arange(1, 9, dtype=np.float32).reshape(2, 4) / 4
+JVP_NOT_LIKE_MLX = {
+    "max_reduce_ties",
+    "min_reduce_axis_ties",
+    "cummax_ties",
+    "cummin_ties",
+    "where_nan_branch",
+    "scatter_max_ties",
+    "where_log_nan",
+}
+# Where tandem's jvp and vjp describe different Jacobians, as MLX's do: the
+# vjp of where multiplies the unselected branch's infinite derivative by a
+# zero cotangent (nan, like MLX) while the jvp selects the chosen branch's
+# tangent; a cast to int passes cotangents straight through (like MLX) but
+# truncates tangents to int (like MLX).
+JVP_NOT_LIKE_VJP = {"where_nan_branch", "where_log_nan", "astype_int_roundtrip"}
+
+
+def corner_fn(m, case):
+    return {
+        "maximum_ties": lambda a, b: (m.maximum(a, b) * m.array([1.0, 2, 3, 4])).sum(),
+        "minimum_ties": lambda a, b: (m.minimum(a, b) * m.array([1.0, 2, 3, 4])).sum(),
+        "max_reduce_ties": lambda a, b: m.max(a) * 3 + m.max(b, axis=0).sum(),
+        "min_reduce_axis_ties": lambda a, b: m.min(a, axis=1).sum() + m.min(b, keepdims=True).sum(),
+        "abs_at_zero": lambda a, b: m.abs(a).sum() + m.abs(b).sum(),
+        "sqrt_at_zero": lambda a, b: m.sqrt(m.abs(a) + 1.0).sum(),
+        "cummax_ties": lambda a, b: (m.cummax(a, axis=1) * m.array([1.0, 2, 3, 4])).sum(),
+        "sort_ties": lambda a, b: (m.sort(a, axis=1) * m.array([1.0, 2, 3, 4])).sum(),
+        "clip_at_bounds": lambda a, b: m.clip(a, 0.0, 2.0).sum(),
+        "where_nan_branch": lambda a, b: m.where(a > 0, m.sqrt(m.abs(a)), 0.0).sum(),
+        "logsumexp_inf": lambda a, b: m.logsumexp(
+            m.concatenate([a, m.array([[-float("inf")] * 4])])
+        ),
+        "prod_zeros": lambda a, b: m.prod(a, axis=1).sum() + m.prod(b),
+        # MLX passes the cotangent straight through a cast to int and back.
+        "astype_int_roundtrip": lambda a, b: ((a * 10).astype(m.int32).astype(m.float32) * b).sum(),
+        "relu_at_zero": lambda a, b: (m.maximum(a, 0.0) * b).sum() + m.minimum(0.0, b).sum(),
+        "power_zero_base": lambda a, b: m.power(a, 2.0).sum() + m.power(m.abs(b), 3.0).sum(),
+        "power_zero_base_var_exp": lambda a, b: m.power(m.abs(a), m.abs(b) + 1.0).sum(),
+        "softmax_masked": lambda a, b: (
+            m.softmax(m.where(b > 0, a, -float("inf")), axis=1) * m.array([1.0, 2, 3, 4])
+        ).sum(),
+        "logsumexp_all_neg_inf_row": lambda a, b: m.logsumexp(
+            m.where(b > 0.5, a, -float("inf")), axis=1
+        ).sum(),
+        "std_constant_row": lambda a, b: m.std(
+            m.array([[1.0], [2.0]]) * 0 + a[:, :1] * b[:, :1], axis=1
+        ).sum(),
+        "arctan2_origin": lambda a, b: m.arctan2(a, b).sum(),
+        "remainder_negative": lambda a, b: (
+            m.remainder(a + 0.5, -1.5 + 0 * b).sum() + m.remainder(b * 2.3, a - 2.5).sum()
+        ),
+        "where_log_nan": lambda a, b: m.where(a > 0, m.log(m.abs(a) + (a > 0)), 0.0).sum(),
+        "cummin_ties": lambda a, b: (
+            m.cummin(b, axis=1, reverse=True) * m.array([1.0, 2, 3, 4])
+        ).sum(),
+        "topk_ties": lambda a, b: (m.topk(a, 2, axis=1) * m.array([1.0, 2])).sum(),
+        "sqrt_zero": lambda a, b: m.sqrt(m.abs(a)).sum(),
+        "take_repeated": lambda a, b: (m.take(a, m.array([1, 1, 2, 1]), axis=1) * b).sum(),
+        "scatter_max_ties": lambda a, b: (
+            a.at[m.array([0, 0])].maximum(b) * m.array([1.0, 2, 3, 4])
+        ).sum(),
+    }[case]
+
+
 @pytest.mark.skipif(mlx_core is None, reason="mlx not installed")
-@pytest.mark.parametrize(
-    "case",
-    [
-        "maximum_ties",
-        "minimum_ties",
-        "max_reduce_ties",
-        "min_reduce_axis_ties",
-        "abs_at_zero",
-        "sqrt_at_zero",
-        "cummax_ties",
-        "sort_ties",
-        "clip_at_bounds",
-        "where_nan_branch",
-        "logsumexp_inf",
-        "prod_zeros",
-        "astype_int_roundtrip",
-        "relu_at_zero",
-        "power_zero_base",
-        "power_zero_base_var_exp",
-        "softmax_masked",
-        "logsumexp_all_neg_inf_row",
-        "std_constant_row",
-        "arctan2_origin",
-        "remainder_negative",
-        "where_log_nan",
-        "cummin_ties",
-        "topk_ties",
-        "sqrt_zero",
-        "take_repeated",
-        "scatter_max_ties",
-    ],
-)
+@pytest.mark.parametrize("case", CORNER_CASES)
 def test_corner_cases_match_mlx(case):
-    x = np.array([[1.0, 2.0, 2.0, -1.0], [0.0, 0.0, 3.0, 3.0]], dtype=np.float32)
-    y = np.array([[1.0, 1.0, 2.0, 0.0], [0.0, 1.0, 3.0, -3.0]], dtype=np.float32)
+    x, y = CORNER_X, CORNER_Y
 
     def build(m):
-        return {
-            "maximum_ties": lambda a, b: (m.maximum(a, b) * m.array([1.0, 2, 3, 4])).sum(),
-            "minimum_ties": lambda a, b: (m.minimum(a, b) * m.array([1.0, 2, 3, 4])).sum(),
-            "max_reduce_ties": lambda a, b: m.max(a) * 3 + m.max(b, axis=0).sum(),
-            "min_reduce_axis_ties": lambda a, b: m.min(a, axis=1).sum() + m.min(b, keepdims=True).sum(),
-            "abs_at_zero": lambda a, b: m.abs(a).sum() + m.abs(b).sum(),
-            "sqrt_at_zero": lambda a, b: m.sqrt(m.abs(a) + 1.0).sum(),
-            "cummax_ties": lambda a, b: (m.cummax(a, axis=1) * m.array([1.0, 2, 3, 4])).sum(),
-            "sort_ties": lambda a, b: (m.sort(a, axis=1) * m.array([1.0, 2, 3, 4])).sum(),
-            "clip_at_bounds": lambda a, b: m.clip(a, 0.0, 2.0).sum(),
-            "where_nan_branch": lambda a, b: m.where(a > 0, m.sqrt(m.abs(a)), 0.0).sum(),
-            "logsumexp_inf": lambda a, b: m.logsumexp(m.concatenate([a, m.array([[-float("inf")] * 4])])),
-            "prod_zeros": lambda a, b: m.prod(a, axis=1).sum() + m.prod(b),
-            # MLX passes the cotangent straight through a cast to int and back.
-            "astype_int_roundtrip": lambda a, b: ((a * 10).astype(m.int32).astype(m.float32) * b).sum(),
-            "relu_at_zero": lambda a, b: (m.maximum(a, 0.0) * b).sum() + m.minimum(0.0, b).sum(),
-            "power_zero_base": lambda a, b: m.power(a, 2.0).sum() + m.power(m.abs(b), 3.0).sum(),
-            "power_zero_base_var_exp": lambda a, b: m.power(m.abs(a), m.abs(b) + 1.0).sum(),
-            "softmax_masked": lambda a, b: (
-                m.softmax(m.where(b > 0, a, -float("inf")), axis=1) * m.array([1.0, 2, 3, 4])
-            ).sum(),
-            "logsumexp_all_neg_inf_row": lambda a, b: m.logsumexp(
-                m.where(b > 0.5, a, -float("inf")), axis=1
-            ).sum(),
-            "std_constant_row": lambda a, b: m.std(m.array([[1.0], [2.0]]) * 0 + a[:, :1] * b[:, :1], axis=1).sum(),
-            "arctan2_origin": lambda a, b: m.arctan2(a, b).sum(),
-            "remainder_negative": lambda a, b: m.remainder(a + 0.5, -1.5 + 0 * b).sum()
-            + m.remainder(b * 2.3, a - 2.5).sum(),
-            "where_log_nan": lambda a, b: m.where(a > 0, m.log(m.abs(a) + (a > 0)), 0.0).sum(),
-            "cummin_ties": lambda a, b: (m.cummin(b, axis=1, reverse=True) * m.array([1.0, 2, 3, 4])).sum(),
-            "topk_ties": lambda a, b: (m.topk(a, 2, axis=1) * m.array([1.0, 2])).sum(),
-            "sqrt_zero": lambda a, b: m.sqrt(m.abs(a)).sum(),
-            "take_repeated": lambda a, b: (m.take(a, m.array([1, 1, 2, 1]), axis=1) * b).sum(),
-            "scatter_max_ties": lambda a, b: (a.at[m.array([0, 0])].maximum(b) * m.array([1.0, 2, 3, 4])).sum(),
-        }[case]
+        return corner_fn(m, case)
 
     gt = mx.grad(build(mx), argnums=(0, 1))(mx.array(x), mx.array(y))
     gm = mlx_core.grad(build(mlx_core), argnums=(0, 1))(mlx_core.array(x), mlx_core.array(y))
     for a, b in zip(gt, gm):
         np.testing.assert_allclose(np.array(a), np.array(b), rtol=1e-6, atol=1e-6, equal_nan=True)
+    if case in JVP_NOT_LIKE_MLX:
+        return
+    # Forward mode at the same points, with tangents of distinct values.
+    tx, ty = CORNER_TX, CORNER_TY
+    _, jt = mx.jvp(build(mx), [mx.array(x), mx.array(y)], [mx.array(tx), mx.array(ty)])
+    _, jm = mlx_core.jvp(
+        build(mlx_core),
+        [mlx_core.array(x), mlx_core.array(y)],
+        [mlx_core.array(tx), mlx_core.array(ty)],
+    )
+    np.testing.assert_allclose(
+        np.array(jt[0]), np.array(jm[0]), rtol=1e-6, atol=1e-6, equal_nan=True
+    )
 
 
 @pytest.mark.skipif(mlx_core is None, reason="mlx not installed")
@@ -1318,9 +1400,7 @@ def test_gradient_dtype_follows_input(rng):
         g = mx.grad(lambda a: (mx.exp(a) * a).sum())(mx.array(x, dtype=dt))
         assert g.dtype == dt
         tol = {mx.float16: 1e-2, mx.bfloat16: 5e-2, mx.float32: 1e-5, F64: 1e-13}[dt]
-        np.testing.assert_allclose(
-            np.array(g.astype(F64)), np.exp(x) * (x + 1), rtol=tol, atol=tol
-        )
+        np.testing.assert_allclose(np.array(g.astype(F64)), np.exp(x) * (x + 1), rtol=tol, atol=tol)
 
 
 def test_checker_detects_wrong_gradient(rng):
@@ -1374,9 +1454,13 @@ def test_shape_and_count_mismatch_errors(rng):
 
 
 def test_at_with_slices(rng):
-    check_grads(lambda a, b: a.at[1:].add(b * b), [general(rng, (4, 2)), general(rng, (3, 2))], rng=rng)
+    check_grads(
+        lambda a, b: a.at[1:].add(b * b), [general(rng, (4, 2)), general(rng, (3, 2))], rng=rng
+    )
     check_grads(lambda a: a.at[::-1].multiply(a), [general(rng, (5,))], rng=rng)
-    check_grads(lambda a, b: a.at[:, 1].subtract(b), [general(rng, (3, 4)), general(rng, (3,))], rng=rng)
+    check_grads(
+        lambda a, b: a.at[:, 1].subtract(b), [general(rng, (3, 4)), general(rng, (3,))], rng=rng
+    )
 
 
 def test_random_values_are_constants(rng):
@@ -1418,7 +1502,9 @@ def test_threads_nested_and_streams(rng):
             with mx.stream(s):
                 for _ in range(10):
                     a = to_mx(xs[k])
-                    h = mx.grad(lambda t: (mx.grad(lambda u: (mx.sin(u) * (k + 1)).sum())(t) ** 2).sum())(a)
+                    h = mx.grad(
+                        lambda t: (mx.grad(lambda u: (mx.sin(u) * (k + 1)).sum())(t) ** 2).sum()
+                    )(a)
                     out[k] = np.array(h)
         except Exception as e:  # noqa: BLE001 - reported below
             errors.append(e)
@@ -1433,3 +1519,73 @@ def test_threads_nested_and_streams(rng):
         # d/dx sum((c cos x)^2) = -2 c^2 cos x sin x
         c = k + 1
         np.testing.assert_allclose(out[k], -2 * c * c * np.cos(x) * np.sin(x), rtol=1e-12)
+
+
+@pytest.mark.parametrize("case", [c for c in CORNER_CASES if c not in JVP_NOT_LIKE_VJP])
+def test_jvp_matches_vjp_at_corners(case):
+    # At kinks and ties finite differences say nothing; the two modes must
+    # still describe one Jacobian: jvp(t) == sum_k vjp(e_k) . t (scalar f).
+    f = corner_fn(mx, case)
+    x, y = mx.array(CORNER_X), mx.array(CORNER_Y)
+    gx, gy = mx.grad(f, argnums=(0, 1))(x, y)
+    _, (j,) = mx.jvp(f, [x, y], [mx.array(CORNER_TX), mx.array(CORNER_TY)])
+    want = (np.array(gx) * CORNER_TX).sum() + (np.array(gy) * CORNER_TY).sum()
+    np.testing.assert_allclose(float(j), want, rtol=1e-6, atol=1e-6, equal_nan=True)
+
+
+def test_scatter_max_jvp_with_repeated_indices(rng):
+    # Several updates to one place: the tangent is the winning update's, not
+    # the last one's (a scatter that overwrites would take the last).
+    a = mx.array([[1.0, 2.0, 2.5, -1.0]], dtype=F64)
+    u = mx.array([[1.5, 1.0, 2.0, 0.0], [0.0, 1.2, 3.0, -3.0]], dtype=F64)
+    ta = mx.array([[0.1, 0.2, 0.3, 0.4]], dtype=F64)
+    tu = mx.array([[1.0, 2.0, 3.0, 4.0], [5.0, 6.0, 7.0, 8.0]], dtype=F64)
+    idx = mx.array([0, 0])
+    _, (j,) = mx.jvp(lambda x, v: [x.at[idx].maximum(v)], [a, u], [ta, tu])
+    np.testing.assert_array_equal(np.array(j), [[1.0, 0.2, 7.0, 4.0]])
+    _, (j,) = mx.jvp(lambda x, v: [x.at[idx].minimum(v)], [a, u], [ta, tu])
+    np.testing.assert_array_equal(np.array(j), [[5.0, 2.0, 3.0, 8.0]])
+    for op in ["maximum", "minimum"]:
+        idx2 = mx.array([2, 0, 2, 1])
+        check_grads(
+            lambda x, v, op=op: getattr(x.at[idx2], op)(v),
+            [general(rng, (3, 2)), general(rng, (4, 2))],
+            rng=rng,
+        )
+
+
+@pytest.mark.parametrize("zeros_in", ["a", "one_update", "two_updates"])
+def test_scatter_multiply_with_zeros_is_exact(zeros_in, rng):
+    # out[p] = a[p] * prod of the updates at p; d/du_j = g * a[p] * (the other
+    # updates at p): no division, so zeros give exact values, never nan.
+    a = rng.integers(1, 4, (3, 2)).astype(np.float64) * rng.choice([-1, 1], (3, 2))
+    u = rng.integers(1, 4, (4, 2)).astype(np.float64) * rng.choice([-1, 1], (4, 2))
+    idx = np.array([2, 0, 2, 2])
+    if zeros_in == "a":
+        a[2, 0] = 0.0
+    else:
+        u[0, 1] = 0.0
+        if zeros_in == "two_updates":
+            u[3, 1] = 0.0
+    g = rng.integers(-3, 4, (3, 2)).astype(np.float64)
+    t_a = rng.integers(-3, 4, (3, 2)).astype(np.float64)
+    t_u = rng.integers(-3, 4, (4, 2)).astype(np.float64)
+    # The exact Jacobians, place by place.
+    ga, gu, jv = np.zeros_like(a), np.zeros_like(u), t_a.copy()
+    for p in range(3):
+        rows = [j for j in range(4) if idx[j] == p]
+        ga[p] = g[p] * np.prod(u[rows], axis=0)
+        jv[p] = t_a[p] * np.prod(u[rows], axis=0)
+        for j in rows:
+            others = a[p] * np.prod(u[[r for r in rows if r != j]], axis=0)
+            gu[j] = g[p] * others
+            jv[p] += t_u[j] * others
+
+    def f(x, v):
+        return [x.at[mx.array(idx)].multiply(v)]
+
+    _, (va, vu) = mx.vjp(f, [to_mx(a), to_mx(u)], [to_mx(g)])
+    np.testing.assert_array_equal(np.array(va), ga)
+    np.testing.assert_array_equal(np.array(vu), gu)
+    _, (j,) = mx.jvp(f, [to_mx(a), to_mx(u)], [to_mx(t_a), to_mx(t_u)])
+    np.testing.assert_array_equal(np.array(j), jv)
