@@ -433,26 +433,55 @@ def test_cumprod_with_zeros_is_exact(zeros, reverse, inclusive, rng):
     def f(a):
         return [mx.cumprod(a, reverse=reverse, inclusive=inclusive)]
 
-    # Not bit-exact: the rule divides prefix products (1-ulp differences),
-    # but zeros must not turn into nan/inf or lose terms.
+    # Small integers: every product and sum is exact, so the rules must be.
     _, (g,) = mx.vjp(f, [to_mx(x)], [mx.array(c, dtype=F64)])
-    np.testing.assert_allclose(np.array(g), jac.T @ c, rtol=1e-14, atol=1e-13)
+    np.testing.assert_array_equal(np.array(g), jac.T @ c)
     _, (j,) = mx.jvp(f, [to_mx(x)], [mx.array(t, dtype=F64)])
-    np.testing.assert_allclose(np.array(j), jac @ t, rtol=1e-14, atol=1e-13)
+    np.testing.assert_array_equal(np.array(j), jac @ t)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cumprod's vjp divides by prefix products (scan.cpp forward_vjp, ScanOp::Prod: "
-    "seg = (r - after) / q): where the products underflow to 0 without any zero in x it "
-    "gives nan (x=[1e-200, 1e-200, 3, 1e-200] -> [1, nan, nan, nan]; exact: [1, 4e-200, "
-    "1e-400=0, 0]); MLX gives finite values",
+@pytest.mark.parametrize(
+    "x",
+    [[1e-200, 1e-200, 3.0, 1e-200], [0.5] * 40 + [1e-300] * 3 + [2.0], [1e300, 1e300, 0.0, 2.0]],
+    ids=["underflow", "underflow_long", "overflow_then_zero"],
 )
-def test_cumprod_vjp_underflowing_products():
-    x = np.array([1e-200, 1e-200, 3.0, 1e-200])
-    g = mx.grad(lambda a: mx.cumprod(a).sum())(to_mx(x))
-    want = exact_cumprod_jacobian(x, False, True).sum(axis=0)
-    np.testing.assert_allclose(np.array(g), want, rtol=1e-14, atol=0)
+def test_cumprod_rules_with_extreme_products(x):
+    # Prefix products that underflow or overflow: no nan where the exact
+    # derivative is finite (a rule dividing by prefix products gives nan).
+    # Not covered: partial sums that overflow while the result would not
+    # (x = [1e-200, 1e-200, 1e200, 1e200]), which no rule without
+    # rescaling avoids.
+    x = np.array(x)
+    c = np.linspace(1, 2, x.size)
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        jac = exact_cumprod_jacobian(x, False, True)
+        want_v, want_j = jac.T @ c, jac @ c
+    _, (g,) = mx.vjp(lambda a: [mx.cumprod(a)], [to_mx(x)], [to_mx(c)])
+    _, (j,) = mx.jvp(lambda a: [mx.cumprod(a)], [to_mx(x)], [to_mx(c)])
+    for got, want in [(np.array(g), want_v), (np.array(j), want_j)]:
+        fin = np.isfinite(want)
+        assert np.all(np.isfinite(got[fin])), (got, want)
+        np.testing.assert_allclose(got[fin], want[fin], rtol=1e-13, atol=0)
+
+
+def test_cumprod_long_axis(rng):
+    # Many rounds of the rules' doubling: 130 elements near 1 (products stay
+    # finite), against the exact Jacobian.
+    n = 130
+    x = rng.uniform(0.9, 1.1, n) * rng.choice([-1, 1], n)
+    x[[50, 51, 100]] = 0.0
+    for reverse in [False, True]:
+        for inclusive in [True, False]:
+            jac = exact_cumprod_jacobian(x, reverse, inclusive)
+            c = rng.standard_normal(n)
+
+            def f(a, reverse=reverse, inclusive=inclusive):
+                return [mx.cumprod(a, reverse=reverse, inclusive=inclusive)]
+
+            _, (g,) = mx.vjp(f, [to_mx(x)], [to_mx(c)])
+            np.testing.assert_allclose(np.array(g), jac.T @ c, rtol=1e-11, atol=1e-12)
+            _, (j,) = mx.jvp(f, [to_mx(x)], [to_mx(c)])
+            np.testing.assert_allclose(np.array(j), jac @ c, rtol=1e-11, atol=1e-12)
 
 
 # -------------------------------------------------------------------- matmul
