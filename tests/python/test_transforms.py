@@ -1216,6 +1216,8 @@ CORNER_CASES = [
     "sqrt_zero",
     "take_repeated",
     "scatter_max_ties",
+    "setitem_duplicates",
+    "put_along_axis_duplicates",
 ]
 
 # Forward mode where MLX differs on purpose or lacks the rule: tandem's jvp
@@ -1233,17 +1235,36 @@ JVP_NOT_LIKE_MLX = {
     "where_nan_branch",
     "scatter_max_ties",
     "where_log_nan",
+    "setitem_duplicates",
 }
 # Where tandem's jvp and vjp describe different Jacobians, as MLX's do: the
 # vjp of where multiplies the unselected branch's infinite derivative by a
 # zero cotangent (nan, like MLX) while the jvp selects the chosen branch's
 # tangent; a cast to int passes cotangents straight through (like MLX) but
-# truncates tangents to int (like MLX).
-JVP_NOT_LIKE_VJP = {"where_nan_branch", "where_log_nan", "astype_int_roundtrip"}
+# truncates tangents to int (like MLX); an overwriting scatter with a
+# repeated index gives the cotangent to every update written there (like
+# MLX's vjp) while its jvp takes the tangent of the update that stays.
+JVP_NOT_LIKE_VJP = {
+    "where_nan_branch",
+    "where_log_nan",
+    "astype_int_roundtrip",
+    "setitem_duplicates",
+    "put_along_axis_duplicates",
+}
 
 
 def corner_fn(m, case):
+    def setitem_dup(a, b):
+        a = a * 1.0
+        a[m.array([1, 1])] = b[:1] * b[1:]
+        return (a * m.array([1.0, 2, 3, 4])).sum()
+
     return {
+        "setitem_duplicates": setitem_dup,
+        "put_along_axis_duplicates": lambda a, b: (
+            m.put_along_axis(a, m.array([[0, 0], [2, 1]]), b[:, :2], axis=1)
+            * m.array([1.0, 2, 3, 4])
+        ).sum(),
         "maximum_ties": lambda a, b: (m.maximum(a, b) * m.array([1.0, 2, 3, 4])).sum(),
         "minimum_ties": lambda a, b: (m.minimum(a, b) * m.array([1.0, 2, 3, 4])).sum(),
         "max_reduce_ties": lambda a, b: m.max(a) * 3 + m.max(b, axis=0).sum(),
