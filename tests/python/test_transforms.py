@@ -1639,3 +1639,28 @@ def test_scatter_multiply_with_zeros_is_exact(zeros_in, rng):
     np.testing.assert_array_equal(np.array(vu), gu)
     _, (j,) = mx.jvp(f, [to_mx(a), to_mx(u)], [to_mx(t_a), to_mx(t_u)])
     np.testing.assert_array_equal(np.array(j), jv)
+
+
+DTYPE_MIXES = {
+    "vjp_f16_cotangent": lambda m, x: m.vjp(
+        lambda a: m.exp(a), [x], [m.array([1.0, 2, 3]).astype(m.float16)]
+    )[1][0],
+    "vjp_int_cotangent": lambda m, x: m.vjp(lambda a: m.exp(a), [x], [m.array([1, 2, 3])])[1][0],
+    "jvp_int_tangent": lambda m, x: m.jvp(lambda a: m.exp(a), [x], [m.array([1, 2, 3])])[1][0],
+    "vjp_int_output": lambda m, x: m.vjp(
+        lambda a: (a * 3).astype(m.int32), [x], [m.array([1, 2, 3])]
+    )[1][0],
+    "grad_f16_loss": lambda m, x: m.grad(lambda a: m.exp(a).sum().astype(m.float16))(x),
+    "grad_through_f16": lambda m, x: m.grad(lambda a: m.exp(a.astype(m.float16)).sum())(x),
+    "grad_bool_sum_loss": lambda m, x: m.grad(lambda a: (a > 1).sum())(x),
+}
+
+
+@pytest.mark.skipif(mlx_core is None, reason="mlx not installed")
+@pytest.mark.parametrize("case", sorted(DTYPE_MIXES))
+def test_dtype_mixes_match_mlx(case):
+    vals = [0.5, 1.5, 2.0]
+    got = DTYPE_MIXES[case](mx, mx.array(vals))
+    want = DTYPE_MIXES[case](mlx_core, mlx_core.array(vals))
+    assert str(got.dtype).split(".")[-1] == str(want.dtype).split(".")[-1]
+    np.testing.assert_allclose(np.array(got), np.array(want), rtol=1e-6)
