@@ -1036,7 +1036,8 @@ def _eval_mid(b):
     reason="eval inside a transform donates an intermediate's buffer to its consumer: for "
     "b = (a * 3) * a; eval(b), the kept tracer node of b still reads a * 3, whose buffer now "
     "holds b, so grad gives b + 3a instead of 6a (x=0.3: 1.17, want 1.8); likewise "
-    "b = exp(a) * 2; eval(b) doubles exp's vjp. Donation "
+    "b = exp(a) * 2; eval(b) doubles exp's vjp. Refusing to donate a tracer's buffer "
+    "(is_donatable in tandem/array.cpp: return false when in.desc()->tracer) fixes it. Donation "
     "(is_donatable / the kept nodes of tandem/transforms.cpp) is outside tandem/transforms/",
 )
 def test_eval_inside_differentiated_function(rng):
