@@ -27,6 +27,43 @@ array tangent_of(int k, const std::vector<array>& primals, const std::vector<arr
   return zeros_like(primals[k], s);
 }
 
+// The gather and scatter (of a given reduction) matching a Scatter's
+// indices: updates are idx_shape + blocks of a's rank.
+struct ScatterPlaces {
+  const array& a;
+  const array& upd;
+  std::vector<array> idx;
+  std::vector<int> axes;
+  Stream s;
+
+  // v (a's shape) read at each update's place.
+  array gather(const array& v) const {
+    int ib = static_cast<int>(upd.ndim() - a.ndim());
+    Shape block(upd.shape().begin() + ib, upd.shape().end());
+    std::vector<array> ins{v};
+    for (auto& i : idx) ins.push_back(i);
+    return array(upd.shape(), v.dtype(), make_pooled<Gather>(s, axes, block), std::move(ins));
+  }
+  array scatter(ScatterReduce r, const array& base, const array& u) const {
+    std::vector<array> ins{base, u};
+    for (auto& i : idx) ins.push_back(i);
+    return array(a.shape(), base.dtype(), make_pooled<Scatter>(s, r, axes), std::move(ins));
+  }
+  // For a product scatter: per update, the product of everything else at
+  // its place (a's value and the other updates), without dividing by a
+  // zero: the zero updates are counted apart, as prod's rule does.
+  array others_of_updates() const {
+    array z = equal(upd, rules::scalar_like(0, upd), s);
+    array u1 = where(z, rules::scalar_like(1, upd), upd, s);
+    array nonzero = gather(scatter(ScatterReduce::Prod, a, u1));
+    array zeros = gather(scatter(ScatterReduce::Sum, zeros_like(a, s), astype(z, a.dtype(), s)));
+    array none = equal(zeros, rules::scalar_like(0, zeros), s);
+    array one = equal(zeros, rules::scalar_like(1, zeros), s);
+    array zero = rules::scalar_like(0, upd);
+    return where(z, where(one, nonzero, zero, s), where(none, divide(nonzero, u1, s), zero, s), s);
+  }
+};
+
 }  // namespace
 
 // Gather inputs: a, indices... ; output idx_shape + slice_sizes.
@@ -97,9 +134,11 @@ std::vector<array> Scatter::vjp(const std::vector<array>& primals,
         break;
       case ScatterReduce::Prod:
         // a: g times the product of the updates at its place; an update: g
-        // times the output over itself.
-        res.push_back(k == 0 ? scatter_of(ScatterReduce::Prod, g, upd)
-                             : divide(gather_of(multiply(g, out, s)), upd, s));
+        // times the product of the others (exact when some are zero).
+        res.push_back(k == 0
+                          ? scatter_of(ScatterReduce::Prod, g, upd)
+                          : multiply(gather_of(g),
+                                     ScatterPlaces{a, upd, idx, axes_, s}.others_of_updates(), s));
         break;
       case ScatterReduce::Max:
       case ScatterReduce::Min: {
@@ -130,18 +169,28 @@ std::vector<array> Scatter::jvp(const std::vector<array>& primals,
     for (auto& i : idx) ins.push_back(i);
     return array(a.shape(), base.dtype(), make_pooled<Scatter>(s, r, axes_), std::move(ins));
   };
+  ScatterPlaces places{a, upd, idx, axes_, s};
   switch (reduce_) {
     case ScatterReduce::None:
     case ScatterReduce::Sum:
       return {scatter_of(reduce_, ta, tu)};
-    case ScatterReduce::Prod:
-      // d out = out * (ta / a + sum of tu / u at each place).
-      return {
-          multiply(out, scatter_of(ScatterReduce::Sum, divide(ta, a, s), divide(tu, upd, s)), s)};
+    case ScatterReduce::Prod: {
+      // d out = ta * (product of the updates) + sum of tu * (product of the
+      // others): no division, so zeros in a or the updates stay exact.
+      array from_a = scatter_of(ScatterReduce::Prod, ta, upd);
+      array from_upd = scatter_of(ScatterReduce::Sum, zeros_like(a, s),
+                                  multiply(tu, places.others_of_updates(), s));
+      return {add(from_a, from_upd, s)};
+    }
     default: {
-      // The winner's tangent: a's where a is the result, else the update's.
-      array from_upd = scatter_of(ScatterReduce::None, zeros_like(a, s), tu);
-      return {where(equal(a, out, s), ta, from_upd, s)};
+      // Every winner (a, or an update equal to the result) passes its
+      // tangent, as the vjp gives each of them the cotangent. A scatter
+      // that overwrites would take the last update at a place, winner or
+      // not, when indices repeat.
+      array won = astype(equal(upd, places.gather(out), s), tu.dtype(), s);
+      array from_upd = scatter_of(ScatterReduce::Sum, zeros_like(a, s), multiply(tu, won, s));
+      array from_a = multiply(ta, astype(equal(a, out, s), ta.dtype(), s), s);
+      return {add(from_a, from_upd, s)};
     }
   }
 }

@@ -35,6 +35,43 @@ array shift(const array& a, int axis, bool right, const array& fill, Stream s) {
   return concatenate({slice(a, start, stop, s), f}, axis, s);
 }
 
+// The solution r of the linear recurrence r_j = c_j + m_j * r_{j-1} along
+// axis (r_{j+1} instead when backward; nothing past the ends), by
+// recursive doubling: log2(n) rounds of r_j += m_j * r_{j-d} and
+// m_j *= m_{j-d} over the elements that have a j - d. No division, so
+// zeros, and prefix products that underflow, need no special case
+// (cumprod's rules divided by prefix products: nan once they underflowed).
+// Slices rather than shifts with a zero fill: m may hold inf, and inf * 0
+// would be nan.
+array linear_recurrence(array m, array c, int axis, bool backward, Stream s) {
+  int n = c.shape()[axis];
+  auto part = [&](const array& a, int from, int to) {
+    Shape start(a.ndim(), 0), stop = a.shape();
+    start[axis] = from;
+    stop[axis] = to;
+    return slice(a, start, stop, s);
+  };
+  // v with f(v's elements that have a j - d, the ones d before them).
+  auto step = [&](const array& v, int d, auto f) {
+    if (backward) {
+      return concatenate({f(part(v, 0, n - d), part(v, d, n)), part(v, n - d, n)}, axis, s);
+    }
+    return concatenate({part(v, 0, d), f(part(v, d, n), part(v, 0, n - d))}, axis, s);
+  };
+  for (int d = 1; d < n; d *= 2) {
+    array m_now = m;
+    c = step(c, d, [&](const array& here, const array& before) {
+      array mh = backward ? part(m_now, 0, n - d) : part(m_now, d, n);
+      return add(here, multiply(mh, before, s), s);
+    });
+    if (2 * d < n) {
+      m = step(m, d,
+               [&](const array& here, const array& before) { return multiply(here, before, s); });
+    }
+  }
+  return c;
+}
+
 // The position, along axis, of every element as int32, broadcast to shape.
 array positions(const Shape& shape, int axis, Stream s) {
   Shape b(shape.size(), 1);
@@ -51,47 +88,17 @@ array extreme_sources(const array& x, const array& y, int axis, Stream s) {
   return cummax(src, axis, false, true, s);
 }
 
-// Cumulative products without their zeros, and how many zeros each
-// inclusive prefix holds: products exact where a zero cuts them.
-struct ZeroSplit {
-  array q;      // cumprod of x with zeros read as 1
-  array zeros;  // inclusive count of zeros (int32)
-  array is_zero;
-};
-ZeroSplit zero_split(const array& x, int axis, Stream s) {
-  array z = equal(x, scalar_like(0, x), s);
-  array xt = where(z, scalar_like(1, x), x, s);
-  return {cumprod(xt, axis, false, true, s), cumsum(astype(z, int32, s), axis, false, true, s), z};
-}
-
 // vjp of a forward inclusive scan of x (output y) for cotangent g.
 array forward_vjp(ScanOp op, const array& x, const array& y, const array& g, int axis, Stream s) {
   switch (op) {
     case ScanOp::Sum:
       return cumsum(g, axis, true, true, s);
     case ScanOp::Prod: {
-      // vjp_i = L_i * sum_{j >= i, same zero count} g_j Q_j / Q_i, with L_i
-      // the exclusive product: zero past the first zero.
-      auto [q, nz, is_zero] = zero_split(x, axis, s);
-      array a = multiply(g, q, s);
-      array r = cumsum(a, axis, true, true, s);  // sum over j >= i
-      // r at the next zero after i ends i's run of equal zero counts.
-      int n = x.shape()[axis];
-      array pos = positions(x.shape(), axis, s);
-      array zpos = where(is_zero, pos, array(n, int32), s);
-      // First zero strictly after i (n: none; the exclusive scan's first
-      // value is int32's largest).
-      array next = minimum(cummin(zpos, axis, true, false, s), array(n, int32), s);
-      Shape one = x.shape();
-      one[axis] = 1;
-      array r_ext = concatenate({r, zeros(one, r.dtype(), s)}, axis, s);
-      array after = take_along_axis(r_ext, next, axis, s);
-      array seg = divide(subtract(r, after, s), q, s);
-      // L_i: the exclusive product, zero once a zero came before i.
-      array zeros_before = subtract(nz, astype(is_zero, int32, s), s);
-      array q_excl = divide(q, where(is_zero, scalar_like(1, x), x, s), s);
-      array l = where(equal(zeros_before, array(0, int32), s), q_excl, scalar_like(0, x), s);
-      return multiply(l, seg, s);
+      // vjp_i = E_i * R_i: E_i = x_0 ... x_{i-1} (y shifted right) and
+      // R_i = sum_{j >= i} g_j x_{i+1} ... x_j, so R_i = g_i + x_{i+1} R_{i+1}.
+      array e = shift(y, axis, true, scalar_like(1, x), s);
+      array m = shift(x, axis, false, scalar_like(0, x), s);
+      return multiply(e, linear_recurrence(m, g, axis, true, s), s);
     }
     case ScanOp::Max:
     case ScanOp::Min: {
@@ -114,18 +121,9 @@ array forward_jvp(ScanOp op, const array& x, const array& y, const array& t, int
     case ScanOp::Sum:
       return cumsum(t, axis, false, true, s);
     case ScanOp::Prod: {
-      // No zero yet: Q_j * sum_{i <= j} t_i / x_i; one zero (at z):
-      // t_z * Q_j; more: 0.
-      auto [q, nz, is_zero] = zero_split(x, axis, s);
-      array xt = where(is_zero, scalar_like(1, x), x, s);
-      array none = multiply(
-          q, cumsum(divide(where(is_zero, scalar_like(0, t), t, s), xt, s), axis, false, true, s),
-          s);
-      array first = logical_and(is_zero, equal(nz, array(1, int32), s), s);
-      array one =
-          multiply(q, cumsum(where(first, t, scalar_like(0, t), s), axis, false, true, s), s);
-      return where(equal(nz, array(0, int32), s), none,
-                   where(equal(nz, array(1, int32), s), one, scalar_like(0, t), s), s);
+      // y_j = x_j y_{j-1}, so dy_j = x_j dy_{j-1} + t_j y_{j-1}.
+      array e = shift(y, axis, true, scalar_like(1, x), s);
+      return linear_recurrence(x, multiply(t, e, s), axis, false, s);
     }
     case ScanOp::Max:
     case ScanOp::Min:
