@@ -363,6 +363,8 @@ void array::move_shared_buffer(array other) {
 }
 
 bool is_donatable(const array& in, const array& out) {
+  // A transform still reads its tracers after an eval inside it.
+  if (detail::t_tracing && in.desc()->tracer) return false;
   auto& d = in.desc();
   auto& buf = d->buffer;
   if (!buf || d.use_count() != 1 || in.itemsize() != out.itemsize()) return false;

@@ -141,8 +141,8 @@ ArrayFn vmap(const ArrayFn& fun, std::vector<int> in_axes, std::vector<int> out_
   };
 }
 
-std::function<array(const array&)> vmap(const std::function<array(const array&)>& fun,
-                                        int in_axis, int out_axis) {
+std::function<array(const array&)> vmap(const std::function<array(const array&)>& fun, int in_axis,
+                                        int out_axis) {
   auto f = vmap([fun](const std::vector<array>& x) { return std::vector<array>{fun(x[0])}; },
                 {in_axis}, {out_axis});
   return [f](const array& x) { return f({x})[0]; };

@@ -1031,15 +1031,8 @@ def _eval_mid(b):
     return b
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="eval inside a transform donates an intermediate's buffer to its consumer: for "
-    "b = (a * 3) * a; eval(b), the kept tracer node of b still reads a * 3, whose buffer now "
-    "holds b, so grad gives b + 3a instead of 6a (x=0.3: 1.17, want 1.8); likewise "
-    "b = exp(a) * 2; eval(b) doubles exp's vjp. Refusing to donate a tracer's buffer "
-    "(is_donatable in tandem/array.cpp: return false when in.desc()->tracer) fixes it. Donation "
-    "(is_donatable / the kept nodes of tandem/transforms.cpp) is outside tandem/transforms/",
-)
+# eval inside a transform must not donate a tracer's buffer to its consumer:
+# the kept node of b = (a * 3) * a still reads a * 3 (is_donatable refuses).
 def test_eval_inside_differentiated_function(rng):
     x = general(rng, (3, 4))
     g = mx.grad(lambda a: _eval_mid((a * 3) * a).sum())(to_mx(x))
