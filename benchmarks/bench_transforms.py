@@ -33,7 +33,7 @@ def median_time(fn, rep):
 
 def data():
     rng = np.random.default_rng(0)
-    ws = [rng.standard_normal((W, W)).astype(np.float32) / np.sqrt(W) for _ in range(3)]
+    ws = [(rng.standard_normal((W, W)) / np.sqrt(W)).astype(np.float32) for _ in range(3)]
     x = rng.standard_normal((B, W)).astype(np.float32)
     y = rng.standard_normal((B, W)).astype(np.float32)
     v = rng.uniform(0.5, 1.5, N).astype(np.float32)
