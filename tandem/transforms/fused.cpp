@@ -30,31 +30,35 @@ std::vector<array> expand(const FusedProgram& p, const std::vector<array>& input
   return outs;
 }
 
+// The program as a function of the inputs argnums (the others fixed).
+ArrayFn of_inputs(const FusedProgram& p, const std::vector<array>& primals,
+                  const std::vector<int>& argnums, Stream s) {
+  return [&p, primals, argnums, s](const std::vector<array>& t) {
+    std::vector<array> all(primals);
+    for (size_t i = 0; i < argnums.size(); ++i) all[argnums[i]] = t[i];
+    return expand(p, all, s);
+  };
+}
+
+std::vector<array> pick(const std::vector<array>& v, const std::vector<int>& idx) {
+  std::vector<array> out;
+  for (int k : idx) out.push_back(v[k]);
+  return out;
+}
+
 }  // namespace
 
 std::vector<array> Fused::vjp(const std::vector<array>& primals,
                               const std::vector<array>& cotangents, const std::vector<int>& argnums,
                               const std::vector<array>&) {
-  std::vector<array> xs;
-  for (int k : argnums) xs.push_back(primals[k]);
-  auto f = [&](const std::vector<array>& t) {
-    std::vector<array> all(primals);
-    for (size_t i = 0; i < argnums.size(); ++i) all[argnums[i]] = t[i];
-    return expand(program_, all, stream());
-  };
-  return tandem::vjp(f, xs, cotangents).second;
+  auto f = of_inputs(program_, primals, argnums, stream());
+  return tandem::vjp(f, pick(primals, argnums), cotangents).second;
 }
 
 std::vector<array> Fused::jvp(const std::vector<array>& primals, const std::vector<array>& tangents,
                               const std::vector<int>& argnums, const std::vector<array>&) {
-  std::vector<array> xs;
-  for (int k : argnums) xs.push_back(primals[k]);
-  auto f = [&](const std::vector<array>& t) {
-    std::vector<array> all(primals);
-    for (size_t i = 0; i < argnums.size(); ++i) all[argnums[i]] = t[i];
-    return expand(program_, all, stream());
-  };
-  return tandem::jvp(f, xs, tangents).second;
+  auto f = of_inputs(program_, primals, argnums, stream());
+  return tandem::jvp(f, pick(primals, argnums), tangents).second;
 }
 
 // The program over inputs broadcast to the batched output shape.

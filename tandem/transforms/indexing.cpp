@@ -64,6 +64,15 @@ struct ScatterPlaces {
   }
 };
 
+// The vjps of a gather: grad() for its source (input 0), zeros for indices.
+template <class Grad>
+std::vector<array> source_only(const std::vector<array>& primals, const std::vector<int>& argnums,
+                               Stream s, Grad&& grad) {
+  std::vector<array> out;
+  for (int k : argnums) out.push_back(k == 0 ? grad() : zeros_like(primals[k], s));
+  return out;
+}
+
 }  // namespace
 
 // Gather inputs: a, indices... ; output idx_shape + slice_sizes.
@@ -72,18 +81,12 @@ std::vector<array> Gather::vjp(const std::vector<array>& primals,
                                const std::vector<int>& argnums, const std::vector<array>&) {
   Stream s = stream();
   const array& a = primals[0];
-  std::vector<array> out;
-  for (int k : argnums) {
-    if (k != 0) {
-      out.push_back(zeros_like(primals[k], s));
-      continue;
-    }
+  return source_only(primals, argnums, s, [&] {
     std::vector<array> ins{zeros_like(a, s), astype(cotangents[0], a.dtype(), s)};
     for (auto& i : tail(primals, 1)) ins.push_back(i);
-    out.push_back(array(a.shape(), a.dtype(), make_pooled<Scatter>(s, ScatterReduce::Sum, axes_),
-                        std::move(ins)));
-  }
-  return out;
+    return array(a.shape(), a.dtype(), make_pooled<Scatter>(s, ScatterReduce::Sum, axes_),
+                 std::move(ins));
+  });
 }
 
 std::vector<array> Gather::jvp(const std::vector<array>& primals,
@@ -201,17 +204,10 @@ std::vector<array> GatherAxis::vjp(const std::vector<array>& primals,
                                    const std::vector<int>& argnums, const std::vector<array>&) {
   Stream s = stream();
   const array& a = primals[0];
-  std::vector<array> out;
-  for (int k : argnums) {
-    if (k != 0) {
-      out.push_back(zeros_like(primals[k], s));
-      continue;
-    }
-    out.push_back(array(a.shape(), a.dtype(),
-                        make_pooled<ScatterAxis>(s, ScatterReduce::Sum, axis_),
-                        {zeros_like(a, s), primals[1], astype(cotangents[0], a.dtype(), s)}));
-  }
-  return out;
+  return source_only(primals, argnums, s, [&] {
+    return array(a.shape(), a.dtype(), make_pooled<ScatterAxis>(s, ScatterReduce::Sum, axis_),
+                 {zeros_like(a, s), primals[1], astype(cotangents[0], a.dtype(), s)});
+  });
 }
 
 std::vector<array> GatherAxis::jvp(const std::vector<array>& primals,
