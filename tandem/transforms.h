@@ -2,6 +2,7 @@
 // Evaluation of lazy graphs, and the function transforms (vjp, jvp, grad,
 // value_and_grad, vmap) over the graph of primitives a function builds.
 #include <functional>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -61,6 +62,26 @@ std::function<array(const array&)> grad(const std::function<array(const array&)>
 ArrayFn vmap(const ArrayFn& fun, std::vector<int> in_axes = {}, std::vector<int> out_axes = {});
 std::function<array(const array&)> vmap(const std::function<array(const array&)>& fun,
                                         int in_axis = 0, int out_axis = 0);
+
+// fun with its own transform rules: vjp(inputs, cotangents, outputs) gives
+// every input's cotangent; jvp(inputs, tangents, argnums) the outputs'
+// tangents; vmap(inputs, axes) the batched outputs and their axes. A rule
+// left out transforms fun itself.
+ArrayFn custom_function(
+    ArrayFn fun,
+    std::optional<std::function<std::vector<array>(
+        const std::vector<array>&, const std::vector<array>&, const std::vector<array>&)>>
+        vjp = std::nullopt,
+    std::optional<std::function<std::vector<array>(
+        const std::vector<array>&, const std::vector<array>&, const std::vector<int>&)>>
+        jvp = std::nullopt,
+    std::optional<std::function<std::pair<std::vector<array>, std::vector<int>>(
+        const std::vector<array>&, const std::vector<int>&)>>
+        vmap = std::nullopt);
+
+// fun whose intermediates a vjp does not keep: the backward pass computes
+// them again from the inputs.
+ArrayFn checkpoint(ArrayFn fun);
 
 namespace detail {
 // How many transforms this thread is inside (vjp, jvp, vmap tracing).

@@ -9,6 +9,7 @@
 #include <nanobind/nanobind.h>
 
 #include <chrono>
+#include <memory>
 #include <thread>
 
 namespace tandem::py {
@@ -49,6 +50,19 @@ void wait_with_signals(F wait_for) {
     if (done) return;
     if (PyErr_CheckSignals() != 0) throw nanobind::python_error();
   }
+}
+
+// A Python object owned from C++ code that may drop it without the GIL (a
+// graph node's primitive is destroyed wherever its last reference goes):
+// the deleter takes the GIL, or leaks the object once Python is finalizing.
+inline std::shared_ptr<nanobind::object> gil_safe(nanobind::object o) {
+  return std::shared_ptr<nanobind::object>(new nanobind::object(std::move(o)),
+                                           [](nanobind::object* p) {
+                                             if (!Py_IsInitialized() || _Py_IsFinalizing()) return;
+                                             PyGILState_STATE st = PyGILState_Ensure();
+                                             delete p;
+                                             PyGILState_Release(st);
+                                           });
 }
 
 }  // namespace tandem::py

@@ -4,6 +4,7 @@
 
 #include "python/src/common.h"
 #include "python/src/trees.h"
+#include "tandem/primitives/custom.h"
 
 namespace tandem::py {
 namespace {
@@ -255,6 +256,100 @@ nb::object vmap_call(nb::callable fun, nb::handle in_axes, nb::handle out_axes, 
   return tree_replace(structure, res, next);
 }
 
+// A Python function of pytrees as an ArrayFn over its flattened array
+// leaves; `out` receives the structure of its result. The Python objects are
+// held through gil_safe: the function may be dropped with a graph node.
+ArrayFn flat_fn(nb::object fun, nb::tuple args, nb::dict kwargs,
+                std::shared_ptr<nb::object> out) {
+  auto f = gil_safe(fun), a = gil_safe(args), k = gil_safe(kwargs);
+  return [f, a, k, out](const std::vector<array>& xs) {
+    size_t next = 0;
+    nb::object new_args = tree_replace(*a, xs, next);
+    nb::object r = (*f)(*nb::borrow<nb::tuple>(new_args), **nb::borrow<nb::dict>(*k));
+    std::vector<array> outs;
+    tree_collect(r, outs);
+    if (out) *out = r;
+    return outs;
+  };
+}
+
+// The Python object a custom rule returns, flattened to one array per
+// expected slot.
+std::vector<array> flat_arrays(nb::handle tree) {
+  std::vector<array> v;
+  tree_collect(tree, v);
+  return v;
+}
+
+// custom_function: a function with Python overrides of vjp, jvp and vmap.
+struct CustomFunction {
+  nb::object fun, vjp = nb::none(), jvp = nb::none(), vmap = nb::none();
+};
+
+nb::object custom_call(CustomFunction& self, nb::args args, nb::kwargs kwargs) {
+  std::vector<array> flat;
+  tree_collect(args, flat);
+  auto structure = gil_safe(nb::none());
+  ArrayFn f = flat_fn(self.fun, nb::borrow<nb::tuple>(args), nb::borrow<nb::dict>(kwargs),
+                      structure);
+  auto targs = gil_safe(nb::borrow<nb::tuple>(args));
+  std::optional<CustomVjp> vjp;
+  std::optional<CustomJvp> jvp;
+  std::optional<CustomVmap> vm;
+  if (!self.vjp.is_none()) {
+    auto g = gil_safe(self.vjp);
+    vjp = [g, targs, structure](const std::vector<array>& ins, const std::vector<array>& cots,
+                                const std::vector<array>& outs) {
+      size_t a = 0, b = 0, c = 0;
+      nb::object p = tree_replace(*targs, ins, a);
+      nb::object ct = tree_replace(*structure, cots, b);
+      nb::object o = tree_replace(*structure, outs, c);
+      nb::object r = (*g)(p, ct, o);
+      // One cotangent per primal argument (a tuple, or one value for one argument).
+      return flat_arrays(nb::len(*targs) == 1 && !PyTuple_Check(r.ptr()) ? nb::make_tuple(r) : r);
+    };
+  }
+  if (!self.jvp.is_none()) {
+    auto g = gil_safe(self.jvp);
+    jvp = [g, targs](const std::vector<array>& ins, const std::vector<array>& ts,
+                     const std::vector<int>& argnums) {
+      size_t a = 0;
+      nb::object p = tree_replace(*targs, ins, a);
+      std::vector<array> full;
+      for (auto& x : ins) full.push_back(zeros_like(x));
+      for (size_t i = 0; i < argnums.size(); ++i) full[argnums[i]] = ts[i];
+      size_t b = 0;
+      nb::object t = tree_replace(*targs, full, b);
+      return flat_arrays((*g)(p, t));
+    };
+  }
+  if (!self.vmap.is_none()) {
+    auto g = gil_safe(self.vmap);
+    vm = [g, targs](const std::vector<array>& ins, const std::vector<int>& axes) {
+      size_t a = 0;
+      nb::object p = tree_replace(*targs, ins, a);
+      nb::list ax;
+      for (int x : axes) ax.append(x < 0 ? nb::none() : nb::cast(x));
+      nb::object r = (*g)(p, nb::tuple(ax));
+      auto pair = nb::borrow<nb::sequence>(r);
+      std::vector<array> outs = flat_arrays(pair[0]);
+      std::vector<int> oax;
+      nb::object oa = pair[1];
+      if (PyLong_Check(oa.ptr()) || oa.is_none()) {
+        oax.assign(outs.size(), oa.is_none() ? -1 : nb::cast<int>(oa));
+      } else {
+        for (nb::handle x : nb::borrow<nb::sequence>(oa)) {
+          oax.push_back(x.is_none() ? -1 : nb::cast<int>(x));
+        }
+      }
+      return std::make_pair(outs, oax);
+    };
+  }
+  auto res = custom_function(f, vjp, jvp, vm)(flat);
+  size_t next = 0;
+  return tree_replace(*structure, res, next);
+}
+
 }  // namespace
 
 void init_transforms(nb::module_& m) {
@@ -323,6 +418,50 @@ void init_transforms(nb::module_& m) {
       "A function computing fun's value and its gradient with respect to the arguments argnums "
       "(default 0) and the keyword arguments argnames. fun returns a scalar array, or a tuple "
       "whose first element is one (the rest is returned with it).");
+  nb::class_<CustomFunction>(m, "custom_function",
+                             "A function with its own vjp, jvp and vmap rules: decorate a "
+                             "function with it, then its .vjp, .jvp and .vmap with the rules.")
+      .def(
+          "__init__", [](CustomFunction* self, nb::object fun) { new (self) CustomFunction{fun}; },
+          "fun"_a)
+      .def("__call__", &custom_call, "args"_a, "kwargs"_a)
+      .def(
+          "vjp",
+          [](nb::handle self, nb::object f) {
+            nb::inst_ptr<CustomFunction>(self)->vjp = f;
+            return nb::borrow(self);
+          },
+          "f"_a, "Sets the vjp rule: f(primals, cotangents, outputs) -> cotangents of primals.")
+      .def(
+          "jvp",
+          [](nb::handle self, nb::object f) {
+            nb::inst_ptr<CustomFunction>(self)->jvp = f;
+            return nb::borrow(self);
+          },
+          "f"_a, "Sets the jvp rule: f(primals, tangents) -> tangents of the outputs.")
+      .def(
+          "vmap",
+          [](nb::handle self, nb::object f) {
+            nb::inst_ptr<CustomFunction>(self)->vmap = f;
+            return nb::borrow(self);
+          },
+          "f"_a, "Sets the vmap rule: f(inputs, axes) -> (outputs, output axes).");
+  m.def(
+      "checkpoint",
+      [](nb::callable fun) {
+        return nb::cpp_function([fun](nb::args args, nb::kwargs kwargs) {
+          std::vector<array> flat;
+          tree_collect(args, flat);
+          auto structure = gil_safe(nb::none());
+          auto f = flat_fn(fun, nb::borrow<nb::tuple>(args), nb::borrow<nb::dict>(kwargs),
+                           structure);
+          auto res = checkpoint(f)(flat);
+          size_t next = 0;
+          return tree_replace(*structure, res, next);
+        });
+      },
+      "fun"_a, nb::sig("def checkpoint(fun: Callable) -> Callable"),
+      "fun whose intermediates a vjp does not keep: the backward pass computes them again.");
   m.def(
       "vmap",
       [](nb::callable fun, nb::handle in_axes, nb::handle out_axes) {

@@ -2,10 +2,12 @@
 
 #include "tandem/ops/creation.h"
 #include "tandem/primitive.h"
+#include "tandem/primitives/shape.h"
 
 namespace tandem {
 
-GraphWalk::GraphWalk(const std::vector<array>& inputs, const std::vector<array>& outputs) {
+GraphWalk::GraphWalk(const std::vector<array>& inputs, const std::vector<array>& outputs,
+                     bool through_stop_gradient) {
   for (auto& in : inputs) depends_.insert(in.id());
   std::unordered_set<const Node*> seen;
   struct Frame {
@@ -17,6 +19,7 @@ GraphWalk::GraphWalk(const std::vector<array>& inputs, const std::vector<array>&
   auto enter = [&](const array& a) {
     const Node* n = a.node().get();
     if (!n || depends_.count(a.id()) || !seen.insert(n).second) return;
+    if (!through_stop_gradient && dynamic_cast<const StopGradient*>(n->primitive.get())) return;
     stack.push_back({a, 0});
   };
   for (auto& out : outputs) {

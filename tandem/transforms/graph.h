@@ -10,8 +10,11 @@ namespace tandem {
 
 class GraphWalk {
  public:
-  // Walks back from outputs, stopping at inputs and at arrays without a node.
-  GraphWalk(const std::vector<array>& inputs, const std::vector<array>& outputs);
+  // Walks back from outputs, stopping at inputs and at arrays without a
+  // node; and at stop_gradient unless through_stop_gradient (vmap batches
+  // through it; derivatives stop there).
+  GraphWalk(const std::vector<array>& inputs, const std::vector<array>& outputs,
+            bool through_stop_gradient = false);
   // One array per node that depends on an input, producers before consumers.
   const std::vector<array>& tape() const { return tape_; }
   // Whether a is one of the inputs or an output of a tape node.

@@ -82,7 +82,7 @@ ArrayFn vmap(const ArrayFn& fun, std::vector<int> in_axes, std::vector<int> out_
       detail::TracingScope tracing;
       outputs = fun(traced);
     }
-    GraphWalk walk(placeholders, outputs);
+    GraphWalk walk(placeholders, outputs, true);
     for (const array& a : walk.tape()) {
       std::vector<array> ins;
       std::vector<int> iax;
