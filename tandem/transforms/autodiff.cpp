@@ -95,25 +95,34 @@ std::pair<std::vector<array>, std::vector<array>> vjp_impl(
     Stream s = stream_of(outputs[i]);
     accumulate(outputs[i], astype(cotangents[i], outputs[i].dtype(), s), s);
   }
+  // Reused across nodes: this loop runs once per op of the traced graph.
+  std::vector<array> outs, cots;
+  std::vector<int> argnums;
+  cot.reserve(walk.tape().size() + primals.size());
   for (auto it = walk.tape().rbegin(); it != walk.tape().rend(); ++it) {
     const array& a = *it;
     Primitive& prim = a.primitive();
-    auto outs = node_outputs(a);
-    std::vector<array> cots;
-    bool any = false;
+    node_outputs(a, outs);
+    cots.clear();
+    size_t found = 0;
     for (auto& o : outs) {
       auto c = cot.find(o.id());
-      if (c != cot.end()) {
-        cots.push_back(std::move(c->second));
-        cot.erase(c);
-        any = true;
-      } else {
-        cots.push_back(zeros_like(o, prim.stream()));
+      if (c == cot.end()) {
+        cots.emplace_back(std::shared_ptr<ArrayDesc>());
+        continue;
+      }
+      cots.push_back(std::move(c->second));
+      cot.erase(c);
+      ++found;
+    }
+    if (!found) continue;
+    if (found < outs.size()) {
+      for (size_t j = 0; j < outs.size(); ++j) {
+        if (!cots[j].desc()) cots[j] = zeros_like(outs[j], prim.stream());
       }
     }
-    if (!any) continue;
     auto& ins = a.inputs();
-    std::vector<int> argnums;
+    argnums.clear();
     for (int k = 0; k < static_cast<int>(ins.size()); ++k) {
       if (walk.depends(ins[k])) argnums.push_back(k);
     }

@@ -63,6 +63,15 @@ std::vector<array> Binary::vjp(const std::vector<array>& primals,
   Stream s = stream();
   std::vector<array> out;
   for (int k : argnums) {
+    // The linear cases need no product.
+    if (op_ == BinaryOp::Add || (op_ == BinaryOp::Subtract && k == 0)) {
+      out.push_back(rules::reduce_to(cotangents[0], primals[k].shape(), s));
+      continue;
+    }
+    if (op_ == BinaryOp::Subtract) {
+      out.push_back(rules::reduce_to(negative(cotangents[0], s), primals[k].shape(), s));
+      continue;
+    }
     auto d = partial(op_, k, primals[0], primals[1], outputs[0], s);
     if (!d) {
       out.push_back(zeros_like(primals[k], s));

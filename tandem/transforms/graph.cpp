@@ -10,6 +10,8 @@ GraphWalk::GraphWalk(const std::vector<array>& inputs, const std::vector<array>&
                      bool through_stop_gradient) {
   for (auto& in : inputs) depends_.insert(in.id());
   std::unordered_set<const Node*> seen;
+  seen.reserve(256);
+  depends_.reserve(256);
   struct Frame {
     array a;
     size_t next;
@@ -35,7 +37,14 @@ GraphWalk::GraphWalk(const std::vector<array>& inputs, const std::vector<array>&
       bool dep = false;
       for (auto& in : ins) dep = dep || depends_.count(in.id());
       if (dep) {
-        for (auto& o : node_outputs(f.a)) depends_.insert(o.id());
+        auto& outs = f.a.node()->outputs;
+        if (outs.empty()) {
+          depends_.insert(f.a.id());
+        } else {
+          for (auto& w : outs) {
+            if (auto d = w.lock()) depends_.insert(reinterpret_cast<uintptr_t>(d.get()));
+          }
+        }
         tape_.push_back(std::move(f.a));
       }
       stack.pop_back();
@@ -43,11 +52,13 @@ GraphWalk::GraphWalk(const std::vector<array>& inputs, const std::vector<array>&
   }
 }
 
-std::vector<array> node_outputs(const array& a) {
+void node_outputs(const array& a, std::vector<array>& outs) {
+  outs.clear();
   const auto& node = a.node();
-  if (!node || node->outputs.empty()) return {a};
-  std::vector<array> outs;
-  outs.reserve(node->outputs.size());
+  if (!node || node->outputs.empty()) {
+    outs.push_back(a);
+    return;
+  }
   for (size_t i = 0; i < node->outputs.size(); ++i) {
     if (auto d = node->outputs[i].lock()) {
       outs.emplace_back(std::move(d));
@@ -56,6 +67,11 @@ std::vector<array> node_outputs(const array& a) {
       outs.push_back(zeros(spec.first, spec.second, node->primitive->stream()));
     }
   }
+}
+
+std::vector<array> node_outputs(const array& a) {
+  std::vector<array> outs;
+  node_outputs(a, outs);
   return outs;
 }
 

@@ -28,5 +28,7 @@ class GraphWalk {
 // The outputs of a's node in order (a itself for a one-output node); an
 // output the caller dropped comes back as zeros of its shape and dtype.
 std::vector<array> node_outputs(const array& a);
+// The same into out (cleared first).
+void node_outputs(const array& a, std::vector<array>& out);
 
 }  // namespace tandem

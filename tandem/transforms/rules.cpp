@@ -1,5 +1,8 @@
 #include "tandem/transforms/rules.h"
 
+#include <cstring>
+#include <utility>
+
 #include "tandem/ops/creation.h"
 #include "tandem/ops/reduce.h"
 #include "tandem/ops/shape.h"
@@ -16,7 +19,20 @@ array conj_if_complex(const array& d, Stream s) {
 }
 
 array scalar_like(double v, const array& a) {
-  return array(v, a.dtype());
+  // Rules ask for the same few constants again and again: keep them per
+  // thread (a leaf, so sharing it between graphs is safe; the cache's
+  // reference keeps it from being donated).
+  struct Key {
+    double v;
+    Dtype t;
+  };
+  static thread_local std::vector<std::pair<Key, array>> cache;
+  for (auto& [k, c] : cache) {
+    if (k.t == a.dtype() && std::memcmp(&k.v, &v, sizeof v) == 0) return c;
+  }
+  array c(v, a.dtype());
+  if (cache.size() < 32) cache.push_back({{v, a.dtype()}, c});
+  return c;
 }
 
 array reduce_to(const array& g, const Shape& shape, Stream s) {
