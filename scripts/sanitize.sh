@@ -10,5 +10,5 @@ ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 TANDEM_STRESS_GRAPH
   ./build-asan/tests/cpp/tandem_tests --gtest_brief=1
 cmake --preset tsan >/dev/null && cmake --build --preset tsan -j"$(nproc)"
 TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/scripts/tsan.supp" TANDEM_STRESS_GRAPHS=1000 \
-  ./build-tsan/tests/cpp/tandem_tests --gtest_filter='Scheduler*:Memory*:Fusion*:WorkSharing*' --gtest_brief=1
+  ./build-tsan/tests/cpp/tandem_tests --gtest_filter='Scheduler*:Memory*:Fusion*:WorkSharing*:Transforms*' --gtest_brief=1
 echo "sanitizers: clean"

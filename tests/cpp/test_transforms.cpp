@@ -3,7 +3,9 @@
 // finite differences in tests/python/test_transforms.py.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cmath>
+#include <thread>
 
 #include "tandem/tandem.h"
 #include "test_utils.h"
@@ -80,4 +82,24 @@ TEST(Transforms, GradAcrossStreams) {
   auto g = values(grad([&](const array& v) { return sum(exp(multiply(v, v), s)); })(x));
   EXPECT_NEAR(g[0], 2 * 0.5 * std::exp(0.25), 1e-5);
   EXPECT_NEAR(g[1], 2 * 1.5 * std::exp(2.25), 1e-4);
+}
+
+// Transforms in several threads at once: the tracing state is per thread.
+TEST(Transforms, ConcurrentThreads) {
+  std::vector<std::thread> ts;
+  std::atomic<int> bad{0};
+  for (int t = 0; t < 4; ++t) {
+    ts.emplace_back([t, &bad] {
+      for (int i = 0; i < 50; ++i) {
+        float x0 = 0.1f * (t + 1) + 0.01f * i;
+        auto g = grad([](const array& v) { return sum(multiply(sin(v), v)); })(array({x0}));
+        float want = std::sin(x0) + x0 * std::cos(x0);
+        if (std::abs(g.item<float>() - want) > 1e-5f) bad++;
+        auto vm = vmap([](const array& v) { return sum(exp(v)); })(ones({3, 2}));
+        if (std::abs(vm.to_vector<float>()[2] - 2 * std::exp(1.f)) > 1e-4f) bad++;
+      }
+    });
+  }
+  for (auto& th : ts) th.join();
+  EXPECT_EQ(bad.load(), 0);
 }
