@@ -13,6 +13,8 @@
 #include <cuda_runtime.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <mutex>
 #include <stdexcept>
 #include <string>
@@ -71,8 +73,17 @@ int64_t resident(const void* kernel, int threads) {
   int per_sm = 0;
   if (cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, kernel, threads, 0) != cudaSuccess ||
       per_sm < 1) {
-    cudaGetLastError();  // not sticky; fall back to one block per SM
-    per_sm = 1;
+    // Not sticky. Assume full occupancy (2048 threads an SM on every
+    // supported chip): the kernels loop over their items, so a grid too
+    // large only costs a wave, while one block an SM reads a third slower.
+    cudaGetLastError();
+    per_sm = std::max(1, 2048 / std::max(1, threads));
+    if (std::getenv("TANDEM_DEBUG_OCCUPANCY")) {
+      std::fprintf(stderr, "[tandem] occupancy query failed; assuming %d blocks an SM\n", per_sm);
+    }
+  }
+  if (std::getenv("TANDEM_DEBUG_OCCUPANCY")) {
+    std::fprintf(stderr, "[tandem] %d blocks of %d threads an SM\n", per_sm, threads);
   }
   int64_t r = int64_t(per_sm) * device_info().sm_count;
   known->emplace(kernel, r);

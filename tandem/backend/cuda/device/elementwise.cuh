@@ -42,10 +42,37 @@ __device__ inline void dense_loop(Idx n, Load&& load, Store&& store) {
   }
 }
 
-// out[i] = F(in[i]) over dense data.
+// Four 4-byte values moved as one 16-byte access.
+template <typename T>
+struct alignas(16) Vec4 {
+  T v[4];
+};
+
+// out[i] = F(in[i]) over dense data. 4-byte types with 16-byte aligned
+// pointers go four at a time through 16-byte loads and stores (exp reached
+// 0.91x PyTorch with scalar accesses on the H200); the others run dense_loop.
 template <typename F, typename In, typename Out, typename Idx>
 __global__ void map1_contig(const In* __restrict__ in, Out* __restrict__ out, Idx n) {
   F f;
+  if constexpr (sizeof(In) == 4 && sizeof(Out) == 4) {
+    auto bits =
+        reinterpret_cast<unsigned long long>(in) | reinterpret_cast<unsigned long long>(out);
+    if ((bits & 15) == 0) {
+      const Idx nv = n / 4, stride = Idx(gridDim.x) * blockDim.x;
+      const Idx tid = Idx(blockIdx.x) * blockDim.x + threadIdx.x;
+      const auto* vin = reinterpret_cast<const Vec4<In>*>(in);
+      auto* vout = reinterpret_cast<Vec4<Out>*>(out);
+      for (Idx j = tid; j < nv; j += stride) {
+        Vec4<In> a = vin[j];
+        Vec4<Out> r;
+#pragma unroll
+        for (int k = 0; k < 4; ++k) r.v[k] = f(a.v[k]);
+        vout[j] = r;
+      }
+      for (Idx i = nv * 4 + tid; i < n; i += stride) out[i] = f(in[i]);
+      return;
+    }
+  }
   In v[kDensePerThread];
   dense_loop(
       n, [&](int u, Idx i) { v[u] = in[i]; }, [&](int u, Idx i) { out[i] = f(v[u]); });
