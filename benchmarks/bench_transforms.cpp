@@ -24,7 +24,6 @@ array chain(const array& x) {
   return y;
 }
 
-
 }  // namespace
 
 static void BM_BuildForward(benchmark::State& state) {

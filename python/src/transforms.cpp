@@ -259,8 +259,7 @@ nb::object vmap_call(nb::callable fun, nb::handle in_axes, nb::handle out_axes, 
 // A Python function of pytrees as an ArrayFn over its flattened array
 // leaves; `out` receives the structure of its result. The Python objects are
 // held through gil_safe: the function may be dropped with a graph node.
-ArrayFn flat_fn(nb::object fun, nb::tuple args, nb::dict kwargs,
-                std::shared_ptr<nb::object> out) {
+ArrayFn flat_fn(nb::object fun, nb::tuple args, nb::dict kwargs, std::shared_ptr<nb::object> out) {
   auto f = gil_safe(fun), a = gil_safe(args), k = gil_safe(kwargs);
   return [f, a, k, out](const std::vector<array>& xs) {
     size_t next = 0;
@@ -290,8 +289,8 @@ nb::object custom_call(CustomFunction& self, nb::args args, nb::kwargs kwargs) {
   std::vector<array> flat;
   tree_collect(args, flat);
   auto structure = gil_safe(nb::none());
-  ArrayFn f = flat_fn(self.fun, nb::borrow<nb::tuple>(args), nb::borrow<nb::dict>(kwargs),
-                      structure);
+  ArrayFn f =
+      flat_fn(self.fun, nb::borrow<nb::tuple>(args), nb::borrow<nb::dict>(kwargs), structure);
   auto targs = gil_safe(nb::borrow<nb::tuple>(args));
   std::optional<CustomVjp> vjp;
   std::optional<CustomJvp> jvp;
@@ -453,8 +452,8 @@ void init_transforms(nb::module_& m) {
           std::vector<array> flat;
           tree_collect(args, flat);
           auto structure = gil_safe(nb::none());
-          auto f = flat_fn(fun, nb::borrow<nb::tuple>(args), nb::borrow<nb::dict>(kwargs),
-                           structure);
+          auto f =
+              flat_fn(fun, nb::borrow<nb::tuple>(args), nb::borrow<nb::dict>(kwargs), structure);
           auto res = checkpoint(f)(flat);
           size_t next = 0;
           return tree_replace(*structure, res, next);
