@@ -128,6 +128,14 @@ if has memcheck; then
     "$BUILD"/tests/cpp/tandem_tests --gtest_filter="$filter" >"$OUT/memcheck.log" 2>&1
   rc=$?
   note "memcheck: rc=$rc, $(grep -E 'ERROR SUMMARY' "$OUT/memcheck.log" | tail -1), $(grep -E 'tests? from .* ran|PASSED|FAILED' "$OUT/memcheck.log" | tr '\n' ' ') in $((SECONDS - t0)) s"
+  # A short graph-fuzz run and the transform tests from Python under memcheck
+  # (the package as the pytest step installed it, or PYTHONPATH's).
+  t0=$SECONDS
+  DEVICE=gpu TANDEM_FUZZ_GRAPHS=${MEMCHECK_FUZZ_GRAPHS:-150} timeout "${MEMCHECK_TIMEOUT:-300}" \
+    compute-sanitizer --tool memcheck --error-exitcode 9 ${PYTHON:-python3} -m pytest -q -p no:cacheprovider \
+    tests/python/test_fuzz_graphs.py tests/python/test_transforms.py >"$OUT/memcheck-py.log" 2>&1
+  rc=$?
+  note "memcheck (Python: graph fuzz, transforms): rc=$rc, $(grep -E 'ERROR SUMMARY' "$OUT/memcheck-py.log" | tail -1), $(tail -1 "$OUT/memcheck-py.log") in $((SECONDS - t0)) s"
 fi
 
 echo "logs in $OUT"

@@ -44,6 +44,19 @@ CASES = {
         mx.async_eval(*xs)
         """
     ),
+    # A fused program never seen before: on the GPU its kernel is still
+    # compiling (NVRTC, in the background) when the interpreter exits.
+    "new_fused_program": textwrap.dedent(
+        """
+        import random
+        ops = [mx.sin, mx.cos, mx.exp, mx.tanh, mx.sigmoid, mx.negative, mx.abs]
+        rnd = random.Random()
+        y = x
+        for _ in range(200):
+            y = rnd.choice(ops)(y)
+        mx.async_eval(y)
+        """
+    ),
     "daemon_thread": textwrap.dedent(
         """
         started = threading.Event()

@@ -221,11 +221,11 @@ def test_clear_cache_returns_memory_to_the_system(default_device):
 
 INTERRUPT_CHILD = """
 import sys, time, os, signal, threading
-what = sys.argv[1]
-# A chain long enough to be interrupted: on the CPU (the GPU runs it in
-# milliseconds).
-mx.set_default_device(mx.cpu)
-a = mx.ones((1000, 1000))
+what, dev = sys.argv[1], sys.argv[2]
+# A chain long enough to be interrupted: 300 products of 1000x1000 on the
+# CPU; of 8192x8192 on the GPU (about 7 s on an H200).
+mx.set_default_device(mx.gpu if dev == "gpu" else mx.cpu)
+a = mx.ones((8192, 8192) if dev == "gpu" else (1000, 1000))
 mx.eval(a)
 def long_graph():
     y = a
@@ -258,11 +258,14 @@ os._exit(0)
 """
 
 
+@pytest.mark.parametrize("dev", ["cpu", "gpu"])
 @pytest.mark.parametrize("what", ["eval", "synchronize", "read"])
-def test_ctrl_c_interrupts_waits(what, default_device):
+def test_ctrl_c_interrupts_waits(what, dev, default_device):
+    if dev == "gpu" and not mx.is_available(mx.gpu):
+        pytest.skip("no GPU in this process")
     code = HEADER + INTERRUPT_CHILD
     r = subprocess.run(
-        [sys.executable, "-c", code, what], capture_output=True, text=True, timeout=120
+        [sys.executable, "-c", code, what, dev], capture_output=True, text=True, timeout=120
     )
     lines = r.stdout.split("\n")
     assert r.returncode == 0, r.stderr
