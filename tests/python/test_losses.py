@@ -211,3 +211,16 @@ def test_gradient_of_loss(rng):
     g = mx.grad(lambda z: L.cross_entropy(z, mx.array(t), reduction="mean"))(mx.array(logits))
     soft = np.exp(log_softmax(logits))
     np.testing.assert_allclose(np.array(g), (soft - np.eye(3)[t]) / 4, rtol=1e-5, atol=1e-6)
+
+
+@needs_mlx
+def test_signatures_match_mlx():
+    import inspect
+
+    for name in L.__all__:
+        ours = inspect.signature(getattr(L, name))
+        ref = inspect.signature(getattr(L2, name))
+        assert list(ours.parameters) == list(ref.parameters), name
+        assert [p.default for p in ours.parameters.values()] == [
+            p.default for p in ref.parameters.values()
+        ], name

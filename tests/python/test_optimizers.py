@@ -318,3 +318,16 @@ def test_low_precision_parameters_keep_dtype(name, dtype, rng):
 def test_adafactor_keeps_dtype():
     p = {"w": mx.random.normal((4, 3)).astype(mx.bfloat16)}
     assert opt.Adafactor().apply_gradients(p, p)["w"].dtype == mx.bfloat16
+
+
+@needs_mlx
+def test_signatures_match_mlx():
+    import inspect
+
+    for name in opt.__all__:
+        ours = inspect.signature(getattr(opt, name))
+        ref = inspect.signature(getattr(opt2, name))
+        assert list(ours.parameters) == list(ref.parameters), name
+        assert [p.default for p in ours.parameters.values()] == [
+            p.default for p in ref.parameters.values()
+        ], name
