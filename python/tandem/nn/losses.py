@@ -1,0 +1,250 @@
+"""Loss functions with the signatures and behaviour of ``mlx.nn.losses``.
+
+Every loss takes ``reduction``: ``'none'`` keeps the per-element (or
+per-sample) losses, ``'mean'`` averages them, ``'sum'`` adds them. Defaults
+differ between losses as they do in MLX.
+"""
+
+import math
+from typing import Literal, Optional
+
+import tandem.core as mx
+
+__all__ = [
+    "cross_entropy",
+    "binary_cross_entropy",
+    "l1_loss",
+    "mse_loss",
+    "nll_loss",
+    "gaussian_nll_loss",
+    "kl_div_loss",
+    "smooth_l1_loss",
+    "triplet_loss",
+    "hinge_loss",
+    "huber_loss",
+    "log_cosh_loss",
+    "cosine_similarity_loss",
+    "margin_ranking_loss",
+]
+
+Reduction = Literal["none", "mean", "sum"]
+_REDUCTIONS = ("none", "mean", "sum")
+
+
+def _reduce(loss: mx.array, reduction: Reduction = "none") -> mx.array:
+    if reduction == "mean":
+        return mx.mean(loss)
+    if reduction == "sum":
+        return mx.sum(loss)
+    if reduction == "none":
+        return loss
+    raise ValueError(f"Invalid reduction. Must be one of {_REDUCTIONS}.")
+
+
+def _check_same_shape(a, b, a_name="Predictions", b_name="targets"):
+    if a.shape != b.shape:
+        raise ValueError(f"{a_name} shape {a.shape} does not match {b_name} shape {b.shape}.")
+
+
+def _apply_weights(loss, weights):
+    if weights is None:
+        return loss
+    if weights.shape != loss.shape:
+        raise ValueError(
+            f"Weights with shape {weights.shape} is not the same as output loss with shape "
+            f"{loss.shape}."
+        )
+    return loss * weights
+
+
+def cross_entropy(
+    logits: mx.array,
+    targets: mx.array,
+    weights: Optional[mx.array] = None,
+    axis: int = -1,
+    label_smoothing: float = 0.0,
+    reduction: Reduction = "none",
+) -> mx.array:
+    """Cross entropy of unnormalised ``logits`` along ``axis``.
+
+    ``targets`` are class indices (``logits`` without ``axis``) or
+    probabilities (``logits``' shape). ``label_smoothing`` mixes the target
+    distribution with a uniform one.
+    """
+    if label_smoothing < 0 or label_smoothing >= 1:
+        raise ValueError(f"Label smoothing must be in [0, 1), got {label_smoothing}.")
+    probs = targets.ndim == logits.ndim
+    if probs:
+        if targets.shape != logits.shape:
+            raise ValueError(
+                f"Targets shape {targets.shape} does not match logits shape {logits.shape}."
+            )
+        score = mx.sum(logits * targets, axis=axis)
+    else:
+        expected = list(logits.shape)
+        expected.pop(axis)
+        if list(targets.shape) != expected:
+            raise ValueError(
+                f"Targets shape {targets.shape} does not match logits shape {logits.shape}."
+            )
+        score = mx.take_along_axis(logits, mx.expand_dims(targets, axis), axis).squeeze(axis)
+    lse = mx.logsumexp(logits, axis=axis)
+    if label_smoothing > 0:
+        # Smoothed target: (1 - ls) * target + ls / C, so the score takes
+        # (1 - ls) of the target logit and ls of the mean logit.
+        loss = lse - (1 - label_smoothing) * score - label_smoothing * mx.mean(logits, axis=axis)
+    else:
+        loss = lse - score
+    return _reduce(_apply_weights(loss, weights), reduction)
+
+
+def binary_cross_entropy(
+    inputs: mx.array,
+    targets: mx.array,
+    weights: Optional[mx.array] = None,
+    with_logits: bool = True,
+    reduction: Reduction = "mean",
+) -> mx.array:
+    """Binary cross entropy of logits (or, with ``with_logits=False``, probabilities).
+
+    Probabilities' logarithms are clipped at -100 so 0 and 1 give finite losses.
+    """
+    _check_same_shape(inputs, targets, "Inputs")
+    if with_logits:
+        # log(1 + e^x) - x * t, stable for large |x|.
+        loss = mx.logaddexp(0.0, inputs) - inputs * targets
+    else:
+        log_p = mx.maximum(mx.log(inputs), -100)
+        log_q = mx.maximum(mx.log(1 - inputs), -100)
+        loss = -(targets * log_p + (1 - targets) * log_q)
+    return _reduce(_apply_weights(loss, weights), reduction)
+
+
+def l1_loss(predictions: mx.array, targets: mx.array, reduction: Reduction = "mean") -> mx.array:
+    """Absolute error."""
+    _check_same_shape(predictions, targets)
+    return _reduce(mx.abs(predictions - targets), reduction)
+
+
+def mse_loss(predictions: mx.array, targets: mx.array, reduction: Reduction = "mean") -> mx.array:
+    """Squared error."""
+    _check_same_shape(predictions, targets)
+    return _reduce(mx.square(predictions - targets), reduction)
+
+
+def nll_loss(
+    inputs: mx.array, targets: mx.array, axis: int = -1, reduction: Reduction = "none"
+) -> mx.array:
+    """Negative log likelihood of class ``targets`` given log probabilities ``inputs``."""
+    picked = mx.take_along_axis(inputs, mx.expand_dims(targets, axis), axis).squeeze(axis)
+    return _reduce(-picked, reduction)
+
+
+def gaussian_nll_loss(
+    inputs: mx.array,
+    targets: mx.array,
+    vars: mx.array,
+    full: bool = False,
+    eps: float = 1e-6,
+    reduction: Reduction = "mean",
+) -> mx.array:
+    """Negative log likelihood of ``targets`` under N(inputs, vars).
+
+    ``vars`` is clamped below at ``eps``; ``full`` adds the constant log(2 pi)/2.
+    """
+    _check_same_shape(inputs, targets, "Inputs")
+    _check_same_shape(inputs, vars, "Inputs", "vars")
+    vars = mx.maximum(vars, eps)
+    loss = 0.5 * (mx.log(vars) + mx.square(targets - inputs) / vars)
+    if full:
+        loss = loss + 0.5 * math.log(2 * math.pi)
+    return _reduce(loss, reduction)
+
+
+def kl_div_loss(
+    inputs: mx.array, targets: mx.array, axis: int = -1, reduction: Reduction = "none"
+) -> mx.array:
+    """KL divergence KL(targets || inputs); both are log probabilities along ``axis``."""
+    loss = mx.sum(mx.exp(targets) * (targets - inputs), axis=axis)
+    return _reduce(loss, reduction)
+
+
+def smooth_l1_loss(
+    predictions: mx.array, targets: mx.array, beta: float = 1.0, reduction: Reduction = "mean"
+) -> mx.array:
+    """Squared error / (2 beta) below ``beta``, absolute error - beta/2 above."""
+    _check_same_shape(predictions, targets)
+    diff = mx.abs(predictions - targets)
+    loss = mx.where(diff < beta, 0.5 * mx.square(diff) / beta, diff - 0.5 * beta)
+    return _reduce(loss, reduction)
+
+
+def triplet_loss(
+    anchors: mx.array,
+    positives: mx.array,
+    negatives: mx.array,
+    axis: int = -1,
+    p: int = 2,
+    margin: float = 1.0,
+    eps: float = 1e-6,
+    reduction: Reduction = "none",
+) -> mx.array:
+    """``max(d(a, pos) - d(a, neg) + margin, 0)`` along ``axis``.
+
+    ``d(x, y) = (sum |x - y|^p + eps)^(1/p)``: the p-norm, kept differentiable at 0.
+    """
+
+    def dist(x, y):
+        return mx.power(mx.sum(mx.power(mx.abs(x - y), p), axis=axis) + eps, 1.0 / p)
+
+    d_pos = dist(anchors, positives)
+    d_neg = dist(anchors, negatives)
+    return _reduce(mx.maximum(d_pos - d_neg + margin, 0), reduction)
+
+
+def hinge_loss(inputs: mx.array, targets: mx.array, reduction: Reduction = "none") -> mx.array:
+    """``max(1 - inputs * targets, 0)`` with targets in {-1, 1}."""
+    return _reduce(mx.maximum(1 - inputs * targets, 0), reduction)
+
+
+def huber_loss(
+    inputs: mx.array, targets: mx.array, delta: float = 1.0, reduction: Reduction = "none"
+) -> mx.array:
+    """Half the squared error up to ``delta``, linear (slope ``delta``) beyond."""
+    err = mx.abs(inputs - targets)
+    quadratic = mx.minimum(err, delta)
+    linear = err - quadratic
+    return _reduce(0.5 * mx.square(quadratic) + delta * linear, reduction)
+
+
+def log_cosh_loss(inputs: mx.array, targets: mx.array, reduction: Reduction = "none") -> mx.array:
+    """``log(cosh(inputs - targets))``, computed without overflowing cosh."""
+    err = inputs - targets
+    return _reduce(mx.logaddexp(err, -err) - math.log(2), reduction)
+
+
+def cosine_similarity_loss(
+    x1: mx.array, x2: mx.array, axis: int = 1, eps: float = 1e-8, reduction: Reduction = "none"
+) -> mx.array:
+    """Cosine similarity of ``x1`` and ``x2`` along ``axis`` (norm product floored at eps)."""
+    n1 = mx.sqrt(mx.sum(mx.square(x1), axis=axis))
+    n2 = mx.sqrt(mx.sum(mx.square(x2), axis=axis))
+    loss = mx.sum(x1 * x2, axis=axis) / mx.maximum(n1 * n2, eps)
+    return _reduce(loss, reduction)
+
+
+def margin_ranking_loss(
+    inputs1: mx.array,
+    inputs2: mx.array,
+    targets: mx.array,
+    margin: float = 0.0,
+    reduction: Reduction = "none",
+) -> mx.array:
+    """``max(-targets * (inputs1 - inputs2) + margin, 0)``; targets say which should rank higher."""
+    if not (inputs1.shape == inputs2.shape == targets.shape):
+        raise ValueError(
+            "The shapes of the arguments do not match. The provided shapes are "
+            f"inputs1.shape={inputs1.shape}, inputs2.shape={inputs2.shape}, and "
+            f"targets.shape={targets.shape}."
+        )
+    return _reduce(mx.maximum(-targets * (inputs1 - inputs2) + margin, 0), reduction)
