@@ -1,10 +1,11 @@
 // custom_function and checkpoint, and the rules of their primitive,
 // CustomTransforms: the user's overrides, or the function transformed anew
 // from its inputs (so a vjp never reads the first run's intermediates).
+#include "tandem/primitives/custom.h"
+
 #include "tandem/ops/creation.h"
 #include "tandem/ops/unary.h"
 #include "tandem/pool.h"
-#include "tandem/primitives/custom.h"
 #include "tandem/transforms.h"
 
 namespace tandem {
@@ -35,8 +36,8 @@ ArrayFn custom_function(ArrayFn fun, std::optional<CustomVjp> vjp_fn,
       shapes.push_back(o.shape());
       dtypes.push_back(o.dtype());
     }
-    auto prim = make_pooled<CustomTransforms>(s, static_cast<int>(args.size()), fun, vjp_fn,
-                                              jvp_fn, vmap_fn);
+    auto prim = make_pooled<CustomTransforms>(s, static_cast<int>(args.size()), fun, vjp_fn, jvp_fn,
+                                              vmap_fn);
     return array::make_arrays(std::move(shapes), dtypes, std::move(prim), std::move(inputs));
   };
 }
@@ -51,8 +52,16 @@ std::vector<array> CustomTransforms::vjp(const std::vector<array>& primals,
                                          const std::vector<int>& argnums,
                                          const std::vector<array>& outputs) {
   auto ins = head(primals, num_inputs_);
-  std::vector<array> all = vjp_ ? (*vjp_)(ins, cotangents, outputs)
-                                : tandem::vjp(fun_, ins, cotangents).second;
+  std::vector<array> all;
+  if (vjp_) {
+    // The backward walk still reads the nodes of the primals (tracers): if
+    // the rule evaluates one (prints it), eval must keep its node, as it does
+    // while tracing.
+    detail::TracingScope tracing;
+    all = (*vjp_)(ins, cotangents, outputs);
+  } else {
+    all = tandem::vjp(fun_, ins, cotangents).second;
+  }
   if (static_cast<int>(all.size()) != num_inputs_) {
     throw std::invalid_argument("[custom_function] the vjp gave " + std::to_string(all.size()) +
                                 " cotangents for " + std::to_string(num_inputs_) + " inputs");
@@ -77,7 +86,10 @@ std::vector<array> CustomTransforms::jvp(const std::vector<array>& primals,
       ts.push_back(tangents[i]);
     }
   }
-  if (jvp_) return (*jvp_)(ins, ts, nums);
+  if (jvp_) {
+    detail::TracingScope tracing;  // as for the vjp rule
+    return (*jvp_)(ins, ts, nums);
+  }
   std::vector<array> full;
   for (auto& x : ins) full.push_back(zeros_like(x, stream()));
   for (size_t i = 0; i < nums.size(); ++i) full[nums[i]] = ts[i];
@@ -89,7 +101,9 @@ std::vector<array> CustomTransforms::jvp(const std::vector<array>& primals,
 // through the graph that computed them.
 std::pair<std::vector<array>, std::vector<int>> CustomTransforms::vmap(
     const std::vector<array>& inputs, const std::vector<int>& axes, const std::vector<array>&) {
-  if (vmap_) return (*vmap_)(head(inputs, num_inputs_), std::vector<int>(axes.begin(), axes.begin() + num_inputs_));
+  if (vmap_)
+    return (*vmap_)(head(inputs, num_inputs_),
+                    std::vector<int>(axes.begin(), axes.begin() + num_inputs_));
   return {std::vector<array>(inputs.begin() + num_inputs_, inputs.end()),
           std::vector<int>(axes.begin() + num_inputs_, axes.end())};
 }
