@@ -613,3 +613,35 @@ def test_tracer_repr(r):
         mx.vmap(lambda a: repr(a) and a)(r(3, 4))
     with pytest.raises(ValueError):
         mx.vmap(lambda a: a.tolist() and a)(r(3, 4))
+
+
+def test_scalar_elements(r, rng):
+    x, m = r(4), r(5, 4)
+    check(lambda a: mx.exp(a) * 2 + a.sum() + a.max(axis=None), x)
+    check(lambda a: (a.reshape(1, 1), mx.broadcast_to(a, (2, 3)), mx.expand_dims(a, 0)), x)
+    check(lambda a: (mx.stack([a, a * 2]), mx.cumsum(a)), x)
+    check(lambda a: mx.take(m[0], a.astype(mx.int32) % 4), x * 10)
+    check(lambda a: mx.where(a > 0, a, m[0]), x)
+    check(lambda a: m * a @ m[0], x)
+
+
+def test_mixed_indices(r, rng):
+    x, j, k = r(3, 5, 4), ints(rng, 5, (3, 2)), ints(rng, 4, (2,))
+    check(lambda a, jj: a.at[jj, k].add(1.0), x, j)
+    check(lambda a, jj: a.at[k, jj].add(mx.arange(2, dtype=F64)), x[0].T, j, in_axes=(None, 0))
+    check(lambda a, jj: a[jj, k], x, j)
+    check(lambda a, jj: a[k, jj], x[0].T, j, in_axes=(None, 0))
+
+
+def test_random_variants():
+    keys = mx.random.split(mx.random.key(3), 4)
+    row = mx.array([0.3, -1.0, 2.0, 0.5])
+    check(lambda k, lo: mx.random.uniform(lo, lo + 1, key=k), keys, mx.arange(4.0),
+          rtol=1e-6, atol=1e-6)
+    check(lambda k: mx.random.bernoulli(0.3, (5,), key=k), keys)
+    check(lambda k: mx.random.categorical(row, key=k), keys)
+    check(lambda k: mx.random.permutation(5, key=k), keys)
+    check(lambda k: mx.random.uniform(key=mx.random.split(k)[1]), keys)
+    check(lambda k, hi: mx.random.randint(0, hi, (3,), key=k), keys, mx.array([5, 10, 50, 100]))
+    check(lambda a, k: a + mx.random.uniform(shape=a.shape, key=k), mx.ones((4, 3)), keys[0],
+          in_axes=(0, None))
