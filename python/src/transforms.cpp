@@ -448,21 +448,27 @@ void init_transforms(nb::module_& m) {
             nb::inst_ptr<CustomFunction>(self)->vjp = f;
             return nb::borrow(self);
           },
-          "f"_a, "Sets the vjp rule: f(primals, cotangents, outputs) -> cotangents of primals.")
+          "f"_a,
+          "Sets the vjp rule: f(primals, cotangents, outputs) -> cotangents of primals. primals "
+          "is the argument itself for a function of one argument, else the tuple of them.")
       .def(
           "jvp",
           [](nb::handle self, nb::object f) {
             nb::inst_ptr<CustomFunction>(self)->jvp = f;
             return nb::borrow(self);
           },
-          "f"_a, "Sets the jvp rule: f(primals, tangents) -> tangents of the outputs.")
+          "f"_a,
+          "Sets the jvp rule: f(primals, tangents) -> tangents of the outputs (zeros for an "
+          "input whose tangent is not asked for).")
       .def(
           "vmap",
           [](nb::handle self, nb::object f) {
             nb::inst_ptr<CustomFunction>(self)->vmap = f;
             return nb::borrow(self);
           },
-          "f"_a, "Sets the vmap rule: f(inputs, axes) -> (outputs, output axes).");
+          "f"_a,
+          "Sets the vmap rule: f(inputs, axes) -> (outputs, output axes); axes holds None for "
+          "an unbatched input (an int or None alone for a function of one argument).");
   m.def(
       "checkpoint",
       [](nb::callable fun) {

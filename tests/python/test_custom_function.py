@@ -162,9 +162,27 @@ def test_rules_may_evaluate(xs):
         seen.append(np.array(primals[1]))
         return cotangent * primals[1], cotangent * primals[0]
 
+    @f.jvp
+    def f_jvp(primals, tangents):
+        seen.append(np.array(primals[1]))
+        return tangents[0] * primals[1] + tangents[1] * primals[0]
+
+    @f.vmap
+    def f_vmap(inputs, axes):
+        seen.append(np.array(inputs[1]))
+        return inputs[0] * inputs[1], axes[0]
+
     X = mx.array(x)
     g = mx.grad(lambda a: f(a, mx.exp(a) + 1).sum())(X)
-    close(seen[0], np.exp(x) + 1)
+    close(seen[-1], np.exp(x) + 1)
+    close(g, np.exp(x) + 1 + x * np.exp(x))
+    _, jv = mx.jvp(lambda a: f(a, mx.exp(a) + 1), [X], [X])
+    close(seen[-1], np.exp(x) + 1)
+    close(jv[0], (np.exp(x) + 1 + x * np.exp(x)) * x)
+    v = mx.vmap(lambda a: f(a, mx.exp(a) + 1))(X)
+    close(seen[-1], np.exp(x) + 1)
+    close(v, x * (np.exp(x) + 1))
+    g = mx.grad(lambda a: mx.vmap(lambda b: f(b, mx.exp(b) + 1))(a).sum())(X)
     close(g, np.exp(x) + 1 + x * np.exp(x))
 
 
@@ -316,3 +334,24 @@ def test_grad_of_one_input(m, xs):
     X, Y = m.array(x), m.array(y)
     close(m.grad(lambda b: g(X, b)[0].sum())(Y), 10 * x)
     close(m.grad(lambda a: g(a, Y)[1].sum())(X), 10 * np.ones_like(x))
+
+
+@pytest.mark.parametrize("m", LIBS, ids=LIB_IDS)
+def test_second_order_through_rules(m, xs):
+    x, _ = xs
+    f = make_sin(m)
+    X = m.array(x)
+    # The vjp rule (2 * c * x) is differentiated in turn: d/dx sum(2 x) = 2.
+    close(m.grad(lambda a: m.grad(lambda b: f(b).sum())(a).sum())(X), 2 * np.ones_like(x))
+
+    @m.custom_function
+    def only_jvp(a):
+        return a * a * a
+
+    @only_jvp.jvp
+    def only_jvp_jvp(primals, tangents):
+        return 100 * tangents
+
+    # grad has no vjp rule to use: it differentiates the function (3 x^2).
+    close(m.grad(lambda a: only_jvp(a).sum())(X), 3 * x * x, rtol=1e-4)
+    close(m.jvp(only_jvp, [X], [X])[1][0], 100 * x)
