@@ -177,12 +177,20 @@ GradArgs grad_args(nb::handle argnums, nb::handle argnames, const char* op) {
 
 // The axis given for each leaf of tree: `spec` is an int or None for all of
 // its leaves, or a tree of the same structure.
-void leaf_axes(nb::handle tree, nb::handle spec, std::vector<int>& out) {
+// With raw (out_axes: the leaves are one batch element, so their axes are
+// checked and normalized later against the batched outputs) the ints are
+// passed through unchanged.
+void leaf_axes(nb::handle tree, nb::handle spec, std::vector<int>& out, bool raw = false) {
   auto axis_of = [](nb::handle a) { return a.is_none() ? -1 : nb::cast<int>(a); };
   if (spec.is_none() || PyLong_Check(spec.ptr())) {
     std::vector<array> leaves;
     tree_collect(tree, leaves);
     for (auto& x : leaves) {
+      if (raw) {
+        if (spec.is_none()) throw nb::value_error("[vmap] out_axes must be ints, not None");
+        out.push_back(nb::cast<int>(spec));
+        continue;
+      }
       int ax = axis_of(spec);
       if (ax < -1 || (ax == -1 && !spec.is_none())) ax += x.ndim();
       if (!spec.is_none() && (ax < 0 || ax >= x.ndim())) {
@@ -198,15 +206,17 @@ void leaf_axes(nb::handle tree, nb::handle spec, std::vector<int>& out) {
       (PyList_Check(spec.ptr()) || PyTuple_Check(spec.ptr())) && nb::len(tree) == nb::len(spec)) {
     auto t = nb::borrow<nb::sequence>(tree);
     auto sp = nb::borrow<nb::sequence>(spec);
-    for (size_t i = 0; i < nb::len(tree); ++i) leaf_axes(t[i], sp[i], out);
+    for (size_t i = 0; i < nb::len(tree); ++i) leaf_axes(t[i], sp[i], out, raw);
     return;
   }
   if (PyDict_Check(tree.ptr()) && PyDict_Check(spec.ptr())) {
     auto sp = nb::borrow<nb::dict>(spec);
-    for (auto [k, v] : nb::borrow<nb::dict>(tree)) leaf_axes(v, sp[k], out);
+    for (auto [k, v] : nb::borrow<nb::dict>(tree)) leaf_axes(v, sp[k], out, raw);
     return;
   }
-  throw nb::value_error("[vmap] in_axes must be an int, None, or a tree matching the arguments");
+  throw nb::value_error(raw ? "[vmap] out_axes must be an int or a tree matching the outputs"
+                            : "[vmap] in_axes must be an int, None, or a tree matching the "
+                              "arguments");
 }
 
 nb::object vmap_call(nb::callable fun, nb::handle in_axes, nb::handle out_axes, nb::args args) {
@@ -240,7 +250,7 @@ nb::object vmap_call(nb::callable fun, nb::handle in_axes, nb::handle out_axes, 
   if (PyLong_Check(out_axes.ptr())) {
     oaxes.assign(res.size(), nb::cast<int>(out_axes));
   } else {
-    leaf_axes(structure, out_axes, oaxes);
+    leaf_axes(structure, out_axes, oaxes, true);
   }
   for (size_t j = 0; j < res.size(); ++j) {
     int to = oaxes[j] < 0 ? oaxes[j] + res[j].ndim() : oaxes[j];
@@ -280,6 +290,12 @@ std::vector<array> flat_arrays(nb::handle tree) {
   return v;
 }
 
+// The primals (or tangents) handed to a rule, as MLX does: the argument
+// itself when there is one, else the tuple of them.
+nb::object one_or_all(nb::object args) {
+  return nb::len(args) == 1 ? nb::object(nb::borrow<nb::tuple>(args)[0]) : args;
+}
+
 // custom_function: a function with Python overrides of vjp, jvp and vmap.
 struct CustomFunction {
   nb::object fun, vjp = nb::none(), jvp = nb::none(), vmap = nb::none();
@@ -300,7 +316,7 @@ nb::object custom_call(CustomFunction& self, nb::args args, nb::kwargs kwargs) {
     vjp = [g, targs, structure](const std::vector<array>& ins, const std::vector<array>& cots,
                                 const std::vector<array>& outs) {
       size_t a = 0, b = 0, c = 0;
-      nb::object p = tree_replace(*targs, ins, a);
+      nb::object p = one_or_all(tree_replace(*targs, ins, a));
       nb::object ct = tree_replace(*structure, cots, b);
       nb::object o = tree_replace(*structure, outs, c);
       nb::object r = (*g)(p, ct, o);
@@ -313,12 +329,12 @@ nb::object custom_call(CustomFunction& self, nb::args args, nb::kwargs kwargs) {
     jvp = [g, targs](const std::vector<array>& ins, const std::vector<array>& ts,
                      const std::vector<int>& argnums) {
       size_t a = 0;
-      nb::object p = tree_replace(*targs, ins, a);
+      nb::object p = one_or_all(tree_replace(*targs, ins, a));
       std::vector<array> full;
       for (auto& x : ins) full.push_back(zeros_like(x));
       for (size_t i = 0; i < argnums.size(); ++i) full[argnums[i]] = ts[i];
       size_t b = 0;
-      nb::object t = tree_replace(*targs, full, b);
+      nb::object t = one_or_all(tree_replace(*targs, full, b));
       return flat_arrays((*g)(p, t));
     };
   }
@@ -326,10 +342,12 @@ nb::object custom_call(CustomFunction& self, nb::args args, nb::kwargs kwargs) {
     auto g = gil_safe(self.vmap);
     vm = [g, targs](const std::vector<array>& ins, const std::vector<int>& axes) {
       size_t a = 0;
-      nb::object p = tree_replace(*targs, ins, a);
+      nb::object p = one_or_all(tree_replace(*targs, ins, a));
       nb::list ax;
       for (int x : axes) ax.append(x < 0 ? nb::none() : nb::cast(x));
-      nb::object r = (*g)(p, nb::tuple(ax));
+      // One array argument: its axis alone (as its primal alone).
+      nb::object axo = nb::len(*targs) == 1 && axes.size() == 1 ? ax[0] : nb::tuple(ax);
+      nb::object r = (*g)(p, axo);
       auto pair = nb::borrow<nb::sequence>(r);
       std::vector<array> outs = flat_arrays(pair[0]);
       std::vector<int> oax;
@@ -430,21 +448,27 @@ void init_transforms(nb::module_& m) {
             nb::inst_ptr<CustomFunction>(self)->vjp = f;
             return nb::borrow(self);
           },
-          "f"_a, "Sets the vjp rule: f(primals, cotangents, outputs) -> cotangents of primals.")
+          "f"_a,
+          "Sets the vjp rule: f(primals, cotangents, outputs) -> cotangents of primals. primals "
+          "is the argument itself for a function of one argument, else the tuple of them.")
       .def(
           "jvp",
           [](nb::handle self, nb::object f) {
             nb::inst_ptr<CustomFunction>(self)->jvp = f;
             return nb::borrow(self);
           },
-          "f"_a, "Sets the jvp rule: f(primals, tangents) -> tangents of the outputs.")
+          "f"_a,
+          "Sets the jvp rule: f(primals, tangents) -> tangents of the outputs (zeros for an "
+          "input whose tangent is not asked for).")
       .def(
           "vmap",
           [](nb::handle self, nb::object f) {
             nb::inst_ptr<CustomFunction>(self)->vmap = f;
             return nb::borrow(self);
           },
-          "f"_a, "Sets the vmap rule: f(inputs, axes) -> (outputs, output axes).");
+          "f"_a,
+          "Sets the vmap rule: f(inputs, axes) -> (outputs, output axes); axes holds None for "
+          "an unbatched input (an int or None alone for a function of one argument).");
   m.def(
       "checkpoint",
       [](nb::callable fun) {
@@ -468,7 +492,7 @@ void init_transforms(nb::module_& m) {
         return nb::cpp_function(
             [fun, ia, oa](nb::args args) { return vmap_call(fun, ia, oa, args); });
       },
-      "fun"_a, "in_axes"_a = 0, "out_axes"_a = 0,
+      "fun"_a, "in_axes"_a.none() = 0, "out_axes"_a.none() = 0,
       nb::sig("def vmap(fun: Callable, in_axes: object = 0, out_axes: object = 0) -> Callable"),
       "A function that maps fun over axis in_axes of its arguments (an int, None for an argument "
       "shared by every batch element, or a tree matching the arguments) and stacks the results "

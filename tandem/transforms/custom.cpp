@@ -52,8 +52,16 @@ std::vector<array> CustomTransforms::vjp(const std::vector<array>& primals,
                                          const std::vector<int>& argnums,
                                          const std::vector<array>& outputs) {
   auto ins = head(primals, num_inputs_);
-  std::vector<array> all =
-      vjp_ ? (*vjp_)(ins, cotangents, outputs) : tandem::vjp(fun_, ins, cotangents).second;
+  std::vector<array> all;
+  if (vjp_) {
+    // The backward walk still reads the nodes of the primals (tracers): if
+    // the rule evaluates one (prints it), eval must keep its node, as it does
+    // while tracing.
+    detail::TracingScope tracing;
+    all = (*vjp_)(ins, cotangents, outputs);
+  } else {
+    all = tandem::vjp(fun_, ins, cotangents).second;
+  }
   if (static_cast<int>(all.size()) != num_inputs_) {
     throw std::invalid_argument("[custom_function] the vjp gave " + std::to_string(all.size()) +
                                 " cotangents for " + std::to_string(num_inputs_) + " inputs");
@@ -78,7 +86,10 @@ std::vector<array> CustomTransforms::jvp(const std::vector<array>& primals,
       ts.push_back(tangents[i]);
     }
   }
-  if (jvp_) return (*jvp_)(ins, ts, nums);
+  if (jvp_) {
+    detail::TracingScope tracing;  // as for the vjp rule
+    return (*jvp_)(ins, ts, nums);
+  }
   std::vector<array> full;
   for (auto& x : ins) full.push_back(zeros_like(x, stream()));
   for (size_t i = 0; i < nums.size(); ++i) full[nums[i]] = ts[i];

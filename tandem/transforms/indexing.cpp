@@ -379,7 +379,9 @@ std::pair<std::vector<array>, std::vector<int>> Scatter::vmap(const std::vector<
   const array& a = in[0];
   int b = a.shape()[0];
   // updates: (b, idx..., block...) with the block given a leading 1.
-  int nidx = static_cast<int>(inputs[1].ndim() - inputs[0].ndim());
+  // Counted on the batch-fronted arrays: inputs[0] and inputs[1] may differ
+  // in whether they carry a batch axis.
+  int nidx = static_cast<int>(in[1].ndim() - in[0].ndim());
   array upd = expand_dims(in[1], nidx + 1, s);
   Shape idx_shape = in.size() > 2 ? in[2].shape() : Shape{b};
   std::vector<array> ins{a, upd, batch_index(b, idx_shape, s)};

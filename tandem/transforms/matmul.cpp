@@ -106,12 +106,23 @@ std::pair<std::vector<array>, std::vector<int>> Matmul::vmap(const std::vector<a
 
 std::pair<std::vector<array>, std::vector<int>> AddMM::vmap(const std::vector<array>& inputs,
                                                             const std::vector<int>& axes,
-                                                            const std::vector<array>&) {
+                                                            const std::vector<array>& outputs) {
   Stream s = stream();
   array a = axes[0] >= 0 ? rules::batch_front(inputs[0], axes[0], 0, s) : inputs[0];
   array b = axes[1] >= 0 ? rules::batch_front(inputs[1], axes[1], 0, s) : inputs[1];
-  array c = axes[2] >= 0 ? rules::batch_front(inputs[2], axes[2], 0, s) : inputs[2];
-  return {{addmm(c, a, b, alpha_, beta_, s)}, {0}};
+  if (axes[2] < 0) return {{addmm(inputs[2], a, b, alpha_, beta_, s)}, {0}};
+  // A batched c must broadcast against the batched product: its batch axis
+  // lines up with the product's leading one (a gets the batch if neither
+  // factor has it), its own dims with the product's trailing ones.
+  if (axes[0] < 0 && axes[1] < 0) {
+    a = rules::batch_front(inputs[0], -1, inputs[2].shape()[axes[2]], s);
+  }
+  array c = rules::batch_front(inputs[2], axes[2], 0, s);
+  Shape cs = c.shape();
+  for (int i = static_cast<int>(c.ndim()) - 1; i < static_cast<int>(outputs[0].ndim()); ++i) {
+    cs.insert(cs.begin() + 1, 1);
+  }
+  return {{addmm(reshape(c, cs, s), a, b, alpha_, beta_, s)}, {0}};
 }
 
 }  // namespace tandem
