@@ -478,6 +478,9 @@ def test_module_trees():
         m.missing
     m.layers[2].bias = None  # replacing a parameter by None removes it
     assert "bias" not in m.layers[2] and m.layers[2].bias is None
+    m.shape = (1, 2)  # tuples are stored but never hold parameters
+    assert "shape" in m and "shape" not in m.parameters() and "shape" not in m.children()
+    m.update({"shape": [{}, {}]})
     m.new_param = mx.ones((3,))
     assert "new_param" in m.parameters()
     del m.new_param
@@ -724,3 +727,50 @@ def _tree_sub(params, grads, lr):
     from tandem.utils import tree_map
 
     return tree_map(lambda p, g: p - lr * g, params, grads)
+
+
+GRAD_CASES = [
+    ("mlp", lambda lib: lib.Sequential(lib.Linear(6, 8), lib.GELU(), lib.Linear(8, 6)), (2, 5, 6)),
+    ("norms", lambda lib: lib.Sequential(lib.LayerNorm(6), lib.RMSNorm(6), lib.GroupNorm(2, 6)), (2, 5, 6)),
+    ("batchnorm", lambda lib: lib.BatchNorm(6), (4, 5, 6)),
+    ("encoder", lambda lib: lib.TransformerEncoder(1, 6, 2, mlp_dims=12), (2, 5, 6)),
+    ("lstm", lambda lib: lib.LSTM(6, 4), (2, 5, 6)),
+    ("gru", lambda lib: lib.GRU(6, 4), (2, 5, 6)),
+    ("rnn", lambda lib: lib.RNN(6, 4), (2, 5, 6)),
+    ("bilinear_self", lambda lib: lib.Bilinear(6, 6, 3), (2, 5, 6)),
+    ("pool_upsample", lambda lib: lib.Sequential(lib.Linear(6, 6), lib.MaxPool1d(2), lib.AvgPool1d(2, 1), lib.Upsample(2, mode="linear")), (2, 8, 6)),
+]  # fmt: skip
+
+
+@needs_mlx
+@pytest.mark.parametrize("name,make,shape", GRAD_CASES, ids=[c[0] for c in GRAD_CASES])
+def test_gradients_match_mlx(name, make, shape):
+    """nn.value_and_grad through each layer agrees with MLX's."""
+    ref, mine = make(nn2), make(nn)
+    copy_weights(ref, mine)
+    x = rand(*shape)
+
+    def loss_of(model, lib):
+        def loss(x):
+            if name == "bilinear_self":
+                y = model(x, x)
+            elif name == "encoder":
+                y = model(x, None)
+            else:
+                y = model(x)
+            if isinstance(y, tuple):
+                y = y[0] + y[1]
+            return lib.mean(lib.square(y - 0.3)) + lib.mean(lib.sin(3 * y))
+
+        return loss
+
+    for model in (ref, mine):
+        model.train()
+    v2, g2 = nn2.value_and_grad(ref, loss_of(ref, mx2))(mx2.array(x))
+    v1, g1 = nn.value_and_grad(mine, loss_of(mine, mx))(mx.array(x))
+    assert abs(v1.item() - v2.item()) <= 1e-4 * max(1.0, abs(v2.item()))
+    expect = dict(tree_flatten2(g2))
+    got = dict(tree_flatten(g1))
+    assert set(got) == set(expect)
+    for k in expect:
+        np.testing.assert_allclose(to_np(got[k]), to_np(expect[k]), rtol=1e-3, atol=1e-5, err_msg=k)

@@ -12,7 +12,9 @@ from typing import Any, Callable, List, Optional, Tuple, Union
 import tandem.core as mx
 from tandem.utils import tree_flatten, tree_unflatten
 
-_CONTAINERS = (dict, list, tuple)
+# Parameters live in dicts and lists. Tuples set as attributes are stored in
+# the module's dict too, but (as in MLX) are never searched for parameters.
+_CONTAINERS = (dict, list)
 
 
 def _is_array(x) -> bool:
@@ -38,7 +40,7 @@ class Module(dict):
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {key!r}")
 
     def __setattr__(self, key: str, value: Any):
-        if isinstance(value, (mx.array,) + _CONTAINERS):
+        if isinstance(value, (mx.array, dict, list, tuple)):
             if key in self.__dict__:
                 del self.__dict__[key]
             self[key] = value
@@ -342,7 +344,7 @@ def _unwrap(module, key, value, filter_fn, map_fn, is_leaf_fn):
             keep = filter_fn(module, sub, v)
             out[k] = _unwrap(module, sub, v, filter_fn, map_fn, is_leaf_fn) if keep else {}
         return out
-    if isinstance(value, (list, tuple)):
+    if isinstance(value, list):
         out = []
         for i, v in enumerate(value):
             sub = f"{key}.{i}"
@@ -354,6 +356,8 @@ def _unwrap(module, key, value, filter_fn, map_fn, is_leaf_fn):
 
 def _update(dst, src, strict: bool, prefix: str, modules: bool):
     """Write ``src``'s leaves into the matching places of ``dst`` (a dict or list)."""
+    if isinstance(src, (dict, list, tuple)) and not src:
+        return  # an empty subtree: nothing to write, whatever ``dst`` is
     if isinstance(src, dict):
         if not isinstance(dst, dict):
             if strict:
