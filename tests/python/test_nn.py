@@ -377,7 +377,7 @@ def test_pooling(kind, n, kernel, stride, padding):
 
 
 @needs_mlx
-@pytest.mark.parametrize("mode", ["nearest", "linear"])
+@pytest.mark.parametrize("mode", ["nearest", "linear", "cubic"])
 @pytest.mark.parametrize("align", [False, True])
 @pytest.mark.parametrize(
     "shape,scale",

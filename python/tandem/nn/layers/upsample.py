@@ -1,4 +1,4 @@
-"""Upsample: nearest or (multi)linear resizing of the spatial axes of (N, *spatial, C)."""
+"""Upsample: nearest, (multi)linear or (multi)cubic resizing of the spatial axes of (N, *spatial, C)."""
 
 from typing import Tuple, Union
 
@@ -19,14 +19,7 @@ def _nearest(x, axis, scale):
 def _linear(x, axis, scale, align_corners):
     n = x.shape[axis]
     m = int(n * scale)
-    pos = mx.arange(m, dtype=mx.float32)
-    if align_corners:
-        src = pos * ((n - 1) / (m - 1)) if m > 1 else pos * 0
-    else:
-        # Output samples 1/scale apart, centred on the input's span (so a
-        # non-integer n * scale that was truncated to m loses equal parts at
-        # both ends), then sampled at pixel centres.
-        src = (pos + 0.5 - m / 2) / scale + n / 2 - 0.5
+    src = _source_positions(n, m, scale, align_corners)
     src = mx.clip(src, 0, n - 1)
     lo = mx.floor(src)
     frac = src - lo
@@ -40,11 +33,47 @@ def _linear(x, axis, scale, align_corners):
     return a + (b - a) * frac
 
 
+def _source_positions(n, m, scale, align_corners):
+    """Where each of the ``m`` outputs samples the ``n`` inputs (in input units)."""
+    pos = mx.arange(m, dtype=mx.float32)
+    if align_corners:
+        return pos * ((n - 1) / (m - 1)) if m > 1 else pos * 0
+    # Output samples 1/scale apart, centred on the input's span (a truncated
+    # n * scale loses equal parts at both ends), sampled at pixel centres.
+    return (pos + 0.5 - m / 2) / scale + n / 2 - 0.5
+
+
+def _cubic_weight(t, a=-0.75):
+    """Keys' cubic convolution kernel (a = -0.75, as MLX and PyTorch use)."""
+    t = mx.abs(t)
+    near = ((a + 2) * t - (a + 3)) * t * t + 1
+    far = ((a * t - 5 * a) * t + 8 * a) * t - 4 * a
+    return mx.where(t <= 1, near, mx.where(t < 2, far, 0))
+
+
+def _cubic(x, axis, scale, align_corners):
+    n = x.shape[axis]
+    m = int(n * scale)
+    src = _source_positions(n, m, scale, align_corners)
+    base = mx.floor(src)
+    shape = [1] * x.ndim
+    shape[axis] = m
+    out = None
+    for k in (-1, 0, 1, 2):
+        tap = base + k
+        w = _cubic_weight(src - tap).reshape(shape).astype(x.dtype)
+        idx = mx.clip(tap, 0, n - 1).astype(mx.int32)
+        term = mx.take(x, idx, axis=axis) * w
+        out = term if out is None else out + term
+    return out
+
+
 class Upsample(Module):
     """Scale the spatial axes by ``scale_factor`` (one number or one per axis).
 
-    ``mode`` is "nearest" or "linear" (linear along each axis, so bilinear,
-    trilinear...); ``align_corners`` maps the corner samples onto each other.
+    ``mode`` is "nearest", "linear" or "cubic", each applied along one axis
+    after the other (so bilinear, bicubic, trilinear...); ``align_corners``
+    maps the corner samples onto each other.
     """
 
     def __init__(
@@ -54,7 +83,7 @@ class Upsample(Module):
         align_corners: bool = False,
     ):
         super().__init__()
-        if mode not in ("nearest", "linear"):
+        if mode not in ("nearest", "linear", "cubic"):
             raise ValueError(f"[Upsample] Got unsupported upsampling algorithm: {mode}")
         if isinstance(scale_factor, (list, tuple)):
             self.scale_factor = tuple(map(float, scale_factor))
@@ -83,6 +112,8 @@ class Upsample(Module):
         for i, s in enumerate(scales):
             if self.mode == "nearest":
                 x = _nearest(x, 1 + i, s)
-            else:
+            elif self.mode == "linear":
                 x = _linear(x, 1 + i, s, self.align_corners)
+            else:
+                x = _cubic(x, 1 + i, s, self.align_corners)
         return x
