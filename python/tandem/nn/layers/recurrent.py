@@ -4,6 +4,7 @@ import math
 from typing import Callable, Optional
 
 import tandem.core as mx
+from tandem.nn.layers.activations import tanh
 from tandem.nn.layers.base import Module
 
 
@@ -26,7 +27,7 @@ class RNN(Module):
         nonlinearity: Optional[Callable] = None,
     ):
         super().__init__()
-        self.nonlinearity = nonlinearity or mx.tanh
+        self.nonlinearity = nonlinearity or tanh
         if not callable(self.nonlinearity):
             raise ValueError(f"Nonlinearity must be callable. Current value: {nonlinearity}.")
         scale = 1.0 / math.sqrt(hidden_size)
