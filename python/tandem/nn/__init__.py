@@ -4,6 +4,6 @@ Pure Python over ``tandem.core``. Not yet here: convolutions and quantized
 layers (they need core ops Tandem lacks).
 """
 
-from tandem.nn import utils  # noqa: F401
+from tandem.nn import init, losses, utils  # noqa: F401
 from tandem.nn.layers import *  # noqa: F401,F403
 from tandem.nn.utils import average_gradients, checkpoint, value_and_grad  # noqa: F401

@@ -11,6 +11,7 @@ import math
 from typing import Callable, Literal
 
 import numpy as np
+
 import tandem.core as mx
 
 __all__ = [
