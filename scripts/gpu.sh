@@ -109,6 +109,10 @@ if has bench; then
   done
   "$BUILD"/examples/demo 2>&1 | tee "$OUT/demo.log" | tee -a "$summary"
   ${PYTHON:-python3} benchmarks/bench_gpu.py 2>&1 | tee "$OUT/bench.log" | tee -a "$summary"
+  # value_and_grad beside PyTorch autograd (CPU and GPU), and the host cost
+  # of building backward graphs.
+  ${PYTHON:-python3} benchmarks/bench_transforms.py 2>&1 | tee -a "$OUT/bench.log" | tee -a "$summary"
+  "$BUILD"/benchmarks/bench_transforms 2>&1 | grep -E "^BM_" | tee -a "$summary"
   # The canonical workload without fusion: 500 exp kernels on the GPU, as
   # MLX runs it without mx.compile (for the split <= 0.5x all-GPU bar).
   note "canonical with TANDEM_FUSION=0:"
