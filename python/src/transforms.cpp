@@ -301,6 +301,13 @@ struct CustomFunction {
   nb::object fun, vjp = nb::none(), jvp = nb::none(), vmap = nb::none();
 };
 
+// custom_function.vjp/.jvp/.vmap: stores the rule, returns the function.
+template <nb::object CustomFunction::*Rule>
+nb::object set_rule(nb::handle self, nb::object f) {
+  nb::inst_ptr<CustomFunction>(self)->*Rule = std::move(f);
+  return nb::borrow(self);
+}
+
 nb::object custom_call(CustomFunction& self, nb::args args, nb::kwargs kwargs) {
   std::vector<array> flat;
   tree_collect(args, flat);
@@ -442,33 +449,15 @@ void init_transforms(nb::module_& m) {
           "__init__", [](CustomFunction* self, nb::object fun) { new (self) CustomFunction{fun}; },
           "fun"_a)
       .def("__call__", &custom_call, "args"_a, "kwargs"_a)
-      .def(
-          "vjp",
-          [](nb::handle self, nb::object f) {
-            nb::inst_ptr<CustomFunction>(self)->vjp = f;
-            return nb::borrow(self);
-          },
-          "f"_a,
-          "Sets the vjp rule: f(primals, cotangents, outputs) -> cotangents of primals. primals "
-          "is the argument itself for a function of one argument, else the tuple of them.")
-      .def(
-          "jvp",
-          [](nb::handle self, nb::object f) {
-            nb::inst_ptr<CustomFunction>(self)->jvp = f;
-            return nb::borrow(self);
-          },
-          "f"_a,
-          "Sets the jvp rule: f(primals, tangents) -> tangents of the outputs (zeros for an "
-          "input whose tangent is not asked for).")
-      .def(
-          "vmap",
-          [](nb::handle self, nb::object f) {
-            nb::inst_ptr<CustomFunction>(self)->vmap = f;
-            return nb::borrow(self);
-          },
-          "f"_a,
-          "Sets the vmap rule: f(inputs, axes) -> (outputs, output axes); axes holds None for "
-          "an unbatched input (an int or None alone for a function of one argument).");
+      .def("vjp", &set_rule<&CustomFunction::vjp>, "f"_a,
+           "Sets the vjp rule: f(primals, cotangents, outputs) -> cotangents of primals. primals "
+           "is the argument itself for a function of one argument, else the tuple of them.")
+      .def("jvp", &set_rule<&CustomFunction::jvp>, "f"_a,
+           "Sets the jvp rule: f(primals, tangents) -> tangents of the outputs (zeros for an "
+           "input whose tangent is not asked for).")
+      .def("vmap", &set_rule<&CustomFunction::vmap>, "f"_a,
+           "Sets the vmap rule: f(inputs, axes) -> (outputs, output axes); axes holds None for "
+           "an unbatched input (an int or None alone for a function of one argument).");
   m.def(
       "checkpoint",
       [](nb::callable fun) {
