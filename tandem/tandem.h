@@ -6,6 +6,7 @@
 #include "tandem/dtype.h"
 #include "tandem/ops/binary.h"
 #include "tandem/ops/creation.h"
+#include "tandem/ops/fast.h"
 #include "tandem/ops/indexing.h"
 #include "tandem/ops/matmul.h"
 #include "tandem/ops/random.h"

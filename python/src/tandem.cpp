@@ -121,6 +121,7 @@ NB_MODULE(core, m) {
   init_ops_matmul(m);
   init_memory(m);
   init_transforms(m);
+  init_ops_fast(m);
   init_ops_random(m);
 
   // `import tandem.core.random` and friends work like attribute access.

@@ -1,0 +1,171 @@
+#include "tandem/ops/fast.h"
+
+#include <cmath>
+
+#include "tandem/ops/binary.h"
+#include "tandem/ops/creation.h"
+#include "tandem/ops/indexing.h"
+#include "tandem/ops/matmul.h"
+#include "tandem/ops/reduce.h"
+#include "tandem/ops/shape.h"
+#include "tandem/ops/unary.h"
+#include "tandem/ops/utils.h"
+
+namespace tandem::fast {
+namespace {
+
+// The dtype these ops compute in: float32 for the half types.
+Dtype compute_type(Dtype t) {
+  return t == float16 || t == bfloat16 ? float32 : t;
+}
+
+void check_last_axis(const char* op, const char* what, const array& x, const array& p) {
+  if (x.ndim() == 0) invalid(op, "x must have at least one dimension; got a 0-d array");
+  if (p.ndim() != 1 || p.shape()[0] != x.shape(-1)) {
+    invalid(op, what, " must be 1-d with the last axis's size ", x.shape(-1), "; got shape ",
+            p.shape());
+  }
+}
+
+}  // namespace
+
+array rms_norm(const array& x, const std::optional<array>& weight, float eps, StreamOrDevice s) {
+  if (weight) check_last_axis("rms_norm", "weight", x, *weight);
+  if (x.ndim() == 0) invalid("rms_norm", "x must have at least one dimension; got a 0-d array");
+  if (!is_floating_point(x.dtype())) {
+    invalid("rms_norm", "needs a floating-point array; got ", x.dtype());
+  }
+  Dtype t = compute_type(x.dtype());
+  array xf = astype(x, t, s);
+  array r = rsqrt(add(mean(square(xf, s), -1, true, s), array(eps, t), s), s);
+  array y = multiply(xf, r, s);
+  if (weight) y = multiply(y, astype(*weight, t, s), s);
+  return astype(y, x.dtype(), s);
+}
+
+array layer_norm(const array& x, const std::optional<array>& weight,
+                 const std::optional<array>& bias, float eps, StreamOrDevice s) {
+  if (weight) check_last_axis("layer_norm", "weight", x, *weight);
+  if (bias) check_last_axis("layer_norm", "bias", x, *bias);
+  if (x.ndim() == 0) invalid("layer_norm", "x must have at least one dimension; got a 0-d array");
+  if (!is_floating_point(x.dtype())) {
+    invalid("layer_norm", "needs a floating-point array; got ", x.dtype());
+  }
+  Dtype t = compute_type(x.dtype());
+  array xf = astype(x, t, s);
+  array m = mean(xf, -1, true, s);
+  array c = subtract(xf, m, s);
+  array v = mean(square(c, s), -1, true, s);
+  array y = multiply(c, rsqrt(add(v, array(eps, t), s), s), s);
+  if (weight) y = multiply(y, astype(*weight, t, s), s);
+  if (bias) y = add(y, astype(*bias, t, s), s);
+  return astype(y, x.dtype(), s);
+}
+
+array rope(const array& x, int dims, bool traditional, std::optional<float> base, float scale,
+           const std::variant<int, array>& offset, const std::optional<array>& freqs,
+           StreamOrDevice s) {
+  if (x.ndim() < 2) invalid("rope", "x must have at least 2 dimensions (T, D); got shape ", x.shape());
+  int D = x.shape(-1), T = x.shape(-2);
+  if (dims <= 0 || dims > D || dims % 2) {
+    invalid("rope", "dims must be even and within the last axis (", D, "); got ", dims);
+  }
+  if (base.has_value() == freqs.has_value()) {
+    invalid("rope", "exactly one of base and freqs must be given");
+  }
+  int half = dims / 2;
+  if (freqs && (freqs->ndim() != 1 || freqs->shape()[0] != half)) {
+    invalid("rope", "freqs must be 1-d of size dims / 2 = ", half, "; got shape ", freqs->shape());
+  }
+  Dtype t = compute_type(x.dtype());
+  if (!is_floating_point(t)) invalid("rope", "needs a floating-point array; got ", x.dtype());
+  // Positions (T,) or, for per-example offsets, (B, 1, ..., T).
+  array pos = arange(0.0, static_cast<double>(T), 1.0, float32, s);
+  if (auto* o = std::get_if<int>(&offset)) {
+    pos = add(pos, array(static_cast<float>(*o)), s);
+  } else {
+    const array& oa = std::get<array>(offset);
+    if (oa.size() == 1) {
+      pos = add(pos, reshape(astype(oa, float32, s), {}, s), s);
+    } else if (oa.ndim() == 1 && oa.shape()[0] == x.shape(0)) {
+      Shape sh(x.ndim() - 1, 1);
+      sh[0] = x.shape(0);
+      pos = add(reshape(astype(oa, float32, s), sh, s), pos, s);
+    } else {
+      invalid("rope", "offset must be one value or one per batch element (", x.shape(0),
+              "); got shape ", oa.shape());
+    }
+  }
+  array inv = freqs ? reciprocal(astype(*freqs, float32, s), s)
+                    : exp(multiply(arange(0.0, static_cast<double>(half), 1.0, float32, s),
+                                   array(static_cast<float>(-2.0 * std::log(*base) / dims)), s),
+                          s);
+  // angles: (..., T, half)
+  array ang = multiply(multiply(expand_dims(pos, -1, s), array(scale), s), inv, s);
+  array c = astype(cos(ang, s), t, s), sn = astype(sin(ang, s), t, s);
+  array xf = astype(x, t, s);
+  Shape start(x.ndim(), 0), stop = x.shape(), step(x.ndim(), 1);
+  auto part = [&](int from, int to, int stride) {
+    Shape a = start, b = stop, st = step;
+    a.back() = from;
+    b.back() = to;
+    st.back() = stride;
+    return slice(xf, a, b, st, s);
+  };
+  array x1 = traditional ? part(0, dims, 2) : part(0, half, 1);
+  array x2 = traditional ? part(1, dims, 2) : part(half, dims, 1);
+  array o1 = subtract(multiply(x1, c, s), multiply(x2, sn, s), s);
+  array o2 = add(multiply(x1, sn, s), multiply(x2, c, s), s);
+  array rotated = traditional ? reshape(stack({o1, o2}, -1, s),
+                                        [&] {
+                                          Shape sh = o1.shape();
+                                          sh.back() = dims;
+                                          return sh;
+                                        }(),
+                                        s)
+                              : concatenate({o1, o2}, -1, s);
+  if (dims < D) rotated = concatenate({rotated, part(dims, D, 1)}, -1, s);
+  return astype(rotated, x.dtype(), s);
+}
+
+array scaled_dot_product_attention(const array& q, const array& k, const array& v, float scale,
+                                   const std::variant<std::monostate, std::string, array>& mask,
+                                   StreamOrDevice s) {
+  const char* op = "scaled_dot_product_attention";
+  if (q.ndim() != 4 || k.ndim() != 4 || v.ndim() != 4) {
+    invalid(op, "q, k and v must be 4-d (B, heads, T, D); got shapes ", q.shape(), ", ",
+            k.shape(), " and ", v.shape());
+  }
+  int hq = q.shape(1), hkv = k.shape(1);
+  if (v.shape(1) != hkv || k.shape(2) != v.shape(2) || q.shape(-1) != k.shape(-1) ||
+      hkv == 0 || hq % hkv) {
+    invalid(op, "k and v must share heads and length, q's heads must be a multiple of theirs and "
+                "q and k must share D; got shapes ",
+            q.shape(), ", ", k.shape(), " and ", v.shape());
+  }
+  int B = q.shape(0), tq = q.shape(2), tkv = k.shape(2), rep = hq / hkv;
+  Dtype t = q.dtype();
+  // Grouped queries: (B, Hkv, rep * Tq, D) against each key head.
+  array qs = multiply(q, array(scale, t), s);
+  if (rep > 1) qs = reshape(qs, {B, hkv, rep * tq, q.shape(-1)}, s);
+  array scores = astype(matmul(qs, swapaxes(k, -1, -2, s), s), float32, s);
+  if (rep > 1) scores = reshape(scores, {B, hq, tq, tkv}, s);
+  if (auto* m = std::get_if<std::string>(&mask)) {
+    if (*m != "causal") invalid(op, "mask must be an array or \"causal\"; got \"", *m, "\"");
+    // Query i (aligned to the end of the keys) sees keys j <= i + tkv - tq.
+    array qi = reshape(arange(0, tq, 1, int32, s), {tq, 1}, s);
+    array kj = reshape(arange(0, tkv, 1, int32, s), {1, tkv}, s);
+    array keep = less_equal(kj, add(qi, array(tkv - tq, int32), s), s);
+    scores = where(keep, scores, array(-INFINITY, float32), s);
+  } else if (auto* m = std::get_if<array>(&mask)) {
+    scores = m->dtype() == bool_ ? where(*m, scores, array(-INFINITY, float32), s)
+                                 : add(scores, astype(*m, float32, s), s);
+  }
+  array p = astype(softmax(scores, -1, false, s), v.dtype(), s);
+  if (rep > 1) p = reshape(p, {B, hkv, rep * tq, tkv}, s);
+  array out = matmul(p, v, s);
+  if (rep > 1) out = reshape(out, {B, hq, tq, v.shape(-1)}, s);
+  return out;
+}
+
+}  // namespace tandem::fast
