@@ -26,12 +26,7 @@ class LayerNorm(Module):
         return f"{self.dims}, eps={self.eps}, affine={'weight' in self}"
 
     def __call__(self, x):
-        y = _normalize(x, -1, self.eps)
-        if "weight" in self:
-            y = y * self["weight"]
-        if "bias" in self:
-            y = y + self["bias"]
-        return y
+        return mx.fast.layer_norm(x, self.get("weight"), self.get("bias"), self.eps)
 
 
 class RMSNorm(Module):
@@ -46,7 +41,7 @@ class RMSNorm(Module):
         return f"{self.weight.shape[0]}, eps={self.eps}"
 
     def __call__(self, x):
-        return x * mx.rsqrt(mx.mean(mx.square(x), axis=-1, keepdims=True) + self.eps) * self.weight
+        return mx.fast.rms_norm(x, self.get("weight"), self.eps)
 
 
 class GroupNorm(Module):
