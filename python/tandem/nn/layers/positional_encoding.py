@@ -28,26 +28,14 @@ class RoPE(Module):
         return f"{self.dims}, traditional={self.traditional}"
 
     def __call__(self, x, offset: int = 0):
-        shape = x.shape
-        length, d = shape[-2], self.dims
-        half = d // 2
-        positions = (mx.arange(length, dtype=mx.float32) + offset) * self.scale
-        inv_freq = mx.exp(mx.arange(half, dtype=mx.float32) * (-math.log(self.base) * 2 / d))
-        theta = mx.expand_dims(positions, 1) * mx.expand_dims(inv_freq, 0)  # (L, half)
-        cos = mx.cos(theta).astype(x.dtype)
-        sin = mx.sin(theta).astype(x.dtype)
-        rot, rest = x[..., :d], x[..., d:]
-        if self.traditional:
-            pairs = rot.reshape(*shape[:-1], half, 2)
-            a, b = pairs[..., 0], pairs[..., 1]
-            out = mx.stack([a * cos - b * sin, a * sin + b * cos], axis=-1)
-            out = out.reshape(*shape[:-1], d)
-        else:
-            a, b = rot[..., :half], rot[..., half:]
-            out = mx.concatenate([a * cos - b * sin, a * sin + b * cos], axis=-1)
-        if d < shape[-1]:
-            out = mx.concatenate([out, rest], axis=-1)
-        return out
+        return mx.fast.rope(
+            x,
+            self.dims,
+            traditional=self.traditional,
+            base=self.base,
+            scale=self.scale,
+            offset=offset,
+        )
 
 
 class ALiBi(Module):
