@@ -103,3 +103,26 @@ TEST(Transforms, ConcurrentThreads) {
   for (auto& th : ts) th.join();
   EXPECT_EQ(bad.load(), 0);
 }
+
+TEST(Transforms, CustomFunctionVjpOverrideIsUsed) {
+  auto f = custom_function(
+      [](const std::vector<array>& x) { return std::vector<array>{exp(x[0])}; },
+      [](const std::vector<array>&, const std::vector<array>& cot, const std::vector<array>&) {
+        return std::vector<array>{multiply(cot[0], array(3.f))};  // not exp's derivative
+      });
+  auto g = grad([&](const std::vector<array>& x) { return sum(f(x)[0]); })({array({0.f, 1.f})});
+  EXPECT_EQ(values(g[0]), (std::vector<double>{3, 3}));
+}
+
+TEST(Transforms, CheckpointGivesThePlainGradient) {
+  auto body = [](const std::vector<array>& x) {
+    return std::vector<array>{sin(multiply(cos(x[0]), x[0]))};
+  };
+  auto loss = [](ArrayFn fn) {
+    return [fn](const std::vector<array>& x) { return sum(fn(x)[0]); };
+  };
+  array x({0.3f, -0.7f, 1.9f});
+  auto plain = values(grad(loss(body))({x})[0]);
+  auto ckpt = values(grad(loss(checkpoint(body)))({x})[0]);
+  for (size_t i = 0; i < plain.size(); ++i) EXPECT_NEAR(plain[i], ckpt[i], 1e-6);
+}
