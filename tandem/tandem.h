@@ -4,6 +4,7 @@
 #include "tandem/array.h"
 #include "tandem/device.h"
 #include "tandem/dtype.h"
+#include "tandem/io/io.h"
 #include "tandem/ops/binary.h"
 #include "tandem/ops/creation.h"
 #include "tandem/ops/fast.h"
