@@ -1,6 +1,8 @@
 // Bindings for array files: save, savez, savez_compressed, save_safetensors
 // and load (tandem/io/io.h). A file is a str, a path-like object or a binary
 // file object (read whole with .read(), written with one .write()).
+#include "tandem/io/io.h"
+
 #include <nanobind/stl/string.h>
 
 #include <memory>
@@ -8,7 +10,6 @@
 #include <string>
 
 #include "python/src/common.h"
-#include "tandem/io/io.h"
 
 namespace tandem::py {
 
@@ -46,9 +47,8 @@ std::string pick_format(nb::handle file, const std::optional<std::string>& forma
   } else if (is_path(file)) {
     fmt = extension(path_of(file));
     if (fmt.empty()) {
-      throw std::invalid_argument(
-          "[load] could not infer the file format from the extension of '" + path_of(file) +
-          "'; pass format='npy', 'npz' or 'safetensors'");
+      throw std::invalid_argument("[load] could not infer the file format from the extension of '" +
+                                  path_of(file) + "'; pass format='npy', 'npz' or 'safetensors'");
     }
   } else if (nb::hasattr(file, "name") && PyUnicode_Check(file.attr("name").ptr())) {
     fmt = extension(nb::cast<std::string>(file.attr("name")));
@@ -97,7 +97,8 @@ nb::object load(nb::handle file, const std::optional<std::string>& format, bool 
     }
     nb::object data = file.attr("read")();
     if (!PyBytes_Check(data.ptr())) {
-      throw nb::type_error("[load] the file object's read() must return bytes (open it in 'rb' mode)");
+      throw nb::type_error(
+          "[load] the file object's read() must return bytes (open it in 'rb' mode)");
     }
     held = nb::borrow<nb::bytes>(data);
     reader = io::memory_reader(held.c_str(), held.size(), file_object_label(file));
@@ -139,23 +140,16 @@ void write_to(nb::handle file, const char* op, const std::string& ext, F&& write
     if (path.size() < ext.size() || path.compare(path.size() - ext.size(), ext.size(), ext) != 0) {
       path += ext;
     }
-    std::string bytes;
-    {
-      ReleaseGil nogil;
-      auto w = io::memory_writer(&bytes, "file '" + path + "'");
-      write(*w);
-    }
-    // Written only once serialised, so a failure leaves no partial file.
+    // Straight to the file (the arrays are evaluated already, so the usual
+    // failure, a failed computation, happens before the file is opened).
     ReleaseGil nogil;
-    auto fw = io::open_writer(path);
-    fw->write(bytes.data(), bytes.size());
-    fw.reset();
+    io::write_file(path, write);
     return;
   }
   if (!nb::hasattr(file, "write")) {
-    throw nb::type_error((std::string("[") + op +
-                          "] file must be a str, a path-like object or a binary file object")
-                             .c_str());
+    throw nb::type_error(
+        (std::string("[") + op + "] file must be a str, a path-like object or a binary file object")
+            .c_str());
   }
   std::string bytes, label = file_object_label(file);
   {

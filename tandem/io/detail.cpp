@@ -33,9 +33,9 @@ array read_array(Reader& r, const Shape& shape, Dtype t, bool swap, bool fortran
   uint64_t bytes = n * t.size();
   uint64_t left = r.size() - r.tell();
   if (bytes > left) {
-    r.fail(op, "the data is truncated: shape " + shape_str(shape) + " and dtype " +
-                   dtype_name(t) + " need " + std::to_string(bytes) + " bytes but " +
-                   std::to_string(left) + " remain");
+    r.fail(op, "the data is truncated: shape " + shape_str(shape) + " and dtype " + dtype_name(t) +
+                   " need " + std::to_string(bytes) + " bytes but " + std::to_string(left) +
+                   " remain");
   }
   auto buf = allocator::malloc(bytes);
   r.read(buf->host, bytes);

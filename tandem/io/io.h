@@ -9,6 +9,7 @@
 // the file and what is wrong; a file that cannot be opened, read or written
 // raises std::runtime_error.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -43,6 +44,8 @@ class Writer {
 // A file on disk (throws std::runtime_error if it cannot be opened).
 std::unique_ptr<Reader> open_reader(const std::string& path);
 std::unique_ptr<Writer> open_writer(const std::string& path);
+// Opens path, runs f(writer), closes it (a failed close throws).
+void write_file(const std::string& path, const std::function<void(Writer&)>& f);
 // Bytes in memory; the reader does not copy them (they must outlive it).
 std::unique_ptr<Reader> memory_reader(const void* data, size_t n, std::string label);
 // Appends to *out.

@@ -143,8 +143,8 @@ Dtype parse_descr(const Reader& r, const std::string& d, bool* swap) {
     Dtype t;
   };
   static const Entry table[] = {
-      {"b1", bool_},   {"u1", uint8},   {"u2", uint16},  {"u4", uint32},   {"u8", uint64},
-      {"i1", int8},    {"i2", int16},   {"i4", int32},   {"i8", int64},    {"f2", float16},
+      {"b1", bool_},   {"u1", uint8},   {"u2", uint16},   {"u4", uint32},    {"u8", uint64},
+      {"i1", int8},    {"i2", int16},   {"i4", int32},    {"i8", int64},     {"f2", float16},
       {"f4", float32}, {"f8", float64}, {"V2", bfloat16}, {"c8", complex64},
   };
   for (const auto& e : table) {

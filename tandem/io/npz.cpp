@@ -257,8 +257,8 @@ void save_npz(Writer& w, const NamedArrays& arrays, bool compress) {
     if (compress) {
       method = 8;
       z_stream zs{};
-      if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -MAX_WBITS, 8,
-                       Z_DEFAULT_STRATEGY) != Z_OK) {
+      if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -MAX_WBITS, 8, Z_DEFAULT_STRATEGY) !=
+          Z_OK) {
         throw std::runtime_error("[savez_compressed] zlib could not start deflating");
       }
       packed.resize(deflateBound(&zs, raw.size()));
@@ -321,10 +321,10 @@ void save_npz(Writer& w, const NamedArrays& arrays, bool compress) {
     put_le(&central, zip64 ? kMax32 : raw.size(), 4);
     put_le(&central, name.size(), 2);
     put_le(&central, zip64 ? 28 : 0, 2);
-    put_le(&central, 0, 2);   // comment
-    put_le(&central, 0, 2);   // disk
-    put_le(&central, 0, 2);   // internal attributes
-    put_le(&central, 0, 4);   // external attributes
+    put_le(&central, 0, 2);  // comment
+    put_le(&central, 0, 2);  // disk
+    put_le(&central, 0, 2);  // internal attributes
+    put_le(&central, 0, 4);  // external attributes
     put_le(&central, zip64 ? kMax32 : offset, 4);
     central += name;
     if (zip64) {

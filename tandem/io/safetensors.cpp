@@ -3,8 +3,8 @@
 // ..., "__metadata__": {"key": "value"}}), then the data, each tensor
 // row-major and little-endian at [b, e) from the start of the data.
 #include <algorithm>
-#include <cstring>
 #include <cstdio>
+#include <cstring>
 #include <map>
 #include <optional>
 #include <set>
@@ -25,8 +25,8 @@ struct NameOf {
 };
 // MLX's names (float64 too, which the format defines).
 constexpr NameOf kNames[] = {
-    {bool_, "BOOL"}, {uint8, "U8"},    {int8, "I8"},      {uint16, "U16"},    {int16, "I16"},
-    {uint32, "U32"}, {int32, "I32"},   {uint64, "U64"},   {int64, "I64"},     {float16, "F16"},
+    {bool_, "BOOL"},    {uint8, "U8"},    {int8, "I8"},     {uint16, "U16"},    {int16, "I16"},
+    {uint32, "U32"},    {int32, "I32"},   {uint64, "U64"},  {int64, "I64"},     {float16, "F16"},
     {bfloat16, "BF16"}, {float32, "F32"}, {float64, "F64"}, {complex64, "C64"},
 };
 
@@ -52,8 +52,8 @@ class JsonParser {
 
  private:
   [[noreturn]] void bad(const std::string& what) const {
-    r_.fail("load", "invalid safetensors header: " + what + " (at byte " + std::to_string(i_) +
-                        ")");
+    r_.fail("load",
+            "invalid safetensors header: " + what + " (at byte " + std::to_string(i_) + ")");
   }
   void ws() {
     while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\t' || s_[i_] == '\n' || s_[i_] == '\r'))

@@ -1,11 +1,12 @@
 // Byte sources and sinks for the file formats: files on disk and memory, and
 // the path conveniences (tandem::save, tandem::load, ...).
+#include <sys/stat.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <stdexcept>
 #include <string>
-#include <sys/stat.h>
 
 #include "tandem/io/detail.h"
 
@@ -83,8 +84,7 @@ class FileReader : public Reader {
     if (n == 0) return;
     if (pos_ + n > size_ || std::fread(dst, 1, n, f_) != n) {
       fail("load", "unexpected end of file (truncated?) reading " + std::to_string(n) +
-                       " bytes at offset " + std::to_string(pos_) + " of " +
-                       std::to_string(size_));
+                       " bytes at offset " + std::to_string(pos_) + " of " + std::to_string(size_));
     }
     pos_ += n;
   }
@@ -112,8 +112,7 @@ class MemoryReader : public Reader {
   void read(void* dst, size_t n) override {
     if (n > size_ - pos_) {
       fail("load", "unexpected end of data (truncated?) reading " + std::to_string(n) +
-                       " bytes at offset " + std::to_string(pos_) + " of " +
-                       std::to_string(size_));
+                       " bytes at offset " + std::to_string(pos_) + " of " + std::to_string(size_));
     }
     if (n) std::memcpy(dst, data_ + pos_, n);
     pos_ += n;
@@ -191,6 +190,12 @@ std::unique_ptr<Reader> open_reader(const std::string& path) {
 std::unique_ptr<Writer> open_writer(const std::string& path) {
   return std::make_unique<FileWriter>(path);
 }
+void write_file(const std::string& path, const std::function<void(Writer&)>& f) {
+  FileWriter w(path);
+  f(w);
+  w.close();
+}
+
 std::unique_ptr<Reader> memory_reader(const void* data, size_t n, std::string label) {
   return std::make_unique<MemoryReader>(data, n, std::move(label));
 }
@@ -204,27 +209,21 @@ namespace tandem {
 
 namespace {
 bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-// Writes through f to path, closing it and reporting a failed close.
-template <typename F>
-void write_file(const std::string& path, F&& f) {
-  io::FileWriter w(path);
-  f(w);
-  w.close();
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 }  // namespace
 
 void save(std::string path, array a) {
   if (!ends_with(path, ".npy")) path += ".npy";
-  write_file(path, [&](io::Writer& w) { io::save_npy(w, std::move(a)); });
+  io::write_file(path, [&](io::Writer& w) { io::save_npy(w, std::move(a)); });
 }
 array load(const std::string& path) {
   return io::load_npy(*io::open_reader(path));
 }
 void savez(std::string path, const io::NamedArrays& arrays, bool compress) {
   if (!ends_with(path, ".npz")) path += ".npz";
-  write_file(path, [&](io::Writer& w) { io::save_npz(w, arrays, compress); });
+  io::write_file(path, [&](io::Writer& w) { io::save_npz(w, arrays, compress); });
 }
 io::NamedArrays load_npz(const std::string& path) {
   return io::load_npz(*io::open_reader(path));
@@ -232,7 +231,7 @@ io::NamedArrays load_npz(const std::string& path) {
 void save_safetensors(std::string path, const io::NamedArrays& arrays,
                       const io::Metadata& metadata) {
   if (!ends_with(path, ".safetensors")) path += ".safetensors";
-  write_file(path, [&](io::Writer& w) { io::save_safetensors(w, arrays, metadata); });
+  io::write_file(path, [&](io::Writer& w) { io::save_safetensors(w, arrays, metadata); });
 }
 io::Safetensors load_safetensors(const std::string& path) {
   return io::load_safetensors(*io::open_reader(path));
