@@ -605,10 +605,12 @@ def test_load_save_weights(tmp_path):
     w = mx.array(rand(2))
     m2.load_weights([("norm.weight", w)], strict=False)
     assert m2.norm.weight is w
-    with pytest.raises(NotImplementedError, match="save_safetensors"):
-        m2.load_weights(str(tmp_path / "w.safetensors"))
-    with pytest.raises(NotImplementedError, match="save_safetensors"):
-        m2.save_weights(str(tmp_path / "w.safetensors"))
+    m.save_weights(str(tmp_path / "w.safetensors"))
+    m3 = Custom()
+    m3.load_weights(str(tmp_path / "w.safetensors"))
+    np.testing.assert_array_equal(np.array(m(x)), np.array(m3(x)))
+    with pytest.raises(ValueError, match="extension"):
+        m3.save_weights(str(tmp_path / "w.bin"))
 
 
 @needs_mlx

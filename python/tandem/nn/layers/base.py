@@ -268,7 +268,8 @@ class Module(dict):
         file_or_weights: Union[str, List[Tuple[str, mx.array]]],
         strict: bool = True,
     ) -> "Module":
-        """Load parameters from an ``.npz`` file or a list of ``(dotted name, array)``.
+        """Load parameters from an ``.npz`` or ``.safetensors`` file, or a list of
+        ``(dotted name, array)``.
 
         With ``strict``, missing or unexpected names and shape mismatches raise
         ValueError; without it, whatever matches is loaded.
@@ -303,32 +304,20 @@ class Module(dict):
         return self
 
     def save_weights(self, file: str):
-        """Save the parameters to an ``.npz`` file (names are dotted paths)."""
-        import numpy as np
-
-        if file.endswith(".safetensors"):
-            raise NotImplementedError(_SAFETENSORS_MSG)
-        if not file.endswith(".npz"):
-            raise ValueError(f"Unsupported file extension for {file}; use .npz")
-        arrays = {k: np.array(v) for k, v in tree_flatten(self.parameters())}
-        np.savez(file, **arrays)
-
-
-_SAFETENSORS_MSG = (
-    "Tandem cannot read or write .safetensors yet: support arrives with "
-    "mx.save_safetensors/mx.load; use an .npz file meanwhile."
-)
+        """Save the parameters to an ``.npz`` or ``.safetensors`` file (dotted names)."""
+        arrays = dict(tree_flatten(self.parameters()))
+        if file.endswith(".npz"):
+            mx.savez(file, **arrays)
+        elif file.endswith(".safetensors"):
+            mx.save_safetensors(file, arrays)
+        else:
+            raise ValueError(f"Unsupported file extension for {file}; use .npz or .safetensors")
 
 
 def _read_weights(path: str):
-    import numpy as np
-
-    if path.endswith(".safetensors"):
-        raise NotImplementedError(_SAFETENSORS_MSG)
-    if not path.endswith(".npz"):
-        raise ValueError(f"Unsupported file extension for {path}; use .npz")
-    with np.load(path) as data:
-        return [(k, mx.array(data[k])) for k in data.files]
+    if not path.endswith((".npz", ".safetensors")):
+        raise ValueError(f"Unsupported file extension for {path}; use .npz or .safetensors")
+    return list(mx.load(path).items())
 
 
 def _unwrap(module, key, value, filter_fn, map_fn, is_leaf_fn):
