@@ -65,8 +65,8 @@ void init_ops_fast(nb::module_& parent) {
         return fast::scaled_dot_product_attention(to_array(q), to_array(k), to_array(v), scale, m,
                                                   s);
       },
-      "q"_a, "k"_a, "v"_a, nb::kw_only(), "scale"_a, "mask"_a = nb::none(),
-      "sinks"_a = nb::none(), S,
+      "q"_a, "k"_a, "v"_a, nb::kw_only(), "scale"_a, "mask"_a = nb::none(), "sinks"_a = nb::none(),
+      S,
       nb::sig("def scaled_dot_product_attention(q: array, k: array, v: array, *, scale: float, "
               "mask: None | str | array = None, sinks: array | None = None, stream: object = "
               "None) -> array"),

@@ -65,7 +65,8 @@ array layer_norm(const array& x, const std::optional<array>& weight,
 array rope(const array& x, int dims, bool traditional, std::optional<float> base, float scale,
            const std::variant<int, array>& offset, const std::optional<array>& freqs,
            StreamOrDevice s) {
-  if (x.ndim() < 2) invalid("rope", "x must have at least 2 dimensions (T, D); got shape ", x.shape());
+  if (x.ndim() < 2)
+    invalid("rope", "x must have at least 2 dimensions (T, D); got shape ", x.shape());
   int D = x.shape(-1), T = x.shape(-2);
   if (dims <= 0 || dims > D || dims % 2) {
     invalid("rope", "dims must be even and within the last axis (", D, "); got ", dims);
@@ -116,13 +117,14 @@ array rope(const array& x, int dims, bool traditional, std::optional<float> base
   array x2 = traditional ? part(1, dims, 2) : part(half, dims, 1);
   array o1 = subtract(multiply(x1, c, s), multiply(x2, sn, s), s);
   array o2 = add(multiply(x1, sn, s), multiply(x2, c, s), s);
-  array rotated = traditional ? reshape(stack({o1, o2}, -1, s),
-                                        [&] {
-                                          Shape sh = o1.shape();
-                                          sh.back() = dims;
-                                          return sh;
-                                        }(),
-                                        s)
+  array rotated = traditional ? reshape(
+                                    stack({o1, o2}, -1, s),
+                                    [&] {
+                                      Shape sh = o1.shape();
+                                      sh.back() = dims;
+                                      return sh;
+                                    }(),
+                                    s)
                               : concatenate({o1, o2}, -1, s);
   if (dims < D) rotated = concatenate({rotated, part(dims, D, 1)}, -1, s);
   return astype(rotated, x.dtype(), s);
@@ -133,14 +135,15 @@ array scaled_dot_product_attention(const array& q, const array& k, const array& 
                                    StreamOrDevice s) {
   const char* op = "scaled_dot_product_attention";
   if (q.ndim() != 4 || k.ndim() != 4 || v.ndim() != 4) {
-    invalid(op, "q, k and v must be 4-d (B, heads, T, D); got shapes ", q.shape(), ", ",
-            k.shape(), " and ", v.shape());
+    invalid(op, "q, k and v must be 4-d (B, heads, T, D); got shapes ", q.shape(), ", ", k.shape(),
+            " and ", v.shape());
   }
   int hq = q.shape(1), hkv = k.shape(1);
-  if (v.shape(1) != hkv || k.shape(2) != v.shape(2) || q.shape(-1) != k.shape(-1) ||
-      hkv == 0 || hq % hkv) {
-    invalid(op, "k and v must share heads and length, q's heads must be a multiple of theirs and "
-                "q and k must share D; got shapes ",
+  if (v.shape(1) != hkv || k.shape(2) != v.shape(2) || q.shape(-1) != k.shape(-1) || hkv == 0 ||
+      hq % hkv) {
+    invalid(op,
+            "k and v must share heads and length, q's heads must be a multiple of theirs and "
+            "q and k must share D; got shapes ",
             q.shape(), ", ", k.shape(), " and ", v.shape());
   }
   int B = q.shape(0), tq = q.shape(2), tkv = k.shape(2), rep = hq / hkv;

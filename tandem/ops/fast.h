@@ -35,8 +35,8 @@ array rope(const array& x, int dims, bool traditional, std::optional<float> base
 // Tkv, D), Hq a multiple of Hkv (grouped-query attention). mask: none,
 // "causal", a bool array (true keeps) or an additive array, broadcasting to
 // (B, Hq, Tq, Tkv). The softmax is taken in float32.
-array scaled_dot_product_attention(const array& q, const array& k, const array& v, float scale,
-                                   const std::variant<std::monostate, std::string, array>& mask = {},
-                                   StreamOrDevice s = {});
+array scaled_dot_product_attention(
+    const array& q, const array& k, const array& v, float scale,
+    const std::variant<std::monostate, std::string, array>& mask = {}, StreamOrDevice s = {});
 
 }  // namespace tandem::fast
