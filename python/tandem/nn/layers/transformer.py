@@ -118,15 +118,10 @@ class TransformerEncoderLayer(Module):
 
 
 class _Stack(Module):
-    def _run(self, layer, *args):
-        if self.checkpoint:
-            from tandem.nn.utils import checkpoint
+    """num_layers layers of one kind and a final LayerNorm."""
 
-            return checkpoint(layer)(*args)
-        return layer(*args)
+    layer_type = None
 
-
-class TransformerEncoder(_Stack):
     def __init__(
         self,
         num_layers: int,
@@ -140,11 +135,22 @@ class TransformerEncoder(_Stack):
     ):
         super().__init__()
         self.layers = [
-            TransformerEncoderLayer(dims, num_heads, mlp_dims, dropout, activation, norm_first)
+            self.layer_type(dims, num_heads, mlp_dims, dropout, activation, norm_first)
             for _ in range(num_layers)
         ]
         self.ln = LayerNorm(dims)
         self.checkpoint = checkpoint
+
+    def _run(self, layer, *args):
+        if self.checkpoint:
+            from tandem.nn.utils import checkpoint
+
+            return checkpoint(layer)(*args)
+        return layer(*args)
+
+
+class TransformerEncoder(_Stack):
+    layer_type = TransformerEncoderLayer
 
     def __call__(self, x, mask):
         for layer in self.layers:
@@ -193,24 +199,7 @@ class TransformerDecoderLayer(Module):
 
 
 class TransformerDecoder(_Stack):
-    def __init__(
-        self,
-        num_layers: int,
-        dims: int,
-        num_heads: int,
-        mlp_dims: Optional[int] = None,
-        dropout: float = 0.0,
-        activation=relu,
-        norm_first: bool = True,
-        checkpoint: bool = False,
-    ):
-        super().__init__()
-        self.layers = [
-            TransformerDecoderLayer(dims, num_heads, mlp_dims, dropout, activation, norm_first)
-            for _ in range(num_layers)
-        ]
-        self.ln = LayerNorm(dims)
-        self.checkpoint = checkpoint
+    layer_type = TransformerDecoderLayer
 
     def __call__(self, x, memory, x_mask, memory_mask):
         for layer in self.layers:
