@@ -524,7 +524,9 @@ def last_call(log):
     return None
 
 
-def test_fuzz_inputs():
+def test_fuzz_inputs(tmp_path, monkeypatch):
+    # mx.save and friends write the random paths they are given: into tmp_path.
+    monkeypatch.chdir(tmp_path)
     rc, out, err, log = run_child(SEED, N_CALLS)
     calls = sum(1 for line in log if "\tCALL\t" in line)
     outcomes = {}
