@@ -32,10 +32,6 @@ TracingScope::~TracingScope() {
 
 namespace {
 
-Stream stream_of(const array& a) {
-  return a.has_primitive() ? a.primitive().stream() : default_stream(default_device());
-}
-
 [[noreturn]] void fail(const char* op, const std::string& what) {
   throw std::invalid_argument(std::string("[") + op + "] " + what);
 }

@@ -7,16 +7,13 @@
 #include "tandem/ops/unary.h"
 #include "tandem/pool.h"
 #include "tandem/transforms.h"
+#include "tandem/transforms/graph.h"
 
 namespace tandem {
 namespace {
 
 std::vector<array> head(const std::vector<array>& v, int n) {
   return std::vector<array>(v.begin(), v.begin() + n);
-}
-
-Stream stream_of(const array& a) {
-  return a.has_primitive() ? a.primitive().stream() : default_stream(default_device());
 }
 
 }  // namespace

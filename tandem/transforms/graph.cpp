@@ -52,6 +52,10 @@ GraphWalk::GraphWalk(const std::vector<array>& inputs, const std::vector<array>&
   }
 }
 
+Stream stream_of(const array& a) {
+  return a.has_primitive() ? a.primitive().stream() : default_stream(default_device());
+}
+
 void node_outputs(const array& a, std::vector<array>& outs) {
   outs.clear();
   const auto& node = a.node();

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "tandem/array.h"
+#include "tandem/stream.h"
 
 namespace tandem {
 
@@ -24,6 +25,10 @@ class GraphWalk {
   std::vector<array> tape_;
   std::unordered_set<uintptr_t> depends_;
 };
+
+// The stream of the primitive that makes a, or the default device's default
+// stream for an array without one: where a transform puts work about a.
+Stream stream_of(const array& a);
 
 // The outputs of a's node in order (a itself for a one-output node); an
 // output the caller dropped comes back as zeros of its shape and dtype.

@@ -35,10 +35,6 @@ class VmapInput : public Primitive {
   }
 };
 
-Stream stream_of(const array& a) {
-  return a.has_primitive() ? a.primitive().stream() : default_stream(default_device());
-}
-
 }  // namespace
 
 ArrayFn vmap(const ArrayFn& fun, std::vector<int> in_axes, std::vector<int> out_axes) {
