@@ -129,33 +129,11 @@ std::vector<array> Select::jvp(const std::vector<array>& primals,
   return {where(primals[0], x, y, s)};
 }
 
-namespace {
-// Inputs with the batch in front, each broadcast to the batched output shape.
-std::vector<array> batched_to(const std::vector<array>& inputs, const std::vector<int>& axes,
-                              const Shape& out, Stream s) {
-  int b = rules::batch_size(inputs, axes);
-  Shape full = out;
-  full.insert(full.begin(), b);
-  std::vector<array> r;
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    array x = rules::batch_front(inputs[i], axes[i], 0, s);
-    // A one-element input (a broadcast scalar of the node) may have fewer dims.
-    if (x.ndim() < static_cast<int>(full.size())) {
-      Shape sh(full.size(), 1);
-      sh[0] = x.shape()[0];
-      x = reshape(x, sh, s);
-    }
-    r.push_back(broadcast_to(x, full, s));
-  }
-  return r;
-}
-}  // namespace
-
 std::pair<std::vector<array>, std::vector<int>> Binary::vmap(const std::vector<array>& inputs,
                                                              const std::vector<int>& axes,
                                                              const std::vector<array>& outputs) {
   Stream s = stream();
-  auto in = batched_to(inputs, axes, outputs[0].shape(), s);
+  auto in = rules::broadcast_batched(inputs, axes, outputs[0].shape(), s);
   Shape shape = in[0].shape();
   return {{array(shape, outputs[0].dtype(), make_pooled<Binary>(s, op_), std::move(in))}, {0}};
 }
@@ -164,7 +142,7 @@ std::pair<std::vector<array>, std::vector<int>> Select::vmap(const std::vector<a
                                                              const std::vector<int>& axes,
                                                              const std::vector<array>& outputs) {
   Stream s = stream();
-  auto in = batched_to(inputs, axes, outputs[0].shape(), s);
+  auto in = rules::broadcast_batched(inputs, axes, outputs[0].shape(), s);
   Shape shape = in[1].shape();
   return {{array(shape, outputs[0].dtype(), make_pooled<Select>(s), std::move(in))}, {0}};
 }

@@ -2,11 +2,11 @@
 // Unary and Binary nodes it stands for, and that graph is transformed.
 #include "tandem/primitives/fused.h"
 
-#include "tandem/ops/shape.h"
 #include "tandem/pool.h"
 #include "tandem/primitives/binary.h"
 #include "tandem/primitives/unary.h"
 #include "tandem/transforms.h"
+#include "tandem/transforms/rules.h"
 
 namespace tandem {
 namespace {
@@ -66,25 +66,7 @@ std::pair<std::vector<array>, std::vector<int>> Fused::vmap(const std::vector<ar
                                                             const std::vector<int>& axes,
                                                             const std::vector<array>& outputs) {
   Stream s = stream();
-  int b = 1;
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    if (axes[i] >= 0) b = inputs[i].shape()[axes[i]];
-  }
-  Shape full = outputs[0].shape();
-  full.insert(full.begin(), b);
-  std::vector<array> in;
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    array x = inputs[i];
-    if (axes[i] >= 0) {
-      if (axes[i] != 0) x = moveaxis(x, axes[i], 0, s);
-      if (x.ndim() < static_cast<int>(full.size())) {
-        Shape sh(full.size(), 1);
-        sh[0] = b;
-        x = reshape(x, sh, s);
-      }
-    }
-    in.push_back(broadcast_to(x, full, s));
-  }
+  auto in = rules::broadcast_batched(inputs, axes, outputs[0].shape(), s);
   auto outs = expand(program_, in, s);
   return {outs, std::vector<int>(outs.size(), 0)};
 }

@@ -73,4 +73,22 @@ array batch_front(const array& x, int axis, int b, Stream s) {
   return broadcast_to(e, shape, s);
 }
 
+std::vector<array> broadcast_batched(const std::vector<array>& inputs, const std::vector<int>& axes,
+                                     const Shape& out, Stream s) {
+  Shape full = out;
+  full.insert(full.begin(), batch_size(inputs, axes));
+  std::vector<array> r;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    array x = batch_front(inputs[i], axes[i], 0, s);
+    // A one-element input (a broadcast scalar of the node) may have fewer dims.
+    if (x.ndim() < static_cast<int>(full.size())) {
+      Shape sh(full.size(), 1);
+      sh[0] = x.shape()[0];
+      x = reshape(x, sh, s);
+    }
+    r.push_back(broadcast_to(x, full, s));
+  }
+  return r;
+}
+
 }  // namespace tandem::rules

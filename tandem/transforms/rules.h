@@ -49,5 +49,9 @@ int batch_size(const std::vector<array>& inputs, const std::vector<int>& axes);
 // x with its batch axis (-1: none) moved to the front; an unbatched x gets
 // a leading axis of size 1, broadcast to b when b > 0.
 array batch_front(const array& x, int axis, int b, Stream s);
+// Elementwise inputs (each out's shape or one element) with the batch in
+// front, each broadcast to (batch, out...).
+std::vector<array> broadcast_batched(const std::vector<array>& inputs, const std::vector<int>& axes,
+                                     const Shape& out, Stream s);
 
 }  // namespace tandem::rules
