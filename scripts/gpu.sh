@@ -35,8 +35,10 @@ note "card: $(nvidia-smi --query-gpu=name,memory.total,driver_version --format=c
 
 if has build; then
   t0=$SECONDS
+  # The Python module is built in the same tree (build/python_stage), so the
+  # pytest step needs no second build through pip.
   cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DTANDEM_CUDA=ON \
-    ${CBLAS:-} ${BLAS:-} >"$OUT/cmake.log" 2>&1 &&
+    -DTANDEM_BUILD_PYTHON=ON ${CBLAS:-} ${BLAS:-} >"$OUT/cmake.log" 2>&1 &&
     cmake --build "$BUILD" -j"$(nproc)" >"$OUT/build.log" 2>&1
   rc=$?
   note "build: rc=$rc in $((SECONDS - t0)) s"
@@ -74,12 +76,18 @@ fi
 if has pytest; then
   t0=$SECONDS
   PY=${PYTHON:-python3}
-  CMAKE_ARGS="-DTANDEM_CUDA=ON ${CBLAS:-} ${BLAS:-}" $PY -m pip install --no-build-isolation \
-    --config-settings=build.tool-args=-j"$(nproc)" \
-    --no-deps -q . >"$OUT/pip.log" 2>&1 || { note "pip install failed"; tail -30 "$OUT/pip.log"; }
+  if [ -d "$BUILD/python_stage/tandem" ]; then
+    export PYTHONPATH=$PWD/$BUILD/python_stage
+  else
+    CMAKE_ARGS="-DTANDEM_CUDA=ON ${CBLAS:-} ${BLAS:-}" $PY -m pip install --no-build-isolation \
+      --config-settings=build.tool-args=-j"$(nproc)" \
+      --no-deps -q . >"$OUT/pip.log" 2>&1 || { note "pip install failed"; tail -30 "$OUT/pip.log"; }
+  fi
   XDIST=$($PY -c 'import xdist' 2>/dev/null && echo "-n 8")
-  DEVICE=gpu $PY -m pytest tests/python -q -p no:cacheprovider --maxfail=50 $XDIST >"$OUT/pytest.log" 2>&1
+  DEVICE=gpu timeout "${PYTEST_TIMEOUT:-1200}" $PY -m pytest tests/python -q -p no:cacheprovider \
+    --maxfail=50 -rf $XDIST ${PYTEST_ARGS:-} >"$OUT/pytest.log" 2>&1
   note "pytest (DEVICE=gpu): $(tail -1 "$OUT/pytest.log") in $((SECONDS - t0)) s"
+  grep -E '^FAILED' "$OUT/pytest.log" | head -30 | tee -a "$summary"
 fi
 
 if has bench; then

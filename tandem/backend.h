@@ -1,6 +1,7 @@
 #pragma once
 // The interface between the core and the backends: each backend defines these
 // functions; the core never includes backend headers.
+#include <chrono>
 #include <memory>
 #include <vector>
 
@@ -42,6 +43,9 @@ class StreamExecutor {
   virtual void synchronize() = 0;
   // Blocks until every submitted task has run, ignoring failures.
   virtual void drain() = 0;
+  // Like drain (after a flush), for at most `slice`; true once drained. For
+  // waits that must stay interruptible (memory pressure under Ctrl-C).
+  virtual bool drain_for(std::chrono::microseconds slice) = 0;
 };
 
 namespace cpu {
@@ -65,12 +69,20 @@ std::shared_ptr<Event> copy_to_host_async(const std::shared_ptr<Buffer>& buf,
                                           const std::shared_ptr<Event>& producer);
 // Makes buf's host copy valid, blocking until it is.
 void copy_to_host(const std::shared_ptr<Buffer>& buf);
+// Frees the memory that threads which may not synchronize the device queued
+// (their cudaFree could wait for themselves): now if no GPU stream spins on a
+// host flag, or after those spins are released once the queue is large.
+// Called at the start of every eval outside tasks.
+void reclaim_deferred_frees();
 }  // namespace gpu
 
 namespace scheduler {
 // The executor of stream index i (created by new_stream).
 StreamExecutor& executor(int stream_index);
-// Waits for all streams' work to finish (used under memory pressure).
+// Hands the calling thread's held-back tasks on every stream to the streams.
+void flush_all();
+// Waits for all streams' work to finish (used under memory pressure);
+// throws Interrupted if an interrupt the calling thread watches arrives.
 void drain_all();
 }  // namespace scheduler
 

@@ -10,6 +10,7 @@
 #include "tandem/backend.h"
 #include "tandem/device.h"
 #include "tandem/stream.h"
+#include "tandem/task_scope.h"
 
 namespace tandem {
 namespace {
@@ -209,17 +210,32 @@ StreamExecutor& executor(int stream_index) {
   return *ex;
 }
 
-void drain_all() {
+namespace {
+std::vector<StreamExecutor*> all_executors() {
   auto& r = registry();
   std::vector<StreamExecutor*> all;
-  {
-    std::lock_guard lk(r.mu);
-    for (auto& e : r.owned) all.push_back(e.get());
-  }
+  std::lock_guard lk(r.mu);
+  for (auto& e : r.owned) all.push_back(e.get());
+  return all;
+}
+}  // namespace
+
+void flush_all() {
+  for (auto* e : all_executors()) e->flush();
+}
+
+void drain_all() {
+  auto all = all_executors();
   // Hand over this thread's staged tasks everywhere first: a stream drained
   // earlier may wait on them.
   for (auto* e : all) e->flush();
-  for (auto* e : all) e->drain();
+  // In slices, so that a Ctrl-C the waiting thread watches for stops the wait
+  // (the allocation that asked fails with Interrupted, before its node ran).
+  for (auto* e : all) {
+    while (!e->drain_for(std::chrono::milliseconds(20))) {
+      if (interrupt_pending()) throw Interrupted();
+    }
+  }
 }
 
 }  // namespace scheduler

@@ -186,6 +186,7 @@ enum class Mode { sync, async, no_wait };
 
 void eval_impl(std::vector<array> outputs, Mode mode) {
   bool async = mode == Mode::async;
+  if (!in_task()) gpu::reclaim_deferred_frees();
   Tape t;
   auto& tape = t.v;
   {

@@ -61,7 +61,7 @@ void Reader::fail(const char* op, const std::string& what) const {
 
 namespace {
 
-std::string quoted(const std::string& path) {
+std::string quote_path(const std::string& path) {
   return "file '" + path + "'";
 }
 
@@ -70,12 +70,13 @@ class FileReader : public Reader {
   explicit FileReader(const std::string& path) : path_(path) {
     f_ = std::fopen(path.c_str(), "rb");
     if (!f_) {
-      throw std::runtime_error("[load] cannot open " + quoted(path) + ": " + std::strerror(errno));
+      throw std::runtime_error("[load] cannot open " + quote_path(path) + ": " +
+                               std::strerror(errno));
     }
     struct stat st;
     if (fstat(fileno(f_), &st) != 0 || !S_ISREG(st.st_mode)) {
       std::fclose(f_);
-      throw std::runtime_error("[load] " + quoted(path) + " is not a regular file");
+      throw std::runtime_error("[load] " + quote_path(path) + " is not a regular file");
     }
     size_ = static_cast<uint64_t>(st.st_size);
   }
@@ -97,7 +98,7 @@ class FileReader : public Reader {
   }
   uint64_t tell() const override { return pos_; }
   uint64_t size() const override { return size_; }
-  std::string label() const override { return quoted(path_); }
+  std::string label() const override { return quote_path(path_); }
 
  private:
   std::string path_;
@@ -139,7 +140,7 @@ class FileWriter : public Writer {
   explicit FileWriter(const std::string& path) : path_(path) {
     f_ = std::fopen(path.c_str(), "wb");
     if (!f_) {
-      throw std::runtime_error("[save] cannot open " + quoted(path) +
+      throw std::runtime_error("[save] cannot open " + quote_path(path) +
                                " for writing: " + std::strerror(errno));
     }
   }
@@ -148,18 +149,18 @@ class FileWriter : public Writer {
   }
   void write(const void* src, size_t n) override {
     if (n && std::fwrite(src, 1, n, f_) != n) {
-      throw std::runtime_error("[save] writing " + quoted(path_) +
+      throw std::runtime_error("[save] writing " + quote_path(path_) +
                                " failed: " + std::strerror(errno));
     }
     pos_ += n;
   }
   uint64_t tell() const override { return pos_; }
-  std::string label() const override { return quoted(path_); }
+  std::string label() const override { return quote_path(path_); }
   void close() {
     int rc = std::fclose(f_);
     f_ = nullptr;
     if (rc != 0) {
-      throw std::runtime_error("[save] closing " + quoted(path_) +
+      throw std::runtime_error("[save] closing " + quote_path(path_) +
                                " failed: " + std::strerror(errno));
     }
   }

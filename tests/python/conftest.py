@@ -35,3 +35,16 @@ def default_device():
 @pytest.fixture
 def rng():
     return np.random.default_rng(1234)
+
+
+_LOG = os.environ.get("TANDEM_TEST_LOG")
+
+
+def pytest_runtest_logreport(report):
+    # TANDEM_TEST_LOG=path appends each test's outcome as it finishes (failures
+    # with their report), so a run killed by a timeout still says what failed.
+    if _LOG and (report.when == "call" or report.outcome == "failed"):
+        with open(_LOG, "a") as f:
+            f.write(f"{report.outcome.upper()} {report.nodeid} ({report.when})\n")
+            if report.failed:
+                f.write(str(report.longrepr)[-4000:] + "\n")

@@ -325,6 +325,15 @@ class CpuExecutor : public StreamExecutor {
     --drainers_;
   }
 
+  bool drain_for(std::chrono::microseconds slice) override {
+    std::unique_lock lk(mu_);
+    uint64_t target = submitted_;
+    ++drainers_;
+    bool done = idle_cv_.wait_for(lk, slice, [&] { return completed_ >= target; });
+    --drainers_;
+    return done;
+  }
+
  private:
   // Whether n tasks may run on the calling thread now: every task handed
   // over before them has run (stream order). If so, the worker takes no
@@ -385,6 +394,10 @@ class CpuExecutor : public StreamExecutor {
   }
 
   void run() {
+    // In a task for its whole life, even between tasks (where it releases
+    // their inputs): a worker never waits for in-flight work (the allocator's
+    // pressure drain) nor synchronizes the GPU (which may wait for it).
+    TaskScope worker;
     std::vector<Task> batch;
     size_t batch_bytes = 0;
     while (true) {

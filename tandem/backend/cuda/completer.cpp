@@ -2,6 +2,7 @@
 
 #include "tandem/backend/cuda/device.h"
 #include "tandem/backend/cuda/memory.h"
+#include "tandem/task_scope.h"
 
 namespace tandem::gpu {
 namespace {
@@ -33,8 +34,16 @@ void Completer::drain() {
   cv_.wait(lk, [&] { return items_.empty() && running_ == 0; });
 }
 
+bool Completer::drain_for(std::chrono::microseconds slice) {
+  std::unique_lock lk(mu_);
+  return cv_.wait_for(lk, slice, [&] { return items_.empty() && running_ == 0; });
+}
+
 void Completer::run() {
   bind_thread();
+  // As a CPU worker: it must not wait for in-flight work nor synchronize the
+  // device (it releases batches' buffers; see free_or_defer).
+  TaskScope completer;
   std::unique_lock lk(mu_);
   for (;;) {
     cv_.wait(lk, [&] { return stop_ || !items_.empty(); });

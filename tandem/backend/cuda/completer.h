@@ -4,6 +4,7 @@
 // Tandem events, releasing the buffers the work used).
 #include <cuda_runtime.h>
 
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -25,6 +26,8 @@ class Completer {
   void push(cudaEvent_t ev, std::function<void(cudaError_t)> done);
   // Blocks until every pushed callback has run.
   void drain();
+  // drain for at most `slice`; true once drained.
+  bool drain_for(std::chrono::microseconds slice);
 
  private:
   void run();

@@ -78,7 +78,7 @@ class GpuExecutor : public StreamExecutor {
     begin_node();
     for (size_t i = 0; i < n; ++i) {
       // Waits are queued outside CUDA graphs: launch what was recorded first.
-      if (stream_wait_needed(stream_, *waits[i])) stream_wait(encoder_->stream(), *waits[i]);
+      if (stream_wait_needed(stream_, *waits[i])) stream_wait(encoder_->stream(), waits[i]);
     }
   }
 
@@ -118,6 +118,7 @@ class GpuExecutor : public StreamExecutor {
     flush();
     completer_.drain();
   }
+  bool drain_for(std::chrono::microseconds slice) override { return completer_.drain_for(slice); }
 
   cudaStream_t stream() const { return stream_; }
 

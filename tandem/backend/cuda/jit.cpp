@@ -19,6 +19,7 @@
 
 #include "tandem/backend/cuda/cuda_check.h"
 #include "tandem/backend/cuda/device.h"
+#include "tandem/backend/cuda/memory.h"
 
 namespace tandem::gpu {
 namespace {
@@ -234,6 +235,8 @@ std::vector<const void*> load_kernels(const std::string& blob, size_t count,
   std::istringstream lowered(blob.substr(sizeof(cubin_size) + cubin_size));
 
   bind_thread();
+  // Loading may synchronize the context: no spin kernel may be waiting then.
+  release_spin_waits();
   cudaLibrary_t lib;
   check(cudaLibraryLoadData(&lib, cubin.data(), nullptr, nullptr, 0, nullptr, nullptr, 0),
         "cudaLibraryLoadData");
@@ -242,6 +245,11 @@ std::vector<const void*> load_kernels(const std::string& blob, size_t count,
   while (std::getline(lowered, low)) {
     cudaKernel_t k;
     check(cudaLibraryGetKernel(&k, lib, low.c_str()), "cudaLibraryGetKernel");
+    // Loads the kernel into this context now, where no spin waits are in
+    // flight, rather than lazily at its first launch, where some may be.
+    cudaFuncAttributes attr;
+    if (cudaFuncGetAttributes(&attr, reinterpret_cast<const void*>(k)) != cudaSuccess)
+      cudaGetLastError();
     kernels.push_back(reinterpret_cast<const void*>(k));
   }
   if (kernels.size() != count)

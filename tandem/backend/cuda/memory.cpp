@@ -14,6 +14,7 @@
 #include "tandem/backend/cuda/completer.h"
 #include "tandem/backend/cuda/cuda_check.h"
 #include "tandem/backend/cuda/device.h"
+#include "tandem/task_scope.h"
 
 namespace tandem::gpu {
 namespace {
@@ -60,6 +61,67 @@ size_t device_bucket(size_t bytes) {
   return (bytes + quarter - 1) / quarter * quarter;
 }
 
+// cudaFree and cudaFreeHost synchronize the device. A spin kernel still
+// waiting then (stream_wait) may wait for the very thread that frees: a CPU
+// task, or the completer that signals GPU batches. Such threads queue their
+// frees; a thread outside tasks frees them once no spin is waiting
+// (reclaim_deferred_frees), or waits for the spins when the queue grows.
+struct DeferredFrees {
+  std::mutex mu;
+  std::vector<void*> device, host;
+  size_t bytes = 0;
+  std::atomic<bool> any{false};
+};
+DeferredFrees& deferred_frees() {
+  static auto* d = new DeferredFrees;  // never destroyed: used until exit
+  return *d;
+}
+constexpr size_t kDeferredFreeBytes = size_t(256) << 20;
+
+// CPU workers and completers count as in a task for their whole life.
+bool may_sync_device() {
+  return !in_task();
+}
+bool spins_pending();
+
+// Frees what was queued, first waiting for spins (wait) or only if none is
+// in flight (!wait).
+void free_deferred(bool wait) {
+  auto& d = deferred_frees();
+  if (!d.any.load(std::memory_order_acquire)) return;
+  if (wait) {
+    release_spin_waits();
+  } else if (spins_pending()) {
+    return;
+  }
+  std::vector<void*> device, host;
+  {
+    std::lock_guard lk(d.mu);
+    device.swap(d.device);
+    host.swap(d.host);
+    d.bytes = 0;
+    d.any.store(false, std::memory_order_release);
+  }
+  for (void* p : device) cudaFree(p);
+  for (void* p : host) cudaFreeHost(p);
+}
+
+// cudaFree (host: cudaFreeHost) here if this thread may synchronize the
+// device, else queued for reclaim_deferred_frees.
+void free_or_defer(void* p, size_t bytes, bool host) {
+  if (may_sync_device()) {
+    free_deferred(/*wait=*/true);
+    release_spin_waits();
+    host ? cudaFreeHost(p) : cudaFree(p);
+    return;
+  }
+  auto& d = deferred_frees();
+  std::lock_guard lk(d.mu);
+  (host ? d.host : d.device).push_back(p);
+  d.bytes += bytes;
+  d.any.store(true, std::memory_order_release);
+}
+
 // Frees cached blocks until at most `keep` bytes stay cached.
 void trim_device_cache(size_t keep) {
   auto& dm = device_memory();
@@ -73,7 +135,7 @@ void trim_device_cache(size_t keep) {
       dm.free_blocks.erase(it);
     }
   }
-  for (void* p : victims) cudaFree(p);
+  for (void* p : victims) free_or_defer(p, 0, /*host=*/false);
 }
 
 [[noreturn]] void throw_device_oom(size_t bytes, const char* why) {
@@ -118,6 +180,7 @@ void* device_alloc(size_t bytes, cudaStream_t) {
     cudaGetLastError();
     scheduler::drain_all();
     trim_device_cache(0);
+    free_deferred(/*wait=*/true);
     err = cudaMalloc(&p, cap);
   }
   if (err != cudaSuccess) {
@@ -146,7 +209,7 @@ void device_free(void* p, size_t bytes) {
       dm.cached += cap;
     }
   }
-  if (!keep) cudaFree(p);
+  if (!keep) free_or_defer(p, cap, /*host=*/false);
   allocator::release_device(bytes);
 }
 
@@ -161,7 +224,7 @@ struct PinnedAllocator : allocator::RawAllocator {
     }
     return p;
   }
-  void free(void* p, size_t) override { cudaFreeHost(p); }
+  void free(void* p, size_t bytes) override { free_or_defer(p, bytes, /*host=*/true); }
   void free_device(Buffer& b) override {
     device_free(b.device, b.size);
     b.device = nullptr;
@@ -176,6 +239,7 @@ struct PinnedAllocator : allocator::RawAllocator {
       device_memory().cache_limit = limit;
     }
     trim_device_cache(limit);
+    if (may_sync_device()) free_deferred(/*wait=*/true);  // clear_cache gives everything back
   }
 };
 
@@ -355,7 +419,20 @@ bool stream_wait_needed(cudaStream_t stream, const Event& e) {
   return !m || m->stream != stream;  // else queued earlier on this stream
 }
 
-void stream_wait(cudaStream_t stream, Event& e) {
+namespace {
+// The events that spin kernels queued by stream_wait wait for.
+struct SpinWaits {
+  std::mutex mu;
+  std::vector<std::shared_ptr<Event>> events;
+};
+SpinWaits& spin_waits() {
+  static auto* s = new SpinWaits;  // never destroyed: used until exit
+  return *s;
+}
+}  // namespace
+
+void stream_wait(cudaStream_t stream, const std::shared_ptr<Event>& ev) {
+  Event& e = *ev;
   if (!stream_wait_needed(stream, e)) return;
   if (auto* m = static_cast<BatchMark*>(e.gpu_mark.get())) {
     if (m->recorded.load(std::memory_order_acquire)) {
@@ -364,7 +441,46 @@ void stream_wait(cudaStream_t stream, Event& e) {
     }
   }
   auto* flag = e.attach_host_flag(new_host_flag());
+  {
+    auto& s = spin_waits();
+    std::lock_guard lk(s.mu);
+    std::erase_if(s.events, [](const std::shared_ptr<Event>& p) { return p->done(); });
+    s.events.push_back(ev);
+  }
   launch_spin_wait(device_address(flag), stream);
+}
+
+namespace {
+bool spins_pending() {
+  auto& s = spin_waits();
+  std::lock_guard lk(s.mu);
+  std::erase_if(s.events, [](const std::shared_ptr<Event>& p) { return p->done(); });
+  return !s.events.empty();
+}
+}  // namespace
+
+void reclaim_deferred_frees() {
+  auto& d = deferred_frees();
+  if (!d.any.load(std::memory_order_acquire) || !may_sync_device()) return;
+  size_t bytes;
+  {
+    std::lock_guard lk(d.mu);
+    bytes = d.bytes;
+  }
+  free_deferred(/*wait=*/bytes >= kDeferredFreeBytes);
+}
+
+void release_spin_waits() {
+  std::vector<std::shared_ptr<Event>> pending;
+  {
+    auto& s = spin_waits();
+    std::lock_guard lk(s.mu);
+    std::erase_if(s.events, [](const std::shared_ptr<Event>& p) { return p->done(); });
+    pending = s.events;
+  }
+  if (pending.empty()) return;
+  scheduler::flush_all();
+  for (auto& e : pending) e->wait();
 }
 
 std::shared_ptr<Event> copy_to_host_async(const std::shared_ptr<Buffer>& buf,
@@ -379,7 +495,7 @@ std::shared_ptr<Event> copy_to_host_async(const std::shared_ptr<Buffer>& buf,
   auto done = std::make_shared<Event>(Stream(-1, Device::gpu));
   {
     std::lock_guard q(t.mu);
-    if (producer) stream_wait(t.d2h, *producer);
+    if (producer) stream_wait(t.d2h, producer);
     if (buf->size) {
       check(cudaMemcpyAsync(buf->host, buf->device, buf->size, cudaMemcpyDeviceToHost, t.d2h),
             "cudaMemcpyAsync(device to host)");

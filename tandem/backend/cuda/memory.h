@@ -50,9 +50,16 @@ const uint32_t* device_address(std::atomic<uint32_t>* flag);
 // without blocking the caller: nothing if it is done or queued earlier on the
 // same stream, an event wait if its GPU batch is launched, else a spin on a
 // host flag.
-void stream_wait(cudaStream_t stream, Event& e);
+void stream_wait(cudaStream_t stream, const std::shared_ptr<Event>& e);
 // Whether stream_wait(stream, e) would queue anything.
 bool stream_wait_needed(cudaStream_t stream, const Event& e);
+// Blocks until every spin queued by stream_wait has been released, after
+// handing this thread's held-back work on every stream to the streams. Call
+// before anything that may synchronize the CUDA context (loading a kernel
+// module): a spin kernel still waiting then could wait for a CPU task that
+// is itself blocked in a CUDA call behind that synchronization (a deadlock
+// the CUDA guide's "Lazy Loading" section describes for spinning kernels).
+void release_spin_waits();
 
 // CUDA events from a pool (timing disabled).
 cudaEvent_t acquire_event();

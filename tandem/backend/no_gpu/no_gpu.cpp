@@ -37,6 +37,7 @@ std::shared_ptr<Event> copy_to_host_async(const std::shared_ptr<Buffer>&,
   return nullptr;
 }
 void copy_to_host(const std::shared_ptr<Buffer>&) {}
+void reclaim_deferred_frees() {}
 
 }  // namespace tandem::gpu
 

@@ -20,7 +20,7 @@ __device__ inline complex64 complex_fn(complex64 x) {
   if constexpr (OP == unary::Negative)
     return -x;
   else if constexpr (OP == unary::Square)
-    return x * x;
+    return cmul(x, x);
   else if constexpr (OP == unary::Sqrt)
     return csqrt(x);
   else if constexpr (OP == unary::Rsqrt)
