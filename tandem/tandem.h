@@ -6,6 +6,7 @@
 #include "tandem/dtype.h"
 #include "tandem/io/io.h"
 #include "tandem/ops/binary.h"
+#include "tandem/ops/conv.h"
 #include "tandem/ops/creation.h"
 #include "tandem/ops/fast.h"
 #include "tandem/ops/indexing.h"

@@ -58,6 +58,14 @@ from tandem.nn.layers.activations import (
 )
 from tandem.nn.layers.base import Module
 from tandem.nn.layers.containers import Sequential
+from tandem.nn.layers.convolution import (
+    Conv1d,
+    Conv2d,
+    Conv3d,
+    ConvTranspose1d,
+    ConvTranspose2d,
+    ConvTranspose3d,
+)
 from tandem.nn.layers.dropout import Dropout, Dropout2d, Dropout3d
 from tandem.nn.layers.embedding import Embedding
 from tandem.nn.layers.linear import Bilinear, Identity, Linear
