@@ -65,6 +65,8 @@ def describe(name, obj):
     if kind in ("nb_func", "nb_method"):
         text = nanobind_text(obj)
         return text if text else name + "(...)\n\n(no docstring)"
+    if obj is None:
+        return f"{name} = None"
     if isinstance(obj, (int, float, str)) or type(obj).__module__ == "tandem.core":
         if not callable(obj) or isinstance(obj, enum.Enum):
             return f"{name} = {obj!r}"
@@ -94,7 +96,9 @@ def members(cls):
     for n, v in sorted(cls.__dict__.items()):
         if n.startswith("_"):
             continue
-        if isinstance(v, (staticmethod, classmethod)):
+        if isinstance(v, (staticmethod, classmethod)) or inspect.isfunction(v):
+            # Through the class, so inspect.getdoc finds an overridden
+            # method's docstring on the base class.
             v = getattr(cls, n)
         out.append((n, v))
     return out
