@@ -25,8 +25,6 @@ source_suffix = {".md": "markdown"}
 exclude_patterns = ["_build", "README.md"]
 myst_heading_anchors = 3
 html_theme = "alabaster"
-html_theme_options = {"nosidebar": False}
-suppress_warnings = []
 
 
 def _generate(app):
