@@ -9,8 +9,8 @@ namespace {
 std::vector<int> int_or_list(nb::handle v, const char* what) {
   if (PyLong_Check(v.ptr())) return {nb::cast<int>(v)};
   if (nb::isinstance<nb::sequence>(v)) return nb::cast<std::vector<int>>(v);
-  throw nb::type_error((std::string("[conv] ") + what + " must be an int or a sequence of ints")
-                           .c_str());
+  throw nb::type_error(
+      (std::string("[conv] ") + what + " must be an int or a sequence of ints").c_str());
 }
 
 // conv_general's padding: an int, a list (symmetric), or a pair of lists

@@ -27,8 +27,8 @@ std::vector<int> per_dim(std::vector<int> v, int dims, const char* what) {
   if (v.size() == 1 && dims != 1) v.assign(dims, v[0]);
   if (static_cast<int>(v.size()) != dims) {
     throw std::invalid_argument(std::string("[conv] ") + what + " " + list_str(v) + " has " +
-                                std::to_string(v.size()) + " values for " +
-                                std::to_string(dims) + " spatial dims");
+                                std::to_string(v.size()) + " values for " + std::to_string(dims) +
+                                " spatial dims");
   }
   return v;
 }
@@ -100,8 +100,9 @@ array conv_general(const array& input, const array& weight, std::vector<int> str
   }
   Dtype dt = promote_types(input.dtype(), weight.dtype());
   if (!is_floating_point(input.dtype()) || !is_floating_point(weight.dtype())) {
-    throw std::invalid_argument(std::string("[conv] supports floating-point inputs only; got input ") +
-                                dtype_name(input.dtype()) + " and weight " + dtype_name(weight.dtype()));
+    throw std::invalid_argument(
+        std::string("[conv] supports floating-point inputs only; got input ") +
+        dtype_name(input.dtype()) + " and weight " + dtype_name(weight.dtype()));
   }
   const int d = nd - 2;
   stride = per_dim(std::move(stride), d, "stride");
@@ -117,10 +118,10 @@ array conv_general(const array& input, const array& weight, std::vector<int> str
     throw std::invalid_argument("[conv] groups must be positive, got " + std::to_string(groups));
   }
   if (c_group * groups != c_in) {
-    throw std::invalid_argument(
-        "[conv] the input has " + std::to_string(c_in) + " channels but the weight takes " +
-        std::to_string(c_group) + " per group with groups=" + std::to_string(groups) +
-        ": input " + shape_str(input.shape()) + ", weight " + shape_str(weight.shape()));
+    throw std::invalid_argument("[conv] the input has " + std::to_string(c_in) +
+                                " channels but the weight takes " + std::to_string(c_group) +
+                                " per group with groups=" + std::to_string(groups) + ": input " +
+                                shape_str(input.shape()) + ", weight " + shape_str(weight.shape()));
   }
   if (c_out % groups != 0) {
     throw std::invalid_argument("[conv] the output channels (" + std::to_string(c_out) +
@@ -134,12 +135,12 @@ array conv_general(const array& input, const array& weight, std::vector<int> str
     int64_t padded = dilated + padding_lo[i] + padding_hi[i];
     int64_t span = int64_t(weight.shape(1 + i) - 1) * kernel_dilation[i] + 1;
     if (padded < span) {
-      throw std::invalid_argument(
-          "[conv] the input's spatial dim " + std::to_string(1 + i) + " after dilation and " +
-          "padding (" + std::to_string(padded) + ") is smaller than the dilated kernel (" +
-          std::to_string(span) + "): input " + shape_str(input.shape()) + ", weight " +
-          shape_str(weight.shape()) + ", padding " + list_str(padding_lo) + "/" +
-          list_str(padding_hi));
+      throw std::invalid_argument("[conv] the input's spatial dim " + std::to_string(1 + i) +
+                                  " after dilation and " + "padding (" + std::to_string(padded) +
+                                  ") is smaller than the dilated kernel (" + std::to_string(span) +
+                                  "): input " + shape_str(input.shape()) + ", weight " +
+                                  shape_str(weight.shape()) + ", padding " + list_str(padding_lo) +
+                                  "/" + list_str(padding_hi));
     }
     out_shape.push_back(static_cast<int>((padded - span) / stride[i] + 1));
   }
@@ -196,8 +197,8 @@ array conv_general(const array& input, const array& weight, std::vector<int> str
 
 array conv1d(const array& input, const array& weight, int stride, int padding, int dilation,
              int groups, StreamOrDevice s) {
-  return conv_general(input, weight, {stride}, {padding}, {padding}, {dilation}, {1}, groups,
-                      false, s);
+  return conv_general(input, weight, {stride}, {padding}, {padding}, {dilation}, {1}, groups, false,
+                      s);
 }
 
 array conv2d(const array& input, const array& weight, const std::pair<int, int>& stride,
@@ -298,11 +299,11 @@ array convolve(const array& a, const array& v, const std::string& mode, StreamOr
     hi = (m - 1) / 2;
     lo = m - 1 - hi;
   } else {
-    throw std::invalid_argument("[convolve] mode must be 'full', 'same' or 'valid', got '" +
-                                mode + "'");
+    throw std::invalid_argument("[convolve] mode must be 'full', 'same' or 'valid', got '" + mode +
+                                "'");
   }
-  array out = conv_general(reshape(x, {1, n, 1}, s), reshape(k, {1, m, 1}, s), {1}, {lo}, {hi},
-                           {1}, {1}, 1, true, s);
+  array out = conv_general(reshape(x, {1, n, 1}, s), reshape(k, {1, m, 1}, s), {1}, {lo}, {hi}, {1},
+                           {1}, 1, true, s);
   return reshape(out, {out.shape(1)}, s);
 }
 

@@ -3,8 +3,6 @@
 // outputs, and apply each primitive's vjp (in reverse) or jvp (forward).
 #include <stdexcept>
 #include <string>
-#include <unordered_map>
-#include <unordered_set>
 
 #include "tandem/ops/binary.h"
 #include "tandem/ops/creation.h"
@@ -81,10 +79,12 @@ std::pair<std::vector<array>, std::vector<array>> vjp_impl(
 
   // Cotangents gathered so far, by array identity; a sum where an array
   // feeds several consumers, on the stream of the consumer's primitive.
-  std::unordered_map<uintptr_t, array> cot;
+  // (An entry is emptied once its node has taken it.)
+  detail::IdMap<detail::MaybeArray> cot(2 * walk.tape().size() + primals.size());
   auto accumulate = [&](const array& a, array g, Stream s) {
-    auto [it, fresh] = cot.try_emplace(a.id(), g);
-    if (!fresh) it->second = add(it->second, g, s);
+    bool fresh;
+    array& slot = cot.get(a.id(), fresh).a;
+    slot = slot.desc() ? add(slot, g, s) : std::move(g);
   };
   for (size_t i = 0; i < outputs.size(); ++i) {
     if (!walk.depends(outputs[i])) continue;
@@ -94,7 +94,6 @@ std::pair<std::vector<array>, std::vector<array>> vjp_impl(
   // Reused across nodes: this loop runs once per op of the traced graph.
   std::vector<array> outs, cots;
   std::vector<int> argnums;
-  cot.reserve(walk.tape().size() + primals.size());
   for (auto it = walk.tape().rbegin(); it != walk.tape().rend(); ++it) {
     const array& a = *it;
     Primitive& prim = a.primitive();
@@ -102,14 +101,9 @@ std::pair<std::vector<array>, std::vector<array>> vjp_impl(
     cots.clear();
     size_t found = 0;
     for (auto& o : outs) {
-      auto c = cot.find(o.id());
-      if (c == cot.end()) {
-        cots.emplace_back(std::shared_ptr<ArrayDesc>());
-        continue;
-      }
-      cots.push_back(std::move(c->second));
-      cot.erase(c);
-      ++found;
+      auto* c = cot.find(o.id());
+      cots.push_back(c ? std::move(c->a) : array(std::shared_ptr<ArrayDesc>()));
+      found += cots.back().desc() != nullptr;
     }
     if (!found) continue;
     if (found < outs.size()) {
@@ -135,9 +129,9 @@ std::pair<std::vector<array>, std::vector<array>> vjp_impl(
   std::vector<array> vjps;
   vjps.reserve(primals.size());
   for (size_t i = 0; i < primals.size(); ++i) {
-    auto c = cot.find(inputs[i].id());
-    vjps.push_back(c != cot.end()
-                       ? astype(c->second, primals[i].dtype(), inputs[i].primitive().stream())
+    auto* c = cot.find(inputs[i].id());
+    vjps.push_back(c && c->a.desc()
+                       ? astype(c->a, primals[i].dtype(), inputs[i].primitive().stream())
                        : zeros_like(primals[i], inputs[i].primitive().stream()));
   }
   return {std::move(outputs), std::move(vjps)};
@@ -170,35 +164,38 @@ std::pair<std::vector<array>, std::vector<array>> jvp(const ArrayFn& fun,
     outputs = fun(inputs);
   }
   GraphWalk walk(inputs, outputs);
-  std::unordered_map<uintptr_t, array> tan;
+  detail::IdMap<detail::MaybeArray> tan(2 * walk.tape().size() + inputs.size());
+  bool fresh;
   for (size_t i = 0; i < inputs.size(); ++i) {
-    tan.emplace(inputs[i].id(), astype(tangents[i], inputs[i].dtype()));
+    tan.get(inputs[i].id(), fresh).a = astype(tangents[i], inputs[i].dtype());
   }
+  // Reused across nodes: this loop runs once per op of the traced graph.
+  std::vector<int> argnums;
+  std::vector<array> ts, outs;
   for (const array& a : walk.tape()) {
     auto& ins = a.inputs();
-    std::vector<int> argnums;
-    std::vector<array> ts;
+    argnums.clear();
+    ts.clear();
     for (int k = 0; k < static_cast<int>(ins.size()); ++k) {
-      auto t = tan.find(ins[k].id());
-      if (t != tan.end()) {
+      if (auto* t = tan.find(ins[k].id()); t && t->a.desc()) {
         argnums.push_back(k);
-        ts.push_back(t->second);
+        ts.push_back(t->a);
       }
     }
-    auto outs = node_outputs(a);
+    node_outputs(a, outs);
     auto res = a.primitive().jvp(ins, ts, argnums, outs);
     if (res.size() != outs.size()) {
       fail("jvp", std::string("the rule of ") + a.primitive().name() + " gave " +
                       std::to_string(res.size()) + " tangents for " + std::to_string(outs.size()) +
                       " outputs");
     }
-    for (size_t j = 0; j < outs.size(); ++j) tan.insert_or_assign(outs[j].id(), res[j]);
+    for (size_t j = 0; j < outs.size(); ++j) tan.get(outs[j].id(), fresh).a = std::move(res[j]);
   }
   std::vector<array> jvps;
   jvps.reserve(outputs.size());
   for (auto& o : outputs) {
-    auto t = tan.find(o.id());
-    jvps.push_back(t != tan.end() ? t->second : zeros_like(o));
+    auto* t = tan.find(o.id());
+    jvps.push_back(t && t->a.desc() ? t->a : zeros_like(o));
   }
   return {std::move(outputs), std::move(jvps)};
 }

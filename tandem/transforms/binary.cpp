@@ -62,6 +62,7 @@ std::vector<array> Binary::vjp(const std::vector<array>& primals,
                                const std::vector<int>& argnums, const std::vector<array>& outputs) {
   Stream s = stream();
   std::vector<array> out;
+  out.reserve(argnums.size());
   for (int k : argnums) {
     // The linear cases need no product.
     if (op_ == BinaryOp::Add || (op_ == BinaryOp::Subtract && k == 0)) {

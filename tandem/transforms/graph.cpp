@@ -1,5 +1,7 @@
 #include "tandem/transforms/graph.h"
 
+#include <typeinfo>
+
 #include "tandem/ops/creation.h"
 #include "tandem/primitive.h"
 #include "tandem/primitives/shape.h"
@@ -9,43 +11,42 @@ namespace tandem {
 GraphWalk::GraphWalk(const std::vector<array>& inputs, const std::vector<array>& outputs,
                      bool through_stop_gradient) {
   for (auto& in : inputs) depends_.insert(in.id());
-  std::unordered_set<const Node*> seen;
-  seen.reserve(256);
-  depends_.reserve(256);
+  detail::IdSet seen(256);
+  // Frames point into the graph (the outputs and nodes' input lists), which
+  // stays alive and unchanged during the walk: no reference counting here.
   struct Frame {
-    array a;
+    const array* a;
     size_t next;
   };
   std::vector<Frame> stack;
   // Post-order without recursion: a node is placed after all its inputs.
   auto enter = [&](const array& a) {
     const Node* n = a.node().get();
-    if (!n || depends_.count(a.id()) || !seen.insert(n).second) return;
-    if (!through_stop_gradient && dynamic_cast<const StopGradient*>(n->primitive.get())) return;
-    stack.push_back({a, 0});
+    if (!n || depends_.contains(a.id()) || !seen.insert(reinterpret_cast<uintptr_t>(n))) return;
+    if (!through_stop_gradient && typeid(*n->primitive) == typeid(StopGradient)) return;
+    stack.push_back({&a, 0});
   };
   for (auto& out : outputs) {
     enter(out);
     while (!stack.empty()) {
       auto& f = stack.back();
-      auto& ins = f.a.node()->inputs;
+      const Node& node = *f.a->node();
+      auto& ins = node.inputs;
       if (f.next < ins.size()) {
-        array in = ins[f.next++];
-        enter(in);
+        enter(ins[f.next++]);  // may grow the stack: f is not used after this
         continue;
       }
       bool dep = false;
-      for (auto& in : ins) dep = dep || depends_.count(in.id());
+      for (auto& in : ins) dep = dep || depends_.contains(in.id());
       if (dep) {
-        auto& outs = f.a.node()->outputs;
-        if (outs.empty()) {
-          depends_.insert(f.a.id());
+        if (node.outputs.empty()) {
+          depends_.insert(f.a->id());
         } else {
-          for (auto& w : outs) {
+          for (auto& w : node.outputs) {
             if (auto d = w.lock()) depends_.insert(reinterpret_cast<uintptr_t>(d.get()));
           }
         }
-        tape_.push_back(std::move(f.a));
+        tape_.push_back(*f.a);
       }
       stack.pop_back();
     }

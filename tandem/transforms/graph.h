@@ -1,11 +1,11 @@
 #pragma once
 // The part of a traced function's graph that the transforms walk: the nodes
 // between its inputs and its outputs.
-#include <unordered_set>
 #include <vector>
 
 #include "tandem/array.h"
 #include "tandem/stream.h"
+#include "tandem/transforms/id_table.h"
 
 namespace tandem {
 
@@ -19,11 +19,11 @@ class GraphWalk {
   // One array per node that depends on an input, producers before consumers.
   const std::vector<array>& tape() const { return tape_; }
   // Whether a is one of the inputs or an output of a tape node.
-  bool depends(const array& a) const { return depends_.count(a.id()) != 0; }
+  bool depends(const array& a) const { return depends_.contains(a.id()); }
 
  private:
   std::vector<array> tape_;
-  std::unordered_set<uintptr_t> depends_;
+  detail::IdSet depends_{256};
 };
 
 // The stream of the primitive that makes a, or the default device's default

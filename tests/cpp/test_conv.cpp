@@ -62,10 +62,16 @@ TEST(Conv, ConvTranspose1dScattersEachInputThroughTheKernel) {
 
 TEST(Conv, ShapeErrorsNameTheShapes) {
   expect_invalid([] { conv1d(zeros({1, 5, 2}), zeros({3, 2, 3})); }, "conv", {"(1, 5, 2)"});
-  expect_invalid([] { conv2d(zeros({1, 2, 2, 2}), zeros({3, 3, 3, 2})); }, "conv",
-                 {"smaller than"});
-  expect_invalid([] { conv1d(zeros({1, 5, 2}, int32), zeros({3, 2, 2}, int32)); }, "conv",
-                 {"int32"});
+  expect_invalid(
+      [] {
+        conv2d(zeros({1, 2, 2, 2}), zeros({3, 3, 3, 2}));
+      },
+      "conv", {"smaller than"});
+  expect_invalid(
+      [] {
+        conv1d(zeros({1, 5, 2}, int32), zeros({3, 2, 2}, int32));
+      },
+      "conv", {"int32"});
 }
 
 }  // namespace
