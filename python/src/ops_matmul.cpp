@@ -70,6 +70,27 @@ void init_ops_matmul(nb::module_& m) {
         return einsum(subscripts, to_array_list(operands), s);
       },
       "subscripts"_a, "operands"_a, S, "Einstein summation.");
+  m.def(
+      "gather_mm",
+      [](ArrayLike a, ArrayLike b, std::optional<ArrayLike> lhs, std::optional<ArrayLike> rhs,
+         bool sorted_indices, StreamOrDevice s) {
+        auto [x, y] = to_arrays(a.h, b.h);
+        std::optional<array> li, ri;
+        if (lhs) li = to_array(*lhs);
+        if (rhs) ri = to_array(*rhs);
+        return gather_mm(x, y, li, ri, sorted_indices, s);
+      },
+      "a"_a, "b"_a, "lhs_indices"_a = nb::none(), "rhs_indices"_a = nb::none(), nb::kw_only(),
+      "sorted_indices"_a = false, S,
+      "Matrix products of matrices gathered by flat batch indices (take, then matmul).");
+  m.def(
+      "hadamard_transform",
+      [](ArrayLike a, std::optional<float> scale, StreamOrDevice s) {
+        return hadamard_transform(to_array(a), scale, s);
+      },
+      "a"_a, "scale"_a = nb::none(), S,
+      "Walsh-Hadamard transform along the last axis (power-of-two sizes), times scale "
+      "(default 1/sqrt(n)).");
 }
 
 }  // namespace tandem::py

@@ -1,11 +1,13 @@
 #include "tandem/ops/matmul.h"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <set>
 
 #include "tandem/ops/binary.h"
 #include "tandem/ops/creation.h"
+#include "tandem/ops/indexing.h"
 #include "tandem/ops/shape.h"
 #include "tandem/ops/unary.h"
 #include "tandem/ops/utils.h"
@@ -576,6 +578,71 @@ array einsum(const std::string& subscripts_in, const std::vector<array>& operand
     perm.push_back(static_cast<int>(it - cur_labels.begin()));
   }
   return transpose(cur, perm, s);
+}
+
+array gather_mm(const array& a, const array& b, const std::optional<array>& lhs_indices,
+                const std::optional<array>& rhs_indices, bool, StreamOrDevice s) {
+  if (a.ndim() < 2 || b.ndim() < 2) {
+    throw std::invalid_argument("[gather_mm] takes operands of at least 2 dims; got shapes " +
+                                shape_str(a.shape()) + " and " + shape_str(b.shape()));
+  }
+  for (auto* idx : {&lhs_indices, &rhs_indices}) {
+    if (*idx && !issubdtype((*idx)->dtype(), DtypeCategory::integer)) {
+      throw std::invalid_argument(std::string("[gather_mm] indices must be integers, got ") +
+                                  dtype_name((*idx)->dtype()));
+    }
+  }
+  // Each operand as (batch, rows, cols) and its indices (by default the
+  // arange of its batch dims, in their shape).
+  auto flat = [&](const array& x, const std::optional<array>& idx) {
+    Shape batch(x.shape().begin(), x.shape().end() - 2);
+    int n = 1;
+    for (auto d : batch) n *= d;
+    array f = reshape(x, {n, x.shape(-2), x.shape(-1)}, s);
+    array i = idx ? *idx : reshape(arange(0, n, 1, uint32, s), batch, s);
+    return std::pair{f, i};
+  };
+  auto [af, li] = flat(a, lhs_indices);
+  auto [bf, ri] = flat(b, rhs_indices);
+  Shape shape = broadcast_shapes(li.shape(), ri.shape(), "gather_mm");
+  int count = 1;
+  for (auto d : shape) count *= d;
+  auto pick = [&](const array& f, const array& i) {
+    return take(f, reshape(broadcast_to(i, shape, s), {count}, s), 0, s);
+  };
+  array out = matmul(pick(af, li), pick(bf, ri), s);
+  Shape out_shape = shape;
+  out_shape.push_back(out.shape(-2));
+  out_shape.push_back(out.shape(-1));
+  return reshape(out, out_shape, s);
+}
+
+array hadamard_transform(const array& a, std::optional<float> scale, StreamOrDevice s) {
+  const int n = a.ndim() ? a.shape(-1) : 1;
+  if (n <= 0 || (n & (n - 1)) != 0) {
+    throw std::invalid_argument(
+        "[hadamard_transform] supports last dims of a power-of-two size; "
+        "got " +
+        std::to_string(n) + " in shape " + shape_str(a.shape()));
+  }
+  Dtype dt = issubdtype(a.dtype(), DtypeCategory::floating) ? a.dtype() : float32;
+  array x = astype(a.ndim() ? a : reshape(a, {1}, s), dt, s);
+  Shape shape = x.shape();
+  // Butterflies of growing span h: (u, v) -> (u + v, u - v) on pairs h apart,
+  // which builds H_2h = [[H_h, H_h], [H_h, -H_h]] from H_h.
+  for (int h = 1; h < n; h *= 2) {
+    Shape split(shape.begin(), shape.end() - 1);
+    split.push_back(n / (2 * h));
+    split.push_back(2);
+    split.push_back(h);
+    array y = reshape(x, split, s);
+    int ax = static_cast<int>(split.size()) - 2;
+    array u = take(y, 0, ax, s), v = take(y, 1, ax, s);
+    x = reshape(stack({add(u, v, s), subtract(u, v, s)}, ax, s), shape, s);
+  }
+  double k = scale ? double(*scale) : 1.0 / std::sqrt(static_cast<double>(n));
+  x = multiply(x, array(k, dt), s);
+  return a.ndim() ? x : reshape(x, {}, s);
 }
 
 }  // namespace tandem

@@ -2,6 +2,7 @@
 // Matrix products: matmul and the ops built on it. Inputs must be floating
 // point or complex64 (integer and bool inputs are rejected, as in MLX), except
 // for outer and kron, which multiply elementwise and take any dtype.
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -35,5 +36,20 @@ array kron(const array& a, const array& b, StreamOrDevice s = {});
 // Supports "..." for leading broadcast dims.
 array einsum(const std::string& subscripts, const std::vector<array>& operands,
              StreamOrDevice s = {});
+
+// Matrix products of gathered matrices: for a (A..., M, K) and b (B..., K, N),
+// out[i] = a_flat[lhs_indices[i]] @ b_flat[rhs_indices[i]], where a_flat and
+// b_flat index the flattened batch dims and the two index arrays broadcast
+// (an absent one is the arange of its operand's batch dims, in their shape).
+// Out-of-range indices are clamped, as take's.
+array gather_mm(const array& a, const array& b, const std::optional<array>& lhs_indices,
+                const std::optional<array>& rhs_indices, bool sorted_indices = false,
+                StreamOrDevice s = {});
+
+// The Walsh-Hadamard transform along the last axis, (H_n @ x) * scale with
+// H_n in Sylvester's order; scale defaults to 1/sqrt(n). n must be a power
+// of two (MLX's m * 2^k sizes with m in 12, 20, 28 are not supported yet).
+array hadamard_transform(const array& a, std::optional<float> scale = std::nullopt,
+                         StreamOrDevice s = {});
 
 }  // namespace tandem
