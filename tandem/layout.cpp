@@ -158,6 +158,10 @@ void CustomTransforms::eval_gpu(const std::vector<array>& inputs, std::vector<ar
 void Identity::eval_view(const array& in, array& out) {
   make_view(in, out, in.strides(), in.offset());
 }
+// The op hands a row-contiguous input (contiguous(a)): its bytes in order.
+void View::eval_view(const array& in, array& out) {
+  make_view(in, out, row_major_strides(out.shape()), in.offset());
+}
 // The op hands a row-contiguous input (contiguous(a)), so this is a view too.
 void AsStrided::eval_view(const array& in, array& out) {
   as_strided_view(in, out, strides_, offset_);

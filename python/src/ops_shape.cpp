@@ -96,6 +96,11 @@ void init_ops_shape(nb::module_& m) {
       },
       "a"_a, "shape"_a = nb::none(), "strides"_a = nb::none(), "offset"_a = 0, nb::kw_only(), S,
       "A view of a's row-major elements with the given shape and strides (elements).");
+  m.def(
+      "view",
+      [](ArrayLike a, Dtype dtype, StreamOrDevice s) { return view(to_array(a), dtype, s); }, "a"_a,
+      "dtype"_a, S,
+      "a's bytes read as dtype (no copy for row-contiguous a); the last dim is rescaled.");
 #define TANDEM_ATLEAST(NAME)                                               \
   m.def(                                                                   \
       #NAME,                                                               \

@@ -269,6 +269,26 @@ array slice(const array& a, Shape start, Shape stop, StreamOrDevice s) {
   return slice(a, std::move(start), std::move(stop), Shape(a.ndim(), 1), s);
 }
 
+array view(const array& a, Dtype dtype, StreamOrDevice s) {
+  const size_t from = a.itemsize(), to = dtype.size();
+  Shape shape = a.shape();
+  if (from != to) {
+    if (a.ndim() == 0) {
+      invalid("view",
+              "a 0-d array can only change to a dtype of the same size: ", dtype_name(a.dtype()),
+              " (", from, " bytes) to ", dtype_name(dtype), " (", to, " bytes)");
+    }
+    int64_t bytes = int64_t(shape.back()) * int64_t(from);
+    if (to > from && bytes % int64_t(to) != 0) {
+      invalid("view", "the last dim of shape ", a.shape(), " holds ", bytes, " bytes of ",
+              dtype_name(a.dtype()), ", not a multiple of ", dtype_name(dtype), "'s ", to);
+    }
+    shape.back() = static_cast<ShapeElem>(bytes / int64_t(to));
+  }
+  if (dtype == a.dtype()) return a;
+  return array(std::move(shape), dtype, make_pooled<View>(to_stream(s)), {contiguous(a, false, s)});
+}
+
 array as_strided(const array& a, Shape shape, Strides strides, int64_t offset, StreamOrDevice s) {
   if (shape.size() != strides.size()) {
     invalid("as_strided", "shape ", shape, " and strides (", strides.size(),

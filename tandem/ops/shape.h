@@ -40,6 +40,11 @@ array slice(const array& a, Shape start, Shape stop, StreamOrDevice s = {});
 // (elements). Reading outside a is the caller's fault, as in NumPy.
 array as_strided(const array& a, Shape shape, Strides strides, int64_t offset = 0,
                  StreamOrDevice s = {});
+// a's bytes (in row-major order) read as dtype, without a copy when a is
+// row-contiguous: a larger itemsize divides the last dim by the ratio (its
+// byte size must be a multiple), a smaller one multiplies it. A 0-d array
+// may only change to a dtype of the same size.
+array view(const array& a, Dtype dtype, StreamOrDevice s = {});
 array atleast_1d(const array& a, StreamOrDevice s = {});
 array atleast_2d(const array& a, StreamOrDevice s = {});
 array atleast_3d(const array& a, StreamOrDevice s = {});

@@ -74,6 +74,14 @@ class AsStrided : public Primitive {
   int64_t offset_;
 };
 
+// The bytes of a row-contiguous input read as another dtype (view): the
+// output's dtype says which; its last dim is rescaled by the size ratio.
+class View : public Primitive {
+ public:
+  explicit View(Stream s) : Primitive(s) {}
+  TANDEM_VIEW_PRIMITIVE(View)
+};
+
 // The input itself (a view): stop_gradient. Its vjp and jvp are zero.
 class StopGradient : public Primitive {
  public:

@@ -167,4 +167,25 @@ std::pair<std::vector<array>, std::vector<int>> AsStrided::vmap(const std::vecto
   return {{as_strided(x, shape, st, offset_, s)}, {0}};
 }
 
+// Reading bytes as another type has no derivative: zero (MLX raises here; a
+// zero keeps a graph with an integer view of a float differentiable).
+std::vector<array> View::vjp(const std::vector<array>& primals, const std::vector<array>&,
+                             const std::vector<int>&, const std::vector<array>&) {
+  return {zeros_like(primals[0], stream())};
+}
+
+std::vector<array> View::jvp(const std::vector<array>&, const std::vector<array>&,
+                             const std::vector<int>&, const std::vector<array>& outputs) {
+  return {zeros_like(outputs[0], stream())};
+}
+
+std::pair<std::vector<array>, std::vector<int>> View::vmap(const std::vector<array>& inputs,
+                                                           const std::vector<int>& axes,
+                                                           const std::vector<array>& outputs) {
+  // The last dim changes size: keep the batch away from it.
+  Stream s = stream();
+  array x = rules::batch_front(inputs[0], axes[0], 0, s);
+  return {{view(x, outputs[0].dtype(), s)}, {0}};
+}
+
 }  // namespace tandem
