@@ -21,7 +21,8 @@ import argparse
 import json
 import subprocess
 import sys
-import time
+
+from bench_common import best
 
 N_BW = 256 * 2**20 // 4  # float32 elements in 256 MiB
 M = 4096
@@ -29,16 +30,6 @@ OPS = 1000
 # Bandwidth runs queue K_BW kernels per synchronisation, so that the fixed
 # cost of one eval/synchronize round trip does not count as bandwidth.
 K_BW = 10
-
-
-def best(fn, repeat):
-    fn()
-    t = float("inf")
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        t = min(t, time.perf_counter() - t0)
-    return t
 
 
 def torch_results(rep):

@@ -7,20 +7,10 @@ per-op cost must not exceed NumPy's.
     python benchmarks/bench_python_overhead.py [--ops 1000] [--repeat 30]
 """
 import argparse
-import time
 
 import numpy as np
 import tandem.core as mx
-
-
-def best_of(fn, repeat):
-    fn()  # warm up
-    best = float("inf")
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
+from bench_common import best as best_of
 
 
 def main():

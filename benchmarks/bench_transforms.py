@@ -12,23 +12,11 @@ Each result is checked against PyTorch's before it is timed.
 """
 
 import argparse
-import statistics
-import time
 
 import numpy as np
+from bench_common import median_time
 
 B, W, N = 256, 1024, 1 << 20
-
-
-def median_time(fn, rep):
-    for _ in range(3):
-        fn()
-    ts = []
-    for _ in range(rep):
-        t0 = time.perf_counter()
-        fn()
-        ts.append(time.perf_counter() - t0)
-    return statistics.median(ts)
 
 
 def data():
