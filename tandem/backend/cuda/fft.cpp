@@ -22,6 +22,7 @@
 #include "tandem/backend/cuda/cuda_check.h"
 #include "tandem/backend/cuda/encoder.h"
 #include "tandem/backend/cuda/indexing.h"
+#include "tandem/backend/cuda/memory.h"
 
 namespace tandem {
 namespace gpu {
@@ -38,11 +39,27 @@ unsigned grid_of(int64_t n) {
   return static_cast<unsigned>(std::min<int64_t>(std::max<int64_t>(b, 1), 4096));
 }
 
+// Loads fft.cu's kernels into the context once, with no spin wait in flight
+// (loading may synchronize the context; see release_spin_waits), rather than
+// lazily at a first launch that spins may precede.
+void load_kernels_once() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    release_spin_waits();
+    for (const void* k : {fft_scale_kernel_address(), fft_zero_imag_kernel_address()}) {
+      cudaFuncAttributes attr;
+      if (cudaFuncGetAttributes(&attr, k) != cudaSuccess) cudaGetLastError();
+    }
+  });
+}
+
 void fft_scale(Encoder& enc, float* p, int64_t n, float s) {
+  load_kernels_once();
   enc.launch(fft_scale_kernel_address(), dim3(grid_of(n)), dim3(256), 0, p, n, s);
 }
 
 void fft_zero_imag(Encoder& enc, void* p, int64_t lines, int64_t m, bool nyquist) {
+  load_kernels_once();
   enc.launch(fft_zero_imag_kernel_address(), dim3(grid_of(lines)), dim3(256), 0, p, lines, m,
              nyquist);
 }
@@ -60,52 +77,72 @@ void check_fft(cufftResult r, const char* what) {
 // execution (cufftSetStream then cufftExec*, which only enqueue).
 std::mutex g_plans_mu;
 
-// A plan for `batch` transforms of n points, contiguous (basic layout).
-// g_plans_mu must be held.
-cufftHandle plan_for(cudaStream_t stream, int64_t n, int64_t batch, cufftType type) {
-  if (n > INT32_MAX || batch > INT32_MAX) {
-    throw std::invalid_argument("[fft] transform of " + std::to_string(batch) + " lines of " +
-                                std::to_string(n) + " points is too large for the GPU path");
-  }
-  using Key = std::tuple<cudaStream_t, int64_t, int64_t, int>;
-  static std::map<Key, cufftHandle> plans;
+struct Plan {
+  cufftHandle handle;
+  bool used = false;  // executed once: cuFFT has loaded its kernels
+};
+using PlanKey = std::tuple<cudaStream_t, int64_t, int64_t, int>;
+std::map<PlanKey, Plan>& plans() {
+  static auto* p = new std::map<PlanKey, Plan>;  // outlives the CUDA context at exit
+  return *p;
+}
+
+// The cached plan for `batch` transforms of n points, contiguous (basic
+// layout), made if missing. g_plans_mu must be held, and no spin wait in
+// flight when the plan is new (see exec).
+Plan& plan_for(const PlanKey& key) {
+  auto& cache = plans();
+  auto it = cache.find(key);
+  if (it != cache.end()) return it->second;
   constexpr size_t kMaxPlans = 64;
-  Key key{stream, n, batch, static_cast<int>(type)};
-  auto it = plans.find(key);
-  if (it != plans.end()) return it->second;
-  if (plans.size() >= kMaxPlans) {
+  if (cache.size() >= kMaxPlans) {
     // Rare: drop every cached plan, once their queued work is done.
-    for (auto& [k, p] : plans) {
+    for (auto& [k, p] : cache) {
       check(cudaStreamSynchronize(std::get<0>(k)), "cudaStreamSynchronize (fft plan cache)");
-      cufftDestroy(p);
+      cufftDestroy(p.handle);
     }
-    plans.clear();
+    cache.clear();
   }
-  cufftHandle plan;
-  int dims[1] = {static_cast<int>(n)};
+  Plan plan;
+  int dims[1] = {static_cast<int>(std::get<1>(key))};
   check_fft(
-      cufftPlanMany(&plan, 1, dims, nullptr, 1, 0, nullptr, 1, 0, type, static_cast<int>(batch)),
+      cufftPlanMany(&plan.handle, 1, dims, nullptr, 1, 0, nullptr, 1, 0,
+                    static_cast<cufftType>(std::get<3>(key)), static_cast<int>(std::get<2>(key))),
       "cufftPlanMany");
-  plans.emplace(key, plan);
-  return plan;
+  return cache.emplace(key, plan).first->second;
 }
 
 void exec(Encoder& enc, int64_t n, int64_t batch, cufftType type, void* in, void* out,
           bool inverse) {
+  if (n > INT32_MAX || batch > INT32_MAX) {
+    throw std::invalid_argument("[fft] transform of " + std::to_string(batch) + " lines of " +
+                                std::to_string(n) + " points is too large for the GPU path");
+  }
+  PlanKey key{enc.handle(), n, batch, static_cast<int>(type)};
+  bool fresh;
+  {
+    std::lock_guard<std::mutex> lock(g_plans_mu);
+    auto it = plans().find(key);
+    fresh = it == plans().end() || !it->second.used;
+  }
+  // Making a plan, its first run (cuFFT loads kernels lazily) and dropping
+  // plans may synchronize the context: no spin kernel may wait meanwhile.
+  if (fresh) release_spin_waits();
   cudaStream_t stream = enc.stream();
   std::lock_guard<std::mutex> lock(g_plans_mu);
-  cufftHandle plan = plan_for(enc.handle(), n, batch, type);
-  check_fft(cufftSetStream(plan, stream), "cufftSetStream");
+  Plan& plan = plan_for(key);
+  check_fft(cufftSetStream(plan.handle, stream), "cufftSetStream");
   cufftResult r = CUFFT_SUCCESS;
   if (type == CUFFT_C2C) {
-    r = cufftExecC2C(plan, static_cast<cufftComplex*>(in), static_cast<cufftComplex*>(out),
+    r = cufftExecC2C(plan.handle, static_cast<cufftComplex*>(in), static_cast<cufftComplex*>(out),
                      inverse ? CUFFT_INVERSE : CUFFT_FORWARD);
   } else if (type == CUFFT_R2C) {
-    r = cufftExecR2C(plan, static_cast<cufftReal*>(in), static_cast<cufftComplex*>(out));
+    r = cufftExecR2C(plan.handle, static_cast<cufftReal*>(in), static_cast<cufftComplex*>(out));
   } else {
-    r = cufftExecC2R(plan, static_cast<cufftComplex*>(in), static_cast<cufftReal*>(out));
+    r = cufftExecC2R(plan.handle, static_cast<cufftComplex*>(in), static_cast<cufftReal*>(out));
   }
   check_fft(r, "cufftExec");
+  plan.used = true;
   enc.mark_used();
 }
 
