@@ -450,3 +450,49 @@ def test_jvp_of_vmap(rng):
     t = cplx(rng, (3, 8))
     _, (jt,) = mx.jvp(lambda a: mx.vmap(mx.fft.ifft)(a), [mx.array(z)], [mx.array(t)])
     check(jt, np.fft.ifft(t), 8)
+
+
+# ------------------------------------------------------- parity with MLX
+
+try:
+    import mlx.core as mlx_core
+except ImportError:  # pragma: no cover - MLX is optional
+    mlx_core = None
+
+
+@pytest.mark.skipif(mlx_core is None, reason="mlx not installed")
+def test_matches_mlx_shapes_dtypes_and_errors(rng):
+    x = real(rng, (4, 6))
+    z = cplx(rng, (4, 6))
+    calls = [
+        ("fft", z, {}),
+        ("fft", x, {"n": 9, "axis": 0}),
+        ("ifft", x.astype(np.int32), {}),
+        ("rfft", z, {"n": 5}),
+        ("irfft", x, {}),
+        ("irfft", z, {"n": 7, "axis": 0}),
+        ("fft2", z, {"s": (3, 3), "axes": (0, 1)}),
+        ("irfft2", z, {}),
+        ("rfftn", x, {"axes": None}),
+        ("irfftn", z, {"s": (2, 9), "axes": (1, 0)}),
+        ("fftn", x, {"axes": []}),
+        ("fft", x, {"n": 0}),
+        ("fft", x, {"axis": 2}),
+        ("fft2", x, {"axes": (1, 1)}),
+        ("fftn", x, {"s": (2, 2)}),
+        ("fftn", x, {"s": (2,), "axes": (0, 1)}),
+        ("fft", x, {"norm": "bad"}),
+        ("irfft", z[:, :1], {}),
+    ]
+    for name, a, kw in calls:
+        try:
+            want = getattr(mlx_core.fft, name)(mlx_core.array(a), **kw)
+            mlx_core.eval(want)
+        except Exception as e:  # noqa: BLE001 - the class is what is compared
+            with pytest.raises(type(e)):
+                getattr(mx.fft, name)(mx.array(a), **kw)
+            continue
+        got = getattr(mx.fft, name)(mx.array(a), **kw)
+        assert got.shape == want.shape, (name, kw)
+        assert str(got.dtype).split(".")[-1] == str(want.dtype).split(".")[-1], (name, kw)
+        np.testing.assert_allclose(npa(got), np.array(want), rtol=1e-4, atol=1e-4)
