@@ -9,6 +9,6 @@ cd .deps
 apt-get download \
   libopenblas0 libopenblas0-pthread libopenblas-dev libopenblas-pthread-dev libgfortran5 \
   libtbb12 libtbb-dev libtbbmalloc2 libtbbbind-2-5 \
-  libhwy1 libhwy-dev \
+  libhwy1 libhwy-dev libkissfft-dev \
   libgtest-dev libbenchmark1debian libbenchmark-dev
 ls

@@ -5,7 +5,7 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
   build-essential cmake ninja-build ccache git clang-format \
-  libopenblas-dev libhwy-dev libtbb-dev zlib1g-dev \
+  libopenblas-dev libhwy-dev libtbb-dev zlib1g-dev libkissfft-dev \
   libgtest-dev libbenchmark-dev \
   python3 python3-dev python3-pip >/dev/null
 PIP="python3 -m pip"

@@ -107,6 +107,8 @@ std::vector<array> Unary::vjp(const std::vector<array>& primals,
   Stream s = stream();
   const array& x = primals[0];
   if (is_complex_part(op_)) return {complex_part_adjoint(op_, cotangents[0], s)};
+  // |z| is not holomorphic: dL/dre + i dL/dim = g * (re + i im) / |z| = g * sign(z).
+  if (op_ == UnaryOp::Abs && is_complex(x.dtype())) return {multiply(cotangents[0], sign(x, s), s)};
   auto d = derivative(op_, x, outputs[0], s);
   if (!d) return rules::zero_vjps(primals, argnums, s);
   return {multiply(cotangents[0], rules::conj_if_complex(*d, s), s)};
@@ -117,6 +119,10 @@ std::vector<array> Unary::jvp(const std::vector<array>& primals, const std::vect
   Stream s = stream();
   const array& x = primals[0];
   if (is_complex_part(op_)) return {complex_part(op_, tangents[0], s)};
+  // d|z| = re(conj(z) dz) / |z| (a real tangent for the real output).
+  if (op_ == UnaryOp::Abs && is_complex(x.dtype())) {
+    return {real(multiply(conjugate(sign(x, s), s), tangents[0], s), s)};
+  }
   auto d = derivative(op_, x, outputs[0], s);
   if (!d) return rules::zero_jvps(outputs, s);
   return {multiply(tangents[0], *d, s)};

@@ -6,6 +6,7 @@
 #include "tandem/backend.h"
 #include "tandem/primitives/binary.h"
 #include "tandem/primitives/creation.h"
+#include "tandem/primitives/fft.h"
 #include "tandem/primitives/fused.h"
 #include "tandem/primitives/indexing.h"
 #include "tandem/primitives/matmul.h"
@@ -59,6 +60,7 @@ TANDEM_NO_GPU(Reshape)
 TANDEM_NO_GPU(Reduce)
 TANDEM_NO_GPU(ArgReduce)
 TANDEM_NO_GPU(Scan)
+TANDEM_NO_GPU(FFT)
 TANDEM_NO_GPU(Sort)
 TANDEM_NO_GPU(ArgSort)
 TANDEM_NO_GPU(Partition)
