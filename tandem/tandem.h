@@ -12,6 +12,7 @@
 #include "tandem/ops/fft.h"
 #include "tandem/ops/indexing.h"
 #include "tandem/ops/matmul.h"
+#include "tandem/ops/quantized.h"
 #include "tandem/ops/random.h"
 #include "tandem/ops/reduce.h"
 #include "tandem/ops/scan.h"

@@ -118,6 +118,7 @@ void init_ops_sort(nb::module_& m);
 void init_ops_indexing(nb::module_& m);
 void init_ops_matmul(nb::module_& m);
 void init_ops_conv(nb::module_& m);
+void init_ops_quantized(nb::module_& m);
 void init_memory(nb::module_& m);
 void init_transforms(nb::module_& m);
 void init_ops_random(nb::module_& m);

@@ -120,6 +120,7 @@ NB_MODULE(core, m) {
   init_ops_indexing(m);
   init_ops_matmul(m);
   init_ops_conv(m);
+  init_ops_quantized(m);
   init_memory(m);
   init_transforms(m);
   init_ops_fast(m);

@@ -1,7 +1,6 @@
 """Neural network layers with the API of ``mlx.nn``: ``import tandem.nn as nn``.
 
-Pure Python over ``tandem.core``. Not yet here: quantized layers (they need
-the quantization ops Tandem lacks).
+Pure Python over ``tandem.core``.
 """
 
 from tandem.nn import init, losses, utils  # noqa: F401

@@ -23,3 +23,17 @@ class Embedding(Module):
     def as_linear(self, x):
         """Use the table as a tied output projection: ``x @ weight.T``."""
         return x @ self.weight.T
+
+    def to_quantized(
+        self,
+        group_size: int = None,
+        bits: int = None,
+        mode: str = "affine",
+        quantize_input: bool = False,
+    ):
+        """This layer as a ``QuantizedEmbedding`` (what ``nn.quantize`` calls)."""
+        from tandem.nn.layers.quantized import QuantizedEmbedding
+
+        if quantize_input:
+            raise ValueError("[quantize] quantize_input is only supported for Linear layers.")
+        return QuantizedEmbedding.from_embedding(self, group_size, bits, mode)

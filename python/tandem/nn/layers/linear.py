@@ -35,6 +35,20 @@ class Linear(Module):
             return mx.addmm(self["bias"], x, self["weight"].T)
         return x @ self["weight"].T
 
+    def to_quantized(
+        self,
+        group_size: int = None,
+        bits: int = None,
+        mode: str = "affine",
+        quantize_input: bool = False,
+    ):
+        """This layer as a ``QuantizedLinear`` (what ``nn.quantize`` calls)."""
+        from tandem.nn.layers.quantized import QuantizedLinear
+
+        if quantize_input:
+            raise ValueError("[quantize] quantize_input=True is not supported yet.")
+        return QuantizedLinear.from_linear(self, group_size, bits, mode)
+
 
 class Bilinear(Module):
     """``y[o] = x1 W[o] x2 + b[o]``; W is (output, input2, input1), init ±1/sqrt(input1_dims)."""

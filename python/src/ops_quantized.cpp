@@ -1,0 +1,83 @@
+// Module-level ops of the quantization family (tandem/ops/quantized.h).
+#include "python/src/ops_common.h"
+#include "tandem/ops/quantized.h"
+
+namespace tandem::py {
+namespace {
+
+// None or an array-like argument.
+std::optional<array> opt_array(nb::handle h) {
+  if (h.is_none()) return std::nullopt;
+  return is_array(h) ? as_array(h) : to_array(h);
+}
+
+// MLX's global_scale belongs to nvfp4, which is not here yet.
+void no_global_scale(const char* op, nb::handle g) {
+  if (!g.is_none()) {
+    throw std::invalid_argument(std::string("[") + op +
+                                "] global_scale is only used by mode 'nvfp4', which is not "
+                                "supported yet.");
+  }
+}
+
+}  // namespace
+
+void init_ops_quantized(nb::module_& m) {
+  m.def(
+      "quantize",
+      [](ArrayLike w, std::optional<int> group_size, std::optional<int> bits,
+         const std::string& mode, nb::handle global_scale, StreamOrDevice s) {
+        no_global_scale("quantize", global_scale);
+        auto out = quantize(to_array(w), group_size, bits, mode, s);
+        nb::list l;
+        for (auto& a : out) l.append(wrap(a));
+        return nb::tuple(l);
+      },
+      "w"_a, "group_size"_a = nb::none(), "bits"_a = nb::none(), "mode"_a = "affine", nb::kw_only(),
+      "global_scale"_a = nb::none(), S,
+      "Quantizes groups of group_size elements of each row of w to bits bits each: returns "
+      "(w_q, scales, biases), w_q packed little-endian into uint32 words as MLX packs them.");
+  m.def(
+      "dequantize",
+      [](ArrayLike w, ArrayLike scales, nb::handle biases, std::optional<int> group_size,
+         std::optional<int> bits, const std::string& mode, nb::handle global_scale,
+         std::optional<Dtype> dtype, StreamOrDevice s) {
+        no_global_scale("dequantize", global_scale);
+        return dequantize(to_array(w), to_array(scales), opt_array(biases), group_size, bits, mode,
+                          dtype, s);
+      },
+      "w"_a, "scales"_a, "biases"_a = nb::none(), "group_size"_a = nb::none(),
+      "bits"_a = nb::none(), "mode"_a = "affine", "global_scale"_a = nb::none(),
+      "dtype"_a = nb::none(), nb::kw_only(), S,
+      "The matrix w_q stands for: scale * code + bias per group, in dtype (default: the "
+      "scales' dtype).");
+  m.def(
+      "quantized_matmul",
+      [](ArrayLike x, ArrayLike w, ArrayLike scales, nb::handle biases, bool transpose,
+         std::optional<int> group_size, std::optional<int> bits, const std::string& mode,
+         StreamOrDevice s) {
+        return quantized_matmul(to_array(x), to_array(w), to_array(scales), opt_array(biases),
+                                transpose, group_size, bits, mode, s);
+      },
+      "x"_a, "w"_a, "scales"_a, "biases"_a = nb::none(), "transpose"_a = true,
+      "group_size"_a = nb::none(), "bits"_a = nb::none(), "mode"_a = "affine", nb::kw_only(), S,
+      "x @ dequantize(w).T (transpose=True) or x @ dequantize(w).");
+  m.def(
+      "gather_qmm",
+      [](ArrayLike x, ArrayLike w, ArrayLike scales, nb::handle biases, nb::handle lhs_indices,
+         nb::handle rhs_indices, bool transpose, std::optional<int> group_size,
+         std::optional<int> bits, const std::string& mode, nb::handle global_scale,
+         bool sorted_indices, StreamOrDevice s) {
+        no_global_scale("gather_qmm", global_scale);
+        return gather_qmm(to_array(x), to_array(w), to_array(scales), opt_array(biases),
+                          opt_array(lhs_indices), opt_array(rhs_indices), transpose, group_size,
+                          bits, mode, sorted_indices, s);
+      },
+      "x"_a, "w"_a, "scales"_a, "biases"_a = nb::none(), "lhs_indices"_a = nb::none(),
+      "rhs_indices"_a = nb::none(), "transpose"_a = true, "group_size"_a = nb::none(),
+      "bits"_a = nb::none(), "mode"_a = "affine", "global_scale"_a = nb::none(), nb::kw_only(),
+      "sorted_indices"_a = false, S,
+      "quantized_matmul of the matrices of x and w picked by flat batch indices.");
+}
+
+}  // namespace tandem::py

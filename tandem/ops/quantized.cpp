@@ -1,0 +1,317 @@
+// Affine quantization as composites; see quantized.h for the layout and why.
+#include "tandem/ops/quantized.h"
+
+#include <cstdint>
+
+#include "tandem/ops/binary.h"
+#include "tandem/ops/creation.h"
+#include "tandem/ops/indexing.h"
+#include "tandem/ops/matmul.h"
+#include "tandem/ops/reduce.h"
+#include "tandem/ops/shape.h"
+#include "tandem/ops/unary.h"
+#include "tandem/ops/utils.h"
+
+namespace tandem {
+namespace {
+
+struct Params {
+  int group_size;
+  int bits;
+};
+
+// Checks the mode and fills MLX's defaults (affine: 64 and 4).
+void check_mode(const char* op, const std::string& mode) {
+  if (mode != "affine") {
+    if (mode == "mxfp4" || mode == "mxfp8" || mode == "nvfp4") {
+      invalid(op, "mode '", mode, "' is not supported yet; only 'affine' is.");
+    }
+    invalid(op, "Invalid quantization mode '", mode, "'.");
+  }
+}
+
+Params affine_params(const char* op, std::optional<int> group_size, std::optional<int> bits,
+                     const std::string& mode) {
+  check_mode(op, mode);
+  Params p{group_size.value_or(64), bits.value_or(4)};
+  if (p.group_size != 32 && p.group_size != 64 && p.group_size != 128) {
+    invalid(op, "The requested group size ", p.group_size,
+            " is not supported. The supported group sizes are 32, 64, and 128.");
+  }
+  switch (p.bits) {
+    case 1:
+    case 2:
+    case 3:
+    case 4:
+    case 5:
+    case 6:
+    case 8:
+      break;
+    default:
+      invalid(op, "The requested number of bits ", p.bits,
+              " is not supported. The supported bits are 1, 2, 3, 4, 5, 6 and 8.");
+  }
+  return p;
+}
+
+array u32(const std::vector<uint32_t>& v) {
+  return array(v, Shape{static_cast<int>(v.size())});
+}
+
+// The shape with its last dim replaced.
+Shape with_last(Shape sh, int last) {
+  sh.back() = last;
+  return sh;
+}
+
+// Codes (..., K) uint32, K a multiple of 32 -> words (..., K * bits / 32).
+// Per run of 32 codes (bits words): word j sums the codes starting inside it,
+// each shifted to its offset (its bits past the word's top fall off), plus
+// the high part of a code begun in word j - 1. The fields are disjoint, so
+// the sum is their bitwise or.
+array pack(const array& codes, int bits, StreamOrDevice s) {
+  const int k = codes.shape(-1);
+  Shape run = codes.shape();
+  run.back() = k / 32;
+  run.push_back(32);
+  array c = reshape(codes, run, s);
+  const int nd = c.ndim();
+  std::vector<array> words;
+  for (int j = 0; j < bits; ++j) {
+    const int lo = 32 * j, hi = 32 * (j + 1);
+    const int first = (lo + bits - 1) / bits;  // first code starting at or after lo
+    const int last = (hi + bits - 1) / bits;   // one past the last starting before hi
+    Shape start(nd, 0), stop = c.shape();
+    start.back() = first;
+    stop.back() = last;
+    std::vector<uint32_t> shifts;
+    for (int i = first; i < last; ++i) shifts.push_back(static_cast<uint32_t>(bits * i - lo));
+    array word = sum(left_shift(slice(c, start, stop, s), u32(shifts), s), -1, false, s);
+    if (first > 0 && bits * (first - 1) + bits > lo) {
+      // The code straddling the boundary: its high bits open this word.
+      array prev = take(c, first - 1, -1, s);
+      word =
+          add(word, right_shift(prev, array(static_cast<uint32_t>(lo - bits * (first - 1))), s), s);
+    }
+    words.push_back(astype(word, uint32, s));
+  }
+  array out = stack(words, -1, s);
+  Shape flat = codes.shape();
+  flat.back() = k * bits / 32;
+  return reshape(out, flat, s);
+}
+
+// Words (..., W) -> codes (..., W * 32 / bits) uint32; the inverse of pack.
+array unpack(const array& w, int bits, StreamOrDevice s) {
+  const int nw = w.shape(-1);
+  const uint32_t mask = (1u << bits) - 1u;
+  if (32 % bits == 0) {
+    // Whole codes per word: shift each word by every code offset.
+    const int per = 32 / bits;
+    std::vector<uint32_t> shifts;
+    for (int i = 0; i < per; ++i) shifts.push_back(static_cast<uint32_t>(bits * i));
+    array c = bitwise_and(right_shift(expand_dims(w, -1, s), u32(shifts), s), array(mask), s);
+    return reshape(c, with_last(w.shape(), nw * per), s);
+  }
+  // Runs of bits words hold 32 codes; code i starts in word bits*i/32, and
+  // when it straddles, its high bits come from the next word.
+  Shape run = w.shape();
+  run.back() = nw / bits;
+  run.push_back(bits);
+  array r = reshape(w, run, s);
+  std::vector<uint32_t> lo_idx, lo_shift, hi_idx, hi_shift, hi_keep;
+  for (int i = 0; i < 32; ++i) {
+    const int start = bits * i, j = start / 32, off = start % 32;
+    lo_idx.push_back(j);
+    lo_shift.push_back(off);
+    const bool straddles = off + bits > 32;
+    hi_idx.push_back(straddles ? j + 1 : j);
+    hi_shift.push_back(straddles ? 32 - off : 0);
+    hi_keep.push_back(straddles ? 1u : 0u);
+  }
+  array lo = right_shift(take(r, u32(lo_idx), -1, s), u32(lo_shift), s);
+  array hi = left_shift(multiply(take(r, u32(hi_idx), -1, s), u32(hi_keep), s), u32(hi_shift), s);
+  array c = bitwise_and(bitwise_or(lo, hi, s), array(mask), s);
+  return reshape(c, with_last(w.shape(), nw / bits * 32), s);
+}
+
+// Scales and biases must be w's matrix shape with one entry per group.
+void check_scales(const char* op, const array& w, const array& scales,
+                  const std::optional<array>& biases, Params p) {
+  if (w.dtype() != uint32) invalid(op, "The matrix should be given as a uint32");
+  if (w.ndim() < 2) {
+    invalid(op, "The matrix to be dequantized must have at least 2 dimension but it has only ",
+            w.ndim(), ".");
+  }
+  if (!biases) invalid(op, "Biases must be provided for affine quantization.");
+  if (biases->shape() != scales.shape()) {
+    invalid(op, "Scales and biases should have the same shape. Received scales with shape ",
+            shape_str(scales.shape()), " and biases with ", shape_str(biases->shape()));
+  }
+  const int64_t k = static_cast<int64_t>(w.shape(-1)) * 32 / p.bits;
+  const bool exact = (static_cast<int64_t>(w.shape(-1)) * 32) % p.bits == 0;
+  if (!exact || k % p.group_size != 0 || scales.shape() != with_last(w.shape(), k / p.group_size)) {
+    invalid(op,
+            "Shape of scales and biases does not match the matrix given the quantization "
+            "parameters. Provided matrix of shape ",
+            shape_str(w.shape()), " and scales/biases of shape ", shape_str(scales.shape()),
+            " with group_size=", p.group_size, " and bits=", p.bits, ".");
+  }
+  if (!is_floating_point(scales.dtype()) || !is_floating_point(biases->dtype())) {
+    invalid(op, "Scales and biases must be floating point, got ", scales.dtype(), " and ",
+            biases->dtype(), ".");
+  }
+}
+
+array dequantize_checked(const array& w, const array& scales, const array& biases, Params p,
+                         Dtype out, StreamOrDevice s) {
+  array codes = unpack(w, p.bits, s);
+  const int k = codes.shape(-1);
+  Shape grouped = codes.shape();
+  grouped.back() = k / p.group_size;
+  grouped.push_back(p.group_size);
+  // As MLX: computed in the scales' dtype, the product rounded before the
+  // bias is added, and only then converted to the output dtype.
+  const Dtype ct = promote_types(scales.dtype(), biases.dtype());
+  array q = astype(reshape(codes, grouped, s), ct, s);
+  array v = multiply(q, expand_dims(astype(scales, ct, s), -1, s), s);
+  v = add(v, expand_dims(astype(biases, ct, s), -1, s), s);
+  return astype(reshape(v, codes.shape(), s), out, s);
+}
+
+}  // namespace
+
+std::vector<array> quantize(const array& w, std::optional<int> group_size, std::optional<int> bits,
+                            const std::string& mode, StreamOrDevice s) {
+  const char* op = "quantize";
+  // Checked in MLX's order, so the same mistake gives the same message.
+  check_mode(op, mode);
+  if (w.ndim() < 2) {
+    invalid(op, "The matrix to be quantized must have at least 2 dimension but it has only ",
+            w.ndim(), ".");
+  }
+  const int k = w.shape(-1);
+  if (group_size.value_or(64) > 0 && k % group_size.value_or(64) != 0) {
+    invalid(op,
+            "The last dimension of the matrix needs to be divisible by the quantization group "
+            "size ",
+            group_size.value_or(64), ". However the provided matrix has shape ",
+            shape_str(w.shape()));
+  }
+  Params p = affine_params(op, group_size, bits, mode);
+  if (!is_floating_point(w.dtype())) {
+    invalid(op, "Only real floating types can be quantized but w has type ", w.dtype(), ".");
+  }
+  if (k % p.group_size != 0) {
+    invalid(op,
+            "The last dimension of the matrix needs to be divisible by the quantization group "
+            "size ",
+            p.group_size, ". However the provided matrix has shape ", shape_str(w.shape()));
+  }
+  // Computed in float32 (float64 stays float64), rounded to w's dtype last.
+  const Dtype ct = w.dtype() == float64 ? float64 : float32;
+  const int n_bins = (1 << p.bits) - 1;
+  Shape grouped = w.shape();
+  grouped.back() = k / p.group_size;
+  grouped.push_back(p.group_size);
+  array g = reshape(astype(w, ct, s), grouped, s);
+  array w_max = max(g, -1, true, s);
+  array w_min = min(g, -1, true, s);
+  const array eps(1e-7, ct);
+  array scale = array(0.0, ct), bias = array(0.0, ct);
+  if (p.bits == 1) {
+    // One bit: the plain range, from the minimum.
+    scale = maximum(subtract(w_max, w_min, s), eps, s);
+    bias = w_min;
+  } else {
+    // The end of larger magnitude is kept exactly: the scale is nudged so that
+    // it is a whole number of steps from zero, which makes 0 representable.
+    array min_wins = greater(abs(w_min, s), abs(w_max, s), s);
+    array step = maximum(divide(subtract(w_max, w_min, s), array(double(n_bins), ct), s), eps, s);
+    step = where(min_wins, step, negative(step, s), s);
+    array edge = where(min_wins, w_min, w_max, s);
+    array q0 = round(divide(edge, step, s), 0, s);
+    array nonzero = not_equal(q0, array(0.0, ct), s);
+    scale = where(nonzero, divide(edge, q0, s), step, s);
+    bias = where(nonzero, edge, array(0.0, ct), s);
+  }
+  array q = round(divide(subtract(g, bias, s), scale, s), 0, s);
+  q = clip(q, array(0.0, ct), array(double(n_bins), ct), s);
+  array codes = reshape(astype(q, uint32, s), w.shape(), s);
+  return {pack(codes, p.bits, s), astype(squeeze(scale, -1, s), w.dtype(), s),
+          astype(squeeze(bias, -1, s), w.dtype(), s)};
+}
+
+array dequantize(const array& w, const array& scales, const std::optional<array>& biases,
+                 std::optional<int> group_size, std::optional<int> bits, const std::string& mode,
+                 std::optional<Dtype> dtype, StreamOrDevice s) {
+  const char* op = "dequantize";
+  Params p = affine_params(op, group_size, bits, mode);
+  check_scales(op, w, scales, biases, p);
+  Dtype out = dtype.value_or(scales.dtype());
+  if (!is_floating_point(out)) {
+    invalid(op, "Only real floating types are supported but output dtype == ", out, ".");
+  }
+  return dequantize_checked(w, scales, *biases, p, out, s);
+}
+
+array quantized_matmul(const array& x, const array& w, const array& scales,
+                       const std::optional<array>& biases, bool transpose,
+                       std::optional<int> group_size, std::optional<int> bits,
+                       const std::string& mode, StreamOrDevice s) {
+  const char* op = "quantized_matmul";
+  Params p = affine_params(op, group_size, bits, mode);
+  check_scales(op, w, scales, biases, p);
+  if (!is_floating_point(x.dtype())) {
+    invalid(op, "Only real floating types are supported but the first input has type ", x.dtype(),
+            ".");
+  }
+  const int rows = w.shape(-2);
+  const int k = w.shape(-1) * 32 / p.bits;
+  const int inner = transpose ? k : rows;
+  if (x.ndim() < 1 || x.shape(-1) != inner) {
+    invalid(op, "Last dimension of first input with shape (..., ", x.ndim() ? x.shape(-1) : 0,
+            ") does not match the expanded quantized matrix (", transpose ? k : rows, ", ",
+            transpose ? rows : k, ") computed from shape ", shape_str(w.shape()),
+            " with group_size=", p.group_size, ", bits=", p.bits,
+            " and transpose=", transpose ? "true" : "false");
+  }
+  Dtype out = promote_types(x.dtype(), scales.dtype());
+  array wd = dequantize_checked(w, scales, *biases, p, scales.dtype(), s);
+  if (transpose) wd = swapaxes(wd, -1, -2, s);
+  return matmul(astype(x, out, s), astype(wd, out, s), s);
+}
+
+array gather_qmm(const array& x, const array& w, const array& scales,
+                 const std::optional<array>& biases, const std::optional<array>& lhs_indices,
+                 const std::optional<array>& rhs_indices, bool transpose,
+                 std::optional<int> group_size, std::optional<int> bits, const std::string& mode,
+                 bool /*sorted_indices*/, StreamOrDevice s) {
+  const char* op = "gather_qmm";
+  Params p = affine_params(op, group_size, bits, mode);
+  check_scales(op, w, scales, biases, p);
+  if (x.ndim() < 2) invalid(op, "The input must have at least 2 dims, got ", shape_str(x.shape()));
+  for (const auto* idx : {&lhs_indices, &rhs_indices}) {
+    if (*idx && !is_integral((*idx)->dtype())) {
+      invalid(op, "Got indices with invalid dtype. Indices must be integral.");
+    }
+  }
+  // Default indices: each batch in order, shaped like the batch dims.
+  auto batch_of = [&](const array& a) {
+    Shape b(a.shape().begin(), a.shape().end() - 2);
+    int64_t n = 1;
+    for (int d : b) n *= d;
+    return reshape(arange(0, static_cast<int>(n), 1, uint32, s), b, s);
+  };
+  auto flat3 = [&](const array& a) { return reshape(a, Shape{-1, a.shape(-2), a.shape(-1)}, s); };
+  array li = lhs_indices ? *lhs_indices : batch_of(x);
+  array ri = rhs_indices ? *rhs_indices : batch_of(w);
+  broadcast_shapes(li.shape(), ri.shape(), "gather_qmm");
+  array xs = take(flat3(x), li, 0, s);
+  array ws = take(flat3(w), ri, 0, s);
+  array ss = take(flat3(scales), ri, 0, s);
+  array bs = take(flat3(*biases), ri, 0, s);
+  return quantized_matmul(xs, ws, ss, bs, transpose, p.group_size, p.bits, mode, s);
+}
+
+}  // namespace tandem

@@ -1,0 +1,59 @@
+#pragma once
+// Quantization with MLX's names, arguments and bit layout (affine mode), so
+// weights quantized by MLX load and compute the same here.
+//
+// Layout (settled by experiment against mlx.core 0.32, not from its source):
+// each group of group_size consecutive elements of a row shares a scale and
+// a bias; the b-bit codes of a row form one little-endian bit stream, the
+// first code in the lowest bits of the first uint32 word, a code that does
+// not fit the rest of a word continuing in the low bits of the next (3, 5
+// and 6 bits). So a row of K elements takes K * bits / 32 words.
+//
+// All four are composites of existing ops (min/max reductions, round,
+// shifts, sums of disjoint bit fields, astype, matmul, take): every backend
+// runs them with its kernels, and grad/jvp/vmap follow from the parts.
+// quantized_matmul dequantizes and multiplies; a fused kernel reading the
+// packed words directly is still to come for the bandwidth bar.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tandem/array.h"
+#include "tandem/stream.h"
+
+namespace tandem {
+
+// {w_q (uint32), scales, biases} of the floating-point array w (two or more
+// dims, last divisible by group_size). group_size: 32, 64 (default) or 128;
+// bits: 1, 2, 3, 4 (default), 5, 6 or 8. Scales and biases take w's dtype.
+// mode: "affine" only so far.
+std::vector<array> quantize(const array& w, std::optional<int> group_size = std::nullopt,
+                            std::optional<int> bits = std::nullopt,
+                            const std::string& mode = "affine", StreamOrDevice s = {});
+
+// The floating-point matrix w_q, scales and biases stand for:
+// scale * code + bias, computed in the output dtype (dtype, else the scales').
+array dequantize(const array& w, const array& scales, const std::optional<array>& biases,
+                 std::optional<int> group_size = std::nullopt,
+                 std::optional<int> bits = std::nullopt, const std::string& mode = "affine",
+                 std::optional<Dtype> dtype = std::nullopt, StreamOrDevice s = {});
+
+// x @ dequantize(w).T (transpose) or x @ dequantize(w), batch dims broadcast.
+array quantized_matmul(const array& x, const array& w, const array& scales,
+                       const std::optional<array>& biases, bool transpose = true,
+                       std::optional<int> group_size = std::nullopt,
+                       std::optional<int> bits = std::nullopt, const std::string& mode = "affine",
+                       StreamOrDevice s = {});
+
+// quantized_matmul of x's matrices picked by lhs_indices with w's picked by
+// rhs_indices (flat indices over the batch dims; each defaults to all of its
+// batch, in order); the indices broadcast and lead the result's shape.
+array gather_qmm(const array& x, const array& w, const array& scales,
+                 const std::optional<array>& biases,
+                 const std::optional<array>& lhs_indices = std::nullopt,
+                 const std::optional<array>& rhs_indices = std::nullopt, bool transpose = true,
+                 std::optional<int> group_size = std::nullopt,
+                 std::optional<int> bits = std::nullopt, const std::string& mode = "affine",
+                 bool sorted_indices = false, StreamOrDevice s = {});
+
+}  // namespace tandem
