@@ -9,6 +9,7 @@
 #include "tandem/ops/creation.h"
 #include "tandem/ops/fast.h"
 #include "tandem/ops/indexing.h"
+#include "tandem/ops/linalg.h"
 #include "tandem/ops/matmul.h"
 #include "tandem/ops/random.h"
 #include "tandem/ops/reduce.h"
