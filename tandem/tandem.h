@@ -11,6 +11,7 @@
 #include "tandem/ops/fast.h"
 #include "tandem/ops/fft.h"
 #include "tandem/ops/indexing.h"
+#include "tandem/ops/linalg.h"
 #include "tandem/ops/matmul.h"
 #include "tandem/ops/quantized.h"
 #include "tandem/ops/random.h"

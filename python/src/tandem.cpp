@@ -126,6 +126,7 @@ NB_MODULE(core, m) {
   init_ops_fast(m);
   init_ops_fft(m);
   init_ops_random(m);
+  init_ops_linalg(m);
   init_io(m);
 
   // `import tandem.core.random` and friends work like attribute access.

@@ -9,6 +9,7 @@
 #include "tandem/primitives/fft.h"
 #include "tandem/primitives/fused.h"
 #include "tandem/primitives/indexing.h"
+#include "tandem/primitives/linalg.h"
 #include "tandem/primitives/matmul.h"
 #include "tandem/primitives/random.h"
 #include "tandem/primitives/reduce.h"
@@ -75,6 +76,13 @@ TANDEM_NO_GPU(Matmul)
 TANDEM_NO_GPU(AddMM)
 TANDEM_NO_GPU(RandomBits)
 TANDEM_NO_GPU(Fused)
+TANDEM_NO_GPU(Inverse)
+TANDEM_NO_GPU(Cholesky)
+TANDEM_NO_GPU(QRF)
+TANDEM_NO_GPU(SVD)
+TANDEM_NO_GPU(Eigh)
+TANDEM_NO_GPU(Eig)
+TANDEM_NO_GPU(LUF)
 
 #undef TANDEM_NO_GPU
 
