@@ -35,10 +35,10 @@ void init_ops_linalg(nb::module_& parent) {
       [](ArrayLike a, nb::handle ord, const Axes& axis, bool keepdims, StreamOrDevice s) {
         return py_norm(to_array(a), ord, axis, keepdims, s);
       },
-      "a"_a, "ord"_a = nb::none(), "axis"_a = nb::none(), "keepdims"_a = false,
-      nb::kw_only(), S,
+      "a"_a, "ord"_a = nb::none(), "axis"_a = nb::none(), "keepdims"_a = false, nb::kw_only(), S,
       nb::sig("def norm(a: tandem.core.array, ord: int | float | str | None = None, axis: int | "
-              "list[int] | None = None, keepdims: bool = False, *, stream: tandem.core.Stream | tandem.core.Device | None = None) -> "
+              "list[int] | None = None, keepdims: bool = False, *, stream: tandem.core.Stream | "
+              "tandem.core.Device | None = None) -> "
               "tandem.core.array"),
       "Matrix or vector norm (NumPy's ord values; no ord and no axis: the 2-norm of the "
       "flattened array).");
@@ -49,8 +49,10 @@ void init_ops_linalg(nb::module_& parent) {
                        Axes{std::vector<int>{-2, -1}}, keepdims, s);
       },
       "a"_a, "ord"_a = "fro", "keepdims"_a = false, nb::kw_only(), S,
-      nb::sig("def matrix_norm(a: tandem.core.array, ord: int | float | str = 'fro', keepdims: bool = "
-              "False, *, stream: tandem.core.Stream | tandem.core.Device | None = None) -> tandem.core.array"),
+      nb::sig(
+          "def matrix_norm(a: tandem.core.array, ord: int | float | str = 'fro', keepdims: bool = "
+          "False, *, stream: tandem.core.Stream | tandem.core.Device | None = None) -> "
+          "tandem.core.array"),
       "The norm of the matrices on the last two axes.");
   m.def(
       "qr",
@@ -59,7 +61,8 @@ void init_ops_linalg(nb::module_& parent) {
         return nb::make_tuple(q, r);
       },
       "a"_a, nb::kw_only(), S,
-      nb::sig("def qr(a: tandem.core.array, *, stream: tandem.core.Stream | tandem.core.Device | None = None) -> tuple[tandem.core.array, tandem.core.array]"),
+      nb::sig("def qr(a: tandem.core.array, *, stream: tandem.core.Stream | tandem.core.Device | "
+              "None = None) -> tuple[tandem.core.array, tandem.core.array]"),
       "Reduced QR factorization: (Q, R) with Q (m, k) orthonormal, R (k, n) upper, k = min(m, "
       "n).");
   m.def(
@@ -70,7 +73,8 @@ void init_ops_linalg(nb::module_& parent) {
         return tuple_of(out);
       },
       "a"_a, "compute_uv"_a = true, nb::kw_only(), S,
-      nb::sig("def svd(a: tandem.core.array, compute_uv: bool = True, *, stream: tandem.core.Stream | tandem.core.Device | None = None) -> "
+      nb::sig("def svd(a: tandem.core.array, compute_uv: bool = True, *, stream: "
+              "tandem.core.Stream | tandem.core.Device | None = None) -> "
               "tuple[tandem.core.array, tandem.core.array, tandem.core.array] | tandem.core.array"),
       "Singular value decomposition: (U, S, Vt) with full U and Vt, or S alone.");
   m.def(
@@ -117,7 +121,8 @@ void init_ops_linalg(nb::module_& parent) {
         return nb::make_tuple(w, v);
       },
       "a"_a, nb::kw_only(), S,
-      nb::sig("def eig(a: tandem.core.array, *, stream: tandem.core.Stream | tandem.core.Device | None = None) -> tuple[tandem.core.array, tandem.core.array]"),
+      nb::sig("def eig(a: tandem.core.array, *, stream: tandem.core.Stream | tandem.core.Device | "
+              "None = None) -> tuple[tandem.core.array, tandem.core.array]"),
       "Eigenvalues and right eigenvectors (columns) of general square matrices (complex64).");
   m.def(
       "eigvalsh",
@@ -133,14 +138,15 @@ void init_ops_linalg(nb::module_& parent) {
         return nb::make_tuple(w, v);
       },
       "a"_a, "UPLO"_a = "L", nb::kw_only(), S,
-      nb::sig("def eigh(a: tandem.core.array, UPLO: str = 'L', *, stream: tandem.core.Stream | tandem.core.Device | None = None) -> "
+      nb::sig("def eigh(a: tandem.core.array, UPLO: str = 'L', *, stream: tandem.core.Stream | "
+              "tandem.core.Device | None = None) -> "
               "tuple[tandem.core.array, tandem.core.array]"),
       "Eigenvalues (ascending) and eigenvectors (columns) of symmetric or Hermitian matrices.");
   m.def(
-      "lu",
-      [](ArrayLike a, StreamOrDevice s) { return tuple_of(linalg::lu(to_array(a), s)); }, "a"_a,
-      nb::kw_only(), S,
-      nb::sig("def lu(a: tandem.core.array, *, stream: tandem.core.Stream | tandem.core.Device | None = None) -> tuple[tandem.core.array, tandem.core.array, tandem.core.array]"),
+      "lu", [](ArrayLike a, StreamOrDevice s) { return tuple_of(linalg::lu(to_array(a), s)); },
+      "a"_a, nb::kw_only(), S,
+      nb::sig("def lu(a: tandem.core.array, *, stream: tandem.core.Stream | tandem.core.Device | "
+              "None = None) -> tuple[tandem.core.array, tandem.core.array, tandem.core.array]"),
       "LU factorization with partial pivoting: (P, L, U) with A = L[P] @ U.");
   m.def(
       "lu_factor",
@@ -149,7 +155,8 @@ void init_ops_linalg(nb::module_& parent) {
         return nb::make_tuple(lu, piv);
       },
       "a"_a, nb::kw_only(), S,
-      nb::sig("def lu_factor(a: tandem.core.array, *, stream: tandem.core.Stream | tandem.core.Device | None = None) -> tuple[tandem.core.array, tandem.core.array]"),
+      nb::sig("def lu_factor(a: tandem.core.array, *, stream: tandem.core.Stream | "
+              "tandem.core.Device | None = None) -> tuple[tandem.core.array, tandem.core.array]"),
       "Packed LU factors and LAPACK's (0-based) pivots.");
   m.def(
       "solve",
@@ -162,8 +169,7 @@ void init_ops_linalg(nb::module_& parent) {
       [](ArrayLike a, ArrayLike b, bool upper, StreamOrDevice s) {
         return linalg::solve_triangular(to_array(a), to_array(b), upper, s);
       },
-      "a"_a, "b"_a, nb::kw_only(), "upper"_a = false, S,
-      "Solution X of A X = B for triangular A.");
+      "a"_a, "b"_a, nb::kw_only(), "upper"_a = false, S, "Solution X of A X = B for triangular A.");
   m.def(
       "det", [](ArrayLike a, StreamOrDevice s) { return linalg::det(to_array(a), s); }, "a"_a,
       nb::kw_only(), S, "Determinant of square matrices.");
@@ -174,7 +180,8 @@ void init_ops_linalg(nb::module_& parent) {
         return nb::make_tuple(sign, logdet);
       },
       "a"_a, nb::kw_only(), S,
-      nb::sig("def slogdet(a: tandem.core.array, *, stream: tandem.core.Stream | tandem.core.Device | None = None) -> tuple[tandem.core.array, tandem.core.array]"),
+      nb::sig("def slogdet(a: tandem.core.array, *, stream: tandem.core.Stream | "
+              "tandem.core.Device | None = None) -> tuple[tandem.core.array, tandem.core.array]"),
       "Sign and natural log of the absolute value of the determinant.");
 }
 

@@ -10,23 +10,16 @@
 #include "tandem/ops/indexing.h"
 #include "tandem/ops/matmul.h"
 #include "tandem/ops/shape.h"
+#include "tandem/ops/utils.h"
 
 namespace tandem {
 namespace {
-
-std::string list_str(const std::vector<int>& v) {
-  std::ostringstream os;
-  os << "(";
-  for (size_t i = 0; i < v.size(); ++i) os << (i ? ", " : "") << v[i];
-  os << ")";
-  return os.str();
-}
 
 // One value per spatial dim: a single value applies to all of them.
 std::vector<int> per_dim(std::vector<int> v, int dims, const char* what) {
   if (v.size() == 1 && dims != 1) v.assign(dims, v[0]);
   if (static_cast<int>(v.size()) != dims) {
-    throw std::invalid_argument(std::string("[conv] ") + what + " " + list_str(v) + " has " +
+    throw std::invalid_argument(std::string("[conv] ") + what + " " + ints_str(v) + " has " +
                                 std::to_string(v.size()) + " values for " + std::to_string(dims) +
                                 " spatial dims");
   }
@@ -37,7 +30,7 @@ void check_positive(const std::vector<int>& v, const char* what) {
   for (int x : v) {
     if (x < 1) {
       throw std::invalid_argument(std::string("[conv] ") + what + " must be positive, got " +
-                                  list_str(v));
+                                  ints_str(v));
     }
   }
 }
@@ -139,8 +132,8 @@ array conv_general(const array& input, const array& weight, std::vector<int> str
                                   " after dilation and " + "padding (" + std::to_string(padded) +
                                   ") is smaller than the dilated kernel (" + std::to_string(span) +
                                   "): input " + shape_str(input.shape()) + ", weight " +
-                                  shape_str(weight.shape()) + ", padding " + list_str(padding_lo) +
-                                  "/" + list_str(padding_hi));
+                                  shape_str(weight.shape()) + ", padding " + ints_str(padding_lo) +
+                                  "/" + ints_str(padding_hi));
     }
     out_shape.push_back(static_cast<int>((padded - span) / stride[i] + 1));
   }
@@ -238,7 +231,7 @@ array conv_transpose(const array& input, const array& weight, std::vector<int> s
   std::vector<int> lo(d), hi(d);
   for (int i = 0; i < d; ++i) {
     if (output_padding[i] < 0 || output_padding[i] >= std::max(stride[i], dilation[i])) {
-      throw std::invalid_argument("[conv_transpose] output_padding " + list_str(output_padding) +
+      throw std::invalid_argument("[conv_transpose] output_padding " + ints_str(output_padding) +
                                   " must be non-negative and smaller than the stride or the "
                                   "dilation");
     }

@@ -65,14 +65,6 @@ void check_indices(const char* op, const array& idx) {
   }
 }
 
-std::string ints_str(const std::vector<int>& v) {
-  std::ostringstream os;
-  os << "(";
-  for (size_t i = 0; i < v.size(); ++i) os << (i ? ", " : "") << v[i];
-  os << ")";
-  return os.str();
-}
-
 // Normalises each axis (keeping the order) and rejects repeats.
 std::vector<int> normalize_axes_ordered(const std::vector<int>& axes, int ndim, const char* op,
                                         const Shape& shape) {

@@ -36,8 +36,7 @@ Stream cpu_stream(const char* op, StreamOrDevice s) {
 
 void check_matrix(const char* op, const array& a) {
   if (a.ndim() < 2) {
-    invalid(op, "Arrays must have >= 2 dimensions. Received array with ", a.ndim(),
-            " dimensions.");
+    invalid(op, "Arrays must have >= 2 dimensions. Received array with ", a.ndim(), " dimensions.");
   }
 }
 
@@ -238,9 +237,9 @@ array pinv(const array& a, StreamOrDevice s) {
                                     : std::numeric_limits<float>::epsilon();
   array cutoff = multiply(max(sv, -1, true, st), array(std::max(m, n) * eps, a.dtype()), st);
   array keep = greater(sv, cutoff, st);
-  array sinv = where(keep, divide(array(1.0, a.dtype()), where(keep, sv, array(1.0, a.dtype()), st),
-                                  st),
-                     array(0.0, a.dtype()), st);
+  array sinv =
+      where(keep, divide(array(1.0, a.dtype()), where(keep, sv, array(1.0, a.dtype()), st), st),
+            array(0.0, a.dtype()), st);
   return matmul(mT(vt, st), multiply(expand_dims(sinv, -1, st), mT(u, st), st), st);
 }
 
@@ -308,10 +307,10 @@ std::pair<array, array> lu_diag_parity(const char* op, const array& a, Stream st
   array steps = arange(0, n, 1, uint32, st);
   array swaps = sum(astype(not_equal(f[1], steps, st), int32, st), -1, false, st);
   // (-1)^swaps
-  array parity = subtract(array(1.0, x.dtype()),
-                          multiply(array(2.0, x.dtype()),
-                                   astype(remainder(swaps, array(2), st), x.dtype(), st), st),
-                          st);
+  array parity = subtract(
+      array(1.0, x.dtype()),
+      multiply(array(2.0, x.dtype()), astype(remainder(swaps, array(2), st), x.dtype(), st), st),
+      st);
   return {d, parity};
 }
 }  // namespace

@@ -67,4 +67,12 @@ std::string shapes_str(const std::vector<array>& arrays) {
   return os.str();
 }
 
+std::string ints_str(const std::vector<int>& v) {
+  std::ostringstream os;
+  os << "(";
+  for (size_t i = 0; i < v.size(); ++i) os << (i ? ", " : "") << v[i];
+  os << ")";
+  return os.str();
+}
+
 }  // namespace tandem

@@ -29,6 +29,8 @@ std::vector<int> all_axes(int ndim);
 
 // The NumPy broadcast of two shapes; throws naming both when incompatible.
 Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op = "broadcast_shapes");
+// "(1, 2, 3)": a list of ints for error messages.
+std::string ints_str(const std::vector<int>& v);
 Shape broadcast_shapes(const std::vector<Shape>& shapes, const char* op = "broadcast_shapes");
 
 // Streams operands for messages: "(2, 3) and (4,)".

@@ -4,12 +4,13 @@
 // transform. Routines that read one triangle of their input (cholesky, eigh,
 // tri_inv) differentiate as functions of that triangle only. vmap moves the
 // mapped axis to the front: every primitive is batched over leading axes.
+#include "tandem/ops/linalg.h"
+
 #include <string>
 
 #include "tandem/ops/binary.h"
 #include "tandem/ops/creation.h"
 #include "tandem/ops/indexing.h"
-#include "tandem/ops/linalg.h"
 #include "tandem/ops/matmul.h"
 #include "tandem/ops/reduce.h"
 #include "tandem/ops/shape.h"
@@ -64,8 +65,8 @@ array diag_embed(const array& v, Stream s) {
 
 // Cholesky factor L (lower) of the symmetric matrix: the jvp and the vjp.
 array phi(const array& x, Stream s) {
-  return subtract(tril(x, 0, s), multiply(rules::scalar_like(0.5, x),
-                                          diag_embed(diagonal(x, 0, -2, -1, s), s), s),
+  return subtract(tril(x, 0, s),
+                  multiply(rules::scalar_like(0.5, x), diag_embed(diagonal(x, 0, -2, -1, s), s), s),
                   s);
 }
 
@@ -176,14 +177,13 @@ std::pair<std::vector<array>, std::vector<int>> Cholesky::vmap(const std::vector
 // A = Q R with Q^T Q = I and R upper: X = Q^T dA R^-1 splits into the skew
 // Q^T dQ and the upper dR R^-1.
 
-std::vector<array> QRF::vjp(const std::vector<array>& primals,
-                            const std::vector<array>& cotangents, const std::vector<int>&,
-                            const std::vector<array>& outputs) {
+std::vector<array> QRF::vjp(const std::vector<array>& primals, const std::vector<array>& cotangents,
+                            const std::vector<int>&, const std::vector<array>& outputs) {
   Stream s = stream();
   const array& a = primals[0];
   if (dim(a, -2) < dim(a, -1)) {
-    unsupported(name(), "vjp", "QR gradients need rows >= columns; received shape " +
-                                   shape_str(a.shape()));
+    unsupported(name(), "vjp",
+                "QR gradients need rows >= columns; received shape " + shape_str(a.shape()));
   }
   auto out = live_outputs(*this, make_pooled<QRF>(s), primals, outputs);
   const array &q = out[0], &r = out[1];
@@ -201,8 +201,8 @@ std::vector<array> QRF::jvp(const std::vector<array>& primals, const std::vector
   Stream s = stream();
   const array& a = primals[0];
   if (dim(a, -2) < dim(a, -1)) {
-    unsupported(name(), "jvp", "QR derivatives need rows >= columns; received shape " +
-                                   shape_str(a.shape()));
+    unsupported(name(), "jvp",
+                "QR derivatives need rows >= columns; received shape " + shape_str(a.shape()));
   }
   auto out = live_outputs(*this, make_pooled<QRF>(s), primals, outputs);
   const array &q = out[0], &r = out[1];
@@ -224,9 +224,8 @@ std::pair<std::vector<array>, std::vector<int>> QRF::vmap(const std::vector<arra
 // Values only: dS = diag(U^T dA V). With U and Vt (square matrices, distinct
 // values): the classic result with F[i, j] = 1 / (s_j^2 - s_i^2).
 
-std::vector<array> SVD::vjp(const std::vector<array>& primals,
-                            const std::vector<array>& cotangents, const std::vector<int>&,
-                            const std::vector<array>& outputs) {
+std::vector<array> SVD::vjp(const std::vector<array>& primals, const std::vector<array>& cotangents,
+                            const std::vector<int>&, const std::vector<array>& outputs) {
   Stream s = stream();
   const array& a = primals[0];
   if (is_complex(a.dtype())) unsupported(name(), "vjp", "complex inputs are not supported");
@@ -368,8 +367,7 @@ std::pair<array, array> lu_factors(const array& packed, Stream s) {
 void check_square_lu(const char* transform, const char* name, const array& a) {
   if (dim(a, -2) != dim(a, -1)) {
     unsupported(name, transform,
-                "LU derivatives need square matrices; received shape " +
-                    shape_str(a.shape()));
+                "LU derivatives need square matrices; received shape " + shape_str(a.shape()));
   }
 }
 // perm (..., m) as indices for rows of (..., m, n).
@@ -381,9 +379,8 @@ array row_index(const array& perm, int n, Stream s) {
 }
 }  // namespace
 
-std::vector<array> LUF::vjp(const std::vector<array>& primals,
-                            const std::vector<array>& cotangents, const std::vector<int>&,
-                            const std::vector<array>& outputs) {
+std::vector<array> LUF::vjp(const std::vector<array>& primals, const std::vector<array>& cotangents,
+                            const std::vector<int>&, const std::vector<array>& outputs) {
   Stream s = stream();
   check_square_lu("vjp", name(), primals[0]);
   auto out = live_outputs(*this, make_pooled<LUF>(s), primals, outputs);

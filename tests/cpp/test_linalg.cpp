@@ -85,8 +85,8 @@ TEST_P(Linalg, Factorizations) {
 
   auto plu = linalg::lu(a, C);
   EXPECT_EQ(plu[0].dtype(), uint32);
-  array rows = take_along_axis(plu[1], broadcast_to(expand_dims(plu[0], -1, C), {2, 5, 3}, C),
-                               -2, C);
+  array rows =
+      take_along_axis(plu[1], broadcast_to(expand_dims(plu[0], -1, C), {2, 5, 3}, C), -2, C);
   expect_near_arrays(matmul(rows, plu[2], C), a, t, "L[P] U");
 }
 
@@ -104,10 +104,16 @@ INSTANTIATE_TEST_SUITE_P(Dtypes, Linalg, ::testing::Values(float32, float64));
 TEST(LinalgErrors, Validation) {
   expect_invalid([] { linalg::inv(ones({3}), C); }, "linalg::inv", {">= 2 dimensions"});
   expect_invalid([] { linalg::inv(ones({2, 3}), C); }, "linalg::inv", {"square", "(2, 3)"});
-  expect_invalid([] { linalg::cholesky(ones({3, 3}, int32), false, C); }, "linalg::cholesky",
-                 {"float32 or float64", "int32"});
-  expect_invalid([] { linalg::svd(ones({3, 3}, float16), true, C); }, "linalg::svd",
-                 {"complex64", "float16"});
+  expect_invalid(
+      [] {
+        linalg::cholesky(ones({3, 3}, int32), false, C);
+      },
+      "linalg::cholesky", {"float32 or float64", "int32"});
+  expect_invalid(
+      [] {
+        linalg::svd(ones({3, 3}, float16), true, C);
+      },
+      "linalg::svd", {"complex64", "float16"});
   expect_invalid([] { linalg::solve(eye(3), ones({4}), C); }, "linalg::solve", {"must match"});
   expect_invalid([] { linalg::eigh(eye(3), "Q", C); }, "linalg::eigh", {"UPLO"});
 }
@@ -124,16 +130,16 @@ TEST(LinalgErrors, SingularInverseFailsAtEval) {
 TEST(LinalgErrors, GpuStreamsRefused) {
   if (!is_available(Device::gpu)) GTEST_SKIP() << "no GPU";
   expect_invalid([] { linalg::qr(eye(3), Device::gpu); }, "linalg::qr", {"stream=mx.cpu"});
-  expect_invalid([] { linalg::svd(eye(3), true, Device::gpu); }, "linalg::svd",
-                 {"stream=mx.cpu"});
+  expect_invalid([] { linalg::svd(eye(3), true, Device::gpu); }, "linalg::svd", {"stream=mx.cpu"});
 }
 
 TEST(LinalgTransforms, InverseVjp) {
   // d/dA sum(G o A^-1) = -A^-T G A^-T.
   array a = dominant({3, 3}, float64);
   array g = random_array({3, 3}, float64);
-  auto [outs, grads] = vjp([](const std::vector<array>& x) { return std::vector<array>{linalg::inv(x[0], C)}; },
-                           {a}, {g});
+  auto [outs, grads] =
+      vjp([](const std::vector<array>& x) { return std::vector<array>{linalg::inv(x[0], C)}; }, {a},
+          {g});
   array ait = swapaxes(linalg::inv(a, C), -1, -2, C);
   expect_near_arrays(grads[0], negative(matmul(matmul(ait, g, C), ait, C), C), float64,
                      "inverse vjp");

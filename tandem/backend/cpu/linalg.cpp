@@ -23,8 +23,8 @@ extern "C" {
 // LU, inverse from LU, triangular inverse, Cholesky.
 void sgetrf_(const int* m, const int* n, float* a, const int* lda, int* ipiv, int* info);
 void dgetrf_(const int* m, const int* n, double* a, const int* lda, int* ipiv, int* info);
-void sgetri_(const int* n, float* a, const int* lda, const int* ipiv, float* work,
-             const int* lwork, int* info);
+void sgetri_(const int* n, float* a, const int* lda, const int* ipiv, float* work, const int* lwork,
+             int* info);
 void dgetri_(const int* n, double* a, const int* lda, const int* ipiv, double* work,
              const int* lwork, int* info);
 void strtri_(const char* uplo, const char* diag, const int* n, float* a, const int* lda, int* info);
@@ -39,30 +39,30 @@ void dgeqrf_(const int* m, const int* n, double* a, const int* lda, double* tau,
              const int* lwork, int* info);
 void sorgqr_(const int* m, const int* n, const int* k, float* a, const int* lda, const float* tau,
              float* work, const int* lwork, int* info);
-void dorgqr_(const int* m, const int* n, const int* k, double* a, const int* lda,
-             const double* tau, double* work, const int* lwork, int* info);
+void dorgqr_(const int* m, const int* n, const int* k, double* a, const int* lda, const double* tau,
+             double* work, const int* lwork, int* info);
 // SVD (divide and conquer).
 void sgesdd_(const char* jobz, const int* m, const int* n, float* a, const int* lda, float* s,
              float* u, const int* ldu, float* vt, const int* ldvt, float* work, const int* lwork,
              int* iwork, int* info);
 void dgesdd_(const char* jobz, const int* m, const int* n, double* a, const int* lda, double* s,
-             double* u, const int* ldu, double* vt, const int* ldvt, double* work,
-             const int* lwork, int* iwork, int* info);
+             double* u, const int* ldu, double* vt, const int* ldvt, double* work, const int* lwork,
+             int* iwork, int* info);
 void cgesdd_(const char* jobz, const int* m, const int* n, cfloat* a, const int* lda, float* s,
-             cfloat* u, const int* ldu, cfloat* vt, const int* ldvt, cfloat* work,
-             const int* lwork, float* rwork, int* iwork, int* info);
+             cfloat* u, const int* ldu, cfloat* vt, const int* ldvt, cfloat* work, const int* lwork,
+             float* rwork, int* iwork, int* info);
 // Symmetric / Hermitian eigensolvers (divide and conquer).
 void ssyevd_(const char* jobz, const char* uplo, const int* n, float* a, const int* lda, float* w,
              float* work, const int* lwork, int* iwork, const int* liwork, int* info);
-void dsyevd_(const char* jobz, const char* uplo, const int* n, double* a, const int* lda,
-             double* w, double* work, const int* lwork, int* iwork, const int* liwork, int* info);
+void dsyevd_(const char* jobz, const char* uplo, const int* n, double* a, const int* lda, double* w,
+             double* work, const int* lwork, int* iwork, const int* liwork, int* info);
 void cheevd_(const char* jobz, const char* uplo, const int* n, cfloat* a, const int* lda, float* w,
              cfloat* work, const int* lwork, float* rwork, const int* lrwork, int* iwork,
              const int* liwork, int* info);
 // General eigensolvers.
-void sgeev_(const char* jobvl, const char* jobvr, const int* n, float* a, const int* lda,
-            float* wr, float* wi, float* vl, const int* ldvl, float* vr, const int* ldvr,
-            float* work, const int* lwork, int* info);
+void sgeev_(const char* jobvl, const char* jobvr, const int* n, float* a, const int* lda, float* wr,
+            float* wi, float* vl, const int* ldvl, float* vr, const int* ldvr, float* work,
+            const int* lwork, int* info);
 void dgeev_(const char* jobvl, const char* jobvr, const int* n, double* a, const int* lda,
             double* wr, double* wi, double* vl, const int* ldvl, double* vr, const int* ldvr,
             double* work, const int* lwork, int* info);
@@ -202,8 +202,9 @@ size_t grain_for(int64_t m, int64_t n) {
 // Runs body(b, scratch...) over the batch; body sets f on failure.
 template <typename F>
 void for_batch(int64_t count, int64_t m, int64_t n, F&& body) {
-  parallel_for(static_cast<size_t>(count), grain_for(m, n),
-               [&](size_t b0, size_t b1) { body(static_cast<int64_t>(b0), static_cast<int64_t>(b1)); });
+  parallel_for(static_cast<size_t>(count), grain_for(m, n), [&](size_t b0, size_t b1) {
+    body(static_cast<int64_t>(b0), static_cast<int64_t>(b1));
+  });
 }
 
 template <typename F>
@@ -227,8 +228,8 @@ void dispatch_lapack(Dtype t, F&& f) {
 }
 
 [[noreturn]] void fail(const char* op, const std::string& what, int info) {
-  throw std::runtime_error(std::string("[") + op + "] " + what + " (LAPACK info = " +
-                           std::to_string(info) + ")");
+  throw std::runtime_error(std::string("[") + op + "] " + what +
+                           " (LAPACK info = " + std::to_string(info) + ")");
 }
 
 // --- kernels ---------------------------------------------------------------
@@ -369,7 +370,8 @@ void svd(const Ref& in, const std::vector<Ref>& outs, bool uv) {
     std::vector<int> iwork(8 * std::max(k, 1));
     // cgesdd's real workspace (LAPACK's bound for either job).
     std::vector<R> rwork(std::is_same_v<T, cfloat>
-                             ? size_t(std::max(5 * k * k + 5 * k, 2 * mx * k + 2 * k * k + k)) + 7 * k + 1
+                             ? size_t(std::max(5 * k * k + 5 * k, 2 * mx * k + 2 * k * k + k)) +
+                                   7 * k + 1
                              : 1);
     char jobz = uv ? 'A' : 'N';
     for (int64_t b = b0; b < b1 && f.info == 0; ++b) {
@@ -405,16 +407,16 @@ void svd(const Ref& in, const std::vector<Ref>& outs, bool uv) {
   if (f.info < 0) fail("linalg::svd", "SVD failed (is there a NaN or inf in the input?)", f.info);
 }
 
-void syevd(char jobz, char uplo, int n, float* a, float* w, float* wk, int lw, float*, int,
-           int* iw, int liw, int* info) {
+void syevd(char jobz, char uplo, int n, float* a, float* w, float* wk, int lw, float*, int, int* iw,
+           int liw, int* info) {
   ssyevd_(&jobz, &uplo, &n, a, &n, w, wk, &lw, iw, &liw, info);
 }
 void syevd(char jobz, char uplo, int n, double* a, double* w, double* wk, int lw, double*, int,
            int* iw, int liw, int* info) {
   dsyevd_(&jobz, &uplo, &n, a, &n, w, wk, &lw, iw, &liw, info);
 }
-void syevd(char jobz, char uplo, int n, cfloat* a, float* w, cfloat* wk, int lw, float* rw,
-           int lrw, int* iw, int liw, int* info) {
+void syevd(char jobz, char uplo, int n, cfloat* a, float* w, cfloat* wk, int lw, float* rw, int lrw,
+           int* iw, int liw, int* info) {
   cheevd_(&jobz, &uplo, &n, a, &n, w, wk, &lw, rw, &lrw, iw, &liw, info);
 }
 
@@ -573,9 +575,8 @@ void run(const array& in, std::vector<array>& outputs, F&& fn) {
 void Inverse::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) {
   bool tri = tri_, upper = upper_;
   cpu::run(inputs[0], outputs, [tri, upper](const cpu::Ref& in, const std::vector<cpu::Ref>& o) {
-    cpu::dispatch_real(in.dtype, [&](auto tag) {
-      cpu::inverse<decltype(tag)>(in, o[0], tri, upper);
-    });
+    cpu::dispatch_real(in.dtype,
+                       [&](auto tag) { cpu::inverse<decltype(tag)>(in, o[0], tri, upper); });
   });
 }
 
@@ -603,7 +604,8 @@ void Eigh::eval_cpu(const std::vector<array>& inputs, std::vector<array>& output
   char uplo = uplo_;
   bool vectors = vectors_;
   cpu::run(inputs[0], outputs, [uplo, vectors](const cpu::Ref& in, const std::vector<cpu::Ref>& o) {
-    cpu::dispatch_lapack(in.dtype, [&](auto tag) { cpu::eigh<decltype(tag)>(in, o, uplo, vectors); });
+    cpu::dispatch_lapack(in.dtype,
+                         [&](auto tag) { cpu::eigh<decltype(tag)>(in, o, uplo, vectors); });
   });
 }
 
