@@ -45,6 +45,9 @@ if has build; then
   [ $rc -eq 0 ] || { tail -40 "$OUT/build.log"; exit 1; }
 fi
 
+# The in-tree module (the build step makes it) for every Python step below.
+[ -d "$BUILD/python_stage/tandem" ] && export PYTHONPATH=$PWD/$BUILD/python_stage
+
 if has ctest; then
   t0=$SECONDS
   # Warm the JIT cache serially first would cost more than the duplicate
@@ -76,18 +79,19 @@ fi
 if has pytest; then
   t0=$SECONDS
   PY=${PYTHON:-python3}
-  if [ -d "$BUILD/python_stage/tandem" ]; then
-    export PYTHONPATH=$PWD/$BUILD/python_stage
-  else
+  if [ -z "${PYTHONPATH:-}" ]; then
     CMAKE_ARGS="-DTANDEM_CUDA=ON ${CBLAS:-} ${BLAS:-}" $PY -m pip install --no-build-isolation \
       --config-settings=build.tool-args=-j"$(nproc)" \
       --no-deps -q . >"$OUT/pip.log" 2>&1 || { note "pip install failed"; tail -30 "$OUT/pip.log"; }
   fi
   XDIST=$($PY -c 'import xdist' 2>/dev/null && echo "-n 8")
-  DEVICE=gpu timeout "${PYTEST_TIMEOUT:-1200}" $PY -m pytest tests/python -q -p no:cacheprovider \
+  # Outcomes go to tests.log as they finish (a run cut by the timeout still
+  # says what failed); a test stuck for 120 s has its Python stack printed.
+  DEVICE=gpu TANDEM_TEST_LOG="$OUT/tests.log" timeout "${PYTEST_TIMEOUT:-1200}" $PY -m pytest \
+    tests/python -q -p no:cacheprovider -o faulthandler_timeout=120 \
     --maxfail=50 -rf $XDIST ${PYTEST_ARGS:-} >"$OUT/pytest.log" 2>&1
   note "pytest (DEVICE=gpu): $(tail -1 "$OUT/pytest.log") in $((SECONDS - t0)) s"
-  grep -E '^FAILED' "$OUT/pytest.log" | head -30 | tee -a "$summary"
+  grep -E '^FAILED' "$OUT/tests.log" 2>/dev/null | sort -u | head -30 | tee -a "$summary"
 fi
 
 if has bench; then
