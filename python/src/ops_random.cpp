@@ -67,6 +67,16 @@ void init_ops_random(nb::module_& parent) {
       "shape"_a = Shape{}, "dtype"_a = nb::none(), "loc"_a = 0.0, "scale"_a = 1.0,
       "key"_a = nb::none(), nb::kw_only(), S, "Normal samples with mean loc and std scale.");
   m.def(
+      "multivariate_normal",
+      [](ArrayLike mean, ArrayLike cov, Shape shape, std::optional<Dtype> dtype,
+         std::optional<ArrayLike> key, StreamOrDevice s) {
+        return random::multivariate_normal(to_array(mean), to_array(cov), shape,
+                                           dtype.value_or(float32), opt_key(key), s);
+      },
+      "mean"_a, "cov"_a, "shape"_a = Shape{}, "dtype"_a = nb::none(), "key"_a = nb::none(),
+      nb::kw_only(), S,
+      "Jointly normal samples: mean + z @ L.T with cov = L L.T (from its eigendecomposition).");
+  m.def(
       "randint",
       [](ArrayLike low, ArrayLike high, Shape shape, std::optional<Dtype> dtype,
          std::optional<ArrayLike> key, StreamOrDevice s) {

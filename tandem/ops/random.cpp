@@ -9,6 +9,8 @@
 #include "tandem/ops/binary.h"
 #include "tandem/ops/creation.h"
 #include "tandem/ops/indexing.h"
+#include "tandem/ops/linalg.h"
+#include "tandem/ops/matmul.h"
 #include "tandem/ops/reduce.h"
 #include "tandem/ops/shape.h"
 #include "tandem/ops/sort.h"
@@ -382,6 +384,44 @@ array permutation(const array& x, int axis, const std::optional<array>& key, Str
   if (x.ndim() == 0) invalid("permutation", "cannot permute a 0-d array");
   int ax = normalize_axis(axis, x.ndim(), "permutation", x.shape());
   return take(x, permutation(x.shape(ax), key, s), ax, s);
+}
+
+array multivariate_normal(const array& mean, const array& cov, const Shape& shape, Dtype dtype,
+                          const std::optional<array>& key, StreamOrDevice s) {
+  if (dtype != float32) {
+    invalid("multivariate_normal", "supports float32 only (as MLX); got ", dtype);
+  }
+  if (mean.ndim() < 1 || cov.ndim() < 2) {
+    invalid("multivariate_normal", "needs mean (..., n) and cov (..., n, n); got shapes ",
+            mean.shape(), " and ", cov.shape());
+  }
+  const int n = mean.shape(-1);
+  if (cov.shape(-1) != n || cov.shape(-2) != n) {
+    invalid("multivariate_normal", "cov must be (..., ", n, ", ", n, ") for mean ", mean.shape(),
+            "; got ", cov.shape());
+  }
+  Shape mb(mean.shape().begin(), mean.shape().end() - 1);
+  Shape cb(cov.shape().begin(), cov.shape().end() - 2);
+  Shape batch = broadcast_shapes(mb, cb, "multivariate_normal");
+  if (!shape.empty()) batch = broadcast_shapes(shape, batch, "multivariate_normal");
+  if (!shape.empty() && batch != shape) {
+    invalid("multivariate_normal", "shape ", shape, " must hold the batch shapes of mean ",
+            mean.shape(), " and cov ", cov.shape());
+  }
+  Shape zshape = batch;
+  zshape.push_back(n);
+  array z = normal(zshape, dtype, 0.0f, 1.0f, key, s);
+  // L = V diag(sqrt(max(w, 0))): works for semi-definite cov (a Cholesky
+  // factor would not exist).
+  Stream cpu = default_stream(Device::cpu);
+  auto [w, v] = linalg::eigh(astype(cov, dtype, cpu), "L", cpu);
+  array root = sqrt(maximum(w, array(0.0f), cpu), cpu);
+  array l = multiply(v, expand_dims(root, -2, cpu), cpu);
+  Shape row = batch;
+  row.push_back(1);
+  row.push_back(n);
+  array zl = matmul(reshape(z, row, s), swapaxes(l, -1, -2, s), s);
+  return add(astype(mean, dtype, s), squeeze(zl, std::vector<int>{-2}, s), s);
 }
 
 }  // namespace tandem::random

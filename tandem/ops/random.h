@@ -127,4 +127,14 @@ array permutation(int x, const std::optional<array>& key = std::nullopt, StreamO
 array permutation(const array& x, int axis = 0, const std::optional<array>& key = std::nullopt,
                   StreamOrDevice s = {});
 
+// Jointly normal samples with mean (..., n) and positive semi-definite
+// covariance (..., n, n): mean + z @ L^T with z standard normal and L = V
+// sqrt(w) from cov's eigendecomposition (computed on a CPU stream, as
+// linalg's factorizations are; the rest runs on s). shape (empty: the
+// broadcast of the batch shapes) gives the samples' batch shape. float32
+// only, as in MLX.
+array multivariate_normal(const array& mean, const array& cov, const Shape& shape = {},
+                          Dtype dtype = float32, const std::optional<array>& key = std::nullopt,
+                          StreamOrDevice s = {});
+
 }  // namespace tandem::random

@@ -83,3 +83,53 @@ def test_random_errors():
         mx.random.uniform(shape=(2,), dtype=mx.int32)
     with pytest.raises(ValueError):
         mx.random.categorical(mx.zeros((2, 3)), shape=(2,), num_samples=3)
+
+
+# ------------------------------------------------------ multivariate_normal
+
+
+def test_multivariate_normal_moments_and_shapes():
+    rng = np.random.default_rng(5)
+    a = rng.standard_normal((3, 3))
+    cov = a @ a.T + 0.5 * np.eye(3)
+    mean = np.array([1.0, -2.0, 0.5])
+    r = mx.random.multivariate_normal(
+        mx.array(mean, dtype=mx.float32), mx.array(cov, dtype=mx.float32), shape=(100000,),
+        key=mx.random.key(2),
+    )
+    assert r.shape == (100000, 3) and r.dtype == mx.float32
+    x = np.array(r, dtype=np.float64)
+    # Sample mean and covariance within ~6 standard errors.
+    se = np.sqrt(np.diag(cov) / x.shape[0])
+    assert np.all(np.abs(x.mean(0) - mean) < 6 * se), (x.mean(0), mean)
+    assert np.abs(np.cov(x.T) - cov).max() < 0.05 * np.abs(cov).max()
+    # Batch shapes broadcast; the same key gives the same samples.
+    b = mx.random.multivariate_normal(mx.zeros((2, 3)), mx.array(cov, dtype=mx.float32),
+                                      key=mx.random.key(3))
+    c = mx.random.multivariate_normal(mx.zeros((2, 3)), mx.array(cov, dtype=mx.float32),
+                                      key=mx.random.key(3))
+    assert b.shape == (2, 3)
+    np.testing.assert_array_equal(np.array(b), np.array(c))
+
+
+def test_multivariate_normal_semidefinite_cov():
+    # Rank one: every sample lies on the line mean + t * v.
+    v = np.array([1.0, 2.0, -1.0])
+    cov = np.outer(v, v)
+    r = np.array(mx.random.multivariate_normal(mx.zeros((3,)), mx.array(cov, dtype=mx.float32),
+                                               shape=(50,), key=mx.random.key(4)))
+    resid = r - np.outer(r @ v / (v @ v), v)
+    # float32 eigenvalues of the null space are ~eps * |cov|, not 0: their
+    # square roots put sqrt(eps * |cov|) per unit of z off the line.
+    bound = 8 * np.sqrt(1.2e-7 * np.abs(cov).max()) * 5
+    assert np.abs(resid).max() < bound, (np.abs(resid).max(), bound)
+
+
+def test_multivariate_normal_errors():
+    cov = mx.eye(3)
+    with pytest.raises(ValueError, match="float32"):
+        mx.random.multivariate_normal(mx.zeros((3,)), cov, dtype=mx.float64)
+    with pytest.raises(ValueError, match="cov must be"):
+        mx.random.multivariate_normal(mx.zeros((2,)), cov)
+    with pytest.raises(ValueError, match="multivariate_normal"):
+        mx.random.multivariate_normal(mx.zeros((2, 3)), cov, shape=(4,))
