@@ -97,6 +97,19 @@ void init_ops_shape(nb::module_& m) {
       "a"_a, "shape"_a = nb::none(), "strides"_a = nb::none(), "offset"_a = 0, nb::kw_only(), S,
       "A view of a's row-major elements with the given shape and strides (elements).");
   m.def(
+      "depends",
+      [](nb::handle inputs, nb::handle dependencies) -> nb::object {
+        auto list = [](nb::handle h) {
+          if (nb::isinstance<array>(h)) return std::vector<array>{nb::cast<array>(h)};
+          return to_array_list(nb::borrow<nb::sequence>(h));
+        };
+        auto outs = depends(list(inputs), list(dependencies));
+        if (nb::isinstance<array>(inputs)) return nb::cast(outs[0]);
+        return nb::cast(outs);
+      },
+      "inputs"_a, "dependencies"_a,
+      "inputs unchanged, but evaluating them also evaluates dependencies.");
+  m.def(
       "view",
       [](ArrayLike a, Dtype dtype, StreamOrDevice s) { return view(to_array(a), dtype, s); }, "a"_a,
       "dtype"_a, S,

@@ -4,6 +4,7 @@
 
 #include "tandem/ops/creation.h"
 #include "tandem/ops/utils.h"
+#include "tandem/primitives/custom.h"
 #include "tandem/primitives/shape.h"
 
 namespace tandem {
@@ -267,6 +268,23 @@ array slice(const array& a, Shape start, Shape stop, Shape strides, StreamOrDevi
 
 array slice(const array& a, Shape start, Shape stop, StreamOrDevice s) {
   return slice(a, std::move(start), std::move(stop), Shape(a.ndim(), 1), s);
+}
+
+std::vector<array> depends(const std::vector<array>& inputs, const std::vector<array>& dependencies,
+                           StreamOrDevice s) {
+  if (inputs.empty()) invalid("depends", "needs at least one input");
+  if (dependencies.empty()) return inputs;
+  std::vector<Shape> shapes;
+  std::vector<Dtype> dtypes;
+  for (auto& a : inputs) {
+    shapes.push_back(a.shape());
+    dtypes.push_back(a.dtype());
+  }
+  std::vector<array> all = inputs;
+  all.insert(all.end(), dependencies.begin(), dependencies.end());
+  return array::make_arrays(std::move(shapes), dtypes,
+                            make_pooled<Depends>(to_stream(s), static_cast<int>(inputs.size())),
+                            std::move(all));
 }
 
 array view(const array& a, Dtype dtype, StreamOrDevice s) {

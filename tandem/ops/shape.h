@@ -45,6 +45,9 @@ array as_strided(const array& a, Shape shape, Strides strides, int64_t offset = 
 // byte size must be a multiple), a smaller one multiplies it. A 0-d array
 // may only change to a dtype of the same size.
 array view(const array& a, Dtype dtype, StreamOrDevice s = {});
+// inputs unchanged (views), but evaluating them evaluates dependencies too.
+std::vector<array> depends(const std::vector<array>& inputs, const std::vector<array>& dependencies,
+                           StreamOrDevice s = {});
 array atleast_1d(const array& a, StreamOrDevice s = {});
 array atleast_2d(const array& a, StreamOrDevice s = {});
 array atleast_3d(const array& a, StreamOrDevice s = {});

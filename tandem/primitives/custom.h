@@ -45,4 +45,17 @@ class CustomTransforms : public Primitive {
   std::optional<CustomVmap> vmap_;
 };
 
+// depends: inputs are the arrays passed through, then the dependencies; the
+// outputs are views of the former, so evaluating them runs the latter too.
+// Derivatives pass to the former only.
+class Depends : public Primitive {
+ public:
+  Depends(Stream s, int num_inputs) : Primitive(s), num_inputs_(num_inputs) {}
+  TANDEM_PRIMITIVE(Depends)
+  int num_inputs() const { return num_inputs_; }
+
+ private:
+  int num_inputs_;
+};
+
 }  // namespace tandem

@@ -3,7 +3,10 @@
 // from its inputs (so a vjp never reads the first run's intermediates).
 #include "tandem/primitives/custom.h"
 
+#include <algorithm>
+
 #include "tandem/ops/creation.h"
+#include "tandem/ops/shape.h"
 #include "tandem/ops/unary.h"
 #include "tandem/pool.h"
 #include "tandem/transforms.h"
@@ -103,6 +106,36 @@ std::pair<std::vector<array>, std::vector<int>> CustomTransforms::vmap(
                     std::vector<int>(axes.begin(), axes.begin() + num_inputs_));
   return {std::vector<array>(inputs.begin() + num_inputs_, inputs.end()),
           std::vector<int>(axes.begin() + num_inputs_, axes.end())};
+}
+
+std::vector<array> Depends::vjp(const std::vector<array>& primals,
+                                const std::vector<array>& cotangents,
+                                const std::vector<int>& argnums, const std::vector<array>&) {
+  std::vector<array> out;
+  for (int k : argnums) {
+    out.push_back(k < num_inputs_ ? cotangents[k] : zeros_like(primals[k], stream()));
+  }
+  return out;
+}
+
+std::vector<array> Depends::jvp(const std::vector<array>&, const std::vector<array>& tangents,
+                                const std::vector<int>& argnums,
+                                const std::vector<array>& outputs) {
+  std::vector<array> out;
+  for (size_t j = 0; j < outputs.size(); ++j) {
+    auto it = std::find(argnums.begin(), argnums.end(), static_cast<int>(j));
+    out.push_back(it != argnums.end() ? tangents[it - argnums.begin()]
+                                      : zeros_like(outputs[j], stream()));
+  }
+  return out;
+}
+
+std::pair<std::vector<array>, std::vector<int>> Depends::vmap(const std::vector<array>& inputs,
+                                                              const std::vector<int>& axes,
+                                                              const std::vector<array>&) {
+  std::vector<array> ins(inputs.begin(), inputs.begin() + num_inputs_);
+  std::vector<array> deps(inputs.begin() + num_inputs_, inputs.end());
+  return {depends(ins, deps, stream()), std::vector<int>(axes.begin(), axes.begin() + num_inputs_)};
 }
 
 }  // namespace tandem
