@@ -281,6 +281,10 @@ std::ostream& operator<<(std::ostream& os, const Shape& s);
 std::string shape_str(const Shape& s);
 // Prints like MLX: array([[1, 2], [3, 4]], dtype=int32). Evaluates a.
 std::ostream& operator<<(std::ostream& os, array a);
+// Decimal places of printed floating-point values (fixed notation), or -1
+// for the default (6 significant digits, %g). Process-wide, as MLX's.
+void set_print_precision(int precision);
+int get_print_precision();
 
 // Whether out may take in's buffer: nothing else can read in afterwards (only
 // the node being evaluated holds in, and the only other references to the

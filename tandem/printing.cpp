@@ -5,7 +5,9 @@
 // than 6 shows its first 3 and last 3 entries around "...". Floats print as
 // C++ streams do by default (6 significant digits), bools as True/False,
 // complex numbers as 1+2j (empty axes print as []).
+#include <atomic>
 #include <cmath>
+#include <iomanip>
 #include <sstream>
 #include <string>
 
@@ -17,11 +19,18 @@ namespace {
 
 constexpr int kEdgeItems = 3;  // entries shown at each end of a summarised axis
 
-std::string format_float(double v) {
+std::atomic<int> g_precision{-1};
+
+// v in the default stream format (%g, 6 significant digits), or with
+// set_print_precision's decimal places in fixed notation.
+template <typename F>
+std::string format_float(F v) {
   if (std::isnan(v)) return "nan";
   if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
   std::ostringstream os;
-  os << v;  // default stream format: %g with 6 significant digits
+  int p = g_precision.load(std::memory_order_relaxed);
+  if (p >= 0) os << std::fixed << std::setprecision(p);
+  os << v;
   return os.str();
 }
 
@@ -37,12 +46,7 @@ std::string format_value(T v) {
     return format_float(v);
   } else if constexpr (is_half_v<T> || std::is_floating_point_v<T>) {
     // Through float, so a float32 prints its float digits (1.1f -> 1.1).
-    std::ostringstream os;
-    float f = static_cast<float>(v);
-    if (std::isnan(f)) return "nan";
-    if (std::isinf(f)) return f > 0 ? "inf" : "-inf";
-    os << f;
-    return os.str();
+    return format_float(static_cast<float>(v));
   } else if constexpr (std::is_signed_v<T>) {
     return std::to_string(static_cast<int64_t>(v));
   } else {
@@ -92,6 +96,13 @@ std::ostream& operator<<(std::ostream& os, array a) {
     }
   });
   return os << ", dtype=" << a.dtype() << ")";
+}
+
+void set_print_precision(int precision) {
+  g_precision.store(precision < 0 ? -1 : precision, std::memory_order_relaxed);
+}
+int get_print_precision() {
+  return g_precision.load(std::memory_order_relaxed);
 }
 
 }  // namespace tandem

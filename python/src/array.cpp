@@ -188,7 +188,45 @@ PyType_Slot* array_type_slots() {
 // Defined in indexing.cpp.
 array at_update_impl(const array& a, nb::handle idx, const array& v, const char* op);
 
+namespace {
+// What get_printoptions returns, and the context printoptions makes.
+struct PrintOptions {
+  int precision;
+};
+struct PrintOptionsContext {
+  int precision;
+  int saved = -1;
+};
+
+void init_printoptions(nb::module_& m) {
+  nb::class_<PrintOptions>(m, "PrintOptions")
+      .def_ro("precision", &PrintOptions::precision)
+      .def("__repr__", [](const PrintOptions& p) {
+        return "PrintOptions(precision=" + std::to_string(p.precision) + ")";
+      });
+  nb::class_<PrintOptionsContext>(m, "_PrintOptionsContext")
+      .def("__enter__",
+           [](PrintOptionsContext& c) {
+             c.saved = get_print_precision();
+             set_print_precision(c.precision);
+             return PrintOptions{c.precision};
+           })
+      .def("__exit__", [](PrintOptionsContext& c, nb::args) { set_print_precision(c.saved); });
+  m.def(
+      "set_printoptions", [](int precision) { set_print_precision(precision); }, "precision"_a = -1,
+      "Decimal places of printed floats (fixed notation); -1 for the default (6 significant "
+      "digits).");
+  m.def(
+      "get_printoptions", [] { return PrintOptions{get_print_precision()}; },
+      "The print options now in force.");
+  m.def(
+      "printoptions", [](int precision) { return PrintOptionsContext{precision}; },
+      "precision"_a = -1, "A context manager that sets the print precision for its block.");
+}
+}  // namespace
+
 void init_array(nb::module_& m) {
+  init_printoptions(m);
   const char* doc =
       "An N-dimensional array (lazy: computed on eval, item(), printing or conversion).";
 #if NB_VERSION_MAJOR > 3 || (NB_VERSION_MAJOR == 3 && NB_VERSION_MINOR >= 1)
