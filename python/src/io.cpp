@@ -5,6 +5,7 @@
 
 #include <nanobind/stl/string.h>
 
+#include <fstream>
 #include <memory>
 #include <optional>
 #include <string>
@@ -193,6 +194,29 @@ void savez_impl(nb::handle file, const nb::args& args, const nb::kwargs& kwargs,
 }  // namespace
 
 void init_io(nb::module_& m) {
+  m.def(
+      "export_to_dot",
+      [](nb::handle file, nb::args args, nb::kwargs kwargs) {
+        std::vector<array> outs;
+        std::vector<std::pair<uintptr_t, std::string>> names;
+        for (auto h : args) outs.push_back(nb::cast<array>(h));
+        for (auto [k, v] : kwargs) {
+          array a = nb::cast<array>(v);
+          names.emplace_back(a.id(), nb::cast<std::string>(k));
+          outs.push_back(a);
+        }
+        std::string dot = io::graph_to_dot(outs, names);
+        if (nb::hasattr(file, "write")) {
+          file.attr("write")(dot);
+        } else {
+          std::string path = nb::cast<std::string>(nb::str(file));
+          std::ofstream f(path);
+          if (!(f << dot)) throw std::runtime_error("[export_to_dot] cannot write " + path);
+        }
+      },
+      "file"_a, "args"_a, "kwargs"_a,
+      "Writes the unevaluated graph behind the given arrays (keyword arguments name arrays) to "
+      "a file path or a file-like object, in Graphviz's DOT language.");
   m.def(
       "save",
       [](nb::handle file, const ArrayLike& arr) {

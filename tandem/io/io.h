@@ -71,6 +71,13 @@ struct Safetensors {
 Safetensors load_safetensors(Reader& r);
 void save_safetensors(Writer& w, const NamedArrays& arrays, const Metadata& metadata = {});
 
+// The unevaluated graph behind outputs in Graphviz's DOT language: arrays as
+// named points (names[id] where given, else A, B, ...; inputs at the top,
+// outputs at the bottom), primitives as boxes with edges from their inputs
+// and to their outputs. Evaluated arrays end the walk.
+std::string graph_to_dot(const std::vector<array>& outputs,
+                         const std::vector<std::pair<uintptr_t, std::string>>& names = {});
+
 }  // namespace tandem::io
 
 namespace tandem {
