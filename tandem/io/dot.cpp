@@ -40,7 +40,9 @@ std::string graph_to_dot(const std::vector<array>& outputs,
   std::vector<Frame> stack;
   auto point = [&](const array& a) {
     if (!seen_arrays.insert(a.id()).second) return;
-    const char* rank = !a.has_primitive() ? "rank=source; " : outs.count(a.id()) ? "rank=sink; " : "";
+    const char* rank = !a.has_primitive()   ? "rank=source; "
+                       : outs.count(a.id()) ? "rank=sink; "
+                                            : "";
     os << "{ " << rank << "\"" << name(a) << "\"; }\n";
   };
   for (auto& out : outputs) {

@@ -221,6 +221,18 @@ std::pair<std::vector<array>, std::vector<int>> QRF::vmap(const std::vector<arra
 }
 
 // --- SVD -------------------------------------------------------------------
+namespace {
+// The first min(m, n) left and right singular vectors of a: (U_k, Vt_k).
+std::pair<array, array> thin_singular_vectors(const array& a, Stream s) {
+  int k = std::min(dim(a, -2), dim(a, -1));
+  auto usv = linalg::svd(a, true, s);
+  Shape st(a.ndim(), 0), su = usv[0].shape(), sv = usv[2].shape();
+  su[a.ndim() - 1] = k;
+  sv[a.ndim() - 2] = k;
+  return {slice(usv[0], st, su, s), slice(usv[2], st, sv, s)};
+}
+}  // namespace
+
 // Values only: dS = diag(U^T dA V). With U and Vt (square matrices, distinct
 // values): the classic result with F[i, j] = 1 / (s_j^2 - s_i^2).
 
@@ -229,13 +241,9 @@ std::vector<array> SVD::vjp(const std::vector<array>& primals, const std::vector
   Stream s = stream();
   const array& a = primals[0];
   if (is_complex(a.dtype())) unsupported(name(), "vjp", "complex inputs are not supported");
-  int m = dim(a, -2), n = dim(a, -1), k = std::min(m, n);
+  int m = dim(a, -2), n = dim(a, -1);
   if (!compute_uv_) {
-    auto usv = linalg::svd(a, true, s);
-    Shape st(a.ndim(), 0), su = usv[0].shape(), sv = usv[2].shape();
-    su[a.ndim() - 1] = k;
-    sv[a.ndim() - 2] = k;
-    array u = slice(usv[0], st, su, s), vt = slice(usv[2], st, sv, s);
+    auto [u, vt] = thin_singular_vectors(a, s);
     return {mm(multiply(u, expand_dims(cotangents[0], -2, s), s), vt, s)};
   }
   if (m != n) {
@@ -262,13 +270,9 @@ std::vector<array> SVD::jvp(const std::vector<array>& primals, const std::vector
   Stream s = stream();
   const array& a = primals[0];
   if (is_complex(a.dtype())) unsupported(name(), "jvp", "complex inputs are not supported");
-  int m = dim(a, -2), n = dim(a, -1), k = std::min(m, n);
+  int m = dim(a, -2), n = dim(a, -1);
   if (!compute_uv_) {
-    auto usv = linalg::svd(a, true, s);
-    Shape st(a.ndim(), 0), su = usv[0].shape(), sv = usv[2].shape();
-    su[a.ndim() - 1] = k;
-    sv[a.ndim() - 2] = k;
-    array u = slice(usv[0], st, su, s), vt = slice(usv[2], st, sv, s);
+    auto [u, vt] = thin_singular_vectors(a, s);
     return {diagonal(mm(mm(mT(u, s), tangents[0], s), mT(vt, s), s), 0, -2, -1, s)};
   }
   if (m != n) {
