@@ -283,6 +283,7 @@ std::string shape_str(const Shape& s);
 std::ostream& operator<<(std::ostream& os, array a);
 // Decimal places of printed floating-point values (fixed notation), or -1
 // for the default (6 significant digits, %g). Process-wide, as MLX's.
+// Precisions above 100 throw std::invalid_argument.
 void set_print_precision(int precision);
 int get_print_precision();
 

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <iomanip>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 
 #include "tandem/array.h"
@@ -20,6 +21,7 @@ namespace {
 constexpr int kEdgeItems = 3;  // entries shown at each end of a summarised axis
 
 std::atomic<int> g_precision{-1};
+constexpr int kMaxPrecision = 100;
 
 // v in the default stream format (%g, 6 significant digits), or with
 // set_print_precision's decimal places in fixed notation.
@@ -99,6 +101,12 @@ std::ostream& operator<<(std::ostream& os, array a) {
 }
 
 void set_print_precision(int precision) {
+  // A huge precision would make every printed value a huge string.
+  if (precision > kMaxPrecision) {
+    throw std::invalid_argument("[set_printoptions] precision must be -1 (the default) or 0 to " +
+                                std::to_string(kMaxPrecision) + "; got " +
+                                std::to_string(precision));
+  }
   g_precision.store(precision < 0 ? -1 : precision, std::memory_order_relaxed);
 }
 int get_print_precision() {

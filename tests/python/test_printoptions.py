@@ -33,3 +33,13 @@ def test_default_and_context_manager():
     assert mx.get_printoptions().precision == 2
     mx.set_printoptions()
     assert mx.get_printoptions().precision == -1
+
+
+def test_precision_out_of_range_raises():
+    # A huge precision would print huge strings (the input fuzzer crashed on it).
+    with pytest.raises(ValueError, match="precision"):
+        mx.set_printoptions(precision=2147483647)
+    with pytest.raises(ValueError, match="precision"):
+        with mx.printoptions(precision=101):
+            pass
+    assert mx.get_printoptions().precision == -1
