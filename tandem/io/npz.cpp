@@ -287,17 +287,22 @@ void save_npz(Writer& w, const NamedArrays& arrays, bool compress) {
     const std::string& body = compress ? packed : raw;
     uint64_t offset = w.tell() - start;
     bool zip64 = raw.size() >= kMax32 || body.size() >= kMax32 || offset >= kMax32;
+    // The fields the local and central headers share, in the same order:
+    // version needed, flags, method, time, date, crc, sizes, name length.
+    auto shared_fields = [&](std::string* h) {
+      put_le(h, zip64 ? 45 : 20, 2);
+      put_le(h, 0, 2);
+      put_le(h, method, 2);
+      put_le(h, kTime, 2);
+      put_le(h, kDate, 2);
+      put_le(h, crc, 4);
+      put_le(h, zip64 ? kMax32 : body.size(), 4);
+      put_le(h, zip64 ? kMax32 : raw.size(), 4);
+      put_le(h, name.size(), 2);
+    };
     std::string local;
     put_le(&local, kLocalSig, 4);
-    put_le(&local, zip64 ? 45 : 20, 2);
-    put_le(&local, 0, 2);
-    put_le(&local, method, 2);
-    put_le(&local, kTime, 2);
-    put_le(&local, kDate, 2);
-    put_le(&local, crc, 4);
-    put_le(&local, zip64 ? kMax32 : body.size(), 4);
-    put_le(&local, zip64 ? kMax32 : raw.size(), 4);
-    put_le(&local, name.size(), 2);
+    shared_fields(&local);
     put_le(&local, zip64 ? 20 : 0, 2);
     local += name;
     if (zip64) {
@@ -311,15 +316,7 @@ void save_npz(Writer& w, const NamedArrays& arrays, bool compress) {
 
     put_le(&central, kCentralSig, 4);
     put_le(&central, zip64 ? 45 : 20, 2);  // made by
-    put_le(&central, zip64 ? 45 : 20, 2);  // needed
-    put_le(&central, 0, 2);
-    put_le(&central, method, 2);
-    put_le(&central, kTime, 2);
-    put_le(&central, kDate, 2);
-    put_le(&central, crc, 4);
-    put_le(&central, zip64 ? kMax32 : body.size(), 4);
-    put_le(&central, zip64 ? kMax32 : raw.size(), 4);
-    put_le(&central, name.size(), 2);
+    shared_fields(&central);
     put_le(&central, zip64 ? 28 : 0, 2);
     put_le(&central, 0, 2);  // comment
     put_le(&central, 0, 2);  // disk
