@@ -2,6 +2,7 @@
 // The whole C++ API of Tandem.
 #include "tandem/allocator.h"
 #include "tandem/array.h"
+#include "tandem/compile.h"
 #include "tandem/device.h"
 #include "tandem/dtype.h"
 #include "tandem/io/io.h"

@@ -9,6 +9,7 @@
 
 #include "tandem/backend.h"
 #include "tandem/busy.h"
+#include "tandem/compile.h"
 #include "tandem/eval_no_wait.h"
 #include "tandem/fusion.h"
 #include "tandem/pool.h"
@@ -186,6 +187,16 @@ enum class Mode { sync, async, no_wait };
 
 void eval_impl(std::vector<array> outputs, Mode mode) {
   bool async = mode == Mode::async;
+  if (detail::compile_tracing_depth()) {
+    for (auto& o : outputs) {
+      if (o.desc()->tracer) {
+        throw std::invalid_argument(
+            "[compile] can't evaluate an array computed from the inputs of a function that "
+            "compile is tracing (printing it, item(), tolist() or eval): the function runs "
+            "once and its graph is replayed, so its values are not known yet");
+      }
+    }
+  }
   if (!in_task()) gpu::reclaim_deferred_frees();
   Tape t;
   auto& tape = t.v;

@@ -121,6 +121,7 @@ void init_ops_conv(nb::module_& m);
 void init_ops_quantized(nb::module_& m);
 void init_memory(nb::module_& m);
 void init_transforms(nb::module_& m);
+void init_compile(nb::module_& m);
 void init_ops_random(nb::module_& m);
 void init_ops_fast(nb::module_& m);
 void init_ops_fft(nb::module_& m);

@@ -123,6 +123,7 @@ NB_MODULE(core, m) {
   init_ops_quantized(m);
   init_memory(m);
   init_transforms(m);
+  init_compile(m);
   init_ops_fast(m);
   init_ops_fft(m);
   init_ops_random(m);

@@ -49,6 +49,9 @@ array key_array(uint32_t k0, uint32_t k1) {
   return array(v, Shape{2}, uint32);
 }
 
+thread_local detail::KeyHook t_key_hook = nullptr;
+thread_local void* t_key_hook_ctx = nullptr;
+
 // The next subkey of the global key, as split(global, 2) would give:
 // the state becomes subkey 0, the caller gets subkey 1.
 array next_key() {
@@ -58,7 +61,8 @@ array next_key() {
   random_block(g.k0, g.k1, 1, d0, d1);
   g.k0 = s0;
   g.k1 = s1;
-  return key_array(d0, d1);
+  array k = key_array(d0, d1);
+  return t_key_hook ? t_key_hook(std::move(k), t_key_hook_ctx) : k;
 }
 
 array get_key(const char* op, const std::optional<array>& key) {
@@ -139,6 +143,27 @@ array state() {
   GlobalKey& g = global_key();
   return key_array(g.k0, g.k1);
 }
+
+namespace detail {
+std::pair<uint32_t, uint32_t> global_key_words() {
+  GlobalKey& g = global_key();
+  return {g.k0, g.k1};
+}
+void set_global_key_words(std::pair<uint32_t, uint32_t> words) {
+  GlobalKey& g = global_key();
+  g.k0 = words.first;
+  g.k1 = words.second;
+}
+array next_subkey() {
+  return next_key();
+}
+std::pair<KeyHook, void*> set_key_hook(KeyHook hook, void* ctx) {
+  std::pair<KeyHook, void*> old{t_key_hook, t_key_hook_ctx};
+  t_key_hook = hook;
+  t_key_hook_ctx = ctx;
+  return old;
+}
+}  // namespace detail
 
 array bits(const Shape& shape, int width, const std::optional<array>& key, StreamOrDevice s) {
   Dtype t;

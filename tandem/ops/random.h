@@ -25,6 +25,19 @@ void seed(uint64_t seed);
 // The calling thread's global key (a fresh evaluated array).
 array state();
 
+namespace detail {
+// The global key's two words, to save and restore around a trace.
+std::pair<uint32_t, uint32_t> global_key_words();
+void set_global_key_words(std::pair<uint32_t, uint32_t> words);
+// While set on this thread, every subkey drawn from the global key passes
+// through hook (compile makes each one an input of the traced graph, drawn
+// again at every replay). Returns the previous hook.
+using KeyHook = array (*)(array subkey, void* ctx);
+std::pair<KeyHook, void*> set_key_hook(KeyHook hook, void* ctx);
+// The next subkey of the global key (what a sampler without a key uses).
+array next_subkey();
+}  // namespace detail
+
 // Random bits of `shape`: width bytes each (1, 2, 4 or 8 -> uint8, uint16,
 // uint32, uint64).
 array bits(const Shape& shape, int width, const std::optional<array>& key = std::nullopt,
