@@ -1,6 +1,6 @@
 """GPU benchmarks, Tandem beside PyTorch in one run (issue: CUDA backend).
 
-    python benchmarks/bench_gpu.py [--quick] [--canonical-only]
+    python benchmarks/bench_gpu.py [--quick] [--canonical-only] [--rownorm-only]
 
 PyTorch is measured first in a child process (`--torch-only`, printing
 JSON), so that neither framework's memory caches or threads weigh on the
