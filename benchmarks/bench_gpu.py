@@ -1,6 +1,6 @@
 """GPU benchmarks, Tandem beside PyTorch in one run (issue: CUDA backend).
 
-    python benchmarks/bench_gpu.py [--quick] [--canonical-only]
+    python benchmarks/bench_gpu.py [--quick] [--canonical-only] [--rownorm-only]
 
 PyTorch is measured first in a child process (`--torch-only`, printing
 JSON), so that neither framework's memory caches or threads weigh on the
@@ -11,7 +11,10 @@ Measured:
     PyTorch all-GPU and its split (GPU matmul, CPU exps);
   - add, exp and sum over 256 MiB of float32 beside a device-to-device copy;
   - float32 and bfloat16 matmul 4096^3;
-  - per-op cost of a chain of 1,000 tiny GPU ops (build + eval from Python).
+  - per-op cost of a chain of 1,000 tiny GPU ops (build + eval from Python);
+  - softmax, layer_norm and rms_norm over the rows of 8192x8192 float32 and
+    bfloat16 (GB/s, bytes read + written; `--rownorm-only` runs just these).
+Without a usable GPU it prints why and exits without measuring.
 Times are the best of several runs after a warm-up. `--canonical-only`
 measures Tandem's canonical workload alone (gpu.sh runs it again with
 TANDEM_FUSION=0, the all-GPU time the way MLX runs it without mx.compile:
@@ -31,6 +34,97 @@ OPS = 1000
 # Bandwidth runs queue K_BW kernels per synchronisation, so that the fixed
 # cost of one eval/synchronize round trip does not count as bandwidth.
 K_BW = 10
+ROWS = COLS = 8192  # the row-normalization benchmarks' shape
+ROWNORM_OPS = ("softmax", "layer_norm", "rms_norm")
+
+
+def rownorm_bytes(itemsize):
+    return 2 * ROWS * COLS * itemsize  # the input read once, the output written once
+
+
+def torch_rownorm_results(rep):
+    import torch
+    import torch.nn.functional as F
+
+    sync = torch.cuda.synchronize
+
+    def one_dtype(dt):
+        x = torch.randn(ROWS, COLS, device="cuda", dtype=dt)
+        w = torch.randn(COLS, device="cuda", dtype=dt)
+        b = torch.randn(COLS, device="cuda", dtype=dt)
+
+        def rms():
+            if hasattr(F, "rms_norm"):
+                return F.rms_norm(x, (COLS,), w, 1e-5)
+            # Older PyTorch: its composite.
+            return x * torch.rsqrt(x.float().pow(2).mean(-1, keepdim=True) + 1e-5).to(dt) * w
+
+        fns = {
+            "softmax": lambda: torch.softmax(x, -1),
+            "layer_norm": lambda: F.layer_norm(x, (COLS,), w, b, 1e-5),
+            "rms_norm": rms,
+        }
+        out = {}
+        for op in ROWNORM_OPS:
+            def go(f=fns[op]):
+                outs = [f() for _ in range(K_BW)]
+                sync()
+                del outs
+
+            out[op] = K_BW * rownorm_bytes(x.element_size()) / best(go, rep) / 1e9
+        return out
+
+    res = {}
+    for name, dt in (("f32", torch.float32), ("bf16", torch.bfloat16)):
+        for op, gbs in one_dtype(dt).items():
+            res[f"torch_{op}_{name}_GBs"] = gbs
+    return res
+
+
+def tandem_rownorm_results(rep):
+    import tandem.core as mx
+
+    gpu = mx.new_stream(mx.gpu)
+
+    def one_dtype(dt):
+        def rand(shape, seed):
+            return mx.random.normal(shape, key=mx.random.key(seed), stream=gpu).astype(dt, stream=gpu)
+
+        x, w, b = rand((ROWS, COLS), 7), rand((COLS,), 8), rand((COLS,), 9)
+        mx.eval(x, w, b)
+        fns = {
+            "softmax": lambda: mx.softmax(x, axis=-1, stream=gpu),
+            "layer_norm": lambda: mx.fast.layer_norm(x, w, b, 1e-5, stream=gpu),
+            "rms_norm": lambda: mx.fast.rms_norm(x, w, 1e-5, stream=gpu),
+        }
+        out = {}
+        for op in ROWNORM_OPS:
+            def go(f=fns[op]):
+                mx.eval([f() for _ in range(K_BW)])
+                mx.synchronize(gpu)
+
+            out[op] = K_BW * rownorm_bytes(x.itemsize) / best(go, rep) / 1e9
+        return out
+
+    res = {}
+    for name, dt in (("f32", mx.float32), ("bf16", mx.bfloat16)):
+        for op, gbs in one_dtype(dt).items():
+            res[f"{op}_{name}_GBs"] = gbs
+    return res
+
+
+def report_rownorm(res):
+    print(f"row normalizations over {ROWS}x{COLS} (GB/s, bytes read + written; H200 peak ~4000)")
+    for name in ("f32", "bf16"):
+        for op in ROWNORM_OPS:
+            k = f"{op}_{name}_GBs"
+            if k not in res:
+                continue
+            line = f"  {op:10s} {name:4s} tandem {res[k]:7.1f}"
+            if "torch_" + k in res:
+                t = res["torch_" + k]
+                line += f"   torch {t:7.1f}   tandem / torch {res[k] / t:.2f}"
+            print(line + "   (bar >= 3200)")
 
 
 def torch_results(rep):
@@ -104,6 +198,7 @@ def torch_results(rep):
         sync()
 
     res["torch_tiny_us"] = best(tiny, rep) / OPS * 1e6
+    res.update(torch_rownorm_results(rep))
     return res
 
 
@@ -201,6 +296,7 @@ def tandem_results(rep, canonical_only=False):
         mx.eval(z)
 
     res["tandem_tiny_us"] = best(tiny, rep) / OPS * 1e6
+    res.update(tandem_rownorm_results(rep))
     return res
 
 
@@ -245,6 +341,7 @@ def report(res):
     if "torch_tiny_us" in res:
         line += f"  torch {res['torch_tiny_us']:.2f}"
     print(line + "  (bar <= 1.0)")
+    report_rownorm(res)
 
 
 def main():
@@ -252,8 +349,28 @@ def main():
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--torch-only", action="store_true")
     ap.add_argument("--canonical-only", action="store_true")
+    ap.add_argument("--rownorm-only", action="store_true")
     args = ap.parse_args()
     rep = 5 if args.quick else 20
+    import tandem.core as mx
+
+    if not mx.is_available(mx.gpu) and not args.torch_only:
+        print("bench_gpu: no usable GPU (no CUDA device, or tandem built without CUDA): skipped")
+        return
+    if args.rownorm_only:
+        res = {}
+        try:
+            import torch
+
+            if torch.cuda.is_available():
+                res.update(torch_rownorm_results(rep))
+            else:
+                print("[torch] not measured: torch has no CUDA device")
+        except ImportError:
+            print("[torch] not measured: torch is not installed")
+        res.update(tandem_rownorm_results(rep))
+        report_rownorm(res)
+        return
     if args.canonical_only:
         report(tandem_results(rep, canonical_only=True))
         return

@@ -10,6 +10,24 @@
 #include "tandem/ops/shape.h"
 #include "tandem/ops/unary.h"
 #include "tandem/ops/utils.h"
+#include "tandem/pool.h"
+#include "tandem/primitives/row_norm.h"
+
+namespace tandem {
+
+void RowNorm::print(std::ostream& os) const {
+  os << "RowNorm" << row_norm_op_name(op_);
+  if (op_ == RowNormOp::LayerNorm || op_ == RowNormOp::RmsNorm) {
+    os << "(eps=" << eps_ << (has_weight_ ? ", weight" : "") << (has_bias_ ? ", bias" : "") << ")";
+  }
+}
+
+const char* row_norm_op_name(RowNormOp op) {
+  static const char* names[] = {"Softmax", "LogSumExp", "LayerNorm", "RmsNorm"};
+  return names[static_cast<int>(op)];
+}
+
+}  // namespace tandem
 
 namespace tandem::fast {
 namespace {
@@ -29,18 +47,58 @@ void check_last_axis(const char* op, const char* what, const array& x, const arr
 
 }  // namespace
 
-array rms_norm(const array& x, const std::optional<array>& weight, float eps, StreamOrDevice s) {
-  if (weight) check_last_axis("rms_norm", "weight", x, *weight);
-  if (x.ndim() == 0) invalid("rms_norm", "x must have at least one dimension; got a 0-d array");
-  if (!is_floating_point(x.dtype())) {
-    invalid("rms_norm", "needs a floating-point array; got ", x.dtype());
-  }
+namespace detail {
+
+array rms_norm_composite(const array& x, const std::optional<array>& weight, float eps,
+                         StreamOrDevice s) {
   Dtype t = compute_type(x.dtype());
   array xf = astype(x, t, s);
   array r = rsqrt(add(mean(square(xf, s), -1, true, s), array(eps, t), s), s);
   array y = multiply(xf, r, s);
   if (weight) y = multiply(y, astype(*weight, t, s), s);
   return astype(y, x.dtype(), s);
+}
+
+array layer_norm_composite(const array& x, const std::optional<array>& weight,
+                           const std::optional<array>& bias, float eps, StreamOrDevice s) {
+  Dtype t = compute_type(x.dtype());
+  array xf = astype(x, t, s);
+  array m = mean(xf, -1, true, s);
+  array c = subtract(xf, m, s);
+  array v = mean(square(c, s), -1, true, s);
+  array y = multiply(c, rsqrt(add(v, array(eps, t), s), s), s);
+  if (weight) y = multiply(y, astype(*weight, t, s), s);
+  if (bias) y = add(y, astype(*bias, t, s), s);
+  return astype(y, x.dtype(), s);
+}
+
+}  // namespace detail
+
+namespace {
+
+// The fused node of a normalization of x with optional weight and bias
+// (1-d, checked), both taken in x's compute type.
+array row_norm_node(RowNormOp op, const array& x, const std::optional<array>& weight,
+                    const std::optional<array>& bias, float eps, StreamOrDevice s) {
+  Dtype t = compute_type(x.dtype());
+  std::vector<array> inputs{x};
+  if (weight) inputs.push_back(astype(*weight, t, s));
+  if (bias) inputs.push_back(astype(*bias, t, s));
+  return array(x.shape(), x.dtype(),
+               make_pooled<RowNorm>(to_stream(s), op, eps, weight.has_value(), bias.has_value()),
+               std::move(inputs));
+}
+
+}  // namespace
+
+array rms_norm(const array& x, const std::optional<array>& weight, float eps, StreamOrDevice s) {
+  if (weight) check_last_axis("rms_norm", "weight", x, *weight);
+  if (x.ndim() == 0) invalid("rms_norm", "x must have at least one dimension; got a 0-d array");
+  if (!is_floating_point(x.dtype())) {
+    invalid("rms_norm", "needs a floating-point array; got ", x.dtype());
+  }
+  if (x.size() == 0) return detail::rms_norm_composite(x, weight, eps, s);
+  return row_norm_node(RowNormOp::RmsNorm, x, weight, std::nullopt, eps, s);
 }
 
 array layer_norm(const array& x, const std::optional<array>& weight,
@@ -51,15 +109,8 @@ array layer_norm(const array& x, const std::optional<array>& weight,
   if (!is_floating_point(x.dtype())) {
     invalid("layer_norm", "needs a floating-point array; got ", x.dtype());
   }
-  Dtype t = compute_type(x.dtype());
-  array xf = astype(x, t, s);
-  array m = mean(xf, -1, true, s);
-  array c = subtract(xf, m, s);
-  array v = mean(square(c, s), -1, true, s);
-  array y = multiply(c, rsqrt(add(v, array(eps, t), s), s), s);
-  if (weight) y = multiply(y, astype(*weight, t, s), s);
-  if (bias) y = add(y, astype(*bias, t, s), s);
-  return astype(y, x.dtype(), s);
+  if (x.size() == 0) return detail::layer_norm_composite(x, weight, bias, eps, s);
+  return row_norm_node(RowNormOp::LayerNorm, x, weight, bias, eps, s);
 }
 
 array rope(const array& x, int dims, bool traditional, std::optional<float> base, float scale,

@@ -39,4 +39,14 @@ array scaled_dot_product_attention(
     const array& q, const array& k, const array& v, float scale,
     const std::variant<std::monostate, std::string, array>& mask = {}, StreamOrDevice s = {});
 
+namespace detail {
+// The composite forms of rms_norm and layer_norm (core ops, any weight and
+// bias that broadcast against x): the empty-array path, and the vmap rule's
+// when the weight or bias is batched.
+array rms_norm_composite(const array& x, const std::optional<array>& weight, float eps,
+                         StreamOrDevice s = {});
+array layer_norm_composite(const array& x, const std::optional<array>& weight,
+                           const std::optional<array>& bias, float eps, StreamOrDevice s = {});
+}  // namespace detail
+
 }  // namespace tandem::fast

@@ -9,7 +9,9 @@
 #include "tandem/ops/sort.h"
 #include "tandem/ops/unary.h"
 #include "tandem/ops/utils.h"
+#include "tandem/pool.h"
 #include "tandem/primitives/reduce.h"
+#include "tandem/primitives/row_norm.h"
 
 namespace tandem {
 
@@ -316,6 +318,28 @@ array safe_shift(const array& x, const ReducePlan& p, StreamOrDevice s) {
   array m = reduce_impl(x, ReduceOp::Max, p, x.dtype(), /*keepdims=*/true, s);
   return where(isfinite(m, s), m, array(0.0, x.dtype()), s);
 }
+
+// Whether the plan reduces the trailing axes (one or more) and nothing else:
+// then the fused row primitive applies, after merging them into one.
+bool trailing_axes(const ReducePlan& p, int ndim) {
+  int k = static_cast<int>(p.axes.size());
+  for (int i = 0; i < k; ++i) {
+    if (p.axes[i] != ndim - k + i) return false;
+  }
+  return k > 0;
+}
+
+// The RowNorm node of op over the trailing axes of x (of dtype t), on x
+// reshaped so that they form one last axis; returned in that shape.
+array row_norm_trailing(RowNormOp op, const array& x, const ReducePlan& p, StreamOrDevice s) {
+  int k = static_cast<int>(p.axes.size());
+  Shape rows(x.shape().begin(), x.shape().end() - k);
+  rows.push_back(static_cast<ShapeElem>(p.count));
+  array xr = k == 1 ? x : reshape(x, rows, s);
+  Shape out = rows;
+  if (op == RowNormOp::LogSumExp) out.back() = 1;
+  return array(out, x.dtype(), make_pooled<RowNorm>(to_stream(s), op), {xr});
+}
 }  // namespace
 
 array logsumexp(const array& a, const std::vector<int>& axes, bool keepdims, StreamOrDevice s) {
@@ -324,6 +348,10 @@ array logsumexp(const array& a, const std::vector<int>& axes, bool keepdims, Str
   Dtype t = to_inexact(a.dtype());
   if (p.count == 0) {
     return full(out_shape(p, keepdims), array(-std::numeric_limits<double>::infinity(), t), t, s);
+  }
+  if (trailing_axes(p, a.ndim()) && p.out_size > 0) {
+    array r = row_norm_trailing(RowNormOp::LogSumExp, astype(a, t, s), p, s);
+    return reshape(r, out_shape(p, keepdims), s);
   }
   Dtype work = is_half(t) ? float32 : t;
   array x = astype(a, work, s);
@@ -346,6 +374,9 @@ array softmax(const array& a, const std::vector<int>& axes, bool /*precise*/, St
   no_complex("softmax", a);
   Dtype t = to_inexact(a.dtype());
   if (a.size() == 0) return astype(a, t, s);
+  if (trailing_axes(p, a.ndim())) {
+    return reshape(row_norm_trailing(RowNormOp::Softmax, astype(a, t, s), p, s), a.shape(), s);
+  }
   Dtype work = is_half(t) ? float32 : t;
   array x = astype(a, work, s);
   array e = exp(subtract(x, safe_shift(x, p, s), s), s);

@@ -13,6 +13,7 @@
 #include "tandem/primitives/matmul.h"
 #include "tandem/primitives/random.h"
 #include "tandem/primitives/reduce.h"
+#include "tandem/primitives/row_norm.h"
 #include "tandem/primitives/scan.h"
 #include "tandem/primitives/shape.h"
 #include "tandem/primitives/sort.h"
@@ -61,6 +62,7 @@ TANDEM_NO_GPU(Reshape)
 TANDEM_NO_GPU(Reduce)
 TANDEM_NO_GPU(ArgReduce)
 TANDEM_NO_GPU(Scan)
+TANDEM_NO_GPU(RowNorm)
 TANDEM_NO_GPU(FFT)
 TANDEM_NO_GPU(Sort)
 TANDEM_NO_GPU(ArgSort)
