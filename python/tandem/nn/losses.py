@@ -121,13 +121,31 @@ def binary_cross_entropy(
 
 
 def l1_loss(predictions: mx.array, targets: mx.array, reduction: Reduction = "mean") -> mx.array:
-    """Absolute error."""
+    """Absolute error ``|predictions - targets|``, elementwise, then reduced.
+
+    Args:
+        predictions: the model's outputs.
+        targets: the wanted values, of the same shape as ``predictions``.
+        reduction: "none" (the elementwise losses), "mean" (default) or "sum".
+
+    Returns:
+        The loss: a scalar array, or an array of ``predictions``' shape for "none".
+    """
     _check_same_shape(predictions, targets)
     return _reduce(mx.abs(predictions - targets), reduction)
 
 
 def mse_loss(predictions: mx.array, targets: mx.array, reduction: Reduction = "mean") -> mx.array:
-    """Squared error."""
+    """Squared error ``(predictions - targets)**2``, elementwise, then reduced.
+
+    Args:
+        predictions: the model's outputs.
+        targets: the wanted values, of the same shape as ``predictions``.
+        reduction: "none" (the elementwise losses), "mean" (default) or "sum".
+
+    Returns:
+        The loss: a scalar array, or an array of ``predictions``' shape for "none".
+    """
     _check_same_shape(predictions, targets)
     return _reduce(mx.square(predictions - targets), reduction)
 

@@ -83,6 +83,10 @@ class Optimizer:
 
     @property
     def state(self):
+        """The optimizer's state: a dict holding ``step``, ``learning_rate`` (and any
+        other scheduled hyperparameter) and one dict per parameter, shaped like the
+        parameter tree. Assigning a saved state restores it; missing per-parameter
+        entries are filled on the next update."""
         return self._state
 
     @state.setter
@@ -93,10 +97,13 @@ class Optimizer:
 
     @property
     def step(self):
+        """The number of updates applied so far, as an unsigned integer array."""
         return self.state["step"]
 
     @property
     def learning_rate(self):
+        """The current learning rate, an array (a schedule's value at ``step``).
+        Assigning a number or array replaces it."""
         return self.state["learning_rate"]
 
     @learning_rate.setter
@@ -117,9 +124,26 @@ class Optimizer:
         self._initialized = True
 
     def init_single(self, parameter: mx.array, state: dict):
+        """Fill ``state``, the empty dict of one parameter, with the optimizer's
+        per-parameter buffers (momenta and the like). Subclasses implement it.
+
+        Args:
+            parameter: the parameter array the state belongs to.
+            state: the dict to fill, in place.
+        """
         raise NotImplementedError
 
     def apply_single(self, gradient: mx.array, parameter: mx.array, state: dict):
+        """One parameter's update rule. Subclasses implement it.
+
+        Args:
+            gradient: the gradient of the loss with respect to ``parameter``.
+            parameter: the parameter's current value.
+            state: the parameter's state dict, updated in place.
+
+        Returns:
+            The parameter's new value.
+        """
         raise NotImplementedError
 
     def update(self, model, gradients: dict):
@@ -166,10 +190,13 @@ class MultiOptimizer(Optimizer):
         return [tree_unflatten(p) for p in parts]
 
     def init(self, parameters: dict):
+        """Create each wrapped optimizer's state for the parameters routed to it."""
         for opt, params in zip(self.optimizers, self._split(parameters)):
             opt.init(params)
 
     def apply_gradients(self, gradients: dict, parameters: dict):
+        """Split ``gradients`` by the filters, let each optimizer update its
+        share, and return the merged tree of updated parameters."""
         tree = {}
         for opt, grads in zip(self.optimizers, self._split(gradients)):
             tree = tree_merge(tree, opt.apply_gradients(grads, parameters))
@@ -177,6 +204,8 @@ class MultiOptimizer(Optimizer):
 
     @property
     def state(self):
+        """``{"states": [...]}``, the wrapped optimizers' states in order;
+        assigning one of that form restores them."""
         return {"states": [o.state for o in self.optimizers]}
 
     @state.setter
@@ -188,6 +217,8 @@ class MultiOptimizer(Optimizer):
 
     @property
     def learning_rate(self):
+        """The first optimizer's learning rate; assigning sets it on every
+        wrapped optimizer."""
         return self.optimizers[0].learning_rate
 
     @learning_rate.setter

@@ -140,6 +140,12 @@ class BatchNorm(Module):
             self.freeze(keys=["running_mean", "running_var"], recurse=False)
 
     def unfreeze(self, *args, **kwargs):
+        """Like ``Module.unfreeze``, but the running mean and variance stay
+        frozen: they are statistics, never trained.
+
+        Returns:
+            This module.
+        """
         # The running statistics are state, never trained.
         super().unfreeze(*args, **kwargs)
         self.freeze(keys=["running_mean", "running_var"], recurse=False, strict=False)

@@ -43,6 +43,15 @@ class ALiBi(Module):
 
     @staticmethod
     def create_alibi_slope(num_heads):
+        """The per-head slopes of ALiBi: a geometric sequence from ``2**(-8/num_heads)``
+        down to ``2**-8``.
+
+        Args:
+            num_heads: the number of attention heads.
+
+        Returns:
+            A float32 array of shape (num_heads, 1, 1).
+        """
         x = (2**8) ** (1.0 / num_heads)
         out = mx.power(x, -mx.arange(1, num_heads + 1, dtype=mx.float32))
         return out.reshape(num_heads, 1, 1)
@@ -51,6 +60,19 @@ class ALiBi(Module):
     def create_alibi_matrix(
         q_sequence_length, k_sequence_length, num_heads, offset, dtype=mx.float32
     ):
+        """The ALiBi bias: minus each head's slope times the distance between
+        query and key positions.
+
+        Args:
+            q_sequence_length: the number of query positions plus ``offset``.
+            k_sequence_length: the number of key positions.
+            num_heads: the number of attention heads.
+            offset: the position of the first query (for cached decoding).
+            dtype: the dtype of the result (default float32).
+
+        Returns:
+            An array of shape (num_heads, q_sequence_length - offset, k_sequence_length).
+        """
         q = mx.arange(offset, q_sequence_length, dtype=mx.float32)
         k = mx.arange(0, k_sequence_length, dtype=mx.float32)
         distance = -mx.abs(mx.expand_dims(q, 1) - mx.expand_dims(k, 0))
