@@ -253,9 +253,9 @@ void init_array(nb::module_& m) {
         new (self) array(to_array(val, dtype));
       },
       "val"_a, "dtype"_a = nb::none(),
-      nb::sig("def __init__(self, val: tandem.core.array | bool | int | float | complex | list | "
-              "tuple | "
-              "numpy.ndarray, dtype: tandem.core.Dtype | None = None) -> None"),
+      nb::sig("def __init__(self, val: tandem.core.array | bool | int | float | complex | "
+              "list[typing.Any] | tuple[typing.Any, ...] | numpy.ndarray, dtype: "
+              "tandem.core.Dtype | None = None) -> None"),
       "Makes an array from a scalar, a nested list or tuple, a NumPy array, a DLPack tensor or "
       "an array.");
 

@@ -84,6 +84,8 @@ def test_reference_lists_every_public_name(tmp_path):
         "tandem.core": mx,
         "tandem.core.random": mx.random,
         "tandem.core.fast": mx.fast,
+        "tandem.core.linalg": mx.linalg,
+        "tandem.core.fft": mx.fft,
         "tandem.nn": nn,
         "tandem.optimizers": optim,
     }
