@@ -179,3 +179,33 @@ def test_new_nn_docstrings_name_their_arguments():
         doc = cls.__doc__
         for p in inspect.signature(cls).parameters:
             assert f"{p}:" in doc, (cls.__name__, p)
+
+
+def has_signature(obj):
+    """Whether help() and the reference can show how to call obj."""
+    if type(obj).__name__ in ("nb_func", "nb_method"):
+        return bool(getattr(obj, "__nb_signature__", None))
+    if inspect.isclass(obj):
+        init = obj.__dict__.get("__init__")
+        if init is not None and type(init).__name__ in ("nb_func", "nb_method"):
+            return bool(getattr(init, "__nb_signature__", None))
+        if type(obj).__name__ == "nb_type" and type(init).__name__ in ("NoneType", "wrapper_descriptor"):
+            return True  # a bound class made only by the library (PrintOptions): no constructor
+    try:
+        inspect.signature(obj)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+@pytest.mark.parametrize("modname", sorted(MODULES))
+def test_public_callables_have_signatures(modname):
+    mod = MODULES[modname]
+    missing = []
+    for n in public_names(mod):
+        obj = getattr(mod, n)
+        if inspect.isclass(obj) and issubclass(obj, (enum.Enum, BaseException)):
+            continue
+        if not has_signature(obj):
+            missing.append(n)
+    assert not missing, f"{modname}: no signature: {missing}"

@@ -47,27 +47,34 @@ def generate_stubs(out_dir):
 
 
 @pytest.fixture(scope="module")
-def typed_tree(tmp_path_factory):
+def fresh_stubs(tmp_path_factory):
+    """The directory of freshly generated stubs (generated once per run)."""
+    if not _have("nanobind.stubgen"):
+        pytest.skip("nanobind not installed")
+    return generate_stubs(tmp_path_factory.mktemp("stubs"))
+
+
+@pytest.fixture(scope="module")
+def typed_tree(tmp_path_factory, fresh_stubs):
     """A copy of the tandem package's Python sources with freshly generated
     stubs in place of the extension: what mypy sees after `pip install`."""
     root = tmp_path_factory.mktemp("typed")
     dst = root / "tandem"
     shutil.copytree(PKG, dst, ignore=shutil.ignore_patterns("*.so", "*.pyd", "__pycache__", "core"))
-    gen = generate_stubs(root / "gen")
-    shutil.copytree(gen, dst / "core")
+    shutil.copytree(fresh_stubs, dst / "core")
     (dst / "py.typed").write_text("")
     return root
 
 
 @needs_stubgen
-def test_stubs_in_step_with_the_module(tmp_path):
+def test_stubs_in_step_with_the_module(fresh_stubs):
     # The stubs shipped next to the extension (by the build, or copied with it
     # into python/tandem) are what the generator writes for this module and
     # these patterns; a difference means stale stubs (rebuild).
     shipped = os.path.join(PKG, "core")
     if not os.path.exists(os.path.join(shipped, "__init__.pyi")):
         pytest.skip(f"no stubs next to the extension in {PKG}")
-    gen = generate_stubs(tmp_path)
+    gen = fresh_stubs
     names = sorted(f for f in os.listdir(gen) if f.endswith(".pyi"))
     assert names == sorted(f for f in os.listdir(shipped) if f.endswith(".pyi"))
     _, mismatch, errors = filecmp.cmpfiles(gen, shipped, names, shallow=False)
@@ -75,8 +82,8 @@ def test_stubs_in_step_with_the_module(tmp_path):
 
 
 @needs_stubgen
-def test_stubs_name_every_public_function(tmp_path):
-    text = open(os.path.join(generate_stubs(tmp_path), "__init__.pyi")).read()
+def test_stubs_name_every_public_function(fresh_stubs):
+    text = open(os.path.join(fresh_stubs, "__init__.pyi")).read()
     public = [n for n in dir(mx) if not n.startswith("_") and type(getattr(mx, n)).__name__ == "nb_func"]
     missing = [n for n in public if f"def {n}(" not in text]
     assert not missing, missing
@@ -85,7 +92,8 @@ def test_stubs_name_every_public_function(tmp_path):
 def run_mypy(tree, *args):
     env = dict(os.environ, MYPYPATH=str(tree))
     r = subprocess.run(
-        [sys.executable, "-m", "mypy", "--no-incremental", "--cache-dir", os.devnull,
+        # One cache per tree: the runs after the first reuse the standard library's analysis.
+        [sys.executable, "-m", "mypy", "--cache-dir", str(tree / ".mypy_cache"),
          "--python-version", f"{sys.version_info[0]}.{sys.version_info[1]}", *args],
         capture_output=True, text=True, timeout=600, env=env, cwd=str(tree),
     )
