@@ -438,6 +438,7 @@ void init_array(nb::module_& m) {
             return reshape(a, nb::cast<Shape>(shape), s);
           },
           nb::sig("def reshape(self, *shape: int, stream: tandem.core.Stream | tandem.core.Device "
+                  "| tandem.core.DeviceType "
                   "| None = None) -> tandem.core.array"),
           "The array with a new shape (x.reshape(2, 3) or x.reshape((2, 3))).")
       .def(
@@ -469,6 +470,7 @@ void init_array(nb::module_& m) {
             return transpose(a, nb::cast<std::vector<int>>(axes), s);
           },
           nb::sig("def transpose(self, *axes: int, stream: tandem.core.Stream | tandem.core.Device "
+                  "| tandem.core.DeviceType "
                   "| None = None) -> tandem.core.array"),
           "The array with its axes permuted (x.transpose(1, 0) or x.transpose((1, 0))); "
           "reversed when no axes are given.")

@@ -209,3 +209,24 @@ def test_public_callables_have_signatures(modname):
         if not has_signature(obj):
             missing.append(n)
     assert not missing, f"{modname}: no signature: {missing}"
+
+
+# The pure-Python modules document every parameter: an "Args:" entry
+# ("name: ...") per parameter of the function or of the class's constructor.
+PYTHON_MODULES = ["tandem.nn", "tandem.nn.init", "tandem.nn.losses", "tandem.optimizers"]
+
+
+@pytest.mark.parametrize("modname", PYTHON_MODULES)
+def test_python_docstrings_describe_every_parameter(modname):
+    mod = MODULES[modname]
+    missing = []
+    for n in public_names(mod):
+        obj = getattr(mod, n)
+        doc = doc_of(obj) or ""
+        if inspect.isclass(obj) and "__init__" not in vars(obj) and "Args:" not in doc:
+            continue  # a layer without arguments (ReLU): its docstring says what it does
+        params = [p for p in inspect.signature(obj).parameters if p != "self"]
+        undocumented = [p for p in params if not re.search(rf"^\s*\**{p}:", doc, re.M)]
+        if undocumented:
+            missing.append(f"{n}{undocumented}")
+    assert not missing, f"{modname}: parameters without an Args entry: {missing}"

@@ -27,8 +27,10 @@ def main() -> float:
     with mx.stream(s):
         col_means = mx.mean(x, axis=0)
     norm = mx.linalg.norm(x - col_means, stream=s)
+    # Devices convert to their default stream: stream=mx.cpu is a valid argument.
+    gram_inv = mx.linalg.inv(x.T @ x + mx.eye(3), stream=mx.cpu)
     spectrum = mx.abs(mx.fft.rfft(x[:, 0]))
-    mx.eval(norm, spectrum)
+    mx.eval(norm, spectrum, gram_inv)
 
     flat: list[float] = w.reshape(-1).tolist()
     assert len(flat) == 3

@@ -45,7 +45,14 @@ def relu(x):
 
 
 def relu2(x):
-    """The square of ``relu``."""
+    """The square of ``relu``: ``max(x, 0) ** 2``, elementwise.
+
+    Args:
+        x: input array.
+
+    Returns:
+        An array of ``x``'s shape.
+    """
     return mx.square(mx.maximum(x, 0))
 
 
@@ -256,22 +263,52 @@ def log_sigmoid(x):
 
 
 def gelu(x):
-    """Exact GELU: ``x * Phi(x)`` with Phi the standard normal CDF."""
+    """Exact GELU: ``x * Phi(x)`` with Phi the standard normal CDF.
+
+    Args:
+        x: input array.
+
+    Returns:
+        An array of ``x``'s shape.
+    """
     return x * (1 + mx.erf(x / math.sqrt(2))) / 2
 
 
 def gelu_approx(x):
-    """GELU through the tanh approximation."""
+    """GELU through the tanh approximation
+    ``0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x**3)))``.
+
+    Args:
+        x: input array.
+
+    Returns:
+        An array of ``x``'s shape.
+    """
     return 0.5 * x * (1 + mx.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x**3)))
 
 
 def gelu_fast_approx(x):
-    """GELU through ``x * sigmoid(1.702 x)``."""
+    """GELU through ``x * sigmoid(1.702 x)``, the cheapest approximation.
+
+    Args:
+        x: input array.
+
+    Returns:
+        An array of ``x``'s shape.
+    """
     return x * mx.sigmoid(1.702 * x)
 
 
 def glu(x, axis: int = -1):
-    """Gated linear unit: the first half of ``axis`` times sigmoid of the second."""
+    """Gated linear unit: the first half of ``axis`` times sigmoid of the second.
+
+    Args:
+        x: input array.
+        axis: the axis split in two halves; its size must be even (default the last).
+
+    Returns:
+        An array of ``x``'s shape with ``axis`` halved.
+    """
     a, b = mx.split(x, indices_or_sections=2, axis=axis)
     return a * mx.sigmoid(b)
 
@@ -453,7 +490,15 @@ class GLU(Module):
 
 
 class PReLU(Module):
-    """``prelu`` with a learnt slope per channel (``num_parameters`` of them) or shared."""
+    """``prelu`` with a learnt slope per channel (``num_parameters`` of them) or shared.
+
+    Args:
+        num_parameters: how many slopes: 1 (shared, the default) or the number
+            of channels (the input's last axis).
+        init: the slopes' initial value (default 0.25).
+
+    ``layer(x)`` returns an array of ``x``'s shape.
+    """
 
     def __init__(self, num_parameters=1, init=0.25):
         super().__init__()
@@ -464,7 +509,14 @@ class PReLU(Module):
 
 
 class GELU(Module):
-    """GELU; ``approx`` is "none", "precise" or "tanh" (tanh form), or "fast" (sigmoid form)."""
+    """Layer applying GELU.
+
+    Args:
+        approx: "none" (exact, the default), "precise" or "tanh" (the tanh
+            approximation) or "fast" (the sigmoid approximation).
+
+    ``layer(x)`` returns an array of ``x``'s shape.
+    """
 
     def __init__(self, approx="none"):
         super().__init__()

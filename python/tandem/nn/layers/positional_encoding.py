@@ -13,6 +13,14 @@ class RoPE(Module):
     Position ``p`` (``offset + index along axis -2``, times ``scale``) rotates
     feature pair ``i`` by ``p * base**(-2i/dims)``. Pairs are the two halves of
     the rotated features, or adjacent features when ``traditional``.
+
+    Args:
+        dims: how many leading features are rotated (even).
+        traditional: pair adjacent features instead of the two halves (default False).
+        base: the base of the rotation frequencies (default 10000).
+        scale: multiplies the positions (default 1).
+
+    ``layer(x, offset=0)`` returns an array of ``x``'s shape.
     """
 
     def __init__(
@@ -93,7 +101,18 @@ class ALiBi(Module):
 
 
 class SinusoidalPositionalEncoding(Module):
-    """Maps each element of ``x`` to ``dims`` sines and cosines of geometric frequencies."""
+    """Maps each element of ``x`` to ``dims`` sines and cosines of geometric frequencies.
+
+    Args:
+        dims: the size of the encoding (half sines, half cosines).
+        min_freq: the lowest frequency (default 1e-4).
+        max_freq: the highest frequency (default 1).
+        scale: multiplies the result (default ``sqrt(2 / dims)``).
+        cos_first: put the cosines before the sines (default False).
+        full_turns: multiply the frequencies by 2 pi (default False).
+
+    ``layer(x)`` returns an array of shape ``x.shape + (dims,)``.
+    """
 
     def __init__(
         self,

@@ -29,7 +29,20 @@ def _attention(q, k, v, scale, mask):
 class MultiHeadAttention(Module):
     """Scaled dot-product attention over ``num_heads`` heads, with input/output projections.
 
-    ``queries`` is (B, L, query_input_dims), ``keys``/``values`` (B, S, ...).
+    Args:
+        dims: the size of the projected queries and keys; ``num_heads`` divides it.
+        num_heads: the number of attention heads.
+        query_input_dims: the queries' feature size (default ``dims``).
+        key_input_dims: the keys' feature size (default ``dims``).
+        value_input_dims: the values' feature size (default ``key_input_dims``).
+        value_dims: the size of the projected values (default ``dims``).
+        value_output_dims: the output's feature size (default ``dims``).
+        bias: whether the four projections learn biases (default False).
+
+    ``layer(queries, keys, values, mask=None)`` takes queries (B, L,
+    query_input_dims) and keys and values (B, S, ...), and a mask (boolean,
+    True where attention is allowed, or additive) broadcast to (B, heads, L,
+    S); it returns (B, L, value_output_dims).
     """
 
     def __init__(
@@ -285,7 +298,25 @@ class TransformerDecoder(_Stack):
 
 
 class Transformer(Module):
-    """Encoder-decoder Transformer; ``custom_encoder``/``custom_decoder`` replace the stacks."""
+    """Encoder-decoder Transformer.
+
+    Args:
+        dims: the model's feature size (default 512).
+        num_heads: the number of attention heads (default 8).
+        num_encoder_layers: the encoder's depth (default 6).
+        num_decoder_layers: the decoder's depth (default 6).
+        mlp_dims: the feed-forward hidden size (default ``4 * dims``).
+        dropout: the dropout probability inside the layers (default 0).
+        activation: the feed-forward activation (default ``relu``).
+        custom_encoder: a module used instead of the encoder stack.
+        custom_decoder: a module used instead of the decoder stack.
+        norm_first: pre-norm (default) or post-norm layers.
+        checkpoint: recompute the layers' activations in the backward pass.
+
+    ``model(src, tgt, src_mask, tgt_mask, memory_mask)`` encodes ``src``
+    (B, S, dims) and decodes ``tgt`` (B, L, dims) against it; it returns
+    (B, L, dims).
+    """
 
     def __init__(
         self,
