@@ -18,6 +18,8 @@ PAGES = [
     ("core", "tandem.core", "tandem.core", "Arrays, dtypes, ops, devices and streams, transforms, memory."),
     ("random", "tandem.core.random", "tandem.core.random", "Random numbers from explicit or global keys."),
     ("fast", "tandem.core.fast", "tandem.core.fast", "Fused operations for neural networks."),
+    ("linalg", "tandem.core.linalg", "tandem.core.linalg", "Linear algebra: factorizations, solvers, norms."),
+    ("fft", "tandem.core.fft", "tandem.core.fft", "Discrete Fourier transforms."),
     ("nn", "tandem.nn", "tandem.nn", "Layers, activations and the module system."),
     ("nn_init", "tandem.nn.init", "tandem.nn.init", "Parameter initializers."),
     ("nn_losses", "tandem.nn.losses", "tandem.nn.losses", "Loss functions."),

@@ -11,4 +11,4 @@ apt-get install -y -qq --no-install-recommends \
 PIP="python3 -m pip"
 # Debian's own Python refuses system-wide pip installs; allow them for this tool chain.
 if ! $PIP install -q --upgrade pip >/dev/null 2>&1; then PIP="$PIP --break-system-packages"; fi
-$PIP install -q numpy pytest hypothesis "nanobind>=3.1" "scikit-build-core>=0.10" ruff sphinx myst-parser scikit-learn
+$PIP install -q numpy pytest hypothesis "nanobind>=3.1" "scikit-build-core>=0.10" ruff sphinx myst-parser mypy scikit-learn

@@ -9,6 +9,9 @@ bash scripts/install_deps.sh
 bash scripts/check_format.sh
 bash scripts/build.sh
 (cd build && ctest --output-on-failure -j"$(nproc)" --timeout 900)
+# The installed library from another project (find_package): seconds, the
+# library being built already.
+bash scripts/test_install.sh build
 if [ -f pyproject.toml ]; then
   # The extension's build recompiles the library: let ccache serve it.
   export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1

@@ -199,8 +199,13 @@ struct PrintOptionsContext {
 };
 
 void init_printoptions(nb::module_& m) {
-  nb::class_<PrintOptions>(m, "PrintOptions")
-      .def_ro("precision", &PrintOptions::precision)
+  nb::class_<PrintOptions>(
+      m, "PrintOptions",
+      "The print settings get_printoptions returns (and printoptions yields):\n"
+      "precision is the number of decimals of printed floats, -1 for the\n"
+      "default of 6 significant digits.")
+      .def_ro("precision", &PrintOptions::precision,
+              "Decimals of printed floats; -1 means the default format.")
       .def("__repr__", [](const PrintOptions& p) {
         return "PrintOptions(precision=" + std::to_string(p.precision) + ")";
       });
@@ -248,9 +253,9 @@ void init_array(nb::module_& m) {
         new (self) array(to_array(val, dtype));
       },
       "val"_a, "dtype"_a = nb::none(),
-      nb::sig("def __init__(self, val: tandem.core.array | bool | int | float | complex | list | "
-              "tuple | "
-              "numpy.ndarray, dtype: tandem.core.Dtype | None = None) -> None"),
+      nb::sig("def __init__(self, val: tandem.core.array | bool | int | float | complex | "
+              "list[typing.Any] | tuple[typing.Any, ...] | numpy.ndarray, dtype: "
+              "tandem.core.Dtype | None = None) -> None"),
       "Makes an array from a scalar, a nested list or tuple, a NumPy array, a DLPack tensor or "
       "an array.");
 
@@ -410,7 +415,9 @@ void init_array(nb::module_& m) {
           [](const array& a, int start_axis, int end_axis, StreamOrDevice s) {
             return flatten(a, start_axis, end_axis, s);
           },
-          "start_axis"_a = 0, "end_axis"_a = -1, nb::kw_only(), S)
+          "start_axis"_a = 0, "end_axis"_a = -1, nb::kw_only(), S,
+          "The array with axes start_axis..end_axis (inclusive) merged into one "
+          "(tandem.core.flatten).")
       .def(
           "reshape",
           [](const array& a, nb::args shape, nb::kwargs kw) {
@@ -431,6 +438,7 @@ void init_array(nb::module_& m) {
             return reshape(a, nb::cast<Shape>(shape), s);
           },
           nb::sig("def reshape(self, *shape: int, stream: tandem.core.Stream | tandem.core.Device "
+                  "| tandem.core.DeviceType "
                   "| None = None) -> tandem.core.array"),
           "The array with a new shape (x.reshape(2, 3) or x.reshape((2, 3))).")
       .def(
@@ -438,7 +446,8 @@ void init_array(nb::module_& m) {
           [](const array& a, const Axes& axis, StreamOrDevice s) {
             return axis.axes ? squeeze(a, *axis.axes, s) : squeeze(a, s);
           },
-          "axis"_a = nb::none(), nb::kw_only(), S)
+          "axis"_a = nb::none(), nb::kw_only(), S,
+          "The array without the given size-1 axes (all of them when axis is None).")
       .def(
           "transpose",
           [](const array& a, nb::args axes, nb::kwargs kw) {
@@ -461,35 +470,46 @@ void init_array(nb::module_& m) {
             return transpose(a, nb::cast<std::vector<int>>(axes), s);
           },
           nb::sig("def transpose(self, *axes: int, stream: tandem.core.Stream | tandem.core.Device "
-                  "| None = None) -> tandem.core.array"))
+                  "| tandem.core.DeviceType "
+                  "| None = None) -> tandem.core.array"),
+          "The array with its axes permuted (x.transpose(1, 0) or x.transpose((1, 0))); "
+          "reversed when no axes are given.")
       .def(
           "moveaxis",
           [](const array& a, int src, int dst, StreamOrDevice s) {
             return moveaxis(a, src, dst, s);
           },
-          "source"_a, "destination"_a, nb::kw_only(), S)
+          "source"_a, "destination"_a, nb::kw_only(), S,
+          "The array with axis source moved to position destination (tandem.core.moveaxis).")
       .def(
           "swapaxes",
           [](const array& a, int a1, int a2, StreamOrDevice s) { return swapaxes(a, a1, a2, s); },
-          "axis1"_a, "axis2"_a, nb::kw_only(), S)
+          "axis1"_a, "axis2"_a, nb::kw_only(), S, "The array with axes axis1 and axis2 exchanged.")
       .def(
           "round", [](const array& a, int d, StreamOrDevice s) { return tandem::round(a, d, s); },
-          "decimals"_a = 0, nb::kw_only(), S)
+          "decimals"_a = 0, nb::kw_only(), S,
+          "The values rounded to decimals places, halves to even (tandem.core.round).")
       .def(
           "diagonal",
           [](const array& a, int offset, int axis1, int axis2, StreamOrDevice s) {
             return diagonal(a, offset, axis1, axis2, s);
           },
-          "offset"_a = 0, "axis1"_a = 0, "axis2"_a = 1, nb::kw_only(), S)
+          "offset"_a = 0, "axis1"_a = 0, "axis2"_a = 1, nb::kw_only(), S,
+          "The diagonal of the (axis1, axis2) planes, offset above the main one when "
+          "positive (tandem.core.diagonal).")
       .def(
           "diag", [](const array& a, int k, StreamOrDevice s) { return diag(a, k, s); }, "k"_a = 0,
-          nb::kw_only(), S)
+          nb::kw_only(), S,
+          "The k-th diagonal of a 2-D array, or a 2-D array with a 1-D array on its k-th "
+          "diagonal (tandem.core.diag).")
       .def(
           "split",
           [](const array& a, nb::handle ios, int axis, StreamOrDevice s) {
             return py_split(a, ios, axis, s);
           },
-          "indices_or_sections"_a, "axis"_a = 0, nb::kw_only(), S)
+          "indices_or_sections"_a, "axis"_a = 0, nb::kw_only(), S,
+          "A list of pieces along axis: that many equal sections for an int, else cuts "
+          "at the given indices (tandem.core.split).")
       .def(
           "view",
           [](const array& x, Dtype t, StreamOrDevice s) {
@@ -511,50 +531,64 @@ void init_array(nb::module_& m) {
           },
           "dtype"_a, nb::kw_only(), S, "The same bytes read as another dtype.");
 
-#define TANDEM_UNARY_METHOD(NAME)                                                                \
+#define TANDEM_UNARY_METHOD(NAME, WHAT)                                                          \
   cls.def(                                                                                       \
       #NAME, [](const array& a, StreamOrDevice s) { return tandem::NAME(a, s); }, nb::kw_only(), \
-      S);
-  TANDEM_UNARY_METHOD(abs)
-  TANDEM_UNARY_METHOD(square)
-  TANDEM_UNARY_METHOD(sqrt)
-  TANDEM_UNARY_METHOD(rsqrt)
-  TANDEM_UNARY_METHOD(reciprocal)
-  TANDEM_UNARY_METHOD(exp)
-  TANDEM_UNARY_METHOD(log)
-  TANDEM_UNARY_METHOD(log2)
-  TANDEM_UNARY_METHOD(log10)
-  TANDEM_UNARY_METHOD(log1p)
-  TANDEM_UNARY_METHOD(sin)
-  TANDEM_UNARY_METHOD(cos)
-  TANDEM_UNARY_METHOD(conj)
+      S, "The elementwise " WHAT " of the array (tandem.core." #NAME ").");
+  TANDEM_UNARY_METHOD(abs, "absolute value")
+  TANDEM_UNARY_METHOD(square, "square")
+  TANDEM_UNARY_METHOD(sqrt, "square root")
+  TANDEM_UNARY_METHOD(rsqrt, "reciprocal square root")
+  TANDEM_UNARY_METHOD(reciprocal, "reciprocal")
+  TANDEM_UNARY_METHOD(exp, "exponential")
+  TANDEM_UNARY_METHOD(log, "natural logarithm")
+  TANDEM_UNARY_METHOD(log2, "base-2 logarithm")
+  TANDEM_UNARY_METHOD(log10, "base-10 logarithm")
+  TANDEM_UNARY_METHOD(log1p, "log(1 + x)")
+  TANDEM_UNARY_METHOD(sin, "sine")
+  TANDEM_UNARY_METHOD(cos, "cosine")
+  TANDEM_UNARY_METHOD(conj, "complex conjugate")
 #undef TANDEM_UNARY_METHOD
 
-#define TANDEM_REDUCE_METHOD(NAME) \
-  cls.def(#NAME, &py_##NAME, "axis"_a = nb::none(), "keepdims"_a = false, nb::kw_only(), S);
-  TANDEM_REDUCE_METHOD(all)
-  TANDEM_REDUCE_METHOD(any)
-  TANDEM_REDUCE_METHOD(sum)
-  TANDEM_REDUCE_METHOD(prod)
-  TANDEM_REDUCE_METHOD(min)
-  TANDEM_REDUCE_METHOD(max)
-  TANDEM_REDUCE_METHOD(mean)
-  TANDEM_REDUCE_METHOD(logsumexp)
+#define TANDEM_REDUCE_METHOD(NAME, WHAT)                                                    \
+  cls.def(#NAME, &py_##NAME, "axis"_a = nb::none(), "keepdims"_a = false, nb::kw_only(), S, \
+          "The " WHAT                                                                       \
+          " over axis (an int or a list; every axis when None), keeping "                   \
+          "reduced axes with size 1 when keepdims (tandem.core." #NAME ").");
+  TANDEM_REDUCE_METHOD(all, "logical and")
+  TANDEM_REDUCE_METHOD(any, "logical or")
+  TANDEM_REDUCE_METHOD(sum, "sum")
+  TANDEM_REDUCE_METHOD(prod, "product")
+  TANDEM_REDUCE_METHOD(min, "minimum")
+  TANDEM_REDUCE_METHOD(max, "maximum")
+  TANDEM_REDUCE_METHOD(mean, "mean")
+  TANDEM_REDUCE_METHOD(logsumexp, "log of the sum of exponentials")
 #undef TANDEM_REDUCE_METHOD
   cls.def("var", &py_var, "axis"_a = nb::none(), "keepdims"_a = false, "ddof"_a = 0, nb::kw_only(),
-          S)
+          S,
+          "The variance over axis (every axis when None), dividing by N - ddof "
+          "(tandem.core.var).")
       .def("std", &py_std, "axis"_a = nb::none(), "keepdims"_a = false, "ddof"_a = 0, nb::kw_only(),
-           S)
-      .def("argmin", &py_argmin, "axis"_a = nb::none(), "keepdims"_a = false, nb::kw_only(), S)
-      .def("argmax", &py_argmax, "axis"_a = nb::none(), "keepdims"_a = false, nb::kw_only(), S);
-#define TANDEM_SCAN_METHOD(NAME)                                                        \
+           S,
+           "The standard deviation over axis (every axis when None), dividing by N - ddof "
+           "(tandem.core.std).")
+      .def("argmin", &py_argmin, "axis"_a = nb::none(), "keepdims"_a = false, nb::kw_only(), S,
+           "The index of the smallest value along axis (of the flattened array when None), "
+           "as uint32 (tandem.core.argmin).")
+      .def("argmax", &py_argmax, "axis"_a = nb::none(), "keepdims"_a = false, nb::kw_only(), S,
+           "The index of the largest value along axis (of the flattened array when None), "
+           "as uint32 (tandem.core.argmax).");
+#define TANDEM_SCAN_METHOD(NAME, WHAT)                                                  \
   cls.def(#NAME, &py_##NAME, "axis"_a = nb::none(), nb::kw_only(), "reverse"_a = false, \
-          "inclusive"_a = true, S);
-  TANDEM_SCAN_METHOD(cumsum)
-  TANDEM_SCAN_METHOD(cumprod)
-  TANDEM_SCAN_METHOD(cummax)
-  TANDEM_SCAN_METHOD(cummin)
-  TANDEM_SCAN_METHOD(logcumsumexp)
+          "inclusive"_a = true, S,                                                      \
+          "The running " WHAT                                                           \
+          " along axis (the flattened array when None); see "                           \
+          "tandem.core." #NAME ".");
+  TANDEM_SCAN_METHOD(cumsum, "sum")
+  TANDEM_SCAN_METHOD(cumprod, "product")
+  TANDEM_SCAN_METHOD(cummax, "maximum")
+  TANDEM_SCAN_METHOD(cummin, "minimum")
+  TANDEM_SCAN_METHOD(logcumsumexp, "log-sum-exp")
 #undef TANDEM_SCAN_METHOD
 
   init_convert(m, cls);

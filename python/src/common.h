@@ -154,7 +154,8 @@ namespace nanobind::detail {
 // None | Stream | Device | DeviceType -> StreamOrDevice.
 template <>
 struct type_caster<tandem::StreamOrDevice> {
-  NB_TYPE_CASTER(tandem::StreamOrDevice, const_name("tandem.core.Stream | tandem.core.Device"))
+  NB_TYPE_CASTER(tandem::StreamOrDevice,
+                 const_name("tandem.core.Stream | tandem.core.Device | tandem.core.DeviceType"))
 
   bool from_python(handle src, uint8_t flags, cleanup_list* cleanup) noexcept;
   static handle from_cpp(const tandem::StreamOrDevice& v, rv_policy p, cleanup_list* c) noexcept;
@@ -197,9 +198,10 @@ struct type_caster<std::optional<tandem::Shape>> {
 
 template <>
 struct type_caster<tandem::py::ArrayLike> {
-  NB_TYPE_CASTER(
-      tandem::py::ArrayLike,
-      const_name("tandem.core.array | bool | int | float | complex | list | tuple | numpy.ndarray"))
+  NB_TYPE_CASTER(tandem::py::ArrayLike,
+                 // Type arguments on list and tuple, so that the stubs pass mypy --strict.
+                 const_name("tandem.core.array | bool | int | float | complex | list[typing.Any] | "
+                            "tuple[typing.Any, ...] | numpy.ndarray"))
 
   bool from_python(handle src, uint8_t, cleanup_list*) noexcept {
     if (!src.is_valid() || src.is_none()) return false;

@@ -120,7 +120,9 @@ void init_devices(nb::module_& m) {
   nb::implicitly_convertible<Device::DeviceType, Device>();
 
   nb::class_<Stream>(m, "Stream", "An ordered queue of work on one device.")
-      .def(nb::init<int, Device>(), "index"_a, "device"_a)
+      .def(nb::init<int, Device>(), "index"_a, "device"_a,
+           nb::sig("def __init__(self, index: int, device: tandem.core.Device | "
+                   "tandem.core.DeviceType) -> None"))
       .def_ro("device", &Stream::device)
       .def_ro("index", &Stream::index)
       .def("__repr__", [](const Stream& s) { return to_str(s); })
@@ -147,13 +149,21 @@ void init_devices(nb::module_& m) {
       "Context manager: within `with stream(s):`, s (a Stream or Device) is the default.");
 
   m.def("default_device", &default_device, "The device operations run on when none is given.");
+  // The signatures name DeviceType too: mx.cpu converts implicitly to a Device.
   m.def("set_default_device", &set_default_device, "device"_a,
+        nb::sig(
+            "def set_default_device(device: tandem.core.Device | tandem.core.DeviceType) -> None"),
         "Sets the default device (process wide).");
   m.def("default_stream", &default_stream, "device"_a,
+        nb::sig("def default_stream(device: tandem.core.Device | tandem.core.DeviceType) -> "
+                "tandem.core.Stream"),
         "The calling thread's default stream on a device.");
   m.def("set_default_stream", &set_default_stream, "stream"_a,
         "Makes stream the calling thread's default for its device.");
-  m.def("new_stream", &new_stream, "device"_a, "A new stream on a device.");
+  m.def("new_stream", &new_stream, "device"_a,
+        nb::sig("def new_stream(device: tandem.core.Device | tandem.core.DeviceType) -> "
+                "tandem.core.Stream"),
+        "A new stream on a device.");
   m.def(
       "synchronize",
       [](std::optional<Stream> s) {
@@ -162,6 +172,7 @@ void init_devices(nb::module_& m) {
       "stream"_a = nb::none(),
       "Waits for all work on a stream (default: the default stream) to finish.");
   m.def("is_available", &tandem::is_available, "device"_a,
+        nb::sig("def is_available(device: tandem.core.Device | tandem.core.DeviceType) -> bool"),
         "Whether operations can run on the device.");
   m.def(
       "device_count", [](Device::DeviceType t) { return tandem::device_count(t); }, "device_type"_a,
@@ -176,7 +187,10 @@ void init_devices(nb::module_& m) {
         info["memory_limit"] = get_memory_limit();
         return info;
       },
-      "device"_a = nb::none(), "A dict describing a device.");
+      "device"_a = nb::none(),
+      nb::sig("def device_info(device: tandem.core.Device | tandem.core.DeviceType | None = None) "
+              "-> dict[str, str | int]"),
+      "A dict describing a device.");
 
   nb::module_ cuda = m.def_submodule("cuda", "CUDA backend queries.");
   cuda.def(

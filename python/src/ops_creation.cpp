@@ -97,7 +97,7 @@ void init_ops_creation(nb::module_& m) {
       nb::kw_only(), S,
       nb::sig("def arange(start: int | float, stop: int | float | None = None, step: int | float | "
               "None = None, dtype: tandem.core.Dtype | None = None, *, stream: tandem.core.Stream "
-              "| tandem.core.Device | None = None) "
+              "| tandem.core.Device | tandem.core.DeviceType | None = None) "
               "-> tandem.core.array"),
       "Values start, start + step, ... below stop (int32 when all arguments are ints that fit "
       "in int32, int64 when some do not; integer dtypes wrap around).");

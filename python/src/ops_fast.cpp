@@ -45,9 +45,12 @@ void init_ops_fast(nb::module_& parent) {
       },
       "a"_a, "dims"_a, nb::kw_only(), "traditional"_a, "base"_a.none(), "scale"_a, "offset"_a,
       "freqs"_a = nb::none(), S,
-      nb::sig("def rope(a: array, dims: int, *, traditional: bool, base: float | None, scale: "
-              "float, offset: int | array, freqs: array | None = None, stream: object = None) "
-              "-> array"),
+      nb::sig(
+          "def rope(a: tandem.core.array, dims: int, *, traditional: bool, base: float | None, "
+          "scale: "
+          "float, offset: int | tandem.core.array, freqs: tandem.core.array | None = None, stream: "
+          "tandem.core.Stream | tandem.core.Device | tandem.core.DeviceType | None = None) "
+          "-> tandem.core.array"),
       "Rotary positional encoding of the first dims features of the last axis.");
   m.def(
       "scaled_dot_product_attention",
@@ -67,9 +70,11 @@ void init_ops_fast(nb::module_& parent) {
       },
       "q"_a, "k"_a, "v"_a, nb::kw_only(), "scale"_a, "mask"_a = nb::none(), "sinks"_a = nb::none(),
       S,
-      nb::sig("def scaled_dot_product_attention(q: array, k: array, v: array, *, scale: float, "
-              "mask: None | str | array = None, sinks: array | None = None, stream: object = "
-              "None) -> array"),
+      nb::sig("def scaled_dot_product_attention(q: tandem.core.array, k: tandem.core.array, v: "
+              "tandem.core.array, *, scale: float, "
+              "mask: None | str | tandem.core.array = None, sinks: tandem.core.array | None = "
+              "None, stream: tandem.core.Stream | tandem.core.Device | tandem.core.DeviceType | "
+              "None = None) -> tandem.core.array"),
       "softmax(q @ k.T * scale + mask) @ v, with grouped-query heads; the softmax in float32.");
 }
 

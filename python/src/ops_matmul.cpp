@@ -63,13 +63,27 @@ void init_ops_matmul(nb::module_& m) {
         auto [x, y] = to_arrays(a.h, b.h);
         return kron(x, y, s);
       },
-      "a"_a, "b"_a, nb::kw_only(), S, "Kronecker product.");
+      "a"_a, "b"_a, nb::kw_only(), S,
+      "The Kronecker product: every element of a times the whole of b, laid out as\n"
+      "blocks.\n\n"
+      "Args:\n"
+      "    a, b: input arrays (the one with fewer axes gets leading size-1 axes).\n\n"
+      "Returns:\n"
+      "    An array whose size along each axis is the product of a's and b's.");
   m.def(
       "einsum",
       [](const std::string& subscripts, nb::args operands, StreamOrDevice s) {
         return einsum(subscripts, to_array_list(operands), s);
       },
-      "subscripts"_a, "operands"_a, S, "Einstein summation.");
+      "subscripts"_a, "operands"_a, S,
+      "Einstein summation: multiplies the operands along the axes the subscripts\n"
+      "label and sums the labels missing from the output (\"ij,jk->ik\" is a matmul).\n\n"
+      "Args:\n"
+      "    subscripts: one comma-separated label string per operand, optionally\n"
+      "        followed by \"->\" and the output's labels.\n"
+      "    *operands: the input arrays.\n\n"
+      "Returns:\n"
+      "    The contracted array.");
   m.def(
       "gather_mm",
       [](ArrayLike a, ArrayLike b, std::optional<ArrayLike> lhs, std::optional<ArrayLike> rhs,

@@ -135,7 +135,17 @@ void init_ops_random(nb::module_& parent) {
         return random::laplace(shape, dtype.value_or(float32), loc, scale, opt_key(key), s);
       },
       "shape"_a = Shape{}, "dtype"_a = nb::none(), "loc"_a = 0.0f, "scale"_a = 1.0f,
-      "key"_a = nb::none(), nb::kw_only(), S, "Laplace samples.");
+      "key"_a = nb::none(), nb::kw_only(), S,
+      "Samples from the Laplace distribution (density exp(-|x - loc| / scale) / (2 * "
+      "scale)).\n\n"
+      "Args:\n"
+      "    shape: the output shape.\n"
+      "    dtype: a floating dtype (default float32).\n"
+      "    loc: the location (mean) of the distribution.\n"
+      "    scale: the scale, positive.\n"
+      "    key: a PRNG key; None uses and advances the global key.\n\n"
+      "Returns:\n"
+      "    An array of shape and dtype.");
   m.def(
       "permutation",
       [](ArrayLike x, int axis, std::optional<ArrayLike> key, StreamOrDevice s) {

@@ -66,7 +66,15 @@ void init_ops_reduce(nb::module_& m) {
         return allclose(x, y, rtol, atol, equal_nan, s);
       },
       "a"_a, "b"_a, "rtol"_a = 1e-5, "atol"_a = 1e-8, nb::kw_only(), "equal_nan"_a = false, S,
-      "all(isclose(a, b)).");
+      "Whether every pair of elements of a and b (broadcast together) is close:\n"
+      "|a - b| <= atol + rtol * |b|.\n\n"
+      "Args:\n"
+      "    a, b: the arrays to compare.\n"
+      "    rtol: the relative tolerance.\n"
+      "    atol: the absolute tolerance.\n"
+      "    equal_nan: count NaNs in the same place as equal.\n\n"
+      "Returns:\n"
+      "    A boolean scalar array.");
   m.def(
       "array_equal",
       [](ArrayLike a, ArrayLike b, bool equal_nan, StreamOrDevice s) {

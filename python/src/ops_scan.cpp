@@ -24,13 +24,31 @@ void init_ops_scan(nb::module_& m) {
       [](ArrayLike a, std::optional<int> axis, bool reverse, bool inclusive, StreamOrDevice s) {
         return py_cumsum(to_array(a), axis, reverse, inclusive, s);
       },
-      "a"_a, "axis"_a = nb::none(), nb::kw_only(), "reverse"_a = false, "inclusive"_a = true, S);
+      "a"_a, "axis"_a = nb::none(), nb::kw_only(), "reverse"_a = false, "inclusive"_a = true, S,
+      "The running sum of a along axis (the same as cumsum).\n\n"
+      "Args:\n"
+      "    a: input array.\n"
+      "    axis: the axis to scan; None scans the flattened array.\n"
+      "    reverse: scan from the last element toward the first.\n"
+      "    inclusive: include each element in its own result; when False the\n"
+      "        result is shifted by one and starts with the identity.\n\n"
+      "Returns:\n"
+      "    An array of a's shape (1-D when axis is None).");
   m.def(
       "cumulative_prod",
       [](ArrayLike a, std::optional<int> axis, bool reverse, bool inclusive, StreamOrDevice s) {
         return py_cumprod(to_array(a), axis, reverse, inclusive, s);
       },
-      "a"_a, "axis"_a = nb::none(), nb::kw_only(), "reverse"_a = false, "inclusive"_a = true, S);
+      "a"_a, "axis"_a = nb::none(), nb::kw_only(), "reverse"_a = false, "inclusive"_a = true, S,
+      "The running product of a along axis (the same as cumprod).\n\n"
+      "Args:\n"
+      "    a: input array.\n"
+      "    axis: the axis to scan; None scans the flattened array.\n"
+      "    reverse: scan from the last element toward the first.\n"
+      "    inclusive: include each element in its own result; when False the\n"
+      "        result is shifted by one and starts with the identity.\n\n"
+      "Returns:\n"
+      "    An array of a's shape (1-D when axis is None).");
 }
 
 }  // namespace tandem::py

@@ -47,7 +47,9 @@ void init_ops_shape(nb::module_& m) {
       [](ArrayLike a, std::optional<std::vector<int>> axes, StreamOrDevice s) {
         return axes ? transpose(to_array(a), *axes, s) : transpose(to_array(a), s);
       },
-      "a"_a, "axes"_a = nb::none(), nb::kw_only(), S, "Permutes axes.");
+      "a"_a, "axes"_a = nb::none(), nb::kw_only(), S,
+      "The array with its axes reordered as axes says (reversed when None); the\n"
+      "same as transpose.");
   m.def(
       "moveaxis",
       [](ArrayLike a, int src, int dst, StreamOrDevice s) {
@@ -114,7 +116,7 @@ void init_ops_shape(nb::module_& m) {
       [](ArrayLike a, Dtype dtype, StreamOrDevice s) { return view(to_array(a), dtype, s); }, "a"_a,
       "dtype"_a, S,
       "a's bytes read as dtype (no copy for row-contiguous a); the last dim is rescaled.");
-#define TANDEM_ATLEAST(NAME)                                               \
+#define TANDEM_ATLEAST(NAME, N)                                            \
   m.def(                                                                   \
       #NAME,                                                               \
       [](nb::args arys, StreamOrDevice s) -> nb::object {                  \
@@ -123,10 +125,17 @@ void init_ops_shape(nb::module_& m) {
         for (nb::handle h : arys) out.append(NAME(to_array(h), s));        \
         return out;                                                        \
       },                                                                   \
-      "arys"_a, S);
-  TANDEM_ATLEAST(atleast_1d)
-  TANDEM_ATLEAST(atleast_2d)
-  TANDEM_ATLEAST(atleast_3d)
+      "arys"_a, S,                                                         \
+      "The arguments as arrays of at least " N                             \
+      " dimensions; arrays that\n"                                         \
+      "have fewer get axes of size 1 added.\n\n"                           \
+      "Args:\n"                                                            \
+      "    *arys: arrays or values convertible to arrays.\n\n"             \
+      "Returns:\n"                                                         \
+      "    One array for one argument, else a list of arrays.");
+  TANDEM_ATLEAST(atleast_1d, "1")
+  TANDEM_ATLEAST(atleast_2d, "2")
+  TANDEM_ATLEAST(atleast_3d, "3")
 #undef TANDEM_ATLEAST
 }
 

@@ -411,7 +411,8 @@ void init_transforms(nb::module_& m) {
         return nb::make_tuple(nb::cast(outs), nb::cast(vjps));
       },
       "fun"_a, "primals"_a, "cotangents"_a,
-      nb::sig("def vjp(fun: Callable, primals: list[array], cotangents: list[array]) -> "
+      nb::sig("def vjp(fun: collections.abc.Callable[..., typing.Any], primals: list[array], "
+              "cotangents: list[array]) -> "
               "tuple[list[array], list[array]]"),
       "Runs fun(*primals) and returns (its outputs, the vector-Jacobian products of the "
       "cotangents, one per primal).");
@@ -424,7 +425,8 @@ void init_transforms(nb::module_& m) {
         return nb::make_tuple(nb::cast(outs), nb::cast(jvps));
       },
       "fun"_a, "primals"_a, "tangents"_a,
-      nb::sig("def jvp(fun: Callable, primals: list[array], tangents: list[array]) -> "
+      nb::sig("def jvp(fun: collections.abc.Callable[..., typing.Any], primals: list[array], "
+              "tangents: list[array]) -> "
               "tuple[list[array], list[array]]"),
       "Runs fun(*primals) and returns (its outputs, the Jacobian-vector products of the "
       "tangents, one per output).");
@@ -437,8 +439,10 @@ void init_transforms(nb::module_& m) {
         });
       },
       "fun"_a, "argnums"_a = nb::none(), "argnames"_a = nb::none(),
-      nb::sig("def value_and_grad(fun: Callable, argnums: int | Sequence[int] | None = None, "
-              "argnames: str | Sequence[str] | None = None) -> Callable"),
+      nb::sig("def value_and_grad(fun: collections.abc.Callable[..., typing.Any], argnums: int | "
+              "collections.abc.Sequence[int] | None = None, "
+              "argnames: str | collections.abc.Sequence[str] | None = None) -> "
+              "collections.abc.Callable[..., typing.Any]"),
       "A function computing fun's value and its gradient with respect to the arguments argnums "
       "(default 0) and the keyword arguments argnames. fun returns a scalar array, or a tuple "
       "whose first element is one (the rest is returned with it).");
@@ -472,7 +476,9 @@ void init_transforms(nb::module_& m) {
           return tree_replace(*structure, res, next);
         });
       },
-      "fun"_a, nb::sig("def checkpoint(fun: Callable) -> Callable"),
+      "fun"_a,
+      nb::sig("def checkpoint(fun: collections.abc.Callable[..., typing.Any]) -> "
+              "collections.abc.Callable[..., typing.Any]"),
       "fun whose intermediates a vjp does not keep: the backward pass computes them again.");
   m.def(
       "vmap",
@@ -482,7 +488,8 @@ void init_transforms(nb::module_& m) {
             [fun, ia, oa](nb::args args) { return vmap_call(fun, ia, oa, args); });
       },
       "fun"_a, "in_axes"_a.none() = 0, "out_axes"_a.none() = 0,
-      nb::sig("def vmap(fun: Callable, in_axes: object = 0, out_axes: object = 0) -> Callable"),
+      nb::sig("def vmap(fun: collections.abc.Callable[..., typing.Any], in_axes: object = 0, "
+              "out_axes: object = 0) -> collections.abc.Callable[..., typing.Any]"),
       "A function that maps fun over axis in_axes of its arguments (an int, None for an argument "
       "shared by every batch element, or a tree matching the arguments) and stacks the results "
       "along out_axes.");
@@ -495,8 +502,10 @@ void init_transforms(nb::module_& m) {
         });
       },
       "fun"_a, "argnums"_a = nb::none(), "argnames"_a = nb::none(),
-      nb::sig("def grad(fun: Callable, argnums: int | Sequence[int] | None = None, "
-              "argnames: str | Sequence[str] | None = None) -> Callable"),
+      nb::sig("def grad(fun: collections.abc.Callable[..., typing.Any], argnums: int | "
+              "collections.abc.Sequence[int] | None = None, "
+              "argnames: str | collections.abc.Sequence[str] | None = None) -> "
+              "collections.abc.Callable[..., typing.Any]"),
       "A function computing the gradient of fun (see value_and_grad).");
 }
 

@@ -29,7 +29,15 @@ __all__ = [
 
 
 def constant(value: float, dtype: mx.Dtype = mx.float32) -> Callable[[mx.array], mx.array]:
-    """Fill with ``value``."""
+    """An initializer that fills arrays with ``value``.
+
+    Args:
+        value: the fill value.
+        dtype: the dtype of the arrays it makes (default float32).
+
+    Returns:
+        An initializer: ``init(a)`` returns a new array of ``a``'s shape.
+    """
 
     def initializer(a: mx.array) -> mx.array:
         return mx.full(a.shape, value, dtype=dtype)
@@ -40,7 +48,16 @@ def constant(value: float, dtype: mx.Dtype = mx.float32) -> Callable[[mx.array],
 def normal(
     mean: float = 0.0, std: float = 1.0, dtype: mx.Dtype = mx.float32
 ) -> Callable[[mx.array], mx.array]:
-    """Samples of N(mean, std^2)."""
+    """An initializer that draws from the normal distribution N(mean, std**2).
+
+    Args:
+        mean: the mean (default 0).
+        std: the standard deviation (default 1).
+        dtype: the dtype of the arrays it makes (default float32).
+
+    Returns:
+        An initializer: ``init(a)`` returns a new array of ``a``'s shape.
+    """
 
     def initializer(a: mx.array) -> mx.array:
         return mx.random.normal(shape=a.shape, dtype=dtype, loc=mean, scale=std)
@@ -51,7 +68,16 @@ def normal(
 def uniform(
     low: float = 0.0, high: float = 1.0, dtype: mx.Dtype = mx.float32
 ) -> Callable[[mx.array], mx.array]:
-    """Samples of U[low, high)."""
+    """An initializer that draws uniformly from [low, high).
+
+    Args:
+        low: the lower bound (default 0).
+        high: the upper bound, excluded (default 1).
+        dtype: the dtype of the arrays it makes (default float32).
+
+    Returns:
+        An initializer: ``init(a)`` returns a new array of ``a``'s shape.
+    """
 
     def initializer(a: mx.array) -> mx.array:
         return mx.random.uniform(low, high, a.shape, dtype=dtype)
@@ -60,7 +86,15 @@ def uniform(
 
 
 def identity(dtype: mx.Dtype = mx.float32) -> Callable[[mx.array], mx.array]:
-    """The identity matrix; the array must be square."""
+    """An initializer that makes identity matrices.
+
+    Args:
+        dtype: the dtype of the arrays it makes (default float32).
+
+    Returns:
+        An initializer: ``init(a)`` returns the identity matrix of ``a``'s
+        shape, which must be square.
+    """
 
     def initializer(a: mx.array) -> mx.array:
         if a.ndim != 2 or a.shape[0] != a.shape[1]:
@@ -81,7 +115,16 @@ def _fans(a: mx.array):
 
 
 def glorot_normal(dtype: mx.Dtype = mx.float32) -> Callable[[mx.array, float], mx.array]:
-    """Normal with std ``gain * sqrt(2 / (fan_in + fan_out))`` (Glorot & Bengio, 2010)."""
+    """An initializer that draws from a normal distribution of standard deviation
+    ``gain * sqrt(2 / (fan_in + fan_out))`` (Glorot and Bengio, 2010).
+
+    Args:
+        dtype: the dtype of the arrays it makes (default float32).
+
+    Returns:
+        An initializer ``init(a, gain=1.0)``: a new array of ``a``'s shape
+        (``a`` has at least 2 dimensions); ``gain`` scales the spread.
+    """
 
     def initializer(a: mx.array, gain: float = 1.0) -> mx.array:
         fan_in, fan_out = _fans(a)
@@ -92,7 +135,17 @@ def glorot_normal(dtype: mx.Dtype = mx.float32) -> Callable[[mx.array, float], m
 
 
 def glorot_uniform(dtype: mx.Dtype = mx.float32) -> Callable[[mx.array, float], mx.array]:
-    """Uniform on ``±gain * sqrt(6 / (fan_in + fan_out))`` (Glorot & Bengio, 2010)."""
+    """An initializer that draws uniformly from
+    ``[-limit, limit)`` with ``limit = gain * sqrt(6 / (fan_in + fan_out))``
+    (Glorot and Bengio, 2010).
+
+    Args:
+        dtype: the dtype of the arrays it makes (default float32).
+
+    Returns:
+        An initializer ``init(a, gain=1.0)``: a new array of ``a``'s shape
+        (``a`` has at least 2 dimensions); ``gain`` scales the spread.
+    """
 
     def initializer(a: mx.array, gain: float = 1.0) -> mx.array:
         fan_in, fan_out = _fans(a)
@@ -114,7 +167,16 @@ def _fan_for(a, mode):
 def he_normal(
     dtype: mx.Dtype = mx.float32,
 ) -> Callable[[mx.array, Literal["fan_in", "fan_out"], float], mx.array]:
-    """Normal with std ``gain / sqrt(fan)`` (He et al., 2015); pass gain sqrt(2) for ReLU."""
+    """An initializer that draws from a normal distribution of standard deviation
+    ``gain / sqrt(fan)`` (He et al., 2015); a gain of ``sqrt(2)`` suits ReLU.
+
+    Args:
+        dtype: the dtype of the arrays it makes (default float32).
+
+    Returns:
+        An initializer ``init(a, mode="fan_in", gain=1.0)``: a new array of ``a``'s shape
+        (``a`` has at least 2 dimensions); ``mode`` picks the fan, "fan_in" or "fan_out"; ``gain`` scales the spread.
+    """
 
     def initializer(
         a: mx.array, mode: Literal["fan_in", "fan_out"] = "fan_in", gain: float = 1.0
@@ -128,7 +190,16 @@ def he_normal(
 def he_uniform(
     dtype: mx.Dtype = mx.float32,
 ) -> Callable[[mx.array, Literal["fan_in", "fan_out"], float], mx.array]:
-    """Uniform on ``±gain * sqrt(3 / fan)`` (He et al., 2015)."""
+    """An initializer that draws uniformly from ``[-limit, limit)`` with
+    ``limit = gain * sqrt(3 / fan)`` (He et al., 2015).
+
+    Args:
+        dtype: the dtype of the arrays it makes (default float32).
+
+    Returns:
+        An initializer ``init(a, mode="fan_in", gain=1.0)``: a new array of ``a``'s shape
+        (``a`` has at least 2 dimensions); ``mode`` picks the fan, "fan_in" or "fan_out"; ``gain`` scales the spread.
+    """
 
     def initializer(
         a: mx.array, mode: Literal["fan_in", "fan_out"] = "fan_in", gain: float = 1.0
@@ -142,7 +213,19 @@ def he_uniform(
 def sparse(
     sparsity: float, mean: float = 0.0, std: float = 1.0, dtype: mx.Dtype = mx.float32
 ) -> Callable[[mx.array], mx.array]:
-    """Normal samples with ``ceil(sparsity * columns)`` zeros at random in every row."""
+    """An initializer of sparse matrices: normal samples with
+    ``ceil(sparsity * columns)`` zeros at random places in every row.
+
+    Args:
+        sparsity: the fraction of each row that is zero, in [0, 1].
+        mean: the mean of the nonzero entries (default 0).
+        std: their standard deviation (default 1).
+        dtype: the dtype of the arrays it makes (default float32).
+
+    Returns:
+        An initializer: ``init(a)`` returns a new array of ``a``'s shape, which
+        must be 2-D.
+    """
 
     def initializer(a: mx.array) -> mx.array:
         if a.ndim != 2:
@@ -173,11 +256,20 @@ def _qr(x: mx.array):
 
 
 def orthogonal(gain: float = 1.0, dtype: mx.Dtype = mx.float32) -> Callable[[mx.array], mx.array]:
-    """A random matrix with orthonormal rows or columns (whichever are fewer), times ``gain``.
+    """An initializer of random matrices with orthonormal rows or columns
+    (whichever are fewer), times ``gain``.
 
-    Taken from the QR factors of an n x n normal matrix (n = max(rows, cols)),
-    with the signs of R's diagonal folded into Q so the draw is uniform
-    (Saxe et al., 2013).
+    They are taken from the QR factors of an n x n normal matrix
+    (n = max(rows, cols)), with the signs of R's diagonal folded into Q so the
+    draw is uniform (Saxe et al., 2013).
+
+    Args:
+        gain: the scale of the result (default 1).
+        dtype: the dtype of the arrays it makes (default float32).
+
+    Returns:
+        An initializer: ``init(a)`` returns a new array of ``a``'s shape, which
+        must be 2-D.
     """
 
     def initializer(a: mx.array) -> mx.array:

@@ -65,11 +65,20 @@ def cross_entropy(
     label_smoothing: float = 0.0,
     reduction: Reduction = "none",
 ) -> mx.array:
-    """Cross entropy of unnormalised ``logits`` along ``axis``.
+    """Cross entropy of unnormalized ``logits`` along ``axis``.
 
-    ``targets`` are class indices (``logits`` without ``axis``) or
-    probabilities (``logits``' shape). ``label_smoothing`` mixes the target
-    distribution with a uniform one.
+    Args:
+        logits: the scores of each class, unnormalized.
+        targets: class indices (the shape of ``logits`` without ``axis``) or
+            probabilities (the shape of ``logits``).
+        weights: per-sample weights of the loss's shape, or None.
+        axis: the class axis (default the last).
+        label_smoothing: in [0, 1): mixes the target distribution with a
+            uniform one by this much (default 0).
+        reduction: "none" (one loss per element of ``logits`` without ``axis``), "mean" or "sum" (default "none").
+
+    Returns:
+        A scalar array, or with "none" an array of ``logits``' shape without ``axis``.
     """
     if label_smoothing < 0 or label_smoothing >= 1:
         raise ValueError(f"Label smoothing must be in [0, 1), got {label_smoothing}.")
@@ -107,7 +116,16 @@ def binary_cross_entropy(
 ) -> mx.array:
     """Binary cross entropy of logits (or, with ``with_logits=False``, probabilities).
 
-    Probabilities' logarithms are clipped at -100 so 0 and 1 give finite losses.
+    Args:
+        inputs: logits, or probabilities in [0, 1] when ``with_logits`` is False
+            (their logarithms are clipped at -100, so 0 and 1 give finite losses).
+        targets: the wanted probabilities (usually 0 or 1), of ``inputs``' shape.
+        weights: per-element weights of ``inputs``' shape, or None.
+        with_logits: whether ``inputs`` are logits (default True).
+        reduction: "none" (one loss per element), "mean" or "sum" (default "mean").
+
+    Returns:
+        A scalar array, or with "none" an array of ``inputs``' shape.
     """
     _check_same_shape(inputs, targets, "Inputs")
     if with_logits:
@@ -121,13 +139,31 @@ def binary_cross_entropy(
 
 
 def l1_loss(predictions: mx.array, targets: mx.array, reduction: Reduction = "mean") -> mx.array:
-    """Absolute error."""
+    """Absolute error ``|predictions - targets|``, elementwise, then reduced.
+
+    Args:
+        predictions: the model's outputs.
+        targets: the wanted values, of the same shape as ``predictions``.
+        reduction: "none" (the elementwise losses), "mean" (default) or "sum".
+
+    Returns:
+        The loss: a scalar array, or an array of ``predictions``' shape for "none".
+    """
     _check_same_shape(predictions, targets)
     return _reduce(mx.abs(predictions - targets), reduction)
 
 
 def mse_loss(predictions: mx.array, targets: mx.array, reduction: Reduction = "mean") -> mx.array:
-    """Squared error."""
+    """Squared error ``(predictions - targets)**2``, elementwise, then reduced.
+
+    Args:
+        predictions: the model's outputs.
+        targets: the wanted values, of the same shape as ``predictions``.
+        reduction: "none" (the elementwise losses), "mean" (default) or "sum".
+
+    Returns:
+        The loss: a scalar array, or an array of ``predictions``' shape for "none".
+    """
     _check_same_shape(predictions, targets)
     return _reduce(mx.square(predictions - targets), reduction)
 
@@ -135,7 +171,17 @@ def mse_loss(predictions: mx.array, targets: mx.array, reduction: Reduction = "m
 def nll_loss(
     inputs: mx.array, targets: mx.array, axis: int = -1, reduction: Reduction = "none"
 ) -> mx.array:
-    """Negative log likelihood of class ``targets`` given log probabilities ``inputs``."""
+    """Negative log likelihood of class ``targets`` given log probabilities ``inputs``.
+
+    Args:
+        inputs: log probabilities of each class along ``axis``.
+        targets: integer class indices, of ``inputs``' shape without ``axis``.
+        axis: the class axis (default the last).
+        reduction: "none" (one loss per element), "mean" or "sum" (default "none").
+
+    Returns:
+        A scalar array, or with "none" an array of ``targets``' shape.
+    """
     picked = mx.take_along_axis(inputs, mx.expand_dims(targets, axis), axis).squeeze(axis)
     return _reduce(-picked, reduction)
 
@@ -148,9 +194,19 @@ def gaussian_nll_loss(
     eps: float = 1e-6,
     reduction: Reduction = "mean",
 ) -> mx.array:
-    """Negative log likelihood of ``targets`` under N(inputs, vars).
+    """Negative log likelihood of ``targets`` under a normal distribution of
+    mean ``inputs`` and variance ``vars``.
 
-    ``vars`` is clamped below at ``eps``; ``full`` adds the constant log(2 pi)/2.
+    Args:
+        inputs: the predicted means.
+        targets: the observed values, of ``inputs``' shape.
+        vars: the predicted variances, of ``inputs``' shape; clamped below at ``eps``.
+        full: add the constant ``log(2 pi) / 2`` (default False).
+        eps: the smallest variance used (default 1e-6).
+        reduction: "none" (one loss per element), "mean" or "sum" (default "mean").
+
+    Returns:
+        A scalar array, or with "none" an array of ``inputs``' shape.
     """
     _check_same_shape(inputs, targets, "Inputs")
     _check_same_shape(inputs, vars, "Inputs", "vars")
@@ -164,7 +220,17 @@ def gaussian_nll_loss(
 def kl_div_loss(
     inputs: mx.array, targets: mx.array, axis: int = -1, reduction: Reduction = "none"
 ) -> mx.array:
-    """KL divergence KL(targets || inputs); both are log probabilities along ``axis``."""
+    """Kullback-Leibler divergence KL(targets || inputs) along ``axis``.
+
+    Args:
+        inputs: log probabilities of the approximating distribution.
+        targets: log probabilities of the reference distribution, of ``inputs``' shape.
+        axis: the axis of the distribution (default the last).
+        reduction: "none" (one loss per element of ``inputs`` without ``axis``), "mean" or "sum" (default "none").
+
+    Returns:
+        A scalar array, or with "none" an array of ``inputs``' shape without ``axis``.
+    """
     loss = mx.sum(mx.exp(targets) * (targets - inputs), axis=axis)
     return _reduce(loss, reduction)
 
@@ -172,7 +238,18 @@ def kl_div_loss(
 def smooth_l1_loss(
     predictions: mx.array, targets: mx.array, beta: float = 1.0, reduction: Reduction = "mean"
 ) -> mx.array:
-    """Squared error / (2 beta) below ``beta``, absolute error - beta/2 above."""
+    """Smooth L1 loss: ``0.5 * d**2 / beta`` where ``d = |predictions - targets|``
+    is below ``beta``, ``d - beta / 2`` elsewhere.
+
+    Args:
+        predictions: the model's outputs.
+        targets: the wanted values, of ``predictions``' shape.
+        beta: where the loss turns from quadratic to linear (default 1).
+        reduction: "none" (one loss per element), "mean" or "sum" (default "mean").
+
+    Returns:
+        A scalar array, or with "none" an array of ``predictions``' shape.
+    """
     _check_same_shape(predictions, targets)
     diff = mx.abs(predictions - targets)
     loss = mx.where(diff < beta, 0.5 * mx.square(diff) / beta, diff - 0.5 * beta)
@@ -189,9 +266,22 @@ def triplet_loss(
     eps: float = 1e-6,
     reduction: Reduction = "none",
 ) -> mx.array:
-    """``max(d(a, pos) - d(a, neg) + margin, 0)`` along ``axis``.
+    """Triplet margin loss ``max(d(a, pos) - d(a, neg) + margin, 0)`` along ``axis``,
+    with ``d(x, y) = (sum |x - y|**p + eps)**(1/p)``, a p-norm kept
+    differentiable at 0.
 
-    ``d(x, y) = (sum |x - y|^p + eps)^(1/p)``: the p-norm, kept differentiable at 0.
+    Args:
+        anchors: the reference embeddings.
+        positives: embeddings that should be near the anchors.
+        negatives: embeddings that should be far from the anchors.
+        axis: the embedding axis (default the last).
+        p: the order of the norm (default 2).
+        margin: how much farther the negatives should be (default 1).
+        eps: added inside the root for a finite gradient at 0 (default 1e-6).
+        reduction: "none" (one loss per element of ``anchors`` without ``axis``), "mean" or "sum" (default "none").
+
+    Returns:
+        A scalar array, or with "none" an array of ``anchors``' shape without ``axis``.
     """
 
     def dist(x, y):
@@ -203,14 +293,34 @@ def triplet_loss(
 
 
 def hinge_loss(inputs: mx.array, targets: mx.array, reduction: Reduction = "none") -> mx.array:
-    """``max(1 - inputs * targets, 0)`` with targets in {-1, 1}."""
+    """Hinge loss ``max(1 - inputs * targets, 0)``.
+
+    Args:
+        inputs: the predicted scores.
+        targets: the labels, -1 or 1, broadcast against ``inputs``.
+        reduction: "none" (one loss per element), "mean" or "sum" (default "none").
+
+    Returns:
+        A scalar array, or with "none" an array of the broadcast shape.
+    """
     return _reduce(mx.maximum(1 - inputs * targets, 0), reduction)
 
 
 def huber_loss(
     inputs: mx.array, targets: mx.array, delta: float = 1.0, reduction: Reduction = "none"
 ) -> mx.array:
-    """Half the squared error up to ``delta``, linear (slope ``delta``) beyond."""
+    """Huber loss: half the squared error up to ``delta``, linear with slope
+    ``delta`` beyond it.
+
+    Args:
+        inputs: the predictions.
+        targets: the wanted values, broadcast against ``inputs``.
+        delta: where the loss turns from quadratic to linear (default 1).
+        reduction: "none" (one loss per element), "mean" or "sum" (default "none").
+
+    Returns:
+        A scalar array, or with "none" an array of the broadcast shape.
+    """
     err = mx.abs(inputs - targets)
     quadratic = mx.minimum(err, delta)
     linear = err - quadratic
@@ -218,7 +328,16 @@ def huber_loss(
 
 
 def log_cosh_loss(inputs: mx.array, targets: mx.array, reduction: Reduction = "none") -> mx.array:
-    """``log(cosh(inputs - targets))``, computed without overflowing cosh."""
+    """``log(cosh(inputs - targets))``, computed without overflowing cosh.
+
+    Args:
+        inputs: the predictions.
+        targets: the wanted values, broadcast against ``inputs``.
+        reduction: "none" (one loss per element), "mean" or "sum" (default "none").
+
+    Returns:
+        A scalar array, or with "none" an array of the broadcast shape.
+    """
     err = inputs - targets
     return _reduce(mx.logaddexp(err, -err) - math.log(2), reduction)
 
@@ -226,7 +345,19 @@ def log_cosh_loss(inputs: mx.array, targets: mx.array, reduction: Reduction = "n
 def cosine_similarity_loss(
     x1: mx.array, x2: mx.array, axis: int = 1, eps: float = 1e-8, reduction: Reduction = "none"
 ) -> mx.array:
-    """Cosine similarity of ``x1`` and ``x2`` along ``axis`` (norm product floored at eps)."""
+    """Cosine similarity of ``x1`` and ``x2`` along ``axis`` (1 for the same
+    direction, -1 for opposite ones).
+
+    Args:
+        x1: the first embeddings.
+        x2: the second embeddings, broadcast against ``x1``.
+        axis: the embedding axis (default 1).
+        eps: the smallest value of the product of the norms (default 1e-8).
+        reduction: "none" (one loss per element of the broadcast shape without ``axis``), "mean" or "sum" (default "none").
+
+    Returns:
+        A scalar array, or with "none" an array of the broadcast shape without ``axis``.
+    """
     n1 = mx.sqrt(mx.sum(mx.square(x1), axis=axis))
     n2 = mx.sqrt(mx.sum(mx.square(x2), axis=axis))
     loss = mx.sum(x1 * x2, axis=axis) / mx.maximum(n1 * n2, eps)
@@ -240,7 +371,19 @@ def margin_ranking_loss(
     margin: float = 0.0,
     reduction: Reduction = "none",
 ) -> mx.array:
-    """``max(-targets * (inputs1 - inputs2) + margin, 0)``; targets say which should rank higher."""
+    """Margin ranking loss ``max(-targets * (inputs1 - inputs2) + margin, 0)``.
+
+    Args:
+        inputs1: the scores of the first items.
+        inputs2: the scores of the second items, of ``inputs1``' shape.
+        targets: 1 where the first item should rank higher, -1 where the
+            second should, of ``inputs1``' shape.
+        margin: how much higher the preferred score should be (default 0).
+        reduction: "none" (one loss per element), "mean" or "sum" (default "none").
+
+    Returns:
+        A scalar array, or with "none" an array of ``inputs1``' shape.
+    """
     if not (inputs1.shape == inputs2.shape == targets.shape):
         raise ValueError(
             "The shapes of the arguments do not match. The provided shapes are "

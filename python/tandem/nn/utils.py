@@ -9,9 +9,17 @@ import tandem.core as mx
 def value_and_grad(model, fn: Callable):
     """``fn``'s value and its gradient w.r.t. ``model.trainable_parameters()``.
 
-    The returned function takes ``fn``'s arguments. During the call the model
-    holds the parameters being differentiated (so ``fn`` may just call the
-    model); afterwards it holds the original arrays again.
+    During the call the model holds the parameters being differentiated (so
+    ``fn`` may just call the model); afterwards it holds the original arrays
+    again.
+
+    Args:
+        model: the module whose trainable parameters are differentiated.
+        fn: the loss function; it returns a scalar array.
+
+    Returns:
+        A function taking ``fn``'s arguments and returning ``(value, grads)``,
+        ``grads`` a tree shaped like ``model.trainable_parameters()``.
     """
 
     def inner(params, *args, **kwargs):
@@ -32,7 +40,16 @@ def value_and_grad(model, fn: Callable):
 
 
 def checkpoint(module, fn: Optional[Callable] = None):
-    """``fn`` (default: calling ``module``) with its intermediates recomputed on the backward pass."""
+    """``fn`` (default: calling ``module``) with its intermediates recomputed on the
+    backward pass instead of kept, trading compute for memory.
+
+    Args:
+        module: the module whose trainable parameters ``fn`` uses.
+        fn: the function to wrap (default ``module.__call__``).
+
+    Returns:
+        A function with ``fn``'s arguments and results.
+    """
     if fn is None:
         fn = module.__call__
 
@@ -57,6 +74,16 @@ def average_gradients(
 ):
     """Average ``gradients`` over the processes of a distributed group.
 
-    Tandem runs a single process, so this returns ``gradients`` unchanged.
+    Tandem runs a single process, so this returns ``gradients`` unchanged;
+    the other arguments exist for MLX compatibility and are ignored.
+
+    Args:
+        gradients: a tree of gradient arrays.
+        group: the process group (ignored).
+        all_reduce_size: the byte size of the batches of the reduction (ignored).
+        communication_stream: the stream of the communication (ignored).
+
+    Returns:
+        ``gradients``.
     """
     return gradients

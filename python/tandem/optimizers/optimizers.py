@@ -61,10 +61,13 @@ def _grow_state(params, state):
 
 
 class Optimizer:
-    """Base class: subclasses define ``init_single`` and ``apply_single``.
+    """Base class of the optimizers: subclasses define ``init_single`` and
+    ``apply_single``; ``update(model, gradients)`` applies one step.
 
-    ``schedulers`` maps hyperparameter names to callables of the step; they are
-    re-evaluated before every update (at the step count before it is bumped).
+    Args:
+        schedulers: maps hyperparameter names to schedules (functions of the
+            step); they are re-evaluated before every update, at the step count
+            before it is bumped.
     """
 
     def __init__(self, schedulers=None):
@@ -83,6 +86,10 @@ class Optimizer:
 
     @property
     def state(self):
+        """The optimizer's state: a dict holding ``step``, ``learning_rate`` (and any
+        other scheduled hyperparameter) and one dict per parameter, shaped like the
+        parameter tree. Assigning a saved state restores it; missing per-parameter
+        entries are filled on the next update."""
         return self._state
 
     @state.setter
@@ -93,10 +100,13 @@ class Optimizer:
 
     @property
     def step(self):
+        """The number of updates applied so far, as an unsigned integer array."""
         return self.state["step"]
 
     @property
     def learning_rate(self):
+        """The current learning rate, an array (a schedule's value at ``step``).
+        Assigning a number or array replaces it."""
         return self.state["learning_rate"]
 
     @learning_rate.setter
@@ -117,9 +127,26 @@ class Optimizer:
         self._initialized = True
 
     def init_single(self, parameter: mx.array, state: dict):
+        """Fill ``state``, the empty dict of one parameter, with the optimizer's
+        per-parameter buffers (momenta and the like). Subclasses implement it.
+
+        Args:
+            parameter: the parameter array the state belongs to.
+            state: the dict to fill, in place.
+        """
         raise NotImplementedError
 
     def apply_single(self, gradient: mx.array, parameter: mx.array, state: dict):
+        """One parameter's update rule. Subclasses implement it.
+
+        Args:
+            gradient: the gradient of the loss with respect to ``parameter``.
+            parameter: the parameter's current value.
+            state: the parameter's state dict, updated in place.
+
+        Returns:
+            The parameter's new value.
+        """
         raise NotImplementedError
 
     def update(self, model, gradients: dict):
@@ -144,8 +171,11 @@ class Optimizer:
 class MultiOptimizer(Optimizer):
     """Route each parameter to the first optimizer whose filter accepts it.
 
-    ``filters[i](path, parameter)`` decides for ``optimizers[i]``; the last
-    optimizer takes everything no filter claimed, so it has no filter.
+    Args:
+        optimizers: the optimizers, in order of precedence.
+        filters: one fewer than ``optimizers``: ``filters[i](path, parameter)``
+            says whether ``optimizers[i]`` updates the parameter at ``path``; the
+            last optimizer takes everything no filter claimed.
     """
 
     def __init__(self, optimizers, filters: list = []):
@@ -166,10 +196,13 @@ class MultiOptimizer(Optimizer):
         return [tree_unflatten(p) for p in parts]
 
     def init(self, parameters: dict):
+        """Create each wrapped optimizer's state for the parameters routed to it."""
         for opt, params in zip(self.optimizers, self._split(parameters)):
             opt.init(params)
 
     def apply_gradients(self, gradients: dict, parameters: dict):
+        """Split ``gradients`` by the filters, let each optimizer update its
+        share, and return the merged tree of updated parameters."""
         tree = {}
         for opt, grads in zip(self.optimizers, self._split(gradients)):
             tree = tree_merge(tree, opt.apply_gradients(grads, parameters))
@@ -177,6 +210,8 @@ class MultiOptimizer(Optimizer):
 
     @property
     def state(self):
+        """``{"states": [...]}``, the wrapped optimizers' states in order;
+        assigning one of that form restores them."""
         return {"states": [o.state for o in self.optimizers]}
 
     @state.setter
@@ -188,6 +223,8 @@ class MultiOptimizer(Optimizer):
 
     @property
     def learning_rate(self):
+        """The first optimizer's learning rate; assigning sets it on every
+        wrapped optimizer."""
         return self.optimizers[0].learning_rate
 
     @learning_rate.setter
@@ -200,7 +237,18 @@ class SGD(Optimizer):
     """Stochastic gradient descent with optional momentum and weight decay.
 
     With momentum: ``v = momentum * v + (1 - dampening) * g`` (so the first
-    step already damps), ``update = g + momentum * v`` with Nesterov, else ``v``.
+    step already damps), ``update = g + momentum * v`` with Nesterov, else
+    ``v``; then ``p -= learning_rate * update``.
+
+    Args:
+        learning_rate: the step size: a number, or a schedule (a function of the
+            step count returning the rate, see ``cosine_decay`` and friends).
+        momentum: the momentum factor; 0 (default) is plain SGD.
+        weight_decay: L2 penalty added to the gradient as ``weight_decay * p``
+            (default 0).
+        dampening: how much of the new gradient is left out of the momentum
+            (default 0).
+        nesterov: use Nesterov momentum (default False).
     """
 
     def __init__(
@@ -240,7 +288,14 @@ class SGD(Optimizer):
 
 
 class RMSprop(Optimizer):
-    """``v = alpha * v + (1 - alpha) * g^2``; ``p -= lr * g / (sqrt(v) + eps)``."""
+    """RMSprop: ``v = alpha * v + (1 - alpha) * g^2``; ``p -= lr * g / (sqrt(v) + eps)``.
+
+    Args:
+        learning_rate: the step size: a number, or a schedule (a function of the
+            step count returning the rate, see ``cosine_decay`` and friends).
+        alpha: the smoothing constant of the squared-gradient average (default 0.99).
+        eps: added to the denominator for stability (default 1e-8), positive.
+    """
 
     def __init__(self, learning_rate: _Schedule, alpha: float = 0.99, eps: float = 1e-8):
         super().__init__()
@@ -263,7 +318,13 @@ class RMSprop(Optimizer):
 
 
 class Adagrad(Optimizer):
-    """``v += g^2``; ``p -= lr * g / (sqrt(v) + eps)``."""
+    """Adagrad: ``v += g^2``; ``p -= lr * g / (sqrt(v) + eps)``.
+
+    Args:
+        learning_rate: the step size: a number, or a schedule (a function of the
+            step count returning the rate, see ``cosine_decay`` and friends).
+        eps: added to the denominator for stability (default 1e-8), positive.
+    """
 
     def __init__(self, learning_rate: _Schedule, eps: float = 1e-8):
         super().__init__()
@@ -283,7 +344,16 @@ class Adagrad(Optimizer):
 
 
 class AdaDelta(Optimizer):
-    """AdaDelta: running averages of squared gradients (v) and squared steps (u)."""
+    """AdaDelta: running averages of squared gradients (v) and squared steps (u):
+    ``v = rho * v + (1 - rho) * g^2``, ``d = sqrt(u + eps) / sqrt(v + eps) * g``,
+    ``u = rho * u + (1 - rho) * d^2``, ``p -= lr * d``.
+
+    Args:
+        learning_rate: the step size: a number, or a schedule (a function of the
+            step count returning the rate, see ``cosine_decay`` and friends).
+        rho: the decay of both averages (default 0.9), non-negative.
+        eps: added under the square roots (default 1e-6).
+    """
 
     def __init__(self, learning_rate: _Schedule, rho: float = 0.9, eps: float = 1e-6):
         super().__init__()
@@ -310,7 +380,18 @@ class AdaDelta(Optimizer):
 
 
 class Adam(Optimizer):
-    """Adam; without ``bias_correction`` (MLX's default) the moments are used raw."""
+    """Adam: ``m = b1 * m + (1 - b1) * g``, ``v = b2 * v + (1 - b2) * g^2``,
+    ``p -= lr * m / (sqrt(v) + eps)``.
+
+    Args:
+        learning_rate: the step size: a number, or a schedule (a function of the
+            step count returning the rate, see ``cosine_decay`` and friends).
+        betas: ``(b1, b2)``, the decay rates of the gradient's first and second
+            moment averages (default (0.9, 0.999)).
+        eps: added to the denominator for stability (default 1e-8).
+        bias_correction: divide the moments by ``1 - b**step`` (the Adam paper's
+            form); False by default, as in MLX, which uses them raw.
+    """
 
     def __init__(
         self,
@@ -346,7 +427,17 @@ class Adam(Optimizer):
 
 
 class AdamW(Adam):
-    """Adam with decoupled weight decay: ``p *= 1 - lr * weight_decay`` first."""
+    """Adam with decoupled weight decay: ``p *= 1 - lr * weight_decay``, then the
+    Adam step.
+
+    Args:
+        learning_rate: the step size: a number, or a schedule (a function of the
+            step count returning the rate, see ``cosine_decay`` and friends).
+        betas: ``(b1, b2)``, the moment decay rates (default (0.9, 0.999)).
+        eps: added to the denominator for stability (default 1e-8).
+        weight_decay: the decay factor (default 0.01).
+        bias_correction: as for ``Adam`` (default False).
+    """
 
     def __init__(
         self,
@@ -365,7 +456,15 @@ class AdamW(Adam):
 
 
 class Adamax(Adam):
-    """Adam with the infinity norm: ``v = max(b2 * v, |g|)``."""
+    """Adamax, Adam with the infinity norm: ``v = max(b2 * v, |g|)``,
+    ``p -= lr * m / (v + eps)``.
+
+    Args:
+        learning_rate: the step size: a number, or a schedule (a function of the
+            step count returning the rate, see ``cosine_decay`` and friends).
+        betas: ``(b1, b2)``, the decay rates of ``m`` and ``v`` (default (0.9, 0.999)).
+        eps: added to the denominator for stability (default 1e-8), non-negative.
+    """
 
     def __init__(
         self, learning_rate: _Schedule, betas: List[float] = [0.9, 0.999], eps: float = 1e-8
@@ -385,7 +484,17 @@ class Adamax(Adam):
 
 
 class Lion(Optimizer):
-    """Lion: steps by the sign of an interpolated momentum."""
+    """Lion: steps by the sign of an interpolated momentum:
+    ``p -= lr * sign(b1 * m + (1 - b1) * g)``, then ``m = b2 * m + (1 - b2) * g``.
+
+    Args:
+        learning_rate: the step size: a number, or a schedule (a function of the
+            step count returning the rate, see ``cosine_decay`` and friends).
+        betas: ``(b1, b2)``: the interpolation of the step and the decay of the
+            momentum (default (0.9, 0.99)).
+        weight_decay: decoupled weight decay, ``p *= 1 - lr * weight_decay``
+            before the step (default 0).
+    """
 
     def __init__(
         self, learning_rate: _Schedule, betas: List[float] = [0.9, 0.99], weight_decay: float = 0.0
@@ -416,7 +525,26 @@ class Adafactor(Optimizer):
     """Adafactor: second moments of matrices kept as row and column averages.
 
     Parameters with two or more dimensions are factored over their last two
-    axes; vectors keep a full second moment.
+    axes; vectors keep a full second moment. Updates are clipped to an RMS of
+    ``clip_threshold``.
+
+    Args:
+        learning_rate: the step size (a number or a schedule); used only when
+            ``relative_step`` is False.
+        eps: ``(eps1, eps2)``: ``eps1`` is added to the squared gradients,
+            ``eps2`` is the smallest parameter RMS used by ``scale_parameter``
+            (default (1e-30, 1e-3)).
+        clip_threshold: the largest RMS of an update (default 1).
+        decay_rate: the second moments decay by ``1 - step**decay_rate``
+            (default -0.8).
+        beta_1: the decay of an optional first-moment average of the updates;
+            None (default) keeps none.
+        weight_decay: decoupled weight decay, scaled by the step size (default 0).
+        scale_parameter: scale the step size by the parameter's RMS (default True).
+        relative_step: use the step size ``min(1e-2, 1/sqrt(step))`` instead of
+            ``learning_rate`` (default True).
+        warmup_init: with ``relative_step``, start from ``1e-6 * step`` instead of
+            1e-2 (default False).
     """
 
     def __init__(
@@ -510,11 +638,21 @@ def _orthogonalize(x, steps: int):
 
 
 class Muon(Optimizer):
-    """Muon: SGD momentum whose matrix updates are orthogonalised.
+    """Muon: SGD momentum whose matrix updates are orthogonalized.
 
     Parameters of three or more dimensions are flattened to
-    ``(shape[0], -1)`` for the orthogonalisation; vectors and scalars get the
-    plain momentum update. Weight decay is added to the gradient.
+    ``(shape[0], -1)`` for the orthogonalization (a few Newton-Schulz
+    iterations); vectors and scalars get the plain momentum update. Weight
+    decay is added to the gradient.
+
+    Args:
+        learning_rate: the step size: a number, or a schedule (a function of the
+            step count returning the rate, see ``cosine_decay`` and friends).
+        momentum: the momentum factor (default 0.95).
+        weight_decay: L2 penalty added to the gradient as ``weight_decay * p``
+            (default 0.01).
+        nesterov: use Nesterov momentum (default True).
+        ns_steps: the number of Newton-Schulz iterations (default 5).
     """
 
     def __init__(
@@ -555,7 +693,14 @@ class Muon(Optimizer):
 def clip_grad_norm(grads, max_norm: float):
     """Scale ``grads`` so their global L2 norm is at most ``max_norm``.
 
-    Returns ``(clipped_grads, total_norm)``; the norm is over all leaves at once.
+    Args:
+        grads: a tree of gradient arrays.
+        max_norm: the largest norm allowed.
+
+    Returns:
+        ``(clipped_grads, total_norm)``: the scaled tree (unchanged when the
+        norm is below ``max_norm``) and the norm before clipping, taken over all
+        leaves at once.
     """
     leaves = [g for _, g in tree_flatten(grads)]
     total = mx.sqrt(sum(mx.sum(mx.square(g)) for g in leaves))

@@ -19,7 +19,16 @@ __all__ = [
 
 
 def exponential_decay(init: float, decay_rate: float) -> Callable:
-    """``init * decay_rate ** step``."""
+    """Exponential decay: ``init * decay_rate ** step``.
+
+    Args:
+        init: the value at step 0.
+        decay_rate: the factor applied at every step.
+
+    Returns:
+        A schedule: a function of the step (an int or an integer array)
+        returning the value, to pass as an optimizer's ``learning_rate``.
+    """
 
     def schedule(step):
         return init * decay_rate**step
@@ -28,7 +37,17 @@ def exponential_decay(init: float, decay_rate: float) -> Callable:
 
 
 def step_decay(init: float, decay_rate: float, step_size: int) -> Callable:
-    """``init * decay_rate ** (step // step_size)``."""
+    """Step decay: ``init * decay_rate ** (step // step_size)``.
+
+    Args:
+        init: the value at step 0.
+        decay_rate: the factor applied every ``step_size`` steps.
+        step_size: the number of steps between decays.
+
+    Returns:
+        A schedule: a function of the step (an int or an integer array)
+        returning the value, to pass as an optimizer's ``learning_rate``.
+    """
 
     def schedule(step):
         return init * decay_rate ** (step // step_size)
@@ -37,7 +56,17 @@ def step_decay(init: float, decay_rate: float, step_size: int) -> Callable:
 
 
 def cosine_decay(init: float, decay_steps: int, end: float = 0.0) -> Callable:
-    """Half a cosine from ``init`` down to ``end`` over ``decay_steps``, then ``end``."""
+    """Half a cosine from ``init`` down to ``end`` over ``decay_steps``, then ``end``.
+
+    Args:
+        init: the value at step 0.
+        decay_steps: the number of steps of the decay.
+        end: the final value (default 0).
+
+    Returns:
+        A schedule: a function of the step (an int or an integer array)
+        returning the value, to pass as an optimizer's ``learning_rate``.
+    """
 
     def schedule(step):
         s = mx.minimum(step, decay_steps)
@@ -48,7 +77,18 @@ def cosine_decay(init: float, decay_steps: int, end: float = 0.0) -> Callable:
 
 
 def join_schedules(schedules: List[Callable], boundaries: List[int]) -> Callable:
-    """``schedules[i+1]`` takes over at ``boundaries[i]``, counting from 0 there."""
+    """Schedules one after the other: ``schedules[i+1]`` takes over at
+    ``boundaries[i]``, and sees the step counted from that boundary.
+
+    Args:
+        schedules: the schedules, in order.
+        boundaries: the steps where each next schedule starts, one fewer than
+            ``schedules``.
+
+    Returns:
+        A schedule: a function of the step (an int or an integer array)
+        returning the value, to pass as an optimizer's ``learning_rate``.
+    """
     if len(schedules) == 0:
         raise ValueError("Must provide at least 1 schedule to join.")
     if len(schedules) != len(boundaries) + 1:
@@ -66,7 +106,18 @@ def join_schedules(schedules: List[Callable], boundaries: List[int]) -> Callable
 
 
 def linear_schedule(init: float, end: float, steps: int) -> Callable:
-    """Straight line from ``init`` to ``end`` over ``steps``, then ``end``."""
+    """A straight line from ``init`` to ``end`` over ``steps``, then ``end``
+    (a warm-up, usually).
+
+    Args:
+        init: the value at step 0.
+        end: the value from step ``steps`` on.
+        steps: the length of the ramp, at least 1.
+
+    Returns:
+        A schedule: a function of the step (an int or an integer array)
+        returning the value, to pass as an optimizer's ``learning_rate``.
+    """
     if steps < 1:
         raise ValueError(f"steps must be greater than 0, but got {steps}.")
 

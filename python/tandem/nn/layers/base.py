@@ -82,18 +82,25 @@ class Module(dict):
 
     @staticmethod
     def is_module(value) -> bool:
+        """True when ``value`` is a ``Module`` (the test ``children`` and ``leaf_modules`` use)."""
         return isinstance(value, Module)
 
     @staticmethod
     def valid_child_filter(module, key, value) -> bool:
+        """Filter for ``filter_and_map``: keeps the attributes that can hold
+        submodules (modules, lists, tuples and dicts)."""
         return isinstance(value, _CONTAINERS)
 
     @staticmethod
     def valid_parameter_filter(module, key, value) -> bool:
+        """Filter for ``filter_and_map``: keeps arrays and containers of them
+        stored under names that do not start with an underscore."""
         return isinstance(value, (mx.array,) + _CONTAINERS) and not key.startswith("_")
 
     @staticmethod
     def trainable_parameter_filter(module, key, value) -> bool:
+        """Filter for ``filter_and_map``: ``valid_parameter_filter`` minus the
+        frozen parameters."""
         return Module.valid_parameter_filter(module, key, value) and key not in module._no_grad
 
     def filter_and_map(
@@ -156,6 +163,11 @@ class Module(dict):
         return out
 
     def modules(self) -> List["Module"]:
+        """Every module of the tree, this one included, in ``named_modules`` order.
+
+        Returns:
+            A list of ``Module`` objects.
+        """
         return [m for _, m in self.named_modules()]
 
     def apply_to_modules(self, apply_fn: Callable[[str, "Module"], Any]) -> "Module":
@@ -259,6 +271,13 @@ class Module(dict):
         return self.apply_to_modules(lambda _, m: m._set_training_mode(mode))
 
     def eval(self) -> "Module":
+        """Set evaluation mode (``train(False)``) on this module and every
+        submodule: dropout becomes the identity, batch norm uses its running
+        statistics.
+
+        Returns:
+            This module.
+        """
         return self.train(False)
 
     # -- weights files --

@@ -4,7 +4,13 @@ from tandem.nn.layers.base import Module
 
 
 class Sequential(Module):
-    """Calls its ``layers`` in order; any callable may be a layer."""
+    """Calls its ``layers`` in order; any callable may be a layer.
+
+    Args:
+        *modules: the layers (modules or plain functions), kept in ``layers``.
+
+    ``model(x)`` returns the last layer's output.
+    """
 
     def __init__(self, *modules):
         super().__init__()

@@ -136,3 +136,27 @@ class ConvTranspose3d(_Conv):
                  output_padding=0, bias=True):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, 1,
                          bias, output_padding)
+
+
+_ARGS = """
+
+    Args:
+        in_channels: the number of input channels (the last axis of the input).
+        out_channels: the number of output channels.
+        kernel_size: the window size, an int for every spatial axis or one per axis.
+        stride: the step between windows (default 1), an int or one per axis.
+        padding: zeros added on both sides of each spatial axis (default 0).
+        dilation: the spacing between the window's taps (default 1).
+{extra}        bias: whether to learn a bias of ``out_channels`` (default True).
+
+    The weight is drawn uniformly from ``[-s, s)`` with ``s = 1 / sqrt(fan_in)``
+    (``fan_in`` the input channels per group times the window size). Calling
+    the layer on an input returns an array of shape (N, *spatial_out,
+    out_channels).
+"""
+_GROUPS = "        groups: split the channels into this many independent groups (default 1);\n            it divides both channel counts.\n"
+_OUTPUT_PADDING = "        output_padding: extra size added on one side of each output axis (default 0).\n"
+for _cls in (Conv1d, Conv2d, Conv3d):
+    _cls.__doc__ = _cls.__doc__ + _ARGS.format(extra=_GROUPS)
+for _cls in (ConvTranspose1d, ConvTranspose2d, ConvTranspose3d):
+    _cls.__doc__ = _cls.__doc__ + _ARGS.format(extra=_OUTPUT_PADDING)

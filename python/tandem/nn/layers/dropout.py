@@ -25,11 +25,24 @@ class _DropoutBase(Module):
 
 
 class Dropout(_DropoutBase):
-    """Zeroes each element with probability ``p``, scaling the rest by 1/(1-p)."""
+    """Zeroes each element with probability ``p``, scaling the rest by 1/(1-p).
+
+    Args:
+        p: the probability of dropping, in [0, 1) (default 0.5).
+
+    ``layer(x)`` returns an array of ``x``'s shape; in eval mode, ``x`` itself.
+    """
 
 
 class Dropout2d(_DropoutBase):
-    """Zeroes whole channels of (N, H, W, C) or (H, W, C) inputs."""
+    """Zeroes whole channels of (N, H, W, C) or (H, W, C) inputs, scaling the
+    rest by 1/(1-p).
+
+    Args:
+        p: the probability of dropping, in [0, 1) (default 0.5).
+
+    ``layer(x)`` returns an array of ``x``'s shape; in eval mode, ``x`` itself.
+    """
 
     def _mask_shape(self, x):
         if x.ndim not in (3, 4):
@@ -42,7 +55,14 @@ class Dropout2d(_DropoutBase):
 
 
 class Dropout3d(_DropoutBase):
-    """Zeroes whole channels of (N, D, H, W, C) or (D, H, W, C) inputs."""
+    """Zeroes whole channels of (N, D, H, W, C) or (D, H, W, C) inputs, scaling
+    the rest by 1/(1-p).
+
+    Args:
+        p: the probability of dropping, in [0, 1) (default 0.5).
+
+    ``layer(x)`` returns an array of ``x``'s shape; in eval mode, ``x`` itself.
+    """
 
     def _mask_shape(self, x):
         if x.ndim not in (4, 5):

@@ -7,7 +7,15 @@ from tandem.nn.layers.base import Module
 
 
 class Embedding(Module):
-    """Maps integer ids to rows of ``weight`` (num_embeddings, dims), init N(0, 1/dims)."""
+    """Maps integer ids to rows of ``weight`` (num_embeddings, dims), init N(0, 1/dims).
+
+    Args:
+        num_embeddings: the number of rows (the vocabulary size).
+        dims: the size of each embedding.
+
+    ``layer(ids)`` returns the rows of the integer array ``ids``, of shape
+    ``ids.shape + (dims,)``.
+    """
 
     def __init__(self, num_embeddings: int, dims: int):
         super().__init__()

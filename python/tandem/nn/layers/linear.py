@@ -7,7 +7,12 @@ from tandem.nn.layers.base import Module
 
 
 class Identity(Module):
-    """Returns its input; accepts (and ignores) any constructor arguments."""
+    """A layer that returns its input unchanged.
+
+    Args:
+        *args: ignored, so it can stand in for any layer.
+        **kwargs: ignored too.
+    """
 
     def __init__(self, *args, **kwargs):
         super().__init__()
@@ -17,7 +22,15 @@ class Identity(Module):
 
 
 class Linear(Module):
-    """``y = x W^T + b``; W and b drawn uniformly from ±1/sqrt(input_dims)."""
+    """``y = x W^T + b``; W and b drawn uniformly from ±1/sqrt(input_dims).
+
+    Args:
+        input_dims: the size of the input's last axis.
+        output_dims: the size of the output's last axis.
+        bias: whether to learn the bias ``b`` (default True).
+
+    ``layer(x)`` maps ``x`` of shape (..., input_dims) to (..., output_dims).
+    """
 
     def __init__(self, input_dims: int, output_dims: int, bias: bool = True):
         super().__init__()
@@ -51,7 +64,17 @@ class Linear(Module):
 
 
 class Bilinear(Module):
-    """``y[o] = x1 W[o] x2 + b[o]``; W is (output, input2, input1), init ±1/sqrt(input1_dims)."""
+    """``y[o] = x1 W[o] x2 + b[o]``; W is (output, input2, input1), init ±1/sqrt(input1_dims).
+
+    Args:
+        input1_dims: the size of the first input's last axis.
+        input2_dims: the size of the second input's last axis.
+        output_dims: the size of the output's last axis.
+        bias: whether to learn the bias ``b`` (default True).
+
+    ``layer(x1, x2)`` takes (..., input1_dims) and (..., input2_dims) and
+    returns (..., output_dims).
+    """
 
     def __init__(self, input1_dims: int, input2_dims: int, output_dims: int, bias: bool = True):
         super().__init__()

@@ -11,7 +11,16 @@ def _normalize(x, axes, eps):
 
 
 class LayerNorm(Module):
-    """Normalizes over the last axis, then scales by ``weight`` and shifts by ``bias``."""
+    """Normalizes over the last axis, then scales by ``weight`` and shifts by ``bias``.
+
+    Args:
+        dims: the size of the last axis (of ``weight`` and ``bias``).
+        eps: added to the variance for stability (default 1e-5).
+        affine: learn ``weight`` (initialized to ones) and ``bias`` (default True).
+        bias: with ``affine``, whether to learn ``bias`` too (default True).
+
+    ``layer(x)`` returns an array of ``x``'s shape.
+    """
 
     def __init__(self, dims: int, eps: float = 1e-5, affine: bool = True, bias: bool = True):
         super().__init__()
@@ -30,7 +39,14 @@ class LayerNorm(Module):
 
 
 class RMSNorm(Module):
-    """``x / sqrt(mean(x^2) + eps) * weight`` over the last axis."""
+    """``x / sqrt(mean(x^2) + eps) * weight`` over the last axis.
+
+    Args:
+        dims: the size of the last axis (of the learnt ``weight``, initialized to ones).
+        eps: added to the mean square for stability (default 1e-5).
+
+    ``layer(x)`` returns an array of ``x``'s shape.
+    """
 
     def __init__(self, dims: int, eps: float = 1e-5):
         super().__init__()
@@ -49,6 +65,15 @@ class GroupNorm(Module):
 
     By default channel c is in group ``c % num_groups`` (MLX's grouping);
     ``pytorch_compatible`` groups consecutive channels instead.
+
+    Args:
+        num_groups: the number of groups; it divides ``dims``.
+        dims: the number of channels C.
+        eps: added to the variance for stability (default 1e-5).
+        affine: learn a per-channel ``weight`` and ``bias`` (default True).
+        pytorch_compatible: group consecutive channels (default False).
+
+    ``layer(x)`` returns an array of ``x``'s shape.
     """
 
     def __init__(
@@ -90,7 +115,15 @@ class GroupNorm(Module):
 
 
 class InstanceNorm(Module):
-    """Normalizes each channel of each sample over the spatial axes of (N, ..., C) inputs."""
+    """Normalizes each channel of each sample over the spatial axes of (N, ..., C) inputs.
+
+    Args:
+        dims: the number of channels C.
+        eps: added to the variance for stability (default 1e-5).
+        affine: learn a per-channel ``weight`` and ``bias`` (default False).
+
+    ``layer(x)`` returns an array of ``x``'s shape.
+    """
 
     def __init__(self, dims: int, eps: float = 1e-5, affine: bool = False):
         super().__init__()
@@ -116,6 +149,15 @@ class BatchNorm(Module):
     In training mode it uses the batch statistics and, with
     ``track_running_stats``, updates ``running_mean``/``running_var`` (frozen
     parameters); in eval mode it uses the running statistics.
+
+    Args:
+        num_features: the number of channels C.
+        eps: added to the variance for stability (default 1e-5).
+        momentum: the weight of the new batch in the running statistics (default 0.1).
+        affine: learn a per-channel ``weight`` and ``bias`` (default True).
+        track_running_stats: keep running statistics for eval mode (default True).
+
+    ``layer(x)`` returns an array of ``x``'s shape.
     """
 
     def __init__(
@@ -140,6 +182,12 @@ class BatchNorm(Module):
             self.freeze(keys=["running_mean", "running_var"], recurse=False)
 
     def unfreeze(self, *args, **kwargs):
+        """Like ``Module.unfreeze``, but the running mean and variance stay
+        frozen: they are statistics, never trained.
+
+        Returns:
+            This module.
+        """
         # The running statistics are state, never trained.
         super().unfreeze(*args, **kwargs)
         self.freeze(keys=["running_mean", "running_var"], recurse=False, strict=False)

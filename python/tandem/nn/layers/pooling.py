@@ -89,6 +89,14 @@ IntOrTuple = Union[int, Tuple[int, ...]]
 def _make(base, name, dims, what):
     doc = (
         f"{what} pooling over (N, {'...' if dims > 1 else 'L'}, C) inputs with {dims} spatial axes."
+        "\n\n    Args:\n"
+        "        kernel_size: the window size, an int for every spatial axis or one per axis.\n"
+        "        stride: the step between windows, an int or one per axis (default: the\n"
+        "            window size, so windows do not overlap).\n"
+        "        padding: how much each spatial axis is padded on both sides (default 0);\n"
+        "            padded positions never win a max and count as zeros in an average.\n\n"
+        f"    Calling the layer on an input of {dims + 2} dimensions returns the pooled\n"
+        "    array, of shape (N, *spatial_out, C).\n"
     )
 
     def __init__(

@@ -13,6 +13,14 @@ class RoPE(Module):
     Position ``p`` (``offset + index along axis -2``, times ``scale``) rotates
     feature pair ``i`` by ``p * base**(-2i/dims)``. Pairs are the two halves of
     the rotated features, or adjacent features when ``traditional``.
+
+    Args:
+        dims: how many leading features are rotated (even).
+        traditional: pair adjacent features instead of the two halves (default False).
+        base: the base of the rotation frequencies (default 10000).
+        scale: multiplies the positions (default 1).
+
+    ``layer(x, offset=0)`` returns an array of ``x``'s shape.
     """
 
     def __init__(
@@ -43,6 +51,15 @@ class ALiBi(Module):
 
     @staticmethod
     def create_alibi_slope(num_heads):
+        """The per-head slopes of ALiBi: a geometric sequence from ``2**(-8/num_heads)``
+        down to ``2**-8``.
+
+        Args:
+            num_heads: the number of attention heads.
+
+        Returns:
+            A float32 array of shape (num_heads, 1, 1).
+        """
         x = (2**8) ** (1.0 / num_heads)
         out = mx.power(x, -mx.arange(1, num_heads + 1, dtype=mx.float32))
         return out.reshape(num_heads, 1, 1)
@@ -51,6 +68,19 @@ class ALiBi(Module):
     def create_alibi_matrix(
         q_sequence_length, k_sequence_length, num_heads, offset, dtype=mx.float32
     ):
+        """The ALiBi bias: minus each head's slope times the distance between
+        query and key positions.
+
+        Args:
+            q_sequence_length: the number of query positions plus ``offset``.
+            k_sequence_length: the number of key positions.
+            num_heads: the number of attention heads.
+            offset: the position of the first query (for cached decoding).
+            dtype: the dtype of the result (default float32).
+
+        Returns:
+            An array of shape (num_heads, q_sequence_length - offset, k_sequence_length).
+        """
         q = mx.arange(offset, q_sequence_length, dtype=mx.float32)
         k = mx.arange(0, k_sequence_length, dtype=mx.float32)
         distance = -mx.abs(mx.expand_dims(q, 1) - mx.expand_dims(k, 0))
@@ -71,7 +101,18 @@ class ALiBi(Module):
 
 
 class SinusoidalPositionalEncoding(Module):
-    """Maps each element of ``x`` to ``dims`` sines and cosines of geometric frequencies."""
+    """Maps each element of ``x`` to ``dims`` sines and cosines of geometric frequencies.
+
+    Args:
+        dims: the size of the encoding (half sines, half cosines).
+        min_freq: the lowest frequency (default 1e-4).
+        max_freq: the highest frequency (default 1).
+        scale: multiplies the result (default ``sqrt(2 / dims)``).
+        cos_first: put the cosines before the sines (default False).
+        full_turns: multiply the frequencies by 2 pi (default False).
+
+    ``layer(x)`` returns an array of shape ``x.shape + (dims,)``.
+    """
 
     def __init__(
         self,

@@ -22,7 +22,20 @@ def _defaults(mode: str, group_size: Optional[int], bits: Optional[int]):
 
 
 class QuantizedLinear(Module):
-    """``Linear`` with a quantized weight: ``y = quantized_matmul(x, W) + b``."""
+    """``Linear`` with a quantized weight: ``y = quantized_matmul(x, W) + b``.
+
+    Args:
+        input_dims: the size of the input's last axis.
+        output_dims: the size of the output's last axis.
+        bias: whether to learn a bias (default True).
+        group_size: how many consecutive weights share a scale (default: the
+            mode's, 64 for "affine").
+        bits: bits per quantized weight (default: the mode's, 4 for "affine").
+        mode: the quantization format: "affine" (default), "mxfp4", "mxfp8" or
+            "nvfp4".
+
+    ``layer(x)`` maps (..., input_dims) to (..., output_dims).
+    """
 
     def __init__(
         self,
@@ -87,7 +100,20 @@ class QuantizedLinear(Module):
 
 
 class QuantizedEmbedding(Module):
-    """``Embedding`` with a quantized table; rows are dequantized as they are looked up."""
+    """``Embedding`` with a quantized table; rows are dequantized as they are looked up.
+
+    Args:
+        num_embeddings: the number of rows (the vocabulary size).
+        dims: the size of each embedding.
+        group_size: how many consecutive weights share a scale (default: the
+            mode's, 64 for "affine").
+        bits: bits per quantized weight (default: the mode's, 4 for "affine").
+        mode: the quantization format: "affine" (default), "mxfp4", "mxfp8" or
+            "nvfp4".
+
+    ``layer(ids)`` returns the rows of the integer ``ids``, shape
+    ``ids.shape + (dims,)``.
+    """
 
     def __init__(
         self,
@@ -165,8 +191,20 @@ def quantize(
     class_predicate: Optional[Callable[[str, Module], Union[bool, dict]]] = None,
 ):
     """Replace, in place, the submodules that have ``to_quantized`` (and pass
-    ``class_predicate(path, module)``, which may return a dict of
-    ``to_quantized`` arguments) by their quantized versions."""
+    ``class_predicate``) by their quantized versions.
+
+    Args:
+        model: the module whose submodules are quantized.
+        group_size: how many consecutive weights share a scale (default: the mode's).
+        bits: bits per quantized weight (default: the mode's).
+        mode: the quantization format: "affine" (default), "mxfp4", "mxfp8" or "nvfp4".
+        quantize_input: quantize the layers' inputs too; not supported yet
+            (True raises ValueError).
+        class_predicate: ``class_predicate(path, module)`` says whether to
+            quantize a submodule; it may return a dict of ``to_quantized``
+            arguments for that one. By default every submodule with
+            ``to_quantized`` is quantized.
+    """
     if quantize_input:
         raise ValueError("[quantize] quantize_input=True needs mode 'nvfp4' or 'mxfp8', not here yet.")
     class_predicate = class_predicate or (lambda _, m: hasattr(m, "to_quantized"))

@@ -17,7 +17,18 @@ def _project(x, w, b):
 
 
 class RNN(Module):
-    """``h_t = nonlinearity(x_t W_xh^T + b + h_{t-1} W_hh^T)``; returns all h_t (..., L, H)."""
+    """Elman recurrent layer: ``h_t = nonlinearity(x_t W_xh^T + b + h_{t-1} W_hh^T)``.
+
+    Args:
+        input_size: the size of each input step (the last axis of ``x``).
+        hidden_size: the size of the hidden state.
+        bias: whether to learn ``b`` (default True).
+        nonlinearity: the activation (default ``tanh``).
+
+    ``layer(x, hidden=None)`` runs over ``x`` of shape (..., L, input_size)
+    from the initial state ``hidden`` (zeros when None) and returns every
+    hidden state, (..., L, hidden_size).
+    """
 
     def __init__(
         self,
@@ -55,7 +66,17 @@ class RNN(Module):
 
 
 class GRU(Module):
-    """Gated recurrent unit (gates r, z, n in that order); returns all hidden states."""
+    """Gated recurrent unit (gates r, z, n in that order).
+
+    Args:
+        input_size: the size of each input step (the last axis of ``x``).
+        hidden_size: the size of the hidden state.
+        bias: whether to learn the biases (default True).
+
+    ``layer(x, hidden=None)`` runs over ``x`` of shape (..., L, input_size)
+    from ``hidden`` (zeros when None) and returns every hidden state,
+    (..., L, hidden_size).
+    """
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True):
         super().__init__()
@@ -96,7 +117,17 @@ class GRU(Module):
 
 
 class LSTM(Module):
-    """Long short-term memory (gates i, f, g, o); returns (all hidden, all cell states)."""
+    """Long short-term memory (gates i, f, g, o).
+
+    Args:
+        input_size: the size of each input step (the last axis of ``x``).
+        hidden_size: the size of the hidden and cell states.
+        bias: whether to learn the bias (default True).
+
+    ``layer(x, hidden=None, cell=None)`` runs over ``x`` of shape
+    (..., L, input_size) from the given states (zeros when None) and returns
+    ``(hidden_states, cell_states)``, both (..., L, hidden_size).
+    """
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True):
         super().__init__()

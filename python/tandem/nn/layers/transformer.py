@@ -29,7 +29,20 @@ def _attention(q, k, v, scale, mask):
 class MultiHeadAttention(Module):
     """Scaled dot-product attention over ``num_heads`` heads, with input/output projections.
 
-    ``queries`` is (B, L, query_input_dims), ``keys``/``values`` (B, S, ...).
+    Args:
+        dims: the size of the projected queries and keys; ``num_heads`` divides it.
+        num_heads: the number of attention heads.
+        query_input_dims: the queries' feature size (default ``dims``).
+        key_input_dims: the keys' feature size (default ``dims``).
+        value_input_dims: the values' feature size (default ``key_input_dims``).
+        value_dims: the size of the projected values (default ``dims``).
+        value_output_dims: the output's feature size (default ``dims``).
+        bias: whether the four projections learn biases (default False).
+
+    ``layer(queries, keys, values, mask=None)`` takes queries (B, L,
+    query_input_dims) and keys and values (B, S, ...), and a mask (boolean,
+    True where attention is allowed, or additive) broadcast to (B, heads, L,
+    S); it returns (B, L, value_output_dims).
     """
 
     def __init__(
@@ -84,6 +97,25 @@ class MultiHeadAttention(Module):
 
 
 class TransformerEncoderLayer(Module):
+    """One Transformer encoder block: self-attention, then a two-layer
+    feed-forward network, each with a residual connection and a LayerNorm.
+
+    Args:
+        dims: the model's feature size (the last axis of the input and output).
+        num_heads: the number of attention heads; must divide ``dims``.
+        mlp_dims: the hidden size of the feed-forward block (default ``4 * dims``).
+        dropout: the dropout probability after attention and in the feed-forward
+            block (default 0, no dropout).
+        activation: the feed-forward block's activation (default ``relu``).
+        norm_first: apply each LayerNorm before its block (pre-norm, the default)
+            rather than after the residual sum (post-norm).
+
+    Calling the layer as ``layer(x, mask)`` takes ``x`` of shape (B, L, dims)
+    and an attention mask (boolean, True where attention is allowed, or
+    additive, broadcast to (B, heads, L, L)) or None, and returns an array of
+    ``x``'s shape.
+    """
+
     def __init__(
         self,
         dims: int,
@@ -150,6 +182,25 @@ class _Stack(Module):
 
 
 class TransformerEncoder(_Stack):
+    """A stack of ``num_layers`` ``TransformerEncoderLayer`` blocks followed by
+    a final LayerNorm.
+
+    Args:
+        num_layers: how many layers are stacked.
+        dims: the model's feature size.
+        num_heads: the number of attention heads; must divide ``dims``.
+        mlp_dims: the feed-forward hidden size (default ``4 * dims``).
+        dropout: the dropout probability inside each layer (default 0).
+        activation: the feed-forward activation (default ``relu``).
+        norm_first: pre-norm (default) or post-norm layers.
+        checkpoint: recompute each layer's activations in the backward pass
+            instead of keeping them (``nn.utils.checkpoint``), trading compute
+            for memory.
+
+    ``encoder(x, mask)`` returns the encoded ``x``, of ``x``'s shape.
+    """
+
+    #: The class of each block of the stack.
     layer_type = TransformerEncoderLayer
 
     def __call__(self, x, mask):
@@ -159,6 +210,25 @@ class TransformerEncoder(_Stack):
 
 
 class TransformerDecoderLayer(Module):
+    """One Transformer decoder block: self-attention over the targets,
+    attention over the encoder's output (``memory``), then a two-layer
+    feed-forward network, each with a residual connection and a LayerNorm.
+
+    Args:
+        dims: the model's feature size (the last axis of the input and output).
+        num_heads: the number of attention heads; must divide ``dims``.
+        mlp_dims: the hidden size of the feed-forward block (default ``4 * dims``).
+        dropout: the dropout probability after attention and in the feed-forward
+            block (default 0, no dropout).
+        activation: the feed-forward block's activation (default ``relu``).
+        norm_first: apply each LayerNorm before its block (pre-norm, the default)
+            rather than after the residual sum (post-norm).
+
+    Calling the layer as ``layer(x, memory, x_mask, memory_mask)`` takes the
+    targets ``x`` (B, L, dims), the encoder output ``memory`` (B, S, dims) and
+    the two attention masks (or None), and returns an array of ``x``'s shape.
+    """
+
     def __init__(
         self,
         dims: int,
@@ -199,6 +269,26 @@ class TransformerDecoderLayer(Module):
 
 
 class TransformerDecoder(_Stack):
+    """A stack of ``num_layers`` ``TransformerDecoderLayer`` blocks followed by
+    a final LayerNorm.
+
+    Args:
+        num_layers: how many layers are stacked.
+        dims: the model's feature size.
+        num_heads: the number of attention heads; must divide ``dims``.
+        mlp_dims: the feed-forward hidden size (default ``4 * dims``).
+        dropout: the dropout probability inside each layer (default 0).
+        activation: the feed-forward activation (default ``relu``).
+        norm_first: pre-norm (default) or post-norm layers.
+        checkpoint: recompute each layer's activations in the backward pass
+            instead of keeping them (``nn.utils.checkpoint``), trading compute
+            for memory.
+
+    ``decoder(x, memory, x_mask, memory_mask)`` returns the decoded targets,
+    of ``x``'s shape.
+    """
+
+    #: The class of each block of the stack.
     layer_type = TransformerDecoderLayer
 
     def __call__(self, x, memory, x_mask, memory_mask):
@@ -208,7 +298,25 @@ class TransformerDecoder(_Stack):
 
 
 class Transformer(Module):
-    """Encoder-decoder Transformer; ``custom_encoder``/``custom_decoder`` replace the stacks."""
+    """Encoder-decoder Transformer.
+
+    Args:
+        dims: the model's feature size (default 512).
+        num_heads: the number of attention heads (default 8).
+        num_encoder_layers: the encoder's depth (default 6).
+        num_decoder_layers: the decoder's depth (default 6).
+        mlp_dims: the feed-forward hidden size (default ``4 * dims``).
+        dropout: the dropout probability inside the layers (default 0).
+        activation: the feed-forward activation (default ``relu``).
+        custom_encoder: a module used instead of the encoder stack.
+        custom_decoder: a module used instead of the decoder stack.
+        norm_first: pre-norm (default) or post-norm layers.
+        checkpoint: recompute the layers' activations in the backward pass.
+
+    ``model(src, tgt, src_mask, tgt_mask, memory_mask)`` encodes ``src``
+    (B, S, dims) and decodes ``tgt`` (B, L, dims) against it; it returns
+    (B, L, dims).
+    """
 
     def __init__(
         self,

@@ -69,11 +69,16 @@ def _cubic(x, axis, scale, align_corners):
 
 
 class Upsample(Module):
-    """Scale the spatial axes by ``scale_factor`` (one number or one per axis).
+    """Scale the spatial axes of (N, *spatial, C) inputs by ``scale_factor``.
 
-    ``mode`` is "nearest", "linear" or "cubic", each applied along one axis
-    after the other (so bilinear, bicubic, trilinear...); ``align_corners``
-    maps the corner samples onto each other.
+    Args:
+        scale_factor: one factor for every spatial axis or one per axis.
+        mode: "nearest" (default), "linear" or "cubic", each applied along one
+            axis after the other (so bilinear, bicubic, trilinear...).
+        align_corners: with "linear" or "cubic", map the corner samples onto
+            each other (default False).
+
+    ``layer(x)`` returns the resized array.
     """
 
     def __init__(
