@@ -165,7 +165,9 @@ nb::object Compiled::call(nb::args args, nb::kwargs kwargs) {
 void init_compile(nb::module_& m) {
   nb::class_<Compiled>(m, "CompiledFunction",
                        "A function compiled by compile(): call it as the function it wraps.")
-      .def("__call__", &Compiled::call, "args"_a, "kwargs"_a)
+      .def("__call__", &Compiled::call, "args"_a, "kwargs"_a,
+           nb::sig("def __call__(self, *args: object, **kwargs: object) -> object"),
+           "Calls the compiled function: traces it for a new signature, else replays.")
       .def_ro("num_traces", &Compiled::traces,
               "How many times the wrapped function has been traced (once per new signature).")
       .def_ro("__wrapped__", &Compiled::fun, "The function compile() wrapped.");
@@ -185,8 +187,8 @@ void init_compile(nb::module_& m) {
         return nb::cast(c, nb::rv_policy::take_ownership);
       },
       "fun"_a, "inputs"_a = nb::none(), "outputs"_a = nb::none(), "shapeless"_a = false,
-      nb::sig("def compile(fun: Callable, inputs: object = None, outputs: object = None, "
-              "shapeless: bool = False) -> Callable"),
+      nb::sig("def compile(fun: Callable[..., Any], inputs: object = None, outputs: object = None, "
+              "shapeless: bool = False) -> Callable[..., Any]"),
       "Returns a compiled version of fun. The first call for a signature (the structure of "
       "the arguments, their non-array values, and the dtypes and shapes of their arrays) runs "
       "fun once to trace the graph it builds; later calls replay that graph on the new arrays "

@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <tuple>
@@ -45,7 +46,7 @@ unsigned grid_of(int64_t n) {
 void load_kernels_once() {
   static std::once_flag once;
   std::call_once(once, [] {
-    release_spin_waits();
+    SyncSection section;
     for (const void* k : {fft_scale_kernel_address(), fft_zero_imag_kernel_address()}) {
       cudaFuncAttributes attr;
       if (cudaFuncGetAttributes(&attr, k) != cudaSuccess) cudaGetLastError();
@@ -127,7 +128,8 @@ void exec(Encoder& enc, int64_t n, int64_t batch, cufftType type, void* in, void
   }
   // Making a plan, its first run (cuFFT loads kernels lazily) and dropping
   // plans may synchronize the context: no spin kernel may wait meanwhile.
-  if (fresh) release_spin_waits();
+  std::optional<SyncSection> section;
+  if (fresh) section.emplace();
   cudaStream_t stream = enc.stream();
   std::lock_guard<std::mutex> lock(g_plans_mu);
   Plan& plan = plan_for(key);

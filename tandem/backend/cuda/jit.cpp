@@ -235,8 +235,9 @@ std::vector<const void*> load_kernels(const std::string& blob, size_t count,
   std::istringstream lowered(blob.substr(sizeof(cubin_size) + cubin_size));
 
   bind_thread();
-  // Loading may synchronize the context: no spin kernel may be waiting then.
-  release_spin_waits();
+  // Loading (and the first use of each kernel) may synchronize the context:
+  // no spin kernel may be waiting then.
+  SyncSection section;
   cudaLibrary_t lib;
   check(cudaLibraryLoadData(&lib, cubin.data(), nullptr, nullptr, 0, nullptr, nullptr, 0),
         "cudaLibraryLoadData");

@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <optional>
+#include <shared_mutex>
 #include <sstream>
 #include <vector>
 
@@ -61,6 +63,16 @@ size_t device_bucket(size_t bytes) {
   return (bytes + quarter - 1) / quarter * quarter;
 }
 
+// Held shared by a thread queuing a spin kernel (stream_wait), exclusively
+// by a thread about to do something that may synchronize the context (a
+// module load, cudaFree): no spin can start between release_spin_waits and
+// that call. Per thread, a SyncSection inside another does not lock again.
+std::shared_mutex& spin_gate() {
+  static auto* m = new std::shared_mutex;  // never destroyed: used until exit
+  return *m;
+}
+thread_local int t_sync_depth = 0;
+
 // cudaFree and cudaFreeHost synchronize the device. A spin kernel still
 // waiting then (stream_wait) may wait for the very thread that frees: a CPU
 // task, or the completer that signals GPU batches. Such threads queue their
@@ -89,10 +101,17 @@ bool spins_pending();
 void free_deferred(bool wait) {
   auto& d = deferred_frees();
   if (!d.any.load(std::memory_order_acquire)) return;
+  std::unique_lock<std::shared_mutex> gate;
+  std::optional<SyncSection> section;
   if (wait) {
-    release_spin_waits();
-  } else if (spins_pending()) {
-    return;
+    section.emplace();
+  } else {
+    // Only when no spin is in flight, and none can start meanwhile.
+    if (t_sync_depth == 0) {
+      gate = std::unique_lock(spin_gate(), std::try_to_lock);
+      if (!gate.owns_lock()) return;
+    }
+    if (spins_pending()) return;
   }
   std::vector<void*> device, host;
   {
@@ -110,8 +129,8 @@ void free_deferred(bool wait) {
 // device, else queued for reclaim_deferred_frees.
 void free_or_defer(void* p, size_t bytes, bool host) {
   if (may_sync_device()) {
+    SyncSection section;
     free_deferred(/*wait=*/true);
-    release_spin_waits();
     host ? cudaFreeHost(p) : cudaFree(p);
     return;
   }
@@ -440,6 +459,16 @@ void stream_wait(cudaStream_t stream, const std::shared_ptr<Event>& ev) {
       return;
     }
   }
+  std::shared_lock<std::shared_mutex> gate;
+  if (t_sync_depth == 0) gate = std::shared_lock(spin_gate(), std::try_to_lock);
+  if (!gate.owns_lock()) {
+    // Something that may synchronize the context is under way (or this
+    // thread is inside it): a spin queued now could wait behind it forever.
+    // Wait on the host instead.
+    scheduler::flush_all();
+    ev->wait();
+    return;
+  }
   auto* flag = e.attach_host_flag(new_host_flag());
   {
     auto& s = spin_waits();
@@ -468,6 +497,20 @@ void reclaim_deferred_frees() {
     bytes = d.bytes;
   }
   free_deferred(/*wait=*/bytes >= kDeferredFreeBytes);
+}
+
+SyncSection::SyncSection() {
+  if (t_sync_depth++ > 0) return;
+  release_spin_waits();
+  spin_gate().lock();
+  locked_ = true;
+  // Spins queued between the release and the lock.
+  release_spin_waits();
+}
+
+SyncSection::~SyncSection() {
+  --t_sync_depth;
+  if (locked_) spin_gate().unlock();
 }
 
 void release_spin_waits() {

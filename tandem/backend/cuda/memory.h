@@ -61,6 +61,20 @@ bool stream_wait_needed(cudaStream_t stream, const Event& e);
 // the CUDA guide's "Lazy Loading" section describes for spinning kernels).
 void release_spin_waits();
 
+// A scope in which this thread may synchronize the CUDA context (load a
+// module, make a cuFFT plan, cudaFree): releases every spin, and until it
+// ends no thread queues a new one (stream_wait waits on the host instead).
+class SyncSection {
+ public:
+  SyncSection();
+  ~SyncSection();
+  SyncSection(const SyncSection&) = delete;
+  SyncSection& operator=(const SyncSection&) = delete;
+
+ private:
+  bool locked_ = false;
+};
+
 // CUDA events from a pool (timing disabled).
 cudaEvent_t acquire_event();
 void release_event(cudaEvent_t ev);
