@@ -6,9 +6,9 @@ A 4096x512 @ 512x4 matmul on the GPU while a chain of 500 `exp` on a 512x4
 array runs on a CPU stream (without a GPU: the matmul on a second CPU
 stream), recorded with `mx.timeline` and drawn with matplotlib, one lane per
 stream. Writes benchmarks/results/timeline-<machine>.json (the Chrome trace,
-which https://ui.perfetto.dev opens) and timeline-<machine>.png, and prints
-the workload's median time with tracing off and on (the trace's overhead)
-and whether the two streams' tasks overlapped.
+which https://ui.perfetto.dev opens), timeline-<machine>.png, and
+timeline-<machine>-summary.json: the workload's median time with tracing off
+and on (the trace's overhead) and how long the two streams' tasks overlapped.
 """
 import argparse
 import json
@@ -77,7 +77,8 @@ def overlap(trace_json):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--exps", type=int, default=500)
-    ap.add_argument("--reps", type=int, default=20, help="timed runs each with tracing off and on")
+    ap.add_argument("--reps", type=int, default=20, help="timed runs per round, tracing off and on")
+    ap.add_argument("--rounds", type=int, default=5, help="rounds, alternating off and on")
     ap.add_argument("--machine", default=None, help="name in the output files (default: host)")
     ap.add_argument("--out", default=os.path.join(HERE, "results"))
     args = ap.parse_args()
@@ -104,7 +105,7 @@ def main():
 
     # Interleaved, so that drift of the machine's load weighs on both alike.
     off, on = [], []
-    for _ in range(3):
+    for _ in range(args.rounds):
         off.append(median(run))
         on.append(median(traced))
     t_off, t_on = statistics.median(off), statistics.median(on)
@@ -126,8 +127,11 @@ def main():
         "overhead": t_on / t_off - 1.0, "tasks_in_trace": tasks,
         "overlap_s": overlap(t.json),
     }
+    summary_path = os.path.join(args.out, f"timeline-{machine}-summary.json")
+    with open(summary_path, "w") as f:
+        json.dump(summary, f, indent=1)
     print(json.dumps(summary, indent=1))
-    print(f"wrote {json_path}\nwrote {png_path}")
+    print(f"wrote {json_path}\nwrote {png_path}\nwrote {summary_path}")
     return 0
 
 

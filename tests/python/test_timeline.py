@@ -188,11 +188,19 @@ def test_gpu_and_cpu_rows():
         z = mx.add(mx.sum(r, stream=c), mx.sum(y, stream=c), stream=c)  # waits on the GPU
         mx.eval(z)
     evs = events(t.json)
-    gpu_tasks = [e for e in tasks(evs) if e["args"]["device"] == "gpu"]
+    copy_row = 1000000  # copies to the host
+    gpu_tasks = [e for e in tasks(evs) if e["args"]["device"] == "gpu" and e["tid"] != copy_row]
     assert gpu_tasks and all(e["tid"] == g.index and e["pid"] == 1 for e in gpu_tasks)
     assert any("Matmul" in e["name"] for e in gpu_tasks)
-    assert all(e["args"]["timing"] in ("cuda events", "host") for e in gpu_tasks)
+    assert all(e["args"]["timing"] == "cuda events" for e in gpu_tasks)
+    copies = [e for e in tasks(evs) if e["tid"] == copy_row]
+    assert [e["args"]["bytes"] for e in copies] == [2048 * 4 * 4]
     assert tasks(evs, c)
+    # Arrows: the GPU batch to the copy, the copy to the CPU task that read it.
+    starts = {e["id"]: e for e in evs if e["ph"] == "s"}
+    pairs = {(starts[e["id"]]["tid"], e["tid"]) for e in evs if e["ph"] == "f"}
+    assert {(g.index, copy_row), (copy_row, c.index)} <= pairs
+    np.testing.assert_allclose(np.array(z), np.array(r).sum() + np.array(y).sum(), rtol=1e-4)
 
 
 def test_plot_and_cli(tmp_path):
