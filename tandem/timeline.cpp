@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <exception>
 #include <fstream>
 #include <memory>
 #include <mutex>
@@ -391,7 +392,15 @@ namespace {
 std::string stop_impl(int64_t handle, const std::string& path, bool drain) {
   // Tasks record themselves after signalling their event: wait for the
   // ones in flight, or a trace stopped right after eval misses its last.
-  if (drain && !in_task()) scheduler::drain_all();
+  // An interrupted wait still closes the session (then rethrows).
+  std::exception_ptr interrupted;
+  if (drain && !in_task()) {
+    try {
+      scheduler::drain_all();
+    } catch (...) {
+      interrupted = std::current_exception();
+    }
+  }
   auto& st = state();
   std::vector<Record> recs;
   int64_t origin = 0;
@@ -415,6 +424,7 @@ std::string stop_impl(int64_t handle, const std::string& path, bool drain) {
       clear_logs(st);
     }
   }
+  if (interrupted) std::rethrow_exception(interrupted);
   std::string json = to_json(recs, origin);
   if (!path.empty()) {
     std::ofstream f(path, std::ios::binary | std::ios::trunc);
