@@ -38,6 +38,7 @@ struct Record {
   int64_t begin;  // kTask, kCompletes; the time of kWaited and kInstant
   int64_t end;
   uint64_t bytes;  // kInstant, kTask (0: none)
+  int64_t queued;  // kTask: when its work was queued (0: not known)
 };
 
 // One per recording thread, so that stream workers never contend with each
@@ -203,6 +204,10 @@ std::string to_json(std::vector<Record>& recs, int64_t origin) {
         out += r.row == 0 ? "cpu" : "gpu";
         out += "\", \"stream\": " + std::to_string(r.stream);
         if (r.bytes) out += ", \"bytes\": " + std::to_string(r.bytes);
+        if (r.queued) {
+          out += ", \"queued_us\": ";  // on the trace's time axis, like ts
+          append_time(out, r.queued - origin);
+        }
         if (r.args) {
           out += ", ";
           out += name_of(r.args);
@@ -327,7 +332,7 @@ int device_row(bool gpu, int device_index) {
 }
 
 void task(int row, int stream, uint32_t name, int64_t begin, int64_t end, const Event* ev,
-          std::string_view args, uint64_t bytes) {
+          std::string_view args, uint64_t bytes, int64_t queued) {
   Record r{};
   r.kind = Record::kTask;
   r.row = row;
@@ -338,6 +343,7 @@ void task(int row, int stream, uint32_t name, int64_t begin, int64_t end, const 
   r.begin = begin;
   r.end = std::max(begin, end);
   r.bytes = bytes;
+  r.queued = queued;
   append(r);
 }
 

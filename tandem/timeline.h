@@ -54,9 +54,9 @@ constexpr int kHostCopyRow = 1000000;
 // null) is the event it completes: waits on it draw arrows from this task.
 // args: extra JSON members for the task ("\"nodes\": 8", no braces; interned,
 // so only from a small set of values), or empty; bytes > 0: the bytes it
-// copied.
+// copied; queued > 0: when its work was handed to the stream (GPU batches).
 void task(int device_row, int stream, uint32_t name, int64_t begin, int64_t end, const Event* ev,
-          std::string_view args = {}, uint64_t bytes = 0);
+          std::string_view args = {}, uint64_t bytes = 0, int64_t queued = 0);
 // Another event a task recorded at (device_row, stream, begin) completes (a
 // GPU batch completes all its nodes' events).
 void completes(const Event& ev, int device_row, int stream, int64_t begin);

@@ -204,7 +204,7 @@ class GpuExecutor : public StreamExecutor {
         "\"nodes\": " + std::to_string(b.events.size()) + ", \"timing\": \"" + timing + "\"";
     int64_t mid = begin + (host_end - begin) / 2;
     timeline::task(trace_row_, stream_index_, timeline::intern(name), begin, host_end, nullptr,
-                   args);
+                   args, 0, b.trace->first_enqueue);
     for (auto& e : b.events) timeline::completes(*e, trace_row_, stream_index_, mid);
     for (auto& w : b.waits) {
       if (w->stream().index != stream_index_) timeline::waited(*w, trace_row_, stream_index_, mid);
