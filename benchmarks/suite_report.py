@@ -238,7 +238,9 @@ def plots(res, outdir, stem):
     for r in res["records"]:
         if r["status"] == "ok":
             x = r["size"]
-            if isinstance(x, list):  # batched matmul: (batch, n)
+            if isinstance(x, list) and len(x) == 5:  # conv2d: (n, h, w, c, o), 3x3
+                x = x[0] * x[1] * x[2] * x[3] * x[4] * 9
+            elif isinstance(x, list):  # batched matmul: (batch, n)
                 x = x[0] * x[1] ** 3
             elif r["family"] == "matmul":
                 x = x**3
@@ -254,7 +256,8 @@ def plots(res, outdir, stem):
                     xs, ts = zip(*sorted(pp[p]))
                     ax.loglog(xs, ts, marker="o", ms=3, lw=2.2 if p == "tandem" else 1.2, label=p)
             ax.set_title(w, fontsize=9)
-            ax.set_xlabel("n³ (flops/2)" if fam == "matmul" else "elements", fontsize=8)
+            xlabel = {"matmul": "n³ (flops/2)", "conv2d": "flops/2"}.get(fam, "elements")
+            ax.set_xlabel(xlabel, fontsize=8)
             ax.set_ylabel("median time (s)", fontsize=8)
             ax.tick_params(labelsize=7)
             ax.grid(True, which="major", alpha=0.3)

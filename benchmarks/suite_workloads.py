@@ -359,6 +359,77 @@ class BatchedMatmul(Matmul):
         return 2.0 * s[0] * s[1] ** 3
 
 
+# Convolution -----------------------------------------------------------------
+
+
+def _conv2d_shifted(x, w, dtype):
+    """3x3, stride 1, padding 1 convolution of NHWC x with OHWI w, as nine
+    matmuls over shifted views of the padded input (NumPy has no conv)."""
+    n, h, wd, _ = x.shape
+    kh, kw = w.shape[1], w.shape[2]
+    xp = np.pad(x.astype(dtype, copy=False), ((0, 0), (1, 1), (1, 1), (0, 0)))
+    out = np.zeros((n, h, wd, w.shape[0]), dtype)
+    for i in range(kh):
+        for j in range(kw):
+            out += xp[:, i:i + h, j:j + wd, :] @ w[:, i, j, :].T.astype(dtype, copy=False)
+    return out
+
+
+class Conv2d(Workload):
+    """3x3 convolution, stride 1, padding 1, in MLX's layout: NHWC input,
+    OHWI weight (PyTorch gets NCHW/OIHW copies made before timing)."""
+    name, family, limit = "conv2d 3x3 f32", "conv2d", "mm_f32"
+    rtol, atol_scale = 1e-4, 1e-4
+    note = "NHWC; NumPy: nine shifted matmuls; PyTorch without TF32"
+
+    def sizes(self, quick, max_elems):
+        s = [(2, 16, 16, 16, 16), (8, 32, 32, 64, 64), (16, 56, 56, 64, 64)]
+        return s + ([] if quick else [(32, 56, 56, 128, 128)])
+
+    def label(self, s):
+        n, h, w, c, o = s
+        return f"{n}x{h}x{w}x{c}->{o}"
+
+    def elements(self, s):
+        n, h, w, c, o = s
+        return n * (h + 2) * (w + 2) * max(c, o)
+
+    def data(self, s, rng):
+        n, h, w, c, o = s
+        return (rng.standard_normal((n, h, w, c)).astype(F32),
+                (rng.standard_normal((o, 3, 3, c)) / np.sqrt(9 * c)).astype(F32))
+
+    def ref(self, x, w):
+        return _conv2d_shifted(x, w.astype(np.float64), np.float64)
+
+    def amount(self, s):
+        n, h, w, c, o = s
+        return 2.0 * n * h * w * o * 9 * c
+
+    def result(self, peer, out):
+        if peer.kind == "torch":
+            out = out.permute(0, 2, 3, 1)  # NCHW back to NHWC
+        return peer.get(out)
+
+    def build(self, p, a):
+        x, w = a
+        if p.name == "numpy":
+            return lambda: _conv2d_shifted(x, w, F32)
+        if p.name == "jax":
+            conv = p.jax.lax.conv_general_dilated
+            return lambda: conv(x, w, (1, 1), [(1, 1), (1, 1)],
+                                dimension_numbers=("NHWC", "OHWI", "NHWC"))
+        if p.kind == "torch":
+            t = p.torch
+            t.backends.cudnn.allow_tf32 = False  # float32 exact, as labelled
+            xt = x.permute(0, 3, 1, 2).contiguous()
+            wt = w.permute(0, 3, 1, 2).contiguous()
+            return lambda: t.nn.functional.conv2d(xt, wt, padding=1)
+        if not hasattr(p.m, "conv2d"):
+            return None
+        return lambda: p.m.conv2d(x, w, stride=1, padding=1)
+
+
 # Sort, topk, gather, scatter -------------------------------------------------
 
 
@@ -726,7 +797,7 @@ def _hops(x, step):
 
 def all_workloads():
     ws = [TinyChain(), Exp(), Add(), Sum(), Max(), Softmax(), LogSumExp(), LayerNorm(),
-          Matmul(), MatmulTF32(), MatmulBF16(), BatchedMatmul(), Sort(), TopK(), Gather(),
+          Matmul(), MatmulTF32(), MatmulBF16(), BatchedMatmul(), Conv2d(), Sort(), TopK(), Gather(),
           Scatter(), MlpGrad(), Canonical("1 CPU stream"), Canonical("2 CPU streams"),
           Canonical("all GPU"), Canonical("split: GPU matmul, CPU exps"), RoundTrip(), PingPong()]
     return ws

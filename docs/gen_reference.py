@@ -25,6 +25,7 @@ PAGES = [
     ("nn_losses", "tandem.nn.losses", "tandem.nn.losses", "Loss functions."),
     ("optimizers", "tandem.optimizers", "tandem.optimizers", "Optimizers and learning-rate schedules."),
     ("utils", "tandem.utils", "tandem.utils", "Tree helpers over nested lists, tuples and dicts."),
+    ("timeline", "tandem.timeline", "tandem.timeline", "Reading and drawing stream timelines (mx.timeline)."),
 ]
 
 FENCE = "````"

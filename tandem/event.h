@@ -27,6 +27,12 @@ class Event {
   // streams can wait on it without the host.
   std::shared_ptr<void> gpu_mark;
 
+  // Set (before the event is published) only while a timeline is recorded
+  // (timeline.h): the interned name of the node's primitive, and the id that
+  // waits on this event refer to. 0: not traced.
+  uint32_t trace_name = 0;
+  uint32_t trace_id = 0;
+
   // A word in host memory that the GPU can read, set to 1 (done) or 2
   // (failed) when this event finishes: GPU streams waiting on CPU work spin
   // on it. attach_host_flag installs `flag` unless one is installed already

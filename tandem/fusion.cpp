@@ -228,4 +228,26 @@ std::string FusedProgram::signature() const {
   return s;
 }
 
+void Fused::print(std::ostream& os) const {
+  // Each op once, in order of first use, with its count.
+  constexpr size_t kMaxShown = 4;
+  std::vector<std::pair<const char*, size_t>> ops;
+  for (auto& ins : program_.instrs) {
+    const char* name = ins.binary ? binary_op_name(ins.binary_op()) : unary_op_name(ins.unary_op());
+    auto it = std::find_if(ops.begin(), ops.end(), [&](auto& p) { return p.first == name; });
+    if (it == ops.end()) {
+      ops.emplace_back(name, 1);
+    } else {
+      ++it->second;
+    }
+  }
+  os << "Fused(";
+  for (size_t i = 0; i < ops.size() && i < kMaxShown; ++i) {
+    os << (i ? ", " : "") << ops[i].first;
+    if (ops[i].second > 1) os << " x" << ops[i].second;
+  }
+  if (ops.size() > kMaxShown) os << ", ...";
+  os << ")";
+}
+
 }  // namespace tandem

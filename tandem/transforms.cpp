@@ -16,6 +16,7 @@
 #include "tandem/primitive.h"
 #include "tandem/task_scope.h"
 #include "tandem/thread_local_or_null.h"
+#include "tandem/timeline.h"
 
 namespace tandem {
 namespace {
@@ -141,6 +142,8 @@ void schedule(array a, StreamExecutor*& last) {
     if (!waits.empty()) ev = waits[0];
   } else {
     ev = std::allocate_shared<Event>(PoolAllocator<Event>(), s);
+    // Executors record a task only when its event is tagged.
+    if (timeline::on()) timeline::tag(*ev, prim);
   }
   bool on_cpu = s.device.type == Device::cpu;
   for (auto& o : outs) {

@@ -51,6 +51,9 @@ class Fused : public Primitive {
  public:
   Fused(Stream s, FusedProgram program) : Primitive(s), program_(std::move(program)) {}
   const FusedProgram& program() const { return program_; }
+  // "Fused(Exp x500)", "Fused(Mul, Add x2)": the ops it runs, as a timeline
+  // (timeline.h) names its task.
+  void print(std::ostream& os) const override;
   TANDEM_PRIMITIVE(Fused)
 
  private:

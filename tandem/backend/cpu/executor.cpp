@@ -19,6 +19,7 @@
 #include "tandem/busy.h"
 #include "tandem/pool.h"
 #include "tandem/task_scope.h"
+#include "tandem/timeline.h"
 #include "tandem/work_sharing.h"
 
 namespace tandem::cpu {
@@ -347,6 +348,9 @@ class CpuExecutor : public StreamExecutor {
   }
 
   void execute(Task& t) {
+    // Tagged only while a timeline is recorded (timeline.h).
+    const bool traced = t.done->trace_name != 0;
+    int64_t t0 = traced ? timeline::now() : 0;
     std::exception_ptr err;
     auto wait_for = [&](const std::shared_ptr<Event>& w) {
       if (!w) return;
@@ -358,6 +362,7 @@ class CpuExecutor : public StreamExecutor {
     if (t.has_more) {
       for (auto& w : t.more_waits) wait_for(w);
     }
+    int64_t t1 = traced ? timeline::now() : 0;
     if (!err) {
       TaskScope in_task;
       KernelRunning running;
@@ -370,6 +375,8 @@ class CpuExecutor : public StreamExecutor {
         err = std::current_exception();
       }
     }
+    // The end, read before the signal lets a consumer start.
+    int64_t t2 = traced ? timeline::now() : 0;
     // Signal, then release the captured buffers: while the event is pending
     // the task provably holds its references, which is_donatable counts on.
     if (err) {
@@ -381,6 +388,7 @@ class CpuExecutor : public StreamExecutor {
     } else {
       t.done->signal();
     }
+    if (traced) trace_task(t, t0, t1, t2);
     t.release_writes();
     t.fn.reset();
     if (t.has_more) {
@@ -391,6 +399,34 @@ class CpuExecutor : public StreamExecutor {
     t.wait0.reset();
     t.wait1.reset();
     t.done.reset();
+  }
+
+  // Records a task that waited from t0 to t1 and ran from t1 to t2, and
+  // its waits on other streams (those are drawn as a "wait" slice).
+  void trace_task(const Task& t, int64_t t0, int64_t t1, int64_t t2) {
+    const int s = stream_.index;
+    auto other = [s](const std::shared_ptr<Event>& w) { return w && w->stream().index != s; };
+    bool any = other(t.wait0) || other(t.wait1);
+    if (t.has_more) {
+      for (auto& w : t.more_waits) any |= other(w);
+    }
+    bool wait_slice = any && t1 > t0;
+    int64_t at = wait_slice ? t0 + (t1 - t0) / 2 : t1 + (t2 - t1) / 2;
+    if (any) {
+      auto note = [&](const std::shared_ptr<Event>& w) {
+        if (other(w)) timeline::waited(*w, 0, s, at);
+      };
+      note(t.wait0);
+      note(t.wait1);
+      if (t.has_more) {
+        for (auto& w : t.more_waits) note(w);
+      }
+    }
+    if (wait_slice) {
+      static const uint32_t kWait = timeline::intern("wait");
+      timeline::task(0, s, kWait, t0, t1, nullptr);
+    }
+    timeline::task(0, s, t.done->trace_name, t1, t2, t.done.get());
   }
 
   void run() {

@@ -17,6 +17,7 @@
 #include "tandem/backend/cuda/encoder.h"
 #include "tandem/backend/cuda/memory.h"
 #include "tandem/kernels/kernel_args.h"
+#include "tandem/timeline.h"
 
 namespace tandem::gpu {
 namespace {
@@ -35,8 +36,19 @@ struct NodeState {
 };
 thread_local NodeState t_node;
 
+// A batch's timeline (timeline.h), while one is recorded: its host enqueue
+// time and a timing event recorded on the stream before its first node.
+struct BatchTrace {
+  int64_t first_enqueue = 0;
+  cudaEvent_t begin = nullptr;
+  ~BatchTrace() {
+    if (begin) cudaEventDestroy(begin);
+  }
+};
+
 struct Batch {
   std::shared_ptr<BatchMark> mark;
+  std::shared_ptr<BatchTrace> trace;
   std::vector<std::shared_ptr<Event>> events;
   std::vector<std::shared_ptr<Event>> waits;
   std::vector<std::shared_ptr<Buffer>> buffers;
@@ -44,7 +56,8 @@ struct Batch {
 
 class GpuExecutor : public StreamExecutor {
  public:
-  explicit GpuExecutor(Stream s) : stream_index_(s.index) {
+  explicit GpuExecutor(Stream s)
+      : stream_index_(s.index), trace_row_(timeline::device_row(true, s.device.index)) {
     bind_thread();
     check(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking), "cudaStreamCreate");
     encoder_ = std::make_unique<Encoder>(stream_);
@@ -80,6 +93,7 @@ class GpuExecutor : public StreamExecutor {
       // Waits are queued outside CUDA graphs: launch what was recorded first.
       if (stream_wait_needed(stream_, *waits[i])) stream_wait(encoder_->stream(), waits[i]);
     }
+    if (timeline::on()) begin_batch_trace();
   }
 
   bool has_pending() const override { return t_node.owner == this && t_node.used; }
@@ -87,6 +101,11 @@ class GpuExecutor : public StreamExecutor {
   void submit(std::shared_ptr<Event> done, const std::shared_ptr<Event>* waits, size_t n) override {
     std::unique_lock lk(mu_);
     done->gpu_mark = batch_.mark;
+    if (done->trace_name && !batch_.trace) {
+      // Tracing began after this batch's first node: host times only.
+      batch_.trace = std::make_shared<BatchTrace>();
+      batch_.trace->first_enqueue = timeline::now();
+    }
     batch_.events.push_back(std::move(done));
     for (size_t i = 0; i < n; ++i) {
       if (!waits[i]->done() || waits[i]->failed()) batch_.waits.push_back(waits[i]);
@@ -122,7 +141,76 @@ class GpuExecutor : public StreamExecutor {
 
   cudaStream_t stream() const { return stream_; }
 
+  // A copy to the device queued for the node being encoded.
+  void trace_upload(size_t bytes) {
+    static const uint32_t kName = timeline::intern("copy to device");
+    timeline::instant(trace_row_, stream_index_, kName, timeline::now(), bytes);
+  }
+
  private:
+  // Starts the open batch's timeline at its first node: the GPU time of the
+  // timing event recorded here (after the node's waits) is the batch's start.
+  void begin_batch_trace() {
+    std::lock_guard lk(mu_);
+    if (batch_.trace) return;
+    auto t = std::make_shared<BatchTrace>();
+    t->first_enqueue = timeline::now();
+    if (cudaEventCreate(&t->begin) != cudaSuccess ||
+        cudaEventRecord(t->begin, encoder_->stream()) != cudaSuccess) {
+      cudaGetLastError();  // host times only; not an error of the work
+      if (t->begin) cudaEventDestroy(t->begin);
+      t->begin = nullptr;
+    }
+    batch_.trace = std::move(t);
+  }
+
+  // Records a finished batch (on the completer thread) as one task named
+  // after its nodes. Its end is when the completer saw it finish; its
+  // length, from the timing events when both were recorded.
+  void trace_batch(const Batch& b, cudaEvent_t end, int64_t host_end) {
+    int64_t begin = b.trace->first_enqueue;
+    const char* timing = "host";
+    float ms = 0;
+    if (b.trace->begin && end) {
+      if (cudaEventElapsedTime(&ms, b.trace->begin, end) == cudaSuccess) {
+        begin = std::max(begin, host_end - static_cast<int64_t>(double(ms) * 1e6));
+        timing = "cuda events";
+      } else {
+        cudaGetLastError();
+      }
+    }
+    if (end) cudaEventDestroy(end);
+    // Each name once, in order, with its count: "Matmul", "Exp x3, Add".
+    std::vector<std::pair<uint32_t, size_t>> names;
+    for (auto& e : b.events) {
+      if (!e->trace_name) continue;
+      auto it = std::find_if(names.begin(), names.end(),
+                             [&](auto& p) { return p.first == e->trace_name; });
+      if (it == names.end()) {
+        names.emplace_back(e->trace_name, 1);
+      } else {
+        ++it->second;
+      }
+    }
+    std::string name;
+    for (size_t i = 0; i < names.size() && i < 3; ++i) {
+      if (i) name += ", ";
+      name += timeline::name(names[i].first);
+      if (names[i].second > 1) name += " x" + std::to_string(names[i].second);
+    }
+    if (names.size() > 3) name += ", ...";
+    if (name.empty()) name = "batch";
+    std::string args =
+        "\"nodes\": " + std::to_string(b.events.size()) + ", \"timing\": \"" + timing + "\"";
+    int64_t mid = begin + (host_end - begin) / 2;
+    timeline::task(trace_row_, stream_index_, timeline::intern(name), begin, host_end, nullptr,
+                   args, 0, b.trace->first_enqueue);
+    for (auto& e : b.events) timeline::completes(*e, trace_row_, stream_index_, mid);
+    for (auto& w : b.waits) {
+      if (w->stream().index != stream_index_) timeline::waited(*w, trace_row_, stream_index_, mid);
+    }
+  }
+
   // Records the batch's event and hands the batch to the completer. Called
   // with mu_ held; releases it while the completer has no room.
   void close_batch(std::unique_lock<std::mutex>& lk) {
@@ -136,9 +224,20 @@ class GpuExecutor : public StreamExecutor {
     // point to it) and the completer's own event.
     check(cudaEventRecord(b.mark->ev, stream_), "cudaEventRecord");
     b.mark->recorded.store(true, std::memory_order_release);
+    cudaEvent_t trace_end = nullptr;
+    if (b.trace && b.trace->begin) {
+      // Ahead of the completer's event, so it has finished when that has.
+      if (cudaEventCreate(&trace_end) != cudaSuccess ||
+          cudaEventRecord(trace_end, stream_) != cudaSuccess) {
+        cudaGetLastError();
+        if (trace_end) cudaEventDestroy(trace_end);
+        trace_end = nullptr;
+      }
+    }
     check(cudaEventRecord(ev, stream_), "cudaEventRecord");
     lk.unlock();
-    completer_.push(ev, [this, b = std::move(b), lost](cudaError_t err) mutable {
+    completer_.push(ev, [this, b = std::move(b), lost, trace_end](cudaError_t err) mutable {
+      int64_t seen = b.trace ? timeline::now() : 0;
       std::exception_ptr failure = lost;
       if (!failure && err != cudaSuccess) {
         try {
@@ -158,11 +257,13 @@ class GpuExecutor : public StreamExecutor {
         std::lock_guard l(mu_);
         if (!error_) error_ = failure;
       }
+      if (b.trace) trace_batch(b, trace_end, seen);
     });
     lk.lock();
   }
 
   int stream_index_;
+  int trace_row_;
   cudaStream_t stream_ = nullptr;
   std::unique_ptr<Encoder> encoder_;
   std::mutex mu_;
@@ -227,6 +328,9 @@ const void* Encoder::in(const array& a) {
   t_node.buffers.push_back(buf);
   void* base = buf->device;
   if (!device_ready_on(*buf, stream_)) {
+    if (timeline::on() && !buf->device_valid.load(std::memory_order_acquire) && t_node.owner) {
+      t_node.owner->trace_upload(buf->size);
+    }
     try {
       base = ensure_device(buf, stream());
     } catch (const OutOfMemory& e) {

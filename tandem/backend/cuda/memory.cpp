@@ -17,6 +17,7 @@
 #include "tandem/backend/cuda/cuda_check.h"
 #include "tandem/backend/cuda/device.h"
 #include "tandem/task_scope.h"
+#include "tandem/timeline.h"
 
 namespace tandem::gpu {
 namespace {
@@ -536,6 +537,13 @@ std::shared_ptr<Event> copy_to_host_async(const std::shared_ptr<Buffer>& buf,
   }
   if (!buf->host) allocator::attach_host(*buf);
   auto done = std::make_shared<Event>(Stream(-1, Device::gpu));
+  int64_t queued = 0;
+  if (timeline::on()) {
+    // On the timeline's row of copies: from queued to seen complete.
+    static const uint32_t kName = timeline::intern("copy to host");
+    timeline::tag(*done, kName);
+    queued = timeline::now();
+  }
   {
     std::lock_guard q(t.mu);
     if (producer) stream_wait(t.d2h, producer);
@@ -546,7 +554,15 @@ std::shared_ptr<Event> copy_to_host_async(const std::shared_ptr<Buffer>& buf,
     cudaEvent_t ev = acquire_event();
     check(cudaEventRecord(ev, t.d2h), "cudaEventRecord");
     buf->to_host = done;
-    t.completer.push(ev, [buf, done, producer](cudaError_t err) {
+    t.completer.push(ev, [buf, done, producer, queued](cudaError_t err) {
+      if (done->trace_name) {
+        int row = timeline::device_row(true, 0);
+        int64_t end = timeline::now();
+        timeline::task(row, timeline::kHostCopyRow, done->trace_name, queued, end, done.get(), {},
+                       buf->size);
+        if (producer)
+          timeline::waited(*producer, row, timeline::kHostCopyRow, queued + (end - queued) / 2);
+      }
       {
         SpinLock l(buf->transfer_lock);
         buf->to_host.reset();
