@@ -347,26 +347,26 @@ void task(int row, int stream, uint32_t name, int64_t begin, int64_t end, const 
   append(r);
 }
 
-void completes(const Event& ev, int row, int stream, int64_t begin) {
-  if (!ev.trace_id) return;
+namespace {
+// A point record tied to the event with trace id `id` (an arrow's end).
+void point(Record::Kind kind, uint32_t id, int row, int stream, int64_t ts) {
+  if (!id) return;
   Record r{};
-  r.kind = Record::kCompletes;
+  r.kind = kind;
   r.row = row;
   r.stream = stream;
-  r.id = ev.trace_id;
-  r.begin = r.end = begin;
+  r.id = id;
+  r.begin = r.end = ts;
   append(r);
+}
+}  // namespace
+
+void completes(const Event& ev, int row, int stream, int64_t begin) {
+  point(Record::kCompletes, ev.trace_id, row, stream, begin);
 }
 
 void waited(const Event& producer, int row, int stream, int64_t ts) {
-  if (!producer.trace_id) return;
-  Record r{};
-  r.kind = Record::kWaited;
-  r.row = row;
-  r.stream = stream;
-  r.id = producer.trace_id;
-  r.begin = r.end = ts;
-  append(r);
+  point(Record::kWaited, producer.trace_id, row, stream, ts);
 }
 
 void instant(int row, int stream, uint32_t name, int64_t ts, uint64_t bytes) {
