@@ -42,6 +42,8 @@ void init_ops_linalg(nb::module_& parent) {
               "tandem.core.array"),
       "Matrix or vector norm (NumPy's ord values; no ord and no axis: the 2-norm of the "
       "flattened array).");
+  // mlx.core.matrix_norm is mlx.core.linalg.norm itself.
+  parent.attr("matrix_norm") = m.attr("norm");
   m.def(
       "matrix_norm",
       [](ArrayLike a, nb::handle ord, bool keepdims, StreamOrDevice s) {

@@ -39,4 +39,9 @@ array scaled_dot_product_attention(
     const array& q, const array& k, const array& v, float scale,
     const std::variant<std::monostate, std::string, array>& mask = {}, StreamOrDevice s = {});
 
+// logsumexp(logits, -1) - logits[..., targets]: the cross entropy of logits
+// (..., C) against class indices targets (...), computed and returned in
+// float32. Indices outside [0, C) give unspecified values.
+array cross_entropy(const array& logits, const array& targets, StreamOrDevice s = {});
+
 }  // namespace tandem::fast
