@@ -32,7 +32,8 @@ void init_ops_reduce(nb::module_& m) {
       },
       "a"_a, "axis"_a = nb::none(), "keepdims"_a = false, nb::kw_only(), S,
       nb::sig("def minmax(a: array, axis: int | Sequence[int] | None = None, keepdims: bool = "
-              "False, *, stream: Stream | Device | None = None) -> tuple[array, array]"),
+              "False, *, stream: Stream | ThreadLocalStream | Device | None = None) -> "
+              "tuple[array, array]"),
       "(min, max) over axes (all by default): min and max in one call.");
   m.def(
       "var",

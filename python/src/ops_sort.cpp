@@ -56,7 +56,8 @@ void init_ops_sort(nb::module_& m) {
       "return_counts"_a = false, "fill_value"_a = nb::none(), nb::kw_only(), S,
       nb::sig("def unique(a: array, size: int, return_index: bool = False, return_inverse: "
               "bool = False, return_counts: bool = False, fill_value: bool | int | float | array "
-              "| None = None, *, stream: Stream | Device | None = None) -> array | tuple[array, "
+              "| None = None, *, stream: Stream | ThreadLocalStream | Device | None = None) -> "
+              "array | tuple[array, "
               "...]"),
       "The sorted unique elements of the flattened array in `size` slots (the shape never "
       "depends on the values). Slots past the last unique element hold fill_value (default: "
