@@ -199,3 +199,16 @@ def test_minmax_errors_and_empty():
         mx.minmax(mx.zeros((0, 3)))
     with pytest.raises(ValueError, match=r"\[minmax\]"):
         mx.minmax(mx.zeros((2, 3)), axis=2)
+
+
+def test_vmap(rng):
+    seq = mx.array(np.sort(rng.standard_normal(9)).astype(np.float32))
+    x = rng.integers(-3, 3, (4, 6)).astype(np.float32)
+    got = mx.vmap(lambda v: mx.searchsorted(seq, v, side="right"))(mx.array(x))
+    np.testing.assert_array_equal(np.array(got), np.searchsorted(np.array(seq), x, side="right"))
+    got = mx.vmap(lambda v: mx.unique(v, 4, fill_value=99))(mx.array(x))
+    for row, g in zip(x, np.array(got)):
+        np.testing.assert_array_equal(g, np_unique(row, 4, fill=99)[0])
+    lo, hi = mx.vmap(lambda v: mx.minmax(v))(mx.array(x))
+    np.testing.assert_array_equal(np.array(lo), x.min(1))
+    np.testing.assert_array_equal(np.array(hi), x.max(1))
