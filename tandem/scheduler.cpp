@@ -1,6 +1,7 @@
 // Streams, devices and the stream registry.
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <exception>
 #include <mutex>
 #include <sstream>
@@ -54,16 +55,30 @@ struct Registry {
   std::vector<int> local_devices;
 
   Stream acquire(Device d) {
+    int idx = -1;
     {
       std::lock_guard lk(mu);
       auto& v = idle[device_code(d)];
       if (!v.empty()) {
-        int idx = v.back();
+        idx = v.back();
         v.pop_back();
-        return Stream(idx, d);
       }
     }
-    return create(d);
+    if (idx < 0) return create(d);
+    // A thread that ended may have left work running, or a failure nobody
+    // synchronized on: the new holder gets the stream only once it has
+    // finished (else a new stream; nothing here waits), minus that stale
+    // error, which synchronize rethrows and drops.
+    StreamExecutor* ex = executors[idx].load(std::memory_order_acquire);
+    if (!ex->drain_for(std::chrono::microseconds(0))) {
+      release(Stream(idx, d));
+      return create(d);
+    }
+    try {
+      ex->synchronize();
+    } catch (...) {  // NOLINT(bugprone-empty-catch): its old holder's error
+    }
+    return Stream(idx, d);
   }
   void release(const Stream& s) {
     std::lock_guard lk(mu);

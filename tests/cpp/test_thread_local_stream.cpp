@@ -113,3 +113,24 @@ TEST(ThreadLocalStream, UnknownIdThrows) {
   EXPECT_THROW(bogus.stream(), std::invalid_argument);
   EXPECT_THROW(new_thread_local_stream(Device(Device::cpu, 2)), std::invalid_argument);
 }
+
+TEST(ThreadLocalStream, PooledStreamsCarryNoStaleFailure) {
+  array a = test::random_array({8}, float32);
+  eval(a);
+  for (int round = 0; round < 5; ++round) {
+    // A thread leaves a failed task on its default stream, unobserved.
+    std::thread([&] {
+      array bad = test_op(a, default_stream(Device::cpu), 0, true);
+      async_eval({bad});
+      try {
+        bad.wait();
+      } catch (const std::runtime_error&) {
+      }
+    }).join();
+    // The next thread (which may get that stream) starts clean.
+    std::thread([&] {
+      EXPECT_NO_THROW(synchronize(default_stream(Device::cpu)));
+      EXPECT_EQ(add(a, array(1.0f)).to_vector<float>()[0], a.to_vector<float>()[0] + 1.0f);
+    }).join();
+  }
+}
