@@ -108,7 +108,7 @@ thread_local ThreadDefaults t_defaults;
 
 // The streams this thread took for itself: its default streams and its
 // streams of ThreadLocalStreams. Back to the idle pool when the thread ends
-// (work still queued on them runs as before; a later holder queues behind).
+// (work still queued on them runs; Registry::acquire skips busy ones).
 struct OwnedStreams {
   std::vector<Stream> streams;
   std::unordered_map<int, Stream> local;  // ThreadLocalStream id -> this thread's stream
