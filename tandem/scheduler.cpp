@@ -1,16 +1,20 @@
 // Streams, devices and the stream registry.
 #include <array>
 #include <atomic>
+#include <chrono>
+#include <exception>
 #include <mutex>
 #include <sstream>
 #include <stdexcept>
 #include <unordered_map>
+#include <vector>
 
 #include "tandem/allocator.h"
 #include "tandem/backend.h"
 #include "tandem/device.h"
 #include "tandem/stream.h"
 #include "tandem/task_scope.h"
+#include "tandem/thread_local_or_null.h"
 
 namespace tandem {
 namespace {
@@ -43,6 +47,43 @@ struct Registry {
     streams.push_back(s);
     return s;
   }
+
+  // Streams no thread holds any more (those of threads that ended or called
+  // clear_streams), by device_code, handed out again before new ones.
+  std::unordered_map<int, std::vector<int>> idle;
+  // The device_code of each ThreadLocalStream id made so far.
+  std::vector<int> local_devices;
+
+  Stream acquire(Device d) {
+    int idx = -1;
+    {
+      std::lock_guard lk(mu);
+      auto& v = idle[device_code(d)];
+      if (!v.empty()) {
+        idx = v.back();
+        v.pop_back();
+      }
+    }
+    if (idx < 0) return create(d);
+    // A thread that ended may have left work running, or a failure nobody
+    // synchronized on: the new holder gets the stream only once it has
+    // finished (else a new stream; nothing here waits), minus that stale
+    // error, which synchronize rethrows and drops.
+    StreamExecutor* ex = executors[idx].load(std::memory_order_acquire);
+    if (!ex->drain_for(std::chrono::microseconds(0))) {
+      release(Stream(idx, d));
+      return create(d);
+    }
+    try {
+      ex->synchronize();
+    } catch (...) {  // NOLINT(bugprone-empty-catch): its old holder's error
+    }
+    return Stream(idx, d);
+  }
+  void release(const Stream& s) {
+    std::lock_guard lk(mu);
+    idle[device_code(s.device)].push_back(s.index);
+  }
 };
 
 Registry& registry() {
@@ -64,6 +105,28 @@ struct ThreadDefaults {
   int device_override = -1;  // set by StreamContext
 };
 thread_local ThreadDefaults t_defaults;
+
+// The streams this thread took for itself: its default streams and its
+// streams of ThreadLocalStreams. Back to the idle pool when the thread ends
+// (work still queued on them runs; Registry::acquire skips busy ones).
+struct OwnedStreams {
+  std::vector<Stream> streams;
+  std::unordered_map<int, Stream> local;  // ThreadLocalStream id -> this thread's stream
+  ~OwnedStreams() {
+    for (auto& s : streams) registry().release(s);
+  }
+};
+// Null once destroyed at thread exit: a stream asked for after that is not
+// recorded (so not reused later), which is all that is lost.
+OwnedStreams* owned_streams() {
+  return thread_local_or_null<OwnedStreams>();
+}
+
+Stream acquire_owned(Device d) {
+  Stream s = registry().acquire(d);
+  if (auto* o = owned_streams()) o->streams.push_back(s);
+  return s;
+}
 
 }  // namespace
 
@@ -140,7 +203,7 @@ namespace {
 // The calling thread's default stream of a device already checked.
 Stream default_stream_unchecked(Device d) {
   int& slot = d.type == Device::cpu ? t_defaults.cpu_stream : t_defaults.gpu_stream;
-  if (slot < 0) slot = registry().create(d).index;
+  if (slot < 0) slot = acquire_owned(d).index;
   return Stream(slot, d);
 }
 }  // namespace
@@ -158,6 +221,69 @@ void set_default_stream(Stream s) {
 Stream new_stream(Device d) {
   check_device(d, "new_stream");
   return registry().create(d);
+}
+
+Stream new_thread_unsafe_stream(Device d) {
+  check_device(d, "new_thread_unsafe_stream");
+  return registry().create(d);
+}
+
+ThreadLocalStream new_thread_local_stream(Device d) {
+  check_device(d, "new_thread_local_stream");
+  auto& r = registry();
+  std::lock_guard lk(r.mu);
+  r.local_devices.push_back(device_code(d));
+  return ThreadLocalStream(static_cast<int>(r.local_devices.size()) - 1, d);
+}
+
+Stream ThreadLocalStream::stream() const {
+  auto* o = owned_streams();
+  if (o) {
+    if (auto it = o->local.find(id); it != o->local.end()) return it->second;
+  }
+  auto& r = registry();
+  {
+    std::lock_guard lk(r.mu);
+    if (id < 0 || id >= static_cast<int>(r.local_devices.size()) ||
+        r.local_devices[id] != device_code(device)) {
+      std::ostringstream msg;
+      msg << "[stream] " << *this << " is not a thread-local stream of this process (they come "
+          << "from new_thread_local_stream)";
+      throw std::invalid_argument(msg.str());
+    }
+  }
+  Stream s = acquire_owned(device);
+  if (o) o->local.emplace(id, s);
+  return s;
+}
+
+std::ostream& operator<<(std::ostream& os, const ThreadLocalStream& s) {
+  return os << "ThreadLocalStream(" << s.device << ", " << s.id << ")";
+}
+
+void clear_streams() {
+  auto* o = owned_streams();
+  if (!o) return;
+  std::vector<Stream> owned = std::move(o->streams);
+  o->streams.clear();
+  o->local.clear();
+  for (int* slot : {&t_defaults.cpu_stream, &t_defaults.gpu_stream}) {
+    for (auto& s : owned) {
+      if (*slot == s.index) *slot = -1;
+    }
+  }
+  // Finish their work first (a failed task's error surfaces here, after
+  // every stream is back in the pool).
+  std::exception_ptr first_error;
+  for (auto& s : owned) {
+    try {
+      scheduler::executor(s.index).synchronize();
+    } catch (...) {
+      if (!first_error) first_error = std::current_exception();
+    }
+    registry().release(s);
+  }
+  if (first_error) std::rethrow_exception(first_error);
 }
 
 void synchronize(Stream s) {

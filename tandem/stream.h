@@ -44,6 +44,30 @@ class StreamContext {
   Stream prev_stream_;
 };
 
+// A stream that stands for a different stream in each thread: the first use
+// in a thread makes that thread's stream on `device`, so threads that share a
+// ThreadLocalStream never queue behind one another. A thread's streams go
+// back to a pool for later threads when it exits (or calls clear_streams).
+struct ThreadLocalStream {
+  int id;
+  Device device;
+  ThreadLocalStream(int i, Device d) : id(i), device(d) {}
+  // The calling thread's stream.
+  Stream stream() const;
+  bool operator==(const ThreadLocalStream& o) const { return id == o.id; }
+  bool operator!=(const ThreadLocalStream& o) const { return id != o.id; }
+};
+std::ostream& operator<<(std::ostream& os, const ThreadLocalStream& s);
+ThreadLocalStream new_thread_local_stream(Device d);
+// A stream that any thread may use: in Tandem every stream is one (MLX ties
+// new_stream's to their thread), so this is new_stream.
+Stream new_thread_unsafe_stream(Device d);
+// Waits for the calling thread's default and thread-local streams, then
+// gives them to the pool of unused streams: the thread's next operations get
+// streams from the pool (or new ones). Streams from new_stream are left
+// alone: in Tandem any thread may be using them.
+void clear_streams();
+
 // What every op takes last: nothing (the default stream of the default
 // device), a Device (its default stream), or a Stream.
 using StreamOrDevice = std::variant<std::monostate, Stream, Device>;

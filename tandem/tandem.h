@@ -6,6 +6,7 @@
 #include "tandem/device.h"
 #include "tandem/dtype.h"
 #include "tandem/io/io.h"
+#include "tandem/memory.h"
 #include "tandem/ops/binary.h"
 #include "tandem/ops/conv.h"
 #include "tandem/ops/creation.h"

@@ -278,6 +278,9 @@ void init_array(nb::module_& m) {
       .def_prop_ro(
           "T", [](const array& a) { return transpose(a); }, "The array with its axes reversed.")
       .def_prop_ro(
+          "mT", [](const array& a) { return matrix_transpose(a); },
+          "The array with its last two axes swapped (at least 2 dimensions).")
+      .def_prop_ro(
           "real", [](const array& a) { return real(a); }, "The real part.")
       .def_prop_ro(
           "imag", [](const array& a) { return imag(a); }, "The imaginary part.")

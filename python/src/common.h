@@ -152,11 +152,13 @@ void set_python_error();
 
 namespace nanobind::detail {
 
-// None | Stream | Device | DeviceType -> StreamOrDevice.
+// None | Stream | ThreadLocalStream (this thread's stream of it) | Device |
+// DeviceType -> StreamOrDevice.
 template <>
 struct type_caster<tandem::StreamOrDevice> {
   NB_TYPE_CASTER(tandem::StreamOrDevice,
-                 const_name("tandem.core.Stream | tandem.core.Device | tandem.core.DeviceType"))
+                 const_name("tandem.core.Stream | tandem.core.ThreadLocalStream | "
+                            "tandem.core.Device | tandem.core.DeviceType"))
 
   bool from_python(handle src, uint8_t flags, cleanup_list* cleanup) noexcept;
   static handle from_cpp(const tandem::StreamOrDevice& v, rv_policy p, cleanup_list* c) noexcept;

@@ -12,6 +12,7 @@ namespace {
 // nb::isinstance's lookup of the bound type by std::type_info.
 PyTypeObject* g_stream_type = nullptr;
 PyTypeObject* g_device_type = nullptr;
+PyTypeObject* g_local_stream_type = nullptr;
 }  // namespace
 
 namespace nanobind::detail {
@@ -30,6 +31,16 @@ bool type_caster<tandem::StreamOrDevice>::from_python(handle src, uint8_t flags,
   }
   if (t == g_device_type) {
     value = *nb::inst_ptr<Device>(src);
+    return true;
+  }
+  // A ThreadLocalStream means the calling thread's stream of it: ops run on
+  // the thread that parses their arguments.
+  if (t == g_local_stream_type || nb::isinstance<ThreadLocalStream>(src)) {
+    try {
+      value = nb::inst_ptr<ThreadLocalStream>(src)->stream();
+    } catch (...) {
+      return false;
+    }
     return true;
   }
   // Subclasses and the DeviceType enum (mx.cpu) take the general checks.
@@ -141,7 +152,22 @@ void init_devices(nb::module_& m) {
           "__exit__", [](PyStreamContext& c, nb::handle, nb::handle, nb::handle) { c.exit(); },
           "exc_type"_a.none(), "exc_value"_a.none(), "traceback"_a.none());
 
+  nb::class_<ThreadLocalStream>(
+      m, "ThreadLocalStream",
+      "A stream that is a different stream in each thread that uses it (made on first use), so "
+      "threads sharing it never wait on one another's work. Anything that takes a Stream takes "
+      "it too.")
+      .def_ro("device", &ThreadLocalStream::device)
+      .def("__repr__", [](const ThreadLocalStream& s) { return to_str(s); })
+      .def("__eq__",
+           [](const ThreadLocalStream& s, nb::handle o) {
+             return nb::isinstance<ThreadLocalStream>(o) &&
+                    s == *nb::inst_ptr<ThreadLocalStream>(o);
+           })
+      .def("__hash__", [](const ThreadLocalStream& s) { return s.id; });
+
   g_stream_type = reinterpret_cast<PyTypeObject*>(nb::type<Stream>().ptr());
+  g_local_stream_type = reinterpret_cast<PyTypeObject*>(nb::type<ThreadLocalStream>().ptr());
   g_device_type = reinterpret_cast<PyTypeObject*>(nb::type<Device>().ptr());
 
   m.def(
@@ -160,15 +186,26 @@ void init_devices(nb::module_& m) {
         "The calling thread's default stream on a device.");
   m.def("set_default_stream", &set_default_stream, "stream"_a,
         "Makes stream the calling thread's default for its device.");
+  m.def(
+      "set_default_stream", [](const ThreadLocalStream& s) { set_default_stream(s.stream()); },
+      "stream"_a, "Makes this thread's stream of a ThreadLocalStream the default for its device.");
   m.def("new_stream", &new_stream, "device"_a,
         nb::sig("def new_stream(device: tandem.core.Device | tandem.core.DeviceType) -> "
                 "tandem.core.Stream"),
         "A new stream on a device.");
+  m.def("new_thread_local_stream", &new_thread_local_stream, "device"_a,
+        "A ThreadLocalStream on a device: each thread that uses it gets its own stream.");
+  m.def("new_thread_unsafe_stream", &new_thread_unsafe_stream, "device"_a,
+        "A new stream that any thread may use. Every Tandem stream is one, so this is "
+        "new_stream (MLX ties new_stream's streams to their thread); ordering work that "
+        "several threads put on it is up to them.");
   m.def(
-      "synchronize",
-      [](std::optional<Stream> s) {
-        synchronize_interruptible(s ? *s : default_stream(default_device()));
-      },
+      "clear_streams", [] { clear_streams(); },
+      "Waits for the calling thread's default streams and its streams of ThreadLocalStreams, "
+      "then gives them up for reuse; its next operations get streams afresh. Streams from "
+      "new_stream stay, as any thread may be using them.");
+  m.def(
+      "synchronize", [](StreamOrDevice s) { synchronize_interruptible(to_stream(s)); },
       "stream"_a = nb::none(),
       "Waits for all work on a stream (default: the default stream) to finish.");
   m.def("is_available", &tandem::is_available, "device"_a,

@@ -1,9 +1,38 @@
 // The memory API: active / peak / cache bytes, limits, clear_cache.
+#include "tandem/memory.h"
+
+#include <vector>
+
 #include "python/src/common.h"
 
 namespace tandem::py {
+namespace {
+
+// The arrays among the leaves of lists, tuples and dicts under h.
+void collect_arrays(nb::handle h, std::vector<array>& out) {
+  if (is_array(h)) {
+    out.push_back(as_array(h));
+  } else if (nb::isinstance<nb::list>(h) || nb::isinstance<nb::tuple>(h)) {
+    for (nb::handle x : h) collect_arrays(x, out);
+  } else if (nb::isinstance<nb::dict>(h)) {
+    for (auto [k, v] : nb::borrow<nb::dict>(h)) collect_arrays(v, out);
+  }
+}
+
+}  // namespace
 
 void init_memory(nb::module_& m) {
+  m.def(
+      "get_array_buffer_size",
+      [](nb::args args) {
+        std::vector<array> arrays;
+        collect_arrays(args, arrays);
+        return get_array_buffer_size(arrays);
+      },
+      nb::sig("def get_array_buffer_size(*args: object) -> int"),
+      "Bytes of the distinct buffers behind the arrays in the arguments (arrays or trees of "
+      "lists, tuples and dicts; other leaves are skipped), each counted once at the size of "
+      "the block the allocator holds. The arrays must be evaluated.");
   m.def("get_active_memory", &get_active_memory, "Bytes held by live arrays' buffers.");
   m.def("get_peak_memory", &get_peak_memory,
         "Most bytes held at once since start or the last reset_peak_memory().");

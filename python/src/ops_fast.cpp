@@ -76,6 +76,14 @@ void init_ops_fast(nb::module_& parent) {
               "None, stream: tandem.core.Stream | tandem.core.Device | tandem.core.DeviceType | "
               "None = None) -> tandem.core.array"),
       "softmax(q @ k.T * scale + mask) @ v, with grouped-query heads; the softmax in float32.");
+  m.def(
+      "cross_entropy",
+      [](ArrayLike logits, ArrayLike targets, StreamOrDevice s) {
+        return fast::cross_entropy(to_array(logits), to_array(targets), s);
+      },
+      "logits"_a, "targets"_a, nb::kw_only(), S,
+      "logsumexp(logits, axis=-1) - logits[..., targets]: the cross entropy of logits against "
+      "integer class indices targets (logits' shape without the last axis), in float32.");
 }
 
 }  // namespace tandem::py

@@ -53,6 +53,8 @@ void init_ops_linalg(nb::module_& parent) {
       "\n"
       "Returns:\n"
       "    The norms, a real array.");
+  // mlx.core.matrix_norm is mlx.core.linalg.norm itself.
+  parent.attr("matrix_norm") = m.attr("norm");
   m.def(
       "matrix_norm",
       [](ArrayLike a, nb::handle ord, bool keepdims, StreamOrDevice s) {

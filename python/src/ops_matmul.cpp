@@ -85,6 +85,50 @@ void init_ops_matmul(nb::module_& m) {
       "Returns:\n"
       "    The contracted array.");
   m.def(
+      "einsum_path",
+      [](const std::string& subscripts, nb::args operands) {
+        auto [path, report] = einsum_path(subscripts, to_array_list(operands));
+        nb::list steps;
+        for (auto& step : path) {
+          nb::list pos;
+          for (int i : step) pos.append(i);
+          steps.append(nb::tuple(pos));
+        }
+        return nb::make_tuple(steps, report);
+      },
+      "subscripts"_a, "operands"_a,
+      nb::sig("def einsum_path(subscripts: str, *operands: array) -> tuple[list[tuple[int, "
+              "...]], str]"),
+      "The contraction order NumPy's greedy optimizer picks for einsum(subscripts, "
+      "*operands), as a list of operand-position tuples (each result is appended to the "
+      "operands), and a report of the naive and optimized scaling and FLOP counts.");
+  m.def(
+      "block_masked_mm",
+      [](ArrayLike a, ArrayLike b, int block_size, std::optional<ArrayLike> mask_out,
+         std::optional<ArrayLike> mask_lhs, std::optional<ArrayLike> mask_rhs, StreamOrDevice s) {
+        auto [x, y] = to_arrays(a.h, b.h);
+        std::optional<array> mo, ml, mr;
+        if (mask_out) mo = to_array(*mask_out);
+        if (mask_lhs) ml = to_array(*mask_lhs);
+        if (mask_rhs) mr = to_array(*mask_rhs);
+        return block_masked_mm(x, y, block_size, mo, ml, mr, s);
+      },
+      "a"_a, "b"_a, "block_size"_a = 64, "mask_out"_a = nb::none(), "mask_lhs"_a = nb::none(),
+      "mask_rhs"_a = nb::none(), nb::kw_only(), S,
+      "a @ b with block_size x block_size blocks masked: mask_lhs (..., ceil(M/bs), "
+      "ceil(K/bs)) on a, mask_rhs (..., ceil(K/bs), ceil(N/bs)) on b, mask_out (..., "
+      "ceil(M/bs), ceil(N/bs)) on the product. A bool mask keeps its true blocks; a numeric one "
+      "scales them.");
+  m.def(
+      "segmented_mm",
+      [](ArrayLike a, ArrayLike b, ArrayLike segments, StreamOrDevice s) {
+        auto [x, y] = to_arrays(a.h, b.h);
+        return segmented_mm(x, y, to_array(segments), s);
+      },
+      "a"_a, "b"_a, "segments"_a, nb::kw_only(), S,
+      "For a (M, K), b (K, N) and integer segments (..., 2) of [start, end) ranges of K: "
+      "a[:, start:end] @ b[start:end] per segment, shape segments.shape[:-1] + (M, N).");
+  m.def(
       "gather_mm",
       [](ArrayLike a, ArrayLike b, std::optional<ArrayLike> lhs, std::optional<ArrayLike> rhs,
          bool sorted_indices, StreamOrDevice s) {

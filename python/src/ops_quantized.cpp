@@ -24,6 +24,17 @@ void no_global_scale(const char* op, nb::handle g) {
 
 void init_ops_quantized(nb::module_& m) {
   m.def(
+      "to_fp8", [](ArrayLike x, StreamOrDevice s) { return to_fp8(to_array(x), s); }, "x"_a,
+      nb::kw_only(), S,
+      "float8 e4m3 codes (uint8) of a real floating array: rounded to nearest even, "
+      "saturating at +-448 (infinities and NaN too, by sign), as MLX's.");
+  m.def(
+      "from_fp8",
+      [](ArrayLike x, Dtype dtype, StreamOrDevice s) { return from_fp8(to_array(x), dtype, s); },
+      "x"_a, "dtype"_a = bfloat16, nb::kw_only(), S,
+      "The values of float8 e4m3 codes (uint8) in a real floating dtype (bfloat16 by "
+      "default); 0x7f and 0xff are NaN.");
+  m.def(
       "quantize",
       [](ArrayLike w, std::optional<int> group_size, std::optional<int> bits,
          const std::string& mode, nb::handle global_scale, StreamOrDevice s) {

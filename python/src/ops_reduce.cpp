@@ -24,6 +24,18 @@ void init_ops_reduce(nb::module_& m) {
   TANDEM_REDUCE(count_nonzero, "Number of nonzero elements over axes.")
 #undef TANDEM_REDUCE
   m.def(
+      "minmax",
+      [](ArrayLike a, const Axes& axis, bool keepdims, StreamOrDevice s) {
+        array x = to_array(a);
+        auto [lo, hi] = axis.axes ? minmax(x, *axis.axes, keepdims, s) : minmax(x, keepdims, s);
+        return nb::make_tuple(lo, hi);
+      },
+      "a"_a, "axis"_a = nb::none(), "keepdims"_a = false, nb::kw_only(), S,
+      nb::sig("def minmax(a: array, axis: int | Sequence[int] | None = None, keepdims: bool = "
+              "False, *, stream: Stream | ThreadLocalStream | Device | None = None) -> "
+              "tuple[array, array]"),
+      "(min, max) over axes (all by default): min and max in one call.");
+  m.def(
       "var",
       [](ArrayLike a, const Axes& axis, bool keepdims, int ddof, StreamOrDevice s) {
         return py_var(to_array(a), axis, keepdims, ddof, s);

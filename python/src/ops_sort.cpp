@@ -72,6 +72,43 @@ void init_ops_sort(nb::module_& m) {
              "Returns:\n"
              "    An array of a's dtype whose size along axis is k.")
 #undef TANDEM_KTH
+  m.def(
+      "searchsorted",
+      [](ArrayLike sorted_sequence, ArrayLike values, const std::string& side, StreamOrDevice s) {
+        return searchsorted(to_array(sorted_sequence), to_array(values), side, s);
+      },
+      "sorted_sequence"_a, "values"_a, "side"_a = "left", nb::kw_only(), S,
+      "uint32 indices, shaped like values, that keep the 1-d ascending sorted_sequence sorted "
+      "when each value is inserted: the number of elements below it (side 'left') or not above "
+      "it ('right'). NaN sorts last.");
+  m.def(
+      "unique",
+      [](ArrayLike a, int size, bool return_index, bool return_inverse, bool return_counts,
+         nb::handle fill_value, StreamOrDevice s) -> nb::object {
+        std::optional<array> fill;
+        if (!fill_value.is_none()) fill = to_array(fill_value);
+        auto r = unique(to_array(a), size, fill, s);
+        if (!return_index && !return_inverse && !return_counts) return nb::cast(r.values);
+        nb::list out;
+        out.append(nb::cast(r.values));
+        if (return_index) out.append(nb::cast(r.index));
+        if (return_inverse) out.append(nb::cast(r.inverse));
+        if (return_counts) out.append(nb::cast(r.counts));
+        return nb::tuple(out);
+      },
+      "a"_a, "size"_a, "return_index"_a = false, "return_inverse"_a = false,
+      "return_counts"_a = false, "fill_value"_a = nb::none(), nb::kw_only(), S,
+      nb::sig("def unique(a: array, size: int, return_index: bool = False, return_inverse: "
+              "bool = False, return_counts: bool = False, fill_value: bool | int | float | array "
+              "| None = None, *, stream: Stream | ThreadLocalStream | Device | None = None) -> "
+              "array | tuple[array, "
+              "...]"),
+      "The sorted unique elements of the flattened array in `size` slots (the shape never "
+      "depends on the values). Slots past the last unique element hold fill_value (default: "
+      "the smallest element) and count 0; a smaller size keeps the smallest elements. With "
+      "return_index / return_inverse / return_counts, a tuple (values, index, inverse, "
+      "counts) of the requested ones: index (uint32) of each value's first occurrence, inverse "
+      "(uint32, a's shape) the slot of each element, counts (int32) the occurrences.");
 }
 
 }  // namespace tandem::py

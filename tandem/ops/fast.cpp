@@ -222,4 +222,27 @@ array scaled_dot_product_attention(const array& q, const array& k, const array& 
   return out;
 }
 
+array cross_entropy(const array& logits, const array& targets, StreamOrDevice s) {
+  if (logits.ndim() == 0) {
+    invalid("cross_entropy", "logits must have at least one dimension; got a 0-d array");
+  }
+  if (!is_floating_point(logits.dtype())) {
+    invalid("cross_entropy", "logits must be real floating point; got ", logits.dtype());
+  }
+  if (!is_integral(targets.dtype())) {
+    invalid("cross_entropy", "targets must be integer class indices; got ", targets.dtype());
+  }
+  Shape batch(logits.shape().begin(), logits.shape().end() - 1);
+  if (targets.shape() != batch) {
+    invalid("cross_entropy", "targets shape ", targets.shape(), " does not match logits shape ",
+            logits.shape(), " with the last axis removed");
+  }
+  if (logits.shape(-1) == 0) {
+    invalid("cross_entropy", "the class axis of logits (shape ", logits.shape(), ") is empty");
+  }
+  array x = astype(logits, float32, s);
+  array picked = squeeze(take_along_axis(x, expand_dims(targets, -1, s), -1, s), -1, s);
+  return subtract(logsumexp(x, -1, false, s), picked, s);
+}
+
 }  // namespace tandem::fast

@@ -39,6 +39,11 @@ array scaled_dot_product_attention(
     const array& q, const array& k, const array& v, float scale,
     const std::variant<std::monostate, std::string, array>& mask = {}, StreamOrDevice s = {});
 
+// logsumexp(logits, -1) - logits[..., targets]: the cross entropy of logits
+// (..., C) against class indices targets (...), computed and returned in
+// float32. Indices outside [0, C) give unspecified values.
+array cross_entropy(const array& logits, const array& targets, StreamOrDevice s = {});
+
 namespace detail {
 // The composite forms of rms_norm and layer_norm (core ops, any weight and
 // bias that broadcast against x): the empty-array path, and the vmap rule's

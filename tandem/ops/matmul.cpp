@@ -264,6 +264,110 @@ array kron(const array& a, const array& b, StreamOrDevice s) {
   return reshape(prod, out_shape, s);
 }
 
+// ---- block_masked_mm / segmented_mm ----
+
+namespace {
+
+// The element mask of block mask m (..., ceil(rows / bs), ceil(cols / bs))
+// for an operand (..., rows, cols): each entry spread over its block, the
+// last blocks cut to size. Its batch dims must broadcast into `batch`.
+array expand_block_mask(const char* what, const array& m, int bs, ShapeElem rows, ShapeElem cols,
+                        const Shape& batch, StreamOrDevice s) {
+  ShapeElem br = (rows + bs - 1) / bs, bc = (cols + bs - 1) / bs;
+  if (m.ndim() < 2 || m.shape(-2) != br || m.shape(-1) != bc) {
+    invalid("block_masked_mm", what, " must have shape (..., ", br, ", ", bc, ") for a ", rows,
+            " x ", cols, " operand in blocks of ", bs, "; got shape ", m.shape());
+  }
+  Shape mb(m.shape().begin(), m.shape().end() - 2);
+  bool fits = mb.size() <= batch.size();
+  for (size_t i = 0; fits && i < mb.size(); ++i) {
+    ShapeElem x = mb[mb.size() - 1 - i], y = batch[batch.size() - 1 - i];
+    fits = x == y || x == 1;
+  }
+  if (!fits) {
+    invalid("block_masked_mm", what, " of shape ", m.shape(), " does not broadcast into the batch ",
+            "shape ", batch, " of the product");
+  }
+  array e = repeat(repeat(m, bs, -2, s), bs, -1, s);
+  Shape start(e.ndim(), 0), stop = e.shape();
+  stop[e.ndim() - 2] = rows;
+  stop[e.ndim() - 1] = cols;
+  return slice(e, start, stop, s);
+}
+
+// A bool mask keeps (masked entries are zero whatever they hold, inf and NaN
+// too); any other mask scales.
+array apply_mask(const array& x, const array& m, StreamOrDevice s) {
+  if (m.dtype() == bool_) return where(m, x, zeros({}, x.dtype(), s), s);
+  return multiply(x, astype(m, x.dtype(), s), s);
+}
+
+}  // namespace
+
+array block_masked_mm(const array& a, const array& b, int block_size,
+                      const std::optional<array>& mask_out, const std::optional<array>& mask_lhs,
+                      const std::optional<array>& mask_rhs, StreamOrDevice s) {
+  if (block_size <= 0) invalid("block_masked_mm", "block_size must be positive; got ", block_size);
+  if (a.ndim() == 0 || b.ndim() == 0) {
+    invalid("block_masked_mm", "a and b must have at least one dimension; got shapes ", a.shape(),
+            " and ", b.shape());
+  }
+  Dtype t = product_dtype("block_masked_mm", a, b);
+  // 1-d operands are a row (a) or a column (b), removed from the result.
+  array x = astype(a.ndim() == 1 ? expand_dims(a, 0, s) : a, t, s);
+  array y = astype(b.ndim() == 1 ? expand_dims(b, -1, s) : b, t, s);
+  ShapeElem M = x.shape(-2), K = x.shape(-1), N = y.shape(-1);
+  if (y.shape(-2) != K) {
+    invalid("block_masked_mm", "inner dimensions differ: a has shape ", a.shape(), " and b ",
+            b.shape());
+  }
+  Shape batch = broadcast_shapes(Shape(x.shape().begin(), x.shape().end() - 2),
+                                 Shape(y.shape().begin(), y.shape().end() - 2), "block_masked_mm");
+  if (mask_lhs) {
+    x = apply_mask(x, expand_block_mask("mask_lhs", *mask_lhs, block_size, M, K, batch, s), s);
+  }
+  if (mask_rhs) {
+    y = apply_mask(y, expand_block_mask("mask_rhs", *mask_rhs, block_size, K, N, batch, s), s);
+  }
+  array out = matmul(x, y, s);
+  if (mask_out) {
+    out = apply_mask(out, expand_block_mask("mask_out", *mask_out, block_size, M, N, batch, s), s);
+  }
+  if (b.ndim() == 1) out = squeeze(out, -1, s);
+  if (a.ndim() == 1) out = squeeze(out, b.ndim() == 1 ? -1 : -2, s);
+  return out;
+}
+
+array segmented_mm(const array& a, const array& b, const array& segments, StreamOrDevice s) {
+  if (a.ndim() != 2 || b.ndim() != 2) {
+    invalid("segmented_mm", "a and b must be matrices (batched products are not supported); got ",
+            "shapes ", a.shape(), " and ", b.shape());
+  }
+  if (a.shape(1) != b.shape(0)) {
+    invalid("segmented_mm", "inner dimensions differ: a has shape ", a.shape(), " and b ",
+            b.shape());
+  }
+  if (!is_integral(segments.dtype())) {
+    invalid("segmented_mm", "segments must be integers; got ", segments.dtype());
+  }
+  if (segments.ndim() == 0 || segments.shape(-1) != 2) {
+    invalid("segmented_mm", "segments must have shape (..., 2); got ", segments.shape());
+  }
+  Dtype t = product_dtype("segmented_mm", a, b);
+  if (!is_floating_point(t)) {
+    invalid("segmented_mm", "needs real floating-point inputs; got ", a.dtype(), " and ",
+            b.dtype());
+  }
+  array seg = astype(segments, int64, s);
+  array start = expand_dims(take(seg, 0, -1, s), -1, s);
+  array end = expand_dims(take(seg, 1, -1, s), -1, s);
+  array k = arange(int64_t{0}, static_cast<int64_t>(a.shape(1)), int64_t{1}, int64, s);
+  // (..., 1, K): which columns of a (rows of b) each segment sums over.
+  array keep = expand_dims(logical_and(greater_equal(k, start, s), less(k, end, s), s), -2, s);
+  array am = where(keep, astype(a, t, s), zeros({}, t, s), s);
+  return matmul(am, astype(b, t, s), s);
+}
+
 // ---- einsum ----
 
 namespace {

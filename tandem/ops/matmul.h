@@ -37,6 +37,30 @@ array kron(const array& a, const array& b, StreamOrDevice s = {});
 array einsum(const std::string& subscripts, const std::vector<array>& operands,
              StreamOrDevice s = {});
 
+// a @ b with blocks of block_size x block_size masked: mask_lhs (..., ceil(M
+// / bs), ceil(K / bs)) masks blocks of a, mask_rhs (..., ceil(K / bs),
+// ceil(N / bs)) blocks of b and mask_out (..., ceil(M / bs), ceil(N / bs))
+// blocks of the product. A bool mask keeps its true blocks (masked blocks
+// count as zero, whatever they hold); a numeric one scales each block. Mask
+// batch dims broadcast into the product's.
+array block_masked_mm(const array& a, const array& b, int block_size = 64,
+                      const std::optional<array>& mask_out = std::nullopt,
+                      const std::optional<array>& mask_lhs = std::nullopt,
+                      const std::optional<array>& mask_rhs = std::nullopt, StreamOrDevice s = {});
+
+// For a (M, K), b (K, N) and integer segments (..., 2) holding [start, end)
+// ranges of the inner dim: out[..., i, :, :] = a[:, start:end] @ b[start:end]
+// (zeros for an empty range), shape segments.shape[:-1] + (M, N). Ranges are
+// clamped to [0, K].
+array segmented_mm(const array& a, const array& b, const array& segments, StreamOrDevice s = {});
+
+// NumPy's greedy contraction order for einsum(subscripts, operands): the
+// pairs of operand positions contracted in turn (a contraction's result is
+// appended to the operands), and a report of the naive and optimized
+// scaling and FLOP counts, as mx.einsum_path.
+std::pair<std::vector<std::vector<int>>, std::string> einsum_path(
+    const std::string& subscripts, const std::vector<array>& operands);
+
 // Matrix products of gathered matrices: for a (A..., M, K) and b (B..., K, N),
 // out[i] = a_flat[lhs_indices[i]] @ b_flat[rhs_indices[i]], where a_flat and
 // b_flat index the flattened batch dims and the two index arrays broadcast

@@ -1,7 +1,9 @@
 // Affine quantization as composites; see quantized.h for the layout and why.
 #include "tandem/ops/quantized.h"
 
+#include <cmath>
 #include <cstdint>
+#include <vector>
 
 #include "tandem/ops/binary.h"
 #include "tandem/ops/creation.h"
@@ -312,6 +314,65 @@ array gather_qmm(const array& x, const array& w, const array& scales,
   array ss = take(flat3(scales), ri, 0, s);
   array bs = take(flat3(*biases), ri, 0, s);
   return quantized_matmul(xs, ws, ss, bs, transpose, p.group_size, p.bits, mode, s);
+}
+
+// ---- float8 (e4m3) ----
+
+namespace {
+
+// The value of each e4m3 code: 1 sign, 4 exponent (bias 7) and 3 mantissa
+// bits; exponent 0 is subnormal (m * 2^-9); 0x7f and 0xff are NaN.
+const std::vector<float>& fp8_values() {
+  static const std::vector<float> table = [] {
+    std::vector<float> t(256);
+    for (int c = 0; c < 256; ++c) {
+      int e = (c >> 3) & 15, m = c & 7;
+      float v = e == 0 ? std::ldexp(static_cast<float>(m), -9)
+                       : std::ldexp(1.0f + static_cast<float>(m) / 8.0f, e - 7);
+      if (e == 15 && m == 7) v = std::nanf("");
+      t[c] = (c & 0x80) ? -v : v;
+    }
+    return t;
+  }();
+  return table;
+}
+
+}  // namespace
+
+array to_fp8(const array& x, StreamOrDevice s) {
+  if (!is_floating_point(x.dtype())) {
+    invalid("to_fp8", "needs a real floating-point array; got ", x.dtype());
+  }
+  array xf = astype(x, float32, s);
+  array sign = astype(bitwise_and(right_shift(view(xf, uint32, s), array(24u), s), array(0x80u), s),
+                      int32, s);
+  // |x| saturated: past 448 (the largest finite code), inf and NaN give 448.
+  array a = abs(xf, s);
+  a = where(isnan(a, s), array(448.0f), minimum(a, array(448.0f), s), s);
+  // a = m * 2^(e-3) with e its exponent (at least -6, the subnormal one) and
+  // m rounded to nearest even in [0, 16]; scaling by powers of two is exact.
+  array biased = astype(right_shift(view(a, uint32, s), array(23u), s), int32, s);
+  array e = maximum(subtract(biased, array(127), s), array(-6), s);
+  array inv_quantum = view(left_shift(subtract(array(130), e, s), array(23), s), float32, s);
+  array m = astype(round(multiply(a, inv_quantum, s), 0, s), int32, s);
+  // m = 16 carries into the next exponent.
+  array carry = greater_equal(m, array(16), s);
+  e = add(e, astype(carry, int32, s), s);
+  m = where(carry, array(8), m, s);
+  // Normal codes (m >= 8) hold e + 7 and m - 8; subnormal ones just m.
+  array normal = add(multiply(add(e, array(7), s), array(8), s), subtract(m, array(8), s), s);
+  array code = where(greater_equal(m, array(8), s), normal, m, s);
+  return astype(bitwise_or(code, sign, s), uint8, s);
+}
+
+array from_fp8(const array& x, Dtype dtype, StreamOrDevice s) {
+  if (x.dtype() != uint8) invalid("from_fp8", "needs uint8 codes; got ", x.dtype());
+  if (!is_floating_point(dtype)) {
+    invalid("from_fp8", "converts to a real floating dtype; got ", dtype);
+  }
+  const auto& table = fp8_values();
+  array values(table.data(), Shape{256}, float32);
+  return astype(take(values, x, s), dtype, s);
 }
 
 }  // namespace tandem

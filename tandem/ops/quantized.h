@@ -23,6 +23,15 @@
 
 namespace tandem {
 
+// float8 e4m3 ("fn": no infinities, 0x7f/0xff are NaN, largest finite 448)
+// codes in uint8, as MLX's to_fp8/from_fp8. to_fp8 rounds a real floating
+// array to nearest even and saturates: values past +-448, infinities and
+// NaN (by its sign bit) become +-448. float64 is first rounded to float32.
+array to_fp8(const array& x, StreamOrDevice s = {});
+// The values of the uint8 codes x in the real floating dtype (bfloat16 by
+// default in Python): exact, as every e4m3 value fits each of them.
+array from_fp8(const array& x, Dtype dtype, StreamOrDevice s = {});
+
 // {w_q (uint32), scales, biases} of the floating-point array w (two or more
 // dims, last divisible by group_size). group_size: 32, 64 (default) or 128;
 // bits: 1, 2, 3, 4 (default), 5, 6 or 8. Scales and biases take w's dtype.

@@ -179,6 +179,16 @@ array min(const array& a, int axis, bool keepdims, StreamOrDevice s) {
   return min(a, std::vector<int>{axis}, keepdims, s);
 }
 
+std::pair<array, array> minmax(const array& a, const std::vector<int>& axes, bool keepdims,
+                               StreamOrDevice s) {
+  auto p = plan_reduce(a, axes, "minmax");
+  check_nonempty_reduction("minmax", a, p);
+  return {min(a, axes, keepdims, s), max(a, axes, keepdims, s)};
+}
+std::pair<array, array> minmax(const array& a, bool keepdims, StreamOrDevice s) {
+  return minmax(a, all_axes(a.ndim()), keepdims, s);
+}
+
 // ---- mean / var / std ----
 
 namespace {

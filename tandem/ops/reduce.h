@@ -3,6 +3,7 @@
 // (a vector, one int, or none = all axes) and keepdims; reductions over empty axes follow NumPy
 // (sum 0, prod 1, mean nan; max/min/argmax/argmin throw).
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "tandem/array.h"
@@ -68,6 +69,12 @@ inline array min(const array& a, StreamOrDevice s = {}) {
 array min(const array& a, const std::vector<int>& axes, bool keepdims = false,
           StreamOrDevice s = {});
 array min(const array& a, int axis, bool keepdims = false, StreamOrDevice s = {});
+
+// {min, max} over all axes / the given axes: the two reductions, with one
+// validation that names minmax.
+std::pair<array, array> minmax(const array& a, bool keepdims = false, StreamOrDevice s = {});
+std::pair<array, array> minmax(const array& a, const std::vector<int>& axes, bool keepdims = false,
+                               StreamOrDevice s = {});
 
 // Arithmetic mean in a float type (float32 for integers); nan over empty axes.
 array mean(const array& a, bool keepdims, StreamOrDevice s = {});
