@@ -5,14 +5,14 @@
 namespace tandem::py {
 
 // The arguments of cumulative_sum and cumulative_prod.
-#define TANDEM_CUMULATIVE_ARGS                                                                   \
-  "Args:\n"                                                                               \
-  "    a: input array.\n"                                                                 \
-  "    axis: the axis to scan; None scans the flattened array.\n"                         \
-  "    reverse: scan from the last element toward the first.\n"                           \
-  "    inclusive: include each element in its own result; when False the\n"              \
-  "        result is shifted by one and starts with the identity.\n\n"                    \
-  "Returns:\n"                                                                            \
+#define TANDEM_CUMULATIVE_ARGS                                              \
+  "Args:\n"                                                                 \
+  "    a: input array.\n"                                                   \
+  "    axis: the axis to scan; None scans the flattened array.\n"           \
+  "    reverse: scan from the last element toward the first.\n"             \
+  "    inclusive: include each element in its own result; when False the\n" \
+  "        result is shifted by one and starts with the identity.\n\n"      \
+  "Returns:\n"                                                              \
   "    An array of a's shape (1-D when axis is None)."
 
 void init_ops_scan(nb::module_& m) {

@@ -85,7 +85,9 @@ def test_stubs_in_step_with_the_module(fresh_stubs):
 def test_stubs_name_every_public_function(fresh_stubs):
     text = open(os.path.join(fresh_stubs, "__init__.pyi")).read()
     public = [n for n in dir(mx) if not n.startswith("_") and type(getattr(mx, n)).__name__ == "nb_func"]
-    missing = [n for n in public if f"def {n}(" not in text]
+    # An alias of a submodule's function (matrix_norm is linalg.norm, as in
+    # MLX) is stubbed as an import of it.
+    missing = [n for n in public if f"def {n}(" not in text and f" as {n}\n" not in text]
     assert not missing, missing
 
 
