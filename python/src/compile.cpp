@@ -46,10 +46,18 @@ void encode(nb::handle tree, std::string& key, std::vector<array>& out, bool ran
     key += nb::type_name(tree.type()).c_str();
     key += '=';
     key += nb::repr(tree).c_str();
+  } else if (nb::isinstance<Dtype>(tree) || nb::isinstance<Device>(tree) ||
+             nb::isinstance<Device::DeviceType>(tree) || nb::isinstance<Stream>(tree)) {
+    key += nb::repr(tree).c_str();
   } else {
-    // Any other object (a dtype, a module, a function) by identity.
-    key += nb::type_name(tree.type()).c_str();
-    key += '@' + std::to_string(reinterpret_cast<uintptr_t>(tree.ptr()));
+    // Anything else could hold arrays or values the graph would bake in.
+    throw nb::type_error(
+        ("[compile] the arguments of a compiled function must be arrays, trees (lists, tuples, "
+         "dicts) of them, or constants (None, bool, int, float, complex, str, dtypes, devices, "
+         "streams); got " +
+         std::string(nb::type_name(tree.type()).c_str()) +
+         (nb::hasattr(tree, "__array__") ? " (convert it with mx.array)" : ""))
+            .c_str());
   }
   key += ',';
 }

@@ -294,6 +294,15 @@ def test_disable_compile(rng):
 def test_bad_arguments(rng):
     with pytest.raises(TypeError, match="callable"):
         mx.compile(3)
+    with pytest.raises(TypeError, match="mx.array"):
+        mx.compile(lambda x: x)(np.ones(2))
+    with pytest.raises(TypeError, match="object"):
+        mx.compile(lambda x: x)(object())
+    # dtypes and devices are constants of the signature.
+    cast = mx.compile(lambda x, t: x.astype(t))
+    assert cast(rand(rng, (2,)), mx.float16).dtype == mx.float16
+    assert cast(rand(rng, (2,)), mx.int32).dtype == mx.int32
+    assert cast.num_traces == 2
     # Errors of the traced function reach the caller as they are.
     with pytest.raises(TypeError):
         mx.compile(lambda x: x + "a")(rand(rng, (2,)))
