@@ -44,6 +44,20 @@ static void tiny_chain(benchmark::State& state, Device d, Part part = Part::all)
 static void BM_TinyChain1000(benchmark::State& state) {
   tiny_chain(state, Device::cpu);
 }
+// The same chain through compile(): traced once, replayed each iteration.
+static void BM_TinyChain1000Compiled(benchmark::State& state) {
+  Stream s = default_stream(Device::cpu);
+  array x = ones({4}, float32, s);
+  array one = ones({4}, float32, s);
+  eval(x, one);
+  ArrayFn chain = compile([&](const std::vector<array>& in) {
+    array y = in[0];
+    for (int i = 0; i < 1000; ++i) y = add(y, in[1], s);
+    return std::vector<array>{y};
+  });
+  eval(chain({x, one}));
+  for (auto _ : state) eval(chain({x, one}));
+}
 static void BM_TinyChain1000GpuBuildOnly(benchmark::State& state) {
   tiny_chain(state, Device::gpu, Part::build);
 }
@@ -55,7 +69,9 @@ static void BM_TinyChain1000Gpu(benchmark::State& state) {
 }
 
 // 500 exps on a 512x4 float32 array (the CPU half of the canonical workload).
-static void exp_chain(benchmark::State& state, Device d) {
+// compiled: the chain traced once by compile() and replayed (no op-by-op
+// validation or shape inference per call; eval fuses it as before).
+static void exp_chain(benchmark::State& state, Device d, bool compiled = false) {
   if (!is_available(d)) {
     state.SkipWithError("no GPU");
     return;
@@ -68,8 +84,13 @@ static void exp_chain(benchmark::State& state, Device d) {
     for (int i = 0; i < 500; ++i) y = exp(y, s);
     return y;
   };
-  eval(chain());  // warm-up (kernel compilation)
-  for (auto _ : state) eval(chain());
+  ArrayFn traced = compile([&](const std::vector<array>& in) {
+    array y = in[0];
+    for (int i = 0; i < 500; ++i) y = exp(y, s);
+    return std::vector<array>{y};
+  });
+  eval(compiled ? traced({x})[0] : chain());  // warm-up (trace, kernel compilation)
+  for (auto _ : state) eval(compiled ? traced({x})[0] : chain());
 }
 
 static void BM_Exp500Chain(benchmark::State& state) {
@@ -78,11 +99,20 @@ static void BM_Exp500Chain(benchmark::State& state) {
 static void BM_Exp500ChainGpu(benchmark::State& state) {
   exp_chain(state, Device::gpu);
 }
+static void BM_Exp500ChainCompiled(benchmark::State& state) {
+  exp_chain(state, Device::cpu, true);
+}
+static void BM_Exp500ChainCompiledGpu(benchmark::State& state) {
+  exp_chain(state, Device::gpu, true);
+}
 
 BENCHMARK(BM_TinyChain1000)->Unit(benchmark::kMicrosecond)->MinTime(0.5);
+BENCHMARK(BM_TinyChain1000Compiled)->Unit(benchmark::kMicrosecond)->MinTime(0.5);
 BENCHMARK(BM_Exp500Chain)->Unit(benchmark::kMicrosecond)->MinTime(0.5);
+BENCHMARK(BM_Exp500ChainCompiled)->Unit(benchmark::kMicrosecond)->MinTime(0.5);
 BENCHMARK(BM_TinyChain1000Gpu)->Unit(benchmark::kMicrosecond)->MinTime(0.5);
 BENCHMARK(BM_TinyChain1000GpuBuildOnly)->Unit(benchmark::kMicrosecond)->MinTime(0.5);
 BENCHMARK(BM_TinyChain1000GpuHostOnly)->Unit(benchmark::kMicrosecond)->MinTime(0.5);
 BENCHMARK(BM_Exp500ChainGpu)->Unit(benchmark::kMicrosecond)->MinTime(0.5);
+BENCHMARK(BM_Exp500ChainCompiledGpu)->Unit(benchmark::kMicrosecond)->MinTime(0.5);
 BENCHMARK_MAIN();
