@@ -74,8 +74,10 @@ class ThreadsafeDeathTest : public ::testing::Test {
     }                                                       \
   } while (0)
 
+// One generator per thread (tests make inputs from several threads); the
+// main thread's sequence is the same in every run.
 inline std::mt19937_64& rng() {
-  static std::mt19937_64 g(12345);
+  thread_local std::mt19937_64 g(12345);
   return g;
 }
 
