@@ -39,12 +39,7 @@ namespace {
 std::vector<array> trace_inputs(const std::vector<array>& primals) {
   std::vector<array> out;
   out.reserve(primals.size());
-  for (auto& p : primals) {
-    // A view, on the stream that made the primal when a primitive did.
-    array t(p.shape(), p.dtype(), make_pooled<Identity>(stream_of(p)), {p});
-    t.desc()->tracer = true;
-    out.push_back(std::move(t));
-  }
+  for (auto& p : primals) out.push_back(stand_in(p));
   return out;
 }
 

@@ -51,14 +51,6 @@ std::atomic<bool>& enabled_flag() {
   return on;
 }
 
-// A stand-in for x while fun is traced: a view of it (so values computed
-// during the trace are x's), marked as a tracer.
-array stand_in(const array& x) {
-  array t(x.shape(), x.dtype(), make_pooled<Identity>(stream_of(x)), {x});
-  t.desc()->tracer = true;
-  return t;
-}
-
 // ---- primitive equivalence (common subexpressions) ----
 
 // Whether two nodes of primitives p and q compute the same values from the
@@ -217,7 +209,6 @@ void CompiledGraph::Impl::check_polymorphic() {
   for (int32_t v : outputs) consumers[v].push_back(-1);
   // The rules must give back every traced shape from the traced inputs.
   std::vector<Shape> shape_of(num_values);
-  std::vector<bool> deferred(num_values, false);
   for (size_t i = 0; i < in_shapes.size(); ++i) shape_of[i] = in_shapes[i];
   for (size_t i = 0; i < num_keys; ++i) shape_of[key_base() + i] = Shape{2};
   for (size_t i = 0; i < constants.size(); ++i) shape_of[const_base() + i] = constants[i].shape();
@@ -228,7 +219,6 @@ void CompiledGraph::Impl::check_polymorphic() {
       for (int32_t c : consumers[s.first]) {
         if (c < 0 || steps[c].rule != ShapeRule::broadcast) return;
       }
-      deferred[s.first] = true;
       shape_of[s.first] = shape_of[s.inputs[0]];
       continue;
     }

@@ -30,6 +30,11 @@ class GraphWalk {
 // stream for an array without one: where a transform puts work about a.
 Stream stream_of(const array& a);
 
+// A fresh identity for x while a transform traces a function of it: a view
+// of x (values computed during the trace are x's) on the stream that made
+// x, marked as a tracer, so the traced graph starts there.
+array stand_in(const array& x);
+
 // The outputs of a's node in order (a itself for a one-output node); an
 // output the caller dropped comes back as zeros of its shape and dtype.
 std::vector<array> node_outputs(const array& a);
