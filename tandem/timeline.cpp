@@ -187,17 +187,21 @@ std::string to_json(std::vector<Record>& recs, int64_t origin) {
     where(row, stream);
     out += ", \"args\": {\"name\": \"" + stream_name(row, stream) + "\"}}";
   }
+  // A named event's opening: kind, name, row and start time.
+  auto named = [&](const Record& r, const char* head) {
+    open();
+    out += head;
+    append_escaped(out, name_of(r.name));
+    out += "\", ";
+    where(r.row, r.stream);
+    out += ", \"ts\": ";
+    append_time(out, r.begin - origin);
+  };
   uint64_t flow = 0;
   for (auto& r : recs) {
     switch (r.kind) {
       case Record::kTask:
-        open();
-        out += "{\"ph\": \"X\", \"cat\": \"task\", \"name\": \"";
-        append_escaped(out, name_of(r.name));
-        out += "\", ";
-        where(r.row, r.stream);
-        out += ", \"ts\": ";
-        append_time(out, r.begin - origin);
+        named(r, "{\"ph\": \"X\", \"cat\": \"task\", \"name\": \"");
         out += ", \"dur\": ";
         append_time(out, r.end - r.begin);
         out += ", \"args\": {\"device\": \"";
@@ -215,13 +219,7 @@ std::string to_json(std::vector<Record>& recs, int64_t origin) {
         out += "}}";
         break;
       case Record::kInstant:
-        open();
-        out += "{\"ph\": \"i\", \"s\": \"t\", \"cat\": \"copy\", \"name\": \"";
-        append_escaped(out, name_of(r.name));
-        out += "\", ";
-        where(r.row, r.stream);
-        out += ", \"ts\": ";
-        append_time(out, r.begin - origin);
+        named(r, "{\"ph\": \"i\", \"s\": \"t\", \"cat\": \"copy\", \"name\": \"");
         out += ", \"args\": {\"bytes\": " + std::to_string(r.bytes) + "}}";
         break;
       case Record::kWaited: {
