@@ -12,8 +12,10 @@ Measured:
   - add, exp and sum over 256 MiB of float32 beside a device-to-device copy;
   - float32 and bfloat16 matmul 4096^3;
   - per-op cost of a chain of 1,000 tiny GPU ops (build + eval from Python);
-  - softmax, layer_norm and rms_norm over the rows of 8192x8192 float32 and
-    bfloat16 (GB/s, bytes read + written; `--rownorm-only` runs just these).
+  - softmax, logsumexp, layer_norm and rms_norm over the rows of 8192x8192
+    float32 and bfloat16 (GB/s, bytes read + written, against the copy);
+  - an 8-layer bfloat16 MLP forward, 4096x2048 (`--rownorm-only` runs just
+    these last two).
 Without a usable GPU it prints why and exits without measuring.
 Times are the best of several runs after a warm-up. `--canonical-only`
 measures Tandem's canonical workload alone (gpu.sh runs it again with
@@ -35,11 +37,27 @@ OPS = 1000
 # cost of one eval/synchronize round trip does not count as bandwidth.
 K_BW = 10
 ROWS = COLS = 8192  # the row-normalization benchmarks' shape
-ROWNORM_OPS = ("softmax", "layer_norm", "rms_norm")
+ROWNORM_OPS = ("softmax", "logsumexp", "layer_norm", "rms_norm")
 
 
-def rownorm_bytes(itemsize):
-    return 2 * ROWS * COLS * itemsize  # the input read once, the output written once
+def rownorm_bytes(itemsize, op="softmax"):
+    # The input read once, the output written once (logsumexp: one value a row).
+    return ROWS * COLS * itemsize + (ROWS if op == "logsumexp" else ROWS * COLS) * itemsize
+
+
+def d2d_copy_GBs(rep):
+    """PyTorch's device-to-device copy of 256 MiB (read + write), the bars' reference."""
+    import torch
+
+    tx = torch.rand(N_BW, device="cuda")
+    ty = torch.empty_like(tx)
+
+    def go():
+        for _ in range(K_BW):
+            ty.copy_(tx)
+        torch.cuda.synchronize()
+
+    return K_BW * 2 * N_BW * 4 / best(go, rep) / 1e9
 
 
 def torch_rownorm_results(rep):
@@ -61,6 +79,7 @@ def torch_rownorm_results(rep):
 
         fns = {
             "softmax": lambda: torch.softmax(x, -1),
+            "logsumexp": lambda: torch.logsumexp(x, -1),
             "layer_norm": lambda: F.layer_norm(x, (COLS,), w, b, 1e-5),
             "rms_norm": rms,
         }
@@ -71,7 +90,7 @@ def torch_rownorm_results(rep):
                 sync()
                 del outs
 
-            out[op] = K_BW * rownorm_bytes(x.element_size()) / best(go, rep) / 1e9
+            out[op] = K_BW * rownorm_bytes(x.element_size(), op) / best(go, rep) / 1e9
         return out
 
     res = {}
@@ -94,6 +113,7 @@ def tandem_rownorm_results(rep):
         mx.eval(x, w, b)
         fns = {
             "softmax": lambda: mx.softmax(x, axis=-1, stream=gpu),
+            "logsumexp": lambda: mx.logsumexp(x, axis=-1, stream=gpu),
             "layer_norm": lambda: mx.fast.layer_norm(x, w, b, 1e-5, stream=gpu),
             "rms_norm": lambda: mx.fast.rms_norm(x, w, 1e-5, stream=gpu),
         }
@@ -103,7 +123,7 @@ def tandem_rownorm_results(rep):
                 mx.eval([f() for _ in range(K_BW)])
                 mx.synchronize(gpu)
 
-            out[op] = K_BW * rownorm_bytes(x.itemsize) / best(go, rep) / 1e9
+            out[op] = K_BW * rownorm_bytes(x.itemsize, op) / best(go, rep) / 1e9
         return out
 
     res = {}
@@ -113,8 +133,68 @@ def tandem_rownorm_results(rep):
     return res
 
 
+MLP_B, MLP_W, MLP_LAYERS = 4096, 2048, 8  # the bfloat16 MLP forward bar's shape
+
+
+def torch_mlp_ms(rep):
+    """8 layers of x @ w + b then x * sigmoid(1.702 x), bfloat16, PyTorch eager."""
+    import torch
+
+    g = torch.Generator(device="cuda").manual_seed(0)
+    x = torch.randn(MLP_B, MLP_W, device="cuda", dtype=torch.bfloat16, generator=g)
+    ws = [torch.randn(MLP_W, MLP_W, device="cuda", dtype=torch.bfloat16, generator=g) / MLP_W**0.5
+          for _ in range(MLP_LAYERS)]
+    bs = [torch.randn(MLP_W, device="cuda", dtype=torch.bfloat16, generator=g) for _ in range(MLP_LAYERS)]
+
+    def go():
+        y = x
+        for w, b in zip(ws, bs):
+            y = y @ w + b
+            y = y * torch.sigmoid(1.702 * y)
+        torch.cuda.synchronize()
+
+    return 1e3 * best(go, rep, warmup=3)
+
+
+def tandem_mlp_ms(rep):
+    import tandem.core as mx
+
+    gpu = mx.new_stream(mx.gpu)
+    keys = mx.random.split(mx.random.key(0), 2 * MLP_LAYERS + 1, stream=gpu)
+    x = mx.random.normal((MLP_B, MLP_W), key=keys[0], stream=gpu).astype(mx.bfloat16, stream=gpu)
+    ws = [(mx.random.normal((MLP_W, MLP_W), key=keys[1 + i], stream=gpu) / MLP_W**0.5)
+          .astype(mx.bfloat16, stream=gpu) for i in range(MLP_LAYERS)]
+    bs = [mx.random.normal((MLP_W,), key=keys[1 + MLP_LAYERS + i], stream=gpu).astype(mx.bfloat16, stream=gpu)
+          for i in range(MLP_LAYERS)]
+    mx.eval(x, ws, bs)
+
+    def go():
+        y = x
+        with mx.stream(gpu):
+            for w, b in zip(ws, bs):
+                y = y @ w + b
+                y = y * mx.sigmoid(1.702 * y)
+        mx.eval(y)
+        mx.synchronize(gpu)
+
+    return 1e3 * best(go, rep, warmup=3)
+
+
+def report_mlp(res):
+    if "mlp_ms" not in res:
+        return
+    line = (f"bfloat16 MLP forward ({MLP_LAYERS} layers, {MLP_B}x{MLP_W}, x @ w + b, x * sigmoid(1.702 x)): "
+            f"tandem {res['mlp_ms']:.3f} ms")
+    if "torch_mlp_ms" in res:
+        line += f"  torch {res['torch_mlp_ms']:.3f} ms  tandem / torch {res['mlp_ms'] / res['torch_mlp_ms']:.2f}"
+    print(line + "  (bar <= 1.0)")
+
+
 def report_rownorm(res):
-    print(f"row normalizations over {ROWS}x{COLS} (GB/s, bytes read + written; H200 peak ~4000)")
+    copy = res.get("d2d_copy_GBs")
+    bar = f"bar >= {0.8 * copy:.0f}: 0.8x the copy" if copy else "bar: 0.8x the copy, unmeasured"
+    print(f"row normalizations over {ROWS}x{COLS} (GB/s, bytes read + written; "
+          f"device-to-device copy {copy or float('nan'):.0f})")
     for name in ("f32", "bf16"):
         for op in ROWNORM_OPS:
             k = f"{op}_{name}_GBs"
@@ -124,7 +204,9 @@ def report_rownorm(res):
             if "torch_" + k in res:
                 t = res["torch_" + k]
                 line += f"   torch {t:7.1f}   tandem / torch {res[k] / t:.2f}"
-            print(line + "   (bar >= 3200)")
+            if copy:
+                line += f"   {res[k] / copy:.2f}x the copy"
+            print(line + f"   ({bar})")
 
 
 def torch_results(rep):
@@ -154,15 +236,8 @@ def torch_results(rep):
     res["torch_all_gpu"] = best(all_gpu, rep)
     res["torch_split"] = best(split, rep)
 
+    res["d2d_copy_GBs"] = d2d_copy_GBs(rep)
     tx = torch.rand(N_BW, device="cuda")
-    ty = torch.empty_like(tx)
-
-    def d2d_k():
-        for _ in range(K_BW):
-            ty.copy_(tx)
-        sync()
-
-    res["d2d_copy_GBs"] = K_BW * 2 * N_BW * 4 / best(d2d_k, rep) / 1e9
     # add, exp and sum as Tandem's are timed: K_BW results (new outputs) per
     # synchronisation, wall clock.
     ty2 = torch.rand(N_BW, device="cuda")
@@ -199,6 +274,7 @@ def torch_results(rep):
 
     res["torch_tiny_us"] = best(tiny, rep) / OPS * 1e6
     res.update(torch_rownorm_results(rep))
+    res["torch_mlp_ms"] = torch_mlp_ms(rep)
     return res
 
 
@@ -297,6 +373,7 @@ def tandem_results(rep, canonical_only=False):
 
     res["tandem_tiny_us"] = best(tiny, rep) / OPS * 1e6
     res.update(tandem_rownorm_results(rep))
+    res["mlp_ms"] = tandem_mlp_ms(rep)
     return res
 
 
@@ -342,6 +419,7 @@ def report(res):
         line += f"  torch {res['torch_tiny_us']:.2f}"
     print(line + "  (bar <= 1.0)")
     report_rownorm(res)
+    report_mlp(res)
 
 
 def main():
@@ -363,13 +441,17 @@ def main():
             import torch
 
             if torch.cuda.is_available():
+                res["d2d_copy_GBs"] = d2d_copy_GBs(rep)
                 res.update(torch_rownorm_results(rep))
+                res["torch_mlp_ms"] = torch_mlp_ms(rep)
             else:
                 print("[torch] not measured: torch has no CUDA device")
         except ImportError:
             print("[torch] not measured: torch is not installed")
         res.update(tandem_rownorm_results(rep))
+        res["mlp_ms"] = tandem_mlp_ms(rep)
         report_rownorm(res)
+        report_mlp(res)
         return
     if args.canonical_only:
         report(tandem_results(rep, canonical_only=True))

@@ -129,6 +129,15 @@ def main():
               f"({t['tokens_per_s']:.0f} tok/s), loss {lt:.3f}; torch {p['step_ms']:.1f} ms/step "
               f"({p['tokens_per_s']:.0f} tok/s), loss {lp:.3f}; step ratio {t['step_ms'] / p['step_ms']:.2f} "
               f"(bar <= 1.0), loss ratio {lt / lp:.3f} (bar within 3%)")
+        # MLX (its CUDA build on the GPU machine) runs the example's own code.
+        try:
+            m = train(args.steps, device=args.device, quiet=True, framework="mlx")
+        except Exception as e:  # not installed, or no device of that kind
+            print(f"char GPT on MLX: not measured ({type(e).__name__}: {e})")
+        else:
+            lm = np.mean(m["losses"][-20:])
+            print(f"char GPT on MLX: {m['step_ms']:.1f} ms/step, loss {lm:.3f}; tandem / mlx step "
+                  f"{t['step_ms'] / m['step_ms']:.2f} (bar <= 1.0)")
 
 
 if __name__ == "__main__":

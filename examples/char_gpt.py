@@ -83,10 +83,13 @@ def build(mx, nn, vocab, cfg):
     return GPT()
 
 
-def train(steps=500, device="gpu", seed=0, quiet=False, **kw):
-    import tandem.core as mx
-    import tandem.nn as nn
-    import tandem.optimizers as optim
+def train(steps=500, device="gpu", seed=0, quiet=False, framework="tandem", **kw):
+    """Trains for `steps`; framework "mlx" runs the same code on MLX (its peer)."""
+    import importlib
+
+    mx = importlib.import_module(framework + ".core")
+    nn = importlib.import_module(framework + ".nn")
+    optim = importlib.import_module(framework + ".optimizers")
 
     cfg = dict(CONFIG, **kw)
     mx.set_default_device(mx.gpu if device == "gpu" else mx.cpu)

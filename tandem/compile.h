@@ -43,6 +43,9 @@ class CompiledGraph {
   // Nodes one replay builds (after simplification), and constants it reads.
   size_t num_nodes() const;
   size_t num_constants() const;
+  // Nodes a replay at the traced shapes builds outside transforms, runs of
+  // elementwise nodes made one Fused node each as eval would fuse them.
+  size_t num_fused_nodes() const;
 
  private:
   struct Impl;

@@ -17,7 +17,7 @@ std::atomic<uint64_t> g_fused_nodes{0};
 
 // What a's node is to fusion: 0 not fusible, 1 a Unary node, 2 a Binary one.
 int fusible_kind(const array& a) {
-  if (a.size() == 0 || a.size() > kMaxFusedSize) return 0;
+  if (a.size() == 0 || a.size() > max_fused_size(a.primitive().device())) return 0;
   const auto& t = typeid(*a.node()->primitive);
   return t == typeid(Unary) ? 1 : t == typeid(Binary) ? 2 : 0;
 }

@@ -9,6 +9,7 @@
 // become outputs of the fused node, so every array stays valid. Results are
 // bit-identical to the unfused kernels'. TANDEM_FUSION=0 turns it off.
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 #include "tandem/array.h"
@@ -21,6 +22,12 @@ namespace tandem {
 // small beside their memory traffic, and their unfused kernels use threads
 // and donate buffers.
 inline constexpr size_t kMaxFusedSize = size_t(1) << 16;
+// The GPU fuses any size: a chain over a large array then reads and writes
+// memory once instead of once per op (x * sigmoid(1.702 * x) after a
+// matmul: one pass instead of three), and its kernel has a 64-bit variant.
+inline size_t max_fused_size(const Device& d) {
+  return d.type == Device::gpu ? std::numeric_limits<size_t>::max() : kMaxFusedSize;
+}
 // A fused node reads at most this many distinct arrays and writes at most
 // this many (the GPU kernel's fixed-size argument block, tandem/kernels/
 // kernel_args.h).

@@ -12,6 +12,7 @@
 #include <typeinfo>
 #include <unordered_map>
 
+#include "tandem/fusion.h"
 #include "tandem/ops/random.h"
 #include "tandem/ops/shape.h"
 #include "tandem/ops/utils.h"
@@ -19,6 +20,7 @@
 #include "tandem/primitive.h"
 #include "tandem/primitives/binary.h"
 #include "tandem/primitives/creation.h"
+#include "tandem/primitives/fused.h"
 #include "tandem/primitives/matmul.h"
 #include "tandem/primitives/reduce.h"
 #include "tandem/primitives/shape.h"
@@ -143,12 +145,20 @@ struct CompiledGraph::Impl {
     int32_t first = 0;  // value number of output 0
     ShapeRule rule = ShapeRule::none;
     Shape traced_in;  // the first input's traced shape (for reshape)
+    // The value numbers of the outputs when not first, first + 1, ... (a
+    // fused step's outputs are its members' values).
+    std::vector<int32_t> outs;
   };
   std::vector<Shape> in_shapes;
   std::vector<Dtype> in_dtypes;
   size_t num_keys = 0;
   std::vector<array> constants;
   std::vector<Step> steps;
+  // steps with runs of elementwise steps made Fused nodes, as eval would
+  // fuse them (empty: nothing to fuse). Replays at the traced shapes outside
+  // transforms use it, so eval has a few nodes to schedule instead of one
+  // per op.
+  std::vector<Step> fused;
   std::vector<int32_t> outputs;
   size_t num_values = 0;
   bool polymorphic = false;
@@ -160,6 +170,7 @@ struct CompiledGraph::Impl {
   // given as their sources' shapes); false where its rule does not apply.
   static bool infer(const Step& s, const std::vector<Shape>& ins, std::vector<Shape>& out);
   void check_polymorphic();
+  void fuse();
 };
 
 bool CompiledGraph::Impl::infer(const Step& s, const std::vector<Shape>& ins,
@@ -228,6 +239,157 @@ void CompiledGraph::Impl::check_polymorphic() {
     for (size_t k = 0; k < out.size(); ++k) shape_of[s.first + k] = out[k];
   }
   polymorphic = true;
+}
+
+// Groups elementwise steps as eval's Fuser does (fusion.h): consecutive
+// Unary and Binary steps of one stream and one shape, small enough, a
+// member's value written only where a step outside the group or the
+// caller reads it. Steps that do not read the open group's values go
+// before it.
+void CompiledGraph::Impl::fuse() {
+  if (!fusion_enabled()) return;
+  std::vector<Shape> shape_of(num_values);
+  std::vector<Dtype> dtype_of(num_values, float32);
+  for (size_t i = 0; i < in_shapes.size(); ++i) {
+    shape_of[i] = in_shapes[i];
+    dtype_of[i] = in_dtypes[i];
+  }
+  for (size_t i = 0; i < num_keys; ++i) {
+    shape_of[key_base() + i] = Shape{2};
+    dtype_of[key_base() + i] = uint32;
+  }
+  for (size_t i = 0; i < constants.size(); ++i) {
+    shape_of[const_base() + i] = constants[i].shape();
+    dtype_of[const_base() + i] = constants[i].dtype();
+  }
+  std::vector<int32_t> producer(num_values, -1);
+  std::vector<std::vector<int32_t>> readers(num_values);
+  for (size_t i = 0; i < steps.size(); ++i) {
+    const Step& s = steps[i];
+    for (size_t k = 0; k < s.shapes.size(); ++k) {
+      shape_of[s.first + k] = s.shapes[k];
+      dtype_of[s.first + k] = s.dtypes[k];
+      producer[s.first + k] = static_cast<int32_t>(i);
+    }
+    for (int32_t v : s.inputs) readers[v].push_back(static_cast<int32_t>(i));
+  }
+  std::vector<bool> returned(num_values, false);
+  for (int32_t v : outputs) returned[v] = true;
+
+  auto fusible = [&](const Step& s) {
+    const auto& t = typeid(*s.prim);
+    if (s.shapes.size() != 1 || (t != typeid(Unary) && t != typeid(Binary))) return false;
+    size_t n = shape_size(s.shapes[0]);
+    return n > 0 && n <= max_fused_size(s.prim->device());
+  };
+  std::vector<Step> out;
+  std::vector<int32_t> members, ext;  // step indices; the group's inputs
+  std::vector<int32_t> member_of(steps.size(), -1), position(steps.size(), 0);
+  int32_t group = 0;
+  size_t max_ops = 0;
+  bool any = false;
+  auto in_group = [&](int32_t v) {
+    return producer[v] >= 0 && member_of[producer[v]] == group && !members.empty();
+  };
+  auto close = [&] {
+    struct Reset {
+      std::vector<int32_t>& m;
+      std::vector<int32_t>& e;
+      int32_t& g;
+      ~Reset() {
+        m.clear();
+        e.clear();
+        ++g;
+      }
+    } reset{members, ext, group};
+    FusedProgram p;
+    p.num_inputs = static_cast<int>(ext.size());
+    for (int32_t v : ext) p.scalar_inputs.push_back(shape_size(shape_of[v]) == 1);
+    std::vector<int32_t> values;
+    for (size_t j = 0; j < members.size(); ++j) {
+      const Step& s = steps[members[j]];
+      bool needed = returned[s.first];
+      for (int32_t r : readers[s.first]) needed = needed || member_of[r] != group;
+      if (needed) {
+        p.outputs.push_back(p.num_inputs + static_cast<int32_t>(j));
+        values.push_back(s.first);
+      }
+    }
+    if (members.size() < 2 || p.outputs.size() > size_t(kMaxFusedOutputs)) {
+      for (int32_t m : members) out.push_back(steps[m]);
+      return;
+    }
+    // Program values: the inputs, then the members' results in order.
+    auto code = [&](int32_t v) {
+      if (in_group(v)) return p.num_inputs + position[producer[v]];
+      return static_cast<int32_t>(std::find(ext.begin(), ext.end(), v) - ext.begin());
+    };
+    for (int32_t m : members) {
+      const Step& s = steps[m];
+      FusedInstr ins;
+      ins.binary = typeid(*s.prim) == typeid(Binary);
+      ins.op = ins.binary ? static_cast<uint8_t>(static_cast<const Binary&>(*s.prim).op())
+                          : static_cast<uint8_t>(static_cast<const Unary&>(*s.prim).op());
+      ins.in = dtype_of[s.inputs[0]];
+      ins.out = s.dtypes[0];
+      ins.a = code(s.inputs[0]);
+      if (ins.binary) ins.b = code(s.inputs[1]);
+      p.instrs.push_back(ins);
+    }
+    const Step& first = steps[members.front()];
+    Step f;
+    f.prim = std::make_shared<Fused>(first.prim->stream(), std::move(p));
+    f.inputs = ext;
+    for (int32_t v : values) {
+      f.shapes.push_back(first.shapes[0]);
+      f.dtypes.push_back(dtype_of[v]);
+    }
+    f.first = values.front();
+    f.outs = std::move(values);
+    out.push_back(std::move(f));
+    any = true;
+  };
+  for (size_t i = 0; i < steps.size(); ++i) {
+    const Step& s = steps[i];
+    bool fus = fusible(s);
+    if (!members.empty()) {
+      const Step& head = steps[members.front()];
+      if (fus && s.prim->stream() == head.prim->stream() && s.shapes[0] == head.shapes[0] &&
+          members.size() < max_ops) {
+        size_t added = 0;
+        for (size_t k = 0; k < s.inputs.size(); ++k) {
+          int32_t v = s.inputs[k];
+          bool seen = std::find(s.inputs.begin(), s.inputs.begin() + k, v) != s.inputs.begin() + k;
+          added += !in_group(v) && !seen && std::find(ext.begin(), ext.end(), v) == ext.end();
+        }
+        if (ext.size() + added <= size_t(kMaxFusedInputs)) {
+          for (int32_t v : s.inputs) {
+            if (!in_group(v) && std::find(ext.begin(), ext.end(), v) == ext.end()) ext.push_back(v);
+          }
+          member_of[i] = group;
+          position[i] = static_cast<int32_t>(members.size());
+          members.push_back(static_cast<int32_t>(i));
+          continue;
+        }
+      }
+      bool depends = false;
+      for (int32_t v : s.inputs) depends = depends || in_group(v);
+      if (fus || depends) close();
+    }
+    if (fus) {
+      max_ops = s.prim->device().type == Device::gpu ? kMaxFusedOpsGpu : kMaxFusedOps;
+      for (int32_t v : s.inputs) {
+        if (std::find(ext.begin(), ext.end(), v) == ext.end()) ext.push_back(v);
+      }
+      member_of[i] = group;
+      position[i] = 0;
+      members.push_back(static_cast<int32_t>(i));
+      continue;
+    }
+    out.push_back(s);
+  }
+  if (!members.empty()) close();
+  if (any) fused = std::move(out);
 }
 
 namespace {
@@ -356,6 +518,7 @@ CompiledGraph::CompiledGraph(const ArrayFn& fun, const std::vector<array>& input
   }
   if (!todo.empty()) eval(std::move(todo));
   if (shapeless) g.check_polymorphic();
+  g.fuse();
 }
 
 CompiledGraph::~CompiledGraph() = default;
@@ -365,6 +528,9 @@ bool CompiledGraph::shape_polymorphic() const {
 }
 size_t CompiledGraph::num_nodes() const {
   return impl_->steps.size();
+}
+size_t CompiledGraph::num_fused_nodes() const {
+  return impl_->fused.empty() ? impl_->steps.size() : impl_->fused.size();
 }
 size_t CompiledGraph::num_constants() const {
   return impl_->constants.size();
@@ -397,7 +563,10 @@ std::vector<array> CompiledGraph::replay(const std::vector<array>& inputs) const
   // step that reads it broadcasts it to its own output shape.
   std::vector<const Impl::Step*> deferred_by(same ? 0 : g.num_values, nullptr);
   std::vector<Shape> ins_shapes, out_shapes;
-  for (const auto& s : g.steps) {
+  // Inside a transform the steps stay unfused: the transform's own rules
+  // see the ops, and an enclosing compile fuses its whole graph.
+  bool fused = same && !g.fused.empty() && detail::tracing_depth() == 0;
+  for (const auto& s : fused ? g.fused : g.steps) {
     auto ins = take_input_vector();
     for (int32_t v : s.inputs) ins.push_back(vals[v]);
     if (same) {
@@ -405,7 +574,9 @@ std::vector<array> CompiledGraph::replay(const std::vector<array>& inputs) const
         vals[s.first] = array(s.shapes[0], s.dtypes[0], s.prim, std::move(ins));
       } else {
         auto outs = array::make_arrays(s.shapes, s.dtypes, s.prim, std::move(ins));
-        for (size_t k = 0; k < outs.size(); ++k) vals[s.first + k] = std::move(outs[k]);
+        for (size_t k = 0; k < outs.size(); ++k) {
+          vals[s.outs.empty() ? s.first + static_cast<int32_t>(k) : s.outs[k]] = std::move(outs[k]);
+        }
       }
       continue;
     }

@@ -5,11 +5,16 @@
 
 #include <algorithm>
 #include <memory>
+#include <stdexcept>
+#include <string>
 
+#include "tandem/allocator.h"
+#include "tandem/backend/cpu/copy.h"
 #include "tandem/backend/cpu/elementwise_rows.h"
 #include "tandem/backend/cpu/encoder.h"
 #include "tandem/backend/cpu/outputs.h"
 #include "tandem/backend/cpu/parallel.h"
+#include "tandem/layout.h"
 
 namespace tandem {
 namespace cpu {
@@ -51,6 +56,19 @@ struct Plan {
   int slots = 0;
   int64_t n = 0;
   std::vector<Hold> holds;
+  // Inputs in another layout (compile fuses before layouts are known):
+  // copied row-major into scratch first, then read from there.
+  std::vector<std::pair<int, Ref>> copies;
+  std::vector<std::shared_ptr<Buffer>> scratch;
+
+  void copy_inputs() {
+    for (auto& [v, src] : copies) {
+      auto buf = allocator::malloc(std::max<size_t>(1, src.size) * src.dtype.size());
+      copy_strided(src, static_cast<char*>(buf->host), row_major_strides(src.shape), src.dtype);
+      values[v].base = static_cast<char*>(buf->host);
+      scratch.push_back(std::move(buf));
+    }
+  }
 
   void run() const {
     int64_t work = n * static_cast<int64_t>(steps.size());
@@ -124,16 +142,29 @@ void Fused::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outpu
   plan->n = static_cast<int64_t>(outputs[0].size());
   plan->values.resize(static_cast<size_t>(p.num_inputs) + p.instrs.size());
   const std::vector<int32_t> last = p.last_reads();
+  // Inputs the kernel cannot read in place (compile fuses before layouts
+  // are known) are copied row-major first, and never donated.
+  std::vector<bool> taken(p.num_inputs, false), relayout(p.num_inputs, false);
+  for (int j = 0; j < p.num_inputs; ++j) {
+    const array& in = inputs[j];
+    relayout[j] = p.scalar_inputs[j] ? !is_broadcast_scalar(in)
+                                     : !(is_dense(in) && in.flags().row_contiguous);
+    if (in.size() != outputs[0].size() && !(p.scalar_inputs[j] && in.size() == 1)) {
+      throw std::invalid_argument("[Fused] input " + std::to_string(j) + " of shape " +
+                                  shape_str(in.shape()) + " does not match the output shape " +
+                                  shape_str(outputs[0].shape()));
+    }
+  }
   // An output may take the buffer of an input that no op reads after the
   // one computing it (rows are elementwise, so that op may read and write
   // one buffer).
-  std::vector<bool> taken(p.num_inputs, false);
   for (size_t k = 0; k < outputs.size(); ++k) {
     array& out = outputs[k];
     int32_t def = p.outputs[k] - p.num_inputs;
     bool donated = false;
     for (int j = 0; j < p.num_inputs && !donated; ++j) {
-      if (taken[j] || p.scalar_inputs[j] || last[j] > def || !is_donatable(inputs[j], out)) {
+      if (taken[j] || p.scalar_inputs[j] || relayout[j] || last[j] > def ||
+          !is_donatable(inputs[j], out)) {
         continue;
       }
       out.copy_shared_buffer(inputs[j]);
@@ -154,6 +185,7 @@ void Fused::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outpu
     v.stride = p.scalar_inputs[i] ? 0 : 1;
     v.itemsize = static_cast<int64_t>(in.itemsize());
     plan->holds.emplace_back(in);
+    if (relayout[i]) plan->copies.emplace_back(i, cpu::Ref(in));
   }
   plan->steps.reserve(p.instrs.size());
   for (size_t i = 0; i < p.instrs.size(); ++i) {
@@ -171,7 +203,10 @@ void Fused::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outpu
     plan->steps.push_back(s);
   }
   cpu::assign_slots(p, last, *plan);
-  cpu::dispatch([plan = std::move(plan)] { plan->run(); });
+  cpu::dispatch([plan = std::move(plan)] {
+    plan->copy_inputs();
+    plan->run();
+  });
 }
 
 }  // namespace tandem

@@ -4,12 +4,14 @@
 // results are theirs bit for bit (device/fused.cuh: keep()).
 #include "tandem/backend/cuda/fused.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "tandem/backend/cuda/creation.h"
 #include "tandem/backend/cuda/elementwise.h"
 #include "tandem/backend/cuda/encoder.h"
 #include "tandem/backend/cuda/jit.h"
@@ -282,6 +284,7 @@ void Fused::eval_gpu(const std::vector<array>& inputs, std::vector<array>& outpu
   std::string key = p.signature();
   key += wide ? "|wide|" : "|narrow|";
   std::vector<Dtype> in_dtypes, out_dtypes;
+  std::vector<bool> relayout;
   for (auto& out : outputs) {
     out_dtypes.push_back(out.dtype());
     key += std::to_string(out.dtype().index());
@@ -291,11 +294,15 @@ void Fused::eval_gpu(const std::vector<array>& inputs, std::vector<array>& outpu
   for (size_t k = 0; k < inputs.size(); ++k) {
     const array& in = inputs[k];
     bool sc = k < p.scalar_inputs.size() && p.scalar_inputs[k];
-    // The kernel reads a scalar at [0] and any other input at [i].
-    if (sc ? !is_broadcast_scalar(in) : (in.size() != n || !in.flags().row_contiguous)) {
-      gpu::invalid("input " + std::to_string(k) + " is neither a broadcast scalar nor dense " +
-                   "and row-major with the output's " + std::to_string(n) + " elements");
+    // The kernel reads a scalar at [0] and any other input at [i]; inputs
+    // in other layouts (compile fuses before layouts are known) are copied
+    // row-major first.
+    if (in.size() != n && !(sc && in.size() == 1)) {
+      gpu::invalid("input " + std::to_string(k) + " has " + std::to_string(in.size()) +
+                   " elements where the output has " + std::to_string(n));
     }
+    relayout.push_back(sc ? !is_broadcast_scalar(in)
+                          : !(is_dense(in) && in.flags().row_contiguous));
     in_dtypes.push_back(in.dtype());
     key += std::to_string(in.dtype().index());
     key += ',';
@@ -318,7 +325,15 @@ void Fused::eval_gpu(const std::vector<array>& inputs, std::vector<array>& outpu
   const auto& ks = found ? *found : cache.get(key, make);
   gpu::FusedArgs args{};
   for (size_t j = 0; j < outputs.size(); ++j) args.out[j] = enc.out(outputs[j]);
-  for (size_t k = 0; k < inputs.size(); ++k) args.in[k] = enc.in(inputs[k]);
+  for (size_t k = 0; k < inputs.size(); ++k) {
+    if (!relayout[k]) {
+      args.in[k] = enc.in(inputs[k]);
+      continue;
+    }
+    void* dst = enc.scratch(std::max<size_t>(1, inputs[k].size()) * inputs[k].itemsize());
+    gpu::copy_row_major(enc, inputs[k], dst, inputs[k].dtype());
+    args.in[k] = dst;
+  }
   args.n = n;
   args.zero = 0;
   unsigned threads = 256;
