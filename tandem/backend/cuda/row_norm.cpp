@@ -9,7 +9,6 @@
 #include "tandem/backend/cuda/row_norm.h"
 
 #include <algorithm>
-#include <climits>
 #include <cstdint>
 
 #include "tandem/backend/cuda/device.h"
@@ -23,19 +22,13 @@ namespace gpu::rownorm {
 std::vector<RowShape> shapes(Dtype t) {
   int v = pack_of(t);
   int max_items = (t == float64 ? 16 : 32) / v;
-  // Half types: rows above this many elements are held packed.
-  const int64_t packed_from = t.size() == 2 ? 2048 : INT64_MAX;
   std::vector<RowShape> r;
   int64_t below = 0;  // the capacity of the previous thread count
   for (int threads : {32, 256, 1024}) {
     for (int items = 1; items <= max_items; items *= 2) {
-      int64_t cap = int64_t(threads) * items * v;
-      if (cap > below && cap <= packed_from) r.push_back({threads, items});
+      if (int64_t(threads) * items * v > below) r.push_back({threads, items});
     }
     below = int64_t(threads) * max_items * v;
-  }
-  if (packed_from != INT64_MAX) {
-    for (int threads : {64, 128, 256, 512, 1024}) r.push_back({threads, 8, true});
   }
   r.push_back({0, 0});
   return r;
@@ -43,13 +36,7 @@ std::vector<RowShape> shapes(Dtype t) {
 
 std::string kernel_name(RowNormOp op, Dtype t, RowShape sh, bool vec) {
   std::string o = std::to_string(static_cast<int>(op)), d = device_type(t);
-  if (sh.threads == 0 || (sh.packed && !vec)) {
-    return "tandem::rownorm::row_looped<" + o + ", " + d + ">";
-  }
-  if (sh.packed) {
-    return "tandem::rownorm::row_packed<" + o + ", " + d + ", " + std::to_string(sh.threads) +
-           ", " + std::to_string(sh.items) + ">";
-  }
+  if (sh.threads == 0) return "tandem::rownorm::row_looped<" + o + ", " + d + ">";
   return "tandem::rownorm::row_regs<" + o + ", " + d + ", " + std::to_string(sh.threads) + ", " +
          std::to_string(sh.items) + ", " + (vec ? "true" : "false") + ">";
 }
@@ -98,10 +85,6 @@ void RowNorm::eval_gpu(const std::vector<array>& inputs, std::vector<array>& out
   size_t si = 0;
   while (all[si].threads && int64_t(all[si].threads) * all[si].items * v < n) ++si;
   rn::RowShape sh = all[si];
-  if (sh.packed && !vec) {
-    si = all.size() - 1;  // packed rows need packed reads: the looped kernel
-    sh = all[si];
-  }
   bool vec_kernel = vec && sh.threads != 0;
   uint64_t key = uint64_t(op_) | (uint64_t(t.index()) << 4) | (uint64_t(si) << 12) |
                  (uint64_t(vec_kernel) << 20);
@@ -109,7 +92,7 @@ void RowNorm::eval_gpu(const std::vector<array>& inputs, std::vector<array>& out
     return gpu::KernelCache::Program{"row_norm.cuh", {rn::kernel_name(op_, t, sh, vec)}};
   });
   const void* kernel = ks[0];
-  int block = sh.threads == 0 ? 1024 : sh.packed ? sh.threads : std::max(256, sh.threads);
+  int block = sh.threads == 0 ? 1024 : std::max(256, sh.threads);
   int64_t rows_per_block = sh.threads == 0 ? 1 : block / sh.threads;
   unsigned grid = gr::grid_for(kernel, gr::ceil_div(nrows, rows_per_block), block);
   float eps = eps_;

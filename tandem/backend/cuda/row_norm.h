@@ -10,12 +10,10 @@
 namespace tandem::gpu::rownorm {
 
 // One instantiation of row_regs (threads per row, 16-byte packs a thread
-// holds), of row_packed (packed: half types, a block per row), or of
-// row_looped (threads == 0).
+// holds), or of row_looped (threads == 0).
 struct RowShape {
   int threads;
   int items;
-  bool packed = false;
 };
 
 // Elements of dtype t in a 16-byte pack.
@@ -26,14 +24,11 @@ inline int pack_of(Dtype t) {
 // The register shapes of dtype t, by growing capacity (threads * items *
 // pack), then the looped kernel: the first that holds a row is used.
 // Threads hold at most 32 values of the compute type (16 doubles), so that
-// even 1024-thread blocks keep the row in registers without spilling; half
-// types' rows from 4096 elements on are held packed instead (64 halves a
-// thread), which keeps twice the bytes in flight.
+// even 1024-thread blocks keep the row in registers without spilling.
 std::vector<RowShape> shapes(Dtype t);
 
 // The kernel name of shape sh for op over dtype t; vec: the 16-byte pack
-// variant (row_looped takes it at run time: one kernel for both). A packed
-// shape without vec is the looped kernel.
+// variant (row_looped takes it at run time: one kernel for both).
 std::string kernel_name(RowNormOp op, Dtype t, RowShape sh, bool vec);
 
 }  // namespace tandem::gpu::rownorm

@@ -10,8 +10,6 @@
 //    packs' worth of the row in registers, so the row is read from memory
 //    once; the statistics are warp-shuffle + shared-memory reductions. VEC
 //    is `vec` at compile time (both paths in one kernel cost registers).
-//  - row_packed<OP, T, THREADS, ITEMS>: half-precision rows in registers as
-//    loaded (twice the elements a thread of row_regs holds).
 //  - row_looped<OP, T>: rows too long for registers; a block per row makes
 //    a pass for the statistics (softmax: online max and rescaled sum) and
 //    one to write, the second read mostly hitting L2.
@@ -221,92 +219,6 @@ __global__ void __launch_bounds__(THREADS < 256 ? 256 : THREADS, THREADS < 256 ?
         int j = idx(k);
         if (j < len) dst[j] = cast<T>(x[k]);
       }
-    }
-  }
-}
-
-// Half-precision rows held packed: THREADS threads (a block) per row, each
-// keeping ITEMS 16-byte packs as loaded (8 halves in 4 registers), so a
-// thread holds twice the elements row_regs could in the compute type and a
-// block keeps as many bytes in flight as a float32 row does. Each pass
-// converts the halves again (a shift): the statistics passes, then the
-// pass that writes (softmax recomputes its exps there). Rows, weight and
-// bias are packed and aligned (the host checks, as for row_regs' VEC).
-template <int OP, typename T, int THREADS, int ITEMS>
-__global__ void __launch_bounds__(THREADS, 1024 / THREADS)
-    row_packed(const T* __restrict__ in, T* __restrict__ out, const float* __restrict__ w,
-               const float* __restrict__ b, Layout rows, int64_t sa, int64_t n, int64_t nrows,
-               int64_t ws, int64_t bs, float eps, int vec) {
-  static_assert(sizeof(T) == 2, "row_packed holds half-precision rows");
-  constexpr int V = kPack<T>;
-  __shared__ float red_ws[THREADS / 32];
-  const int t = threadIdx.x;
-  const int packs = static_cast<int>(n) / V;
-  const float inv_n = 1.0f / static_cast<float>(n);
-  for (int64_t r = blockIdx.x; r < nrows; r += gridDim.x) {
-    const auto* src = reinterpret_cast<const Pack<T, V>*>(in + offset_of(r, rows));
-    Pack<T, V> raw[ITEMS];
-#pragma unroll
-    for (int i = 0; i < ITEMS; ++i) {
-      if (i * THREADS + t < packs) raw[i] = src[i * THREADS + t];
-    }
-    // f(x) over this thread's elements.
-    auto each = [&](auto&& f) {
-#pragma unroll
-      for (int i = 0; i < ITEMS; ++i) {
-        if (i * THREADS + t >= packs) continue;
-#pragma unroll
-        for (int v = 0; v < V; ++v) f(cast<float>(raw[i].v[v]));
-      }
-    };
-    float shift = 0.0f, scale = 1.0f, rs = 1.0f;
-    if constexpr (OP == Softmax || OP == LogSumExp) {
-      float m = -red::pos_inf<float>();
-      each([&](float x) { m = red::extreme<true>(m, x); });
-      m = row_reduce<THREADS, true>(m, red_ws);
-      if (!finite(m)) m = 0.0f;  // as the composite: shift by 0
-      float s = 0.0f;
-      each([&](float x) { s += exp_(x - m); });
-      s = row_reduce<THREADS, false>(s, red_ws);
-      if constexpr (OP == LogSumExp) {
-        if (t == 0) out[r] = cast<T>(log_(s) + m);
-        continue;
-      }
-      shift = m;
-      rs = 1.0f / s;
-    } else {
-      if constexpr (OP == LayerNorm) {
-        float s = 0.0f;
-        each([&](float x) { s += x; });
-        shift = row_reduce<THREADS, false>(s, red_ws) * inv_n;
-      }
-      float q = 0.0f;
-      each([&](float x) { q += (x - shift) * (x - shift); });
-      scale = 1.0f / sqrt_(row_reduce<THREADS, false>(q, red_ws) * inv_n + eps);
-    }
-    auto* dst = reinterpret_cast<Pack<T, V>*>(out + r * n);
-#pragma unroll
-    for (int i = 0; i < ITEMS; ++i) {
-      const int p = i * THREADS + t;
-      if (p >= packs) continue;
-      Pack<float, V> wp, bp;
-      if (OP != Softmax && w) wp = reinterpret_cast<const Pack<float, V>*>(w)[p];
-      if (OP == LayerNorm && b) bp = reinterpret_cast<const Pack<float, V>*>(b)[p];
-      Pack<T, V> o;
-#pragma unroll
-      for (int v = 0; v < V; ++v) {
-        float x = cast<float>(raw[i].v[v]);
-        float y;
-        if constexpr (OP == Softmax) {
-          y = exp_(x - shift) * rs;
-        } else {
-          y = (x - shift) * scale;
-          if (w) y *= wp.v[v];
-          if (OP == LayerNorm && b) y += bp.v[v];
-        }
-        o.v[v] = cast<T>(y);
-      }
-      dst[p] = o;
     }
   }
 }
