@@ -84,7 +84,11 @@ def torch_gpt(steps, device, seed=0, **kw):
             x = self.tok(idx) + self.pos(torch.arange(idx.shape[1], device=idx.device))
             return self.head(self.ln(self.blocks(x)))
 
-    model = GPT().to(dev)
+    model = GPT()
+    with torch.no_grad():  # embeddings initialized as mlx.nn.Embedding's: N(0, 1/d)
+        for e in (model.tok, model.pos):
+            e.weight.normal_(0.0, d**-0.5)
+    model = model.to(dev)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg["lr"], weight_decay=0.1)
     times, losses = [], []
     for step, (x, y) in enumerate(batches(data, cfg["batch"], ctx, seed)):

@@ -96,7 +96,8 @@ def train(steps=500, device="gpu", seed=0, quiet=False, framework="tandem", **kw
     mx.random.seed(seed)
     data, vocab = load_text()
     model = build(mx, nn, vocab, cfg)
-    opt = optim.AdamW(learning_rate=cfg["lr"], weight_decay=0.1)
+    # Bias-corrected moments, as PyTorch's AdamW (MLX's default is without).
+    opt = optim.AdamW(learning_rate=cfg["lr"], weight_decay=0.1, bias_correction=True)
     opt.init(model.trainable_parameters())
     mx.eval(model.parameters(), opt.state)
 

@@ -36,7 +36,7 @@ def train(epochs=40, batch=64, lr=1e-3, hidden=128, seed=0, device="cpu", quiet=
     model = nn.Sequential(
         nn.Linear(64, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(), nn.Linear(hidden, 10)
     )
-    opt = optim.Adam(learning_rate=lr)
+    opt = optim.Adam(learning_rate=lr, bias_correction=True)  # as PyTorch's Adam
     opt.init(model.trainable_parameters())
 
     def loss_fn(model, x, y):

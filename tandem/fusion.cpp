@@ -142,12 +142,19 @@ void Fuser::close() {
 
   FusedProgram p;
   p.num_inputs = static_cast<int>(inputs_.size());
+  const bool gpu = members_.front().primitive().device().type == Device::gpu;
   for (auto& in : inputs_) {
     // Every input was scheduled before the group (or is a leaf), so its
-    // layout is known: a broadcast scalar, or dense in row-major order.
+    // layout is known: a broadcast scalar is read at element 0, dense
+    // row-major inputs in place. The GPU's Fused kernel copies others (a
+    // bias broadcast over rows, a transposed view) row-major first, which
+    // still moves fewer bytes than a kernel per op. On the CPU they stay
+    // unfused: some CPU row kernels round differently on strided data
+    // than on contiguous data (log1p), and results must not depend on
+    // where fusion cut a chain.
     if (!in.buffer()) return pass_unfused();
     bool scalar = is_broadcast_scalar(in);
-    if (!scalar && !(is_dense(in) && in.flags().row_contiguous)) return pass_unfused();
+    if (!gpu && !scalar && !(is_dense(in) && in.flags().row_contiguous)) return pass_unfused();
     p.scalar_inputs.push_back(scalar);
   }
   // A member's value is an output unless only later members read it: any

@@ -67,10 +67,12 @@ struct Registry {
     if (idx < 0) return create(d);
     // A thread that ended may have left work running, or a failure nobody
     // synchronized on: the new holder gets the stream only once it has
-    // finished (else a new stream; nothing here waits), minus that stale
-    // error, which synchronize rethrows and drops.
+    // finished (else a new stream), minus that stale error, which
+    // synchronize rethrows and drops. The short wait covers a last task
+    // whose result its thread already read while the stream was still
+    // closing it; longer leftover work is not waited for.
     StreamExecutor* ex = executors[idx].load(std::memory_order_acquire);
-    if (!ex->drain_for(std::chrono::microseconds(0))) {
+    if (!ex->drain_for(std::chrono::milliseconds(2))) {
       release(Stream(idx, d));
       return create(d);
     }

@@ -5,6 +5,7 @@
 // one task or one kernel launch instead of one per op, and values used only
 // inside the chain are never written to memory.
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -51,6 +52,13 @@ class Fused : public Primitive {
  public:
   Fused(Stream s, FusedProgram program) : Primitive(s), program_(std::move(program)) {}
   const FusedProgram& program() const { return program_; }
+  // program().signature(), computed once: a compiled function's replays
+  // share their Fused primitives, and a long program's signature costs
+  // microseconds to build.
+  const std::string& signature() const {
+    std::call_once(signature_once_, [this] { signature_ = program_.signature(); });
+    return signature_;
+  }
   // "Fused(Exp x500)", "Fused(Mul, Add x2)": the ops it runs, as a timeline
   // (timeline.h) names its task.
   void print(std::ostream& os) const override;
@@ -58,6 +66,8 @@ class Fused : public Primitive {
 
  private:
   FusedProgram program_;
+  mutable std::once_flag signature_once_;
+  mutable std::string signature_;
 };
 
 }  // namespace tandem

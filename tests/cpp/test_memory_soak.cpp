@@ -80,7 +80,12 @@ TEST(MemorySoak, CreateEvalDropStaysFlat) {
   std::printf(" )\n");
 #if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
   // (The sanitizers' quarantine and shadow memory grow on their own.)
-  EXPECT_LE(hi - lo, 0.01 * lo + 2.0);
+  // A leak raises every later reading: the lower of the last two stays
+  // within 1% of the first. With the GPU, single readings move by a few
+  // MiB both ways (the driver's own allocations, cached CUDA graphs), so
+  // the spread gets a wider bound of its own.
+  EXPECT_LE(std::min(rss[3], rss[4]) - rss[0], 0.01 * lo + 2.0);
+  EXPECT_LE(hi - lo, 0.03 * lo + 2.0);
 #endif
   set_cache_limit(prev);
 }

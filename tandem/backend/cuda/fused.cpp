@@ -281,7 +281,7 @@ void Fused::eval_gpu(const std::vector<array>& inputs, std::vector<array>& outpu
   bool wide = n > (size_t(1) << 31);
   // The signature names the program; the key adds what the kernel also
   // depends on.
-  std::string key = p.signature();
+  std::string key = signature();
   key += wide ? "|wide|" : "|narrow|";
   std::vector<Dtype> in_dtypes, out_dtypes;
   std::vector<bool> relayout;
