@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <set>
 
@@ -99,6 +100,19 @@ array finish(const Prepared& p, array out, StreamOrDevice s) {
 
 array matmul(const array& a, const array& b, StreamOrDevice s) {
   Dtype t = product_dtype("matmul", a, b);
+  int64_t rows = 1;
+  for (int i = 0; i + 1 < a.ndim(); ++i) rows *= a.shape(i);
+  if (a.ndim() > 2 && b.ndim() == 2 && a.shape(-1) == b.shape(0) &&
+      rows <= std::numeric_limits<ShapeElem>::max()) {
+    // A 2-d b shared by every batch (a Linear layer's weight): one
+    // (rows, K) @ (K, N) product over all of a's rows. Its vjp is then one
+    // product per operand too, where the batched form would compute a
+    // (batch, K, N) cotangent of the broadcast b and sum it over the batch.
+    Shape out_shape = a.shape();
+    out_shape.back() = b.shape(1);
+    array flat = reshape(a, {static_cast<ShapeElem>(rows), a.shape(-1)}, s);
+    return reshape(matmul(flat, b, s), out_shape, s);
+  }
   Prepared p = prepare_checked("matmul", a, b, t, s);
   array out(p.out_shape, t, make_pooled<Matmul>(to_stream(s)), {p.a, p.b});
   return finish(p, out, s);
