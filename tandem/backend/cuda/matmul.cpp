@@ -49,8 +49,13 @@ namespace {
 // cuBLASLt workspace per stream (what PyTorch gives Hopper).
 constexpr size_t kWorkspaceBytes = size_t(32) << 20;
 // Host loop iterations over non-collapsing batch dims before the operands
-// are made contiguous instead.
+// are made contiguous instead; and the multiply-adds one iteration must have
+// for looping to pay at all. Attention's heads split from a (B, T, H * D)
+// projection loop over B with H small products each: one cuBLASLt call
+// apiece (64 x 6 of 256 x 256 x 64 in a char-GPT step) costs more than
+// copying q and k once and making one strided-batched call.
 constexpr int64_t kMaxLoop = 64;
+constexpr int64_t kMinLoopWork = int64_t(1) << 30;
 // Batches per cuBLASLt call (kept within what every kernel's grid takes).
 constexpr int64_t kMaxBatch = 65535;
 // Plans kept before the cache starts over.
@@ -512,7 +517,8 @@ void eval_product(const Stream& stream, const std::vector<array>& inputs, array&
   auto dims = collapse_batch(batch, A, B, M, N);
   int64_t loops = 1;
   for (size_t i = 0; i + 1 < dims.size(); ++i) loops *= dims[i].n;
-  if (loops > kMaxLoop) {
+  const int64_t loop_work = M * N * K * (dims.empty() ? 1 : dims.back().n);
+  if (loops > kMaxLoop || (loops > 1 && loop_work < kMinLoopWork)) {
     for (Operand* op : {&A, &B}) {
       if (!self_collapses(batch, *op)) {
         op->copy = op->materialize = true;
