@@ -63,6 +63,9 @@ void set_python_error() {
   }
 }
 
+// Bound in distributed.cpp (declared here: only the module init calls it).
+void init_distributed(nb::module_& m);
+
 }  // namespace tandem::py
 
 using namespace tandem;
@@ -130,10 +133,11 @@ NB_MODULE(core, m) {
   init_ops_linalg(m);
   init_io(m);
   init_timeline(m);
+  init_distributed(m);
 
   // `import tandem.core.random` and friends work like attribute access.
   nb::object sys_modules = nb::module_::import_("sys").attr("modules");
-  for (const char* sub : {"random", "cuda", "metal", "linalg", "fft"}) {
+  for (const char* sub : {"random", "cuda", "metal", "linalg", "fft", "distributed"}) {
     if (nb::hasattr(m, sub)) {
       sys_modules[(std::string("tandem.core.") + sub).c_str()] = m.attr(sub);
     }
