@@ -96,14 +96,20 @@ array finish(const Prepared& p, array out, StreamOrDevice s) {
   return out;
 }
 
+// For an N-d a (N > 2) times a 2-d b that match: the rows of a as one
+// matrix (their count, when it fits a dim), else 0.
+int64_t fold_rows(const array& a, const array& b) {
+  if (a.ndim() <= 2 || b.ndim() != 2 || a.shape(-1) != b.shape(0)) return 0;
+  int64_t rows = 1;
+  for (int i = 0; i + 1 < a.ndim(); ++i) rows *= a.shape(i);
+  return rows <= std::numeric_limits<ShapeElem>::max() ? rows : 0;
+}
+
 }  // namespace
 
 array matmul(const array& a, const array& b, StreamOrDevice s) {
   Dtype t = product_dtype("matmul", a, b);
-  int64_t rows = 1;
-  for (int i = 0; i + 1 < a.ndim(); ++i) rows *= a.shape(i);
-  if (a.ndim() > 2 && b.ndim() == 2 && a.shape(-1) == b.shape(0) &&
-      rows <= std::numeric_limits<ShapeElem>::max()) {
+  if (int64_t rows = fold_rows(a, b); rows > 0) {
     // A 2-d b shared by every batch (a Linear layer's weight): one
     // (rows, K) @ (K, N) product over all of a's rows. Its vjp is then one
     // product per operand too, where the batched form would compute a
@@ -123,6 +129,17 @@ array addmm(const array& c, const array& a, const array& b, const float& alpha, 
   Dtype t = product_dtype("addmm", a, b);
   if (!is_inexact(promote_types(t, c.dtype()))) {
     invalid("addmm", "c must be numeric; got dtype ", c.dtype());
+  }
+  if (int64_t rows = fold_rows(a, b); rows > 0 && c.ndim() <= 1) {
+    // As matmul: one product over a's rows (a Linear layer's bias is 1-d).
+    Shape out_shape = a.shape();
+    out_shape.back() = b.shape(1);
+    if (c.ndim() == 1 && c.shape(0) != 1 && c.shape(0) != b.shape(1)) {
+      invalid("addmm", "c of shape ", c.shape(), " cannot be broadcast to the product's shape ",
+              out_shape, " (a: ", a.shape(), ", b: ", b.shape(), ")");
+    }
+    array flat = reshape(a, {static_cast<ShapeElem>(rows), a.shape(-1)}, s);
+    return reshape(addmm(c, flat, b, alpha, beta, s), out_shape, s);
   }
   t = promote_types(t, c.dtype());
   Prepared p = prepare_checked("addmm", a, b, t, s);

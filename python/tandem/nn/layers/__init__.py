@@ -66,6 +66,12 @@ from tandem.nn.layers.convolution import (
     ConvTranspose2d,
     ConvTranspose3d,
 )
+from tandem.nn.layers.distributed import (
+    AllToShardedLinear,
+    FullyShardedModule,
+    ShardedToAllLinear,
+    fully_shard,
+)
 from tandem.nn.layers.dropout import Dropout, Dropout2d, Dropout3d
 from tandem.nn.layers.embedding import Embedding
 from tandem.nn.layers.linear import Bilinear, Identity, Linear
@@ -95,6 +101,10 @@ from tandem.nn.layers.upsample import Upsample
 # read it too.
 __all__ = [
     "ALiBi",
+    "AllToShardedLinear",
+    "FullyShardedModule",
+    "ShardedToAllLinear",
+    "fully_shard",
     "AvgPool1d",
     "AvgPool2d",
     "AvgPool3d",
