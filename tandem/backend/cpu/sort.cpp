@@ -13,6 +13,7 @@
 #include "tandem/backend/cpu/outputs.h"
 #include "tandem/backend/cpu/parallel.h"
 #include "tandem/backend/cpu/reduce_common.h"
+#include "tandem/backend/cpu/sort_keys.h"
 
 namespace tandem {
 namespace cpu {
@@ -54,17 +55,37 @@ constexpr bool has_nan_v =
     std::is_floating_point_v<red::compute_t<T>> || std::is_same_v<T, complex64_t>;
 
 // Sorts (kth < 0) or partitions at kth the values in [b, e), NaN last.
+// Real dtypes sort and select as integer keys (sort_keys.h): -0.0 comes
+// before +0.0, and NaNs keep the order std::partition leaves them in.
 template <typename T>
 void order_values(T* b, T* e, int64_t kth) {
   T* mid = e;
   if constexpr (has_nan_v<T>) {
-    mid = std::partition(b, e, [](T x) { return !red::is_nan(load(x)); });
+    // A branch-free count first: most lines have no NaN to move.
+    size_t nans = 0;
+    for (T* p = b; p < e; ++p) nans += red::is_nan(load(*p));
+    if (nans) mid = std::partition(b, e, [](T x) { return !red::is_nan(load(x)); });
   }
-  auto lt = [](T x, T y) { return red::less(load(x), load(y)); };
-  if (kth < 0) {
-    std::sort(b, mid, lt);
-  } else if (b + kth < mid) {
-    std::nth_element(b, b + kth, mid, lt);
+  if constexpr (std::is_void_v<keys::key_t<T>>) {
+    auto lt = [](T x, T y) { return red::less(load(x), load(y)); };
+    if (kth < 0) {
+      std::sort(b, mid, lt);
+    } else if (b + kth < mid) {
+      std::nth_element(b, b + kth, mid, lt);
+    }
+  } else {
+    using U = keys::key_t<T>;
+    static_assert(sizeof(U) == sizeof(T));
+    auto n = static_cast<size_t>(mid - b);
+    if (n < 2 || (kth >= 0 && b + kth >= mid)) return;
+    keys::map_all<T, true>(b, n);
+    U* k = reinterpret_cast<U*>(b);  // the keys live in the line's bytes
+    if (kth < 0) {
+      keys::sort(k, n);
+    } else {
+      keys::select(k, n, static_cast<size_t>(kth));
+    }
+    keys::map_all<T, false>(b, n);
   }
 }
 
