@@ -202,3 +202,35 @@ def test_max_rows_of_1024_large(rng):
     np.testing.assert_array_equal(np.asarray(mx.max(mx.array(x), axis=-1)), np.max(x, axis=-1))
     np.testing.assert_array_equal(np.asarray(mx.min(mx.array(x), axis=-1)), np.min(x, axis=-1))
     assert mx.max(mx.array(np.float32(2.5))).item() == 2.5
+
+
+@pytest.mark.parametrize("t", REAL)
+@pytest.mark.parametrize("n", [2, 9, 100, 5000])
+def test_argsort_stable(t, n, rng):
+    for few in (False, True):
+        vals = values(rng, (3, n), t, few=few)
+        x = mx.array(vals, dtype=t)
+        src = host(x)
+        # Stable, NaN last, -0.0 tied with +0.0: NumPy's stable argsort.
+        ref = np.argsort(src, axis=-1, kind="stable")
+        np.testing.assert_array_equal(np.asarray(mx.argsort(x, axis=-1)), ref)
+        np.testing.assert_array_equal(np.asarray(mx.argsort(x.T, axis=0)).T, ref)
+        xs = make(np.asarray(vals, dtype=np.float64), t, "strided")
+        np.testing.assert_array_equal(np.asarray(mx.argsort(xs, axis=-1)), ref)
+
+
+@pytest.mark.parametrize("t", REAL)
+@pytest.mark.parametrize("n", [9, 100, 5000])
+def test_argpartition(t, n, rng):
+    vals = values(rng, (3, n), t, few=True)
+    x = mx.array(vals, dtype=t)
+    src = host(x)
+    order = np.argsort(src, axis=-1, kind="stable")  # the (value, index) order
+    for kth in sorted({0, n // 2, n - 1}):
+        got = np.asarray(mx.argpartition(x, kth, axis=-1)).astype(np.int64)
+        for r in range(3):
+            assert sorted(got[r]) == list(range(n))
+            # Ties broken by index: the positions before kth hold exactly the
+            # kth first of the stable order.
+            assert got[r, kth] == order[r, kth]
+            assert set(got[r, :kth]) == set(order[r, :kth])

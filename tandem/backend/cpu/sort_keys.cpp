@@ -46,8 +46,8 @@ void select_impl(U* k, size_t n, size_t kth) {
     if (in != m) {
       // Keys below the bucket are compacted in place (never past the one
       // being read); the bucket's and those above go to scratch, and come
-      // back after them (the first level's scratch is the largest). Three unconditional stores keep
-      // it branch-free.
+      // back after them (the first level's scratch is the largest).
+      // Three unconditional stores keep it branch-free.
       size_t above = m - below - in;
       // One spare slot each for the stores a full part takes.
       if (!tmp) tmp.reset(new U[m - below + 2]);
@@ -93,6 +93,11 @@ void sort(uint32_t* k, size_t n) {
 }
 void sort(uint64_t* k, size_t n) {
   sorter()(k, n, hwy::SortAscending());
+}
+
+void sort(Key128* k, size_t n) {
+  static_assert(sizeof(Key128) == sizeof(hwy::uint128_t) && alignof(Key128) == 16);
+  sorter()(reinterpret_cast<hwy::uint128_t*>(k), n, hwy::SortAscending());
 }
 
 void select(uint8_t* k, size_t n, size_t kth) {

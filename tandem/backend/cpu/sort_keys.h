@@ -81,6 +81,13 @@ void sort(uint16_t* k, size_t n);
 void sort(uint32_t* k, size_t n);
 void sort(uint64_t* k, size_t n);
 
+// A 128-bit key: hi, then lo (Highway's uint128_t layout).
+struct alignas(16) Key128 {
+  uint64_t lo;
+  uint64_t hi;
+};
+void sort(Key128* k, size_t n);
+
 // Rearranges n keys so that k[kth] holds the key a full sort would put
 // there, no larger key before it and no smaller one after (MSB radix
 // selection: linear whatever the data).
