@@ -47,22 +47,26 @@ void select_impl(U* k, size_t n, size_t kth) {
       // Keys below the bucket are compacted in place (never past the one
       // being read); the bucket's and those above go to scratch, and come
       // back after them (the first level's scratch is the largest).
-      // Three unconditional stores keep it branch-free.
       size_t above = m - below - in;
-      // One spare slot each for the stores a full part takes.
-      if (!tmp) tmp.reset(new U[m - below + 2]);
+      if (!tmp) tmp.reset(new U[m - below + 2 * kSplitSlack]);
       U* eq = tmp.get();
-      U* gt = tmp.get() + in + 1;
-      size_t lo = 0, e = 0, g = 0;
-      for (size_t i = 0; i < m; ++i) {
-        U x = base[i];
-        unsigned c = (x >> shift) & 0xff;
-        base[lo] = x;
-        eq[e] = x;
-        gt[g] = x;
-        lo += c < b;
-        e += c == b;
-        g += c > b;
+      U* gt = tmp.get() + in + kSplitSlack;
+      if constexpr (sizeof(U) >= 4) {
+        size_t e, g;
+        split(base, m, shift, b, eq, gt, &e, &g);
+      } else {
+        // Three unconditional stores keep it branch-free.
+        size_t lo = 0, e = 0, g = 0;
+        for (size_t i = 0; i < m; ++i) {
+          U x = base[i];
+          unsigned c = (x >> shift) & 0xff;
+          base[lo] = x;
+          eq[e] = x;
+          gt[g] = x;
+          lo += c < b;
+          e += c == b;
+          g += c > b;
+        }
       }
       std::copy(eq, eq + in, base + below);
       std::copy(gt, gt + above, base + below + in);
