@@ -19,62 +19,115 @@ const hwy::Sorter& sorter() {
 // Lines at most this long are selected by std::nth_element directly.
 constexpr size_t kSmallSelect = 64;
 
+// Lines this long pick the first bucket from a sample of their keys.
+constexpr size_t kSampled = 4096;
+
+template <typename U>
+inline unsigned digit(U x, int shift) {
+  return static_cast<unsigned>((x >> shift) & 0xff);
+}
+
+// The bucket (byte at shift) holding the kth of the m keys, exactly; below
+// and in receive the number of keys under it and in it.
+template <typename U>
+unsigned exact_bucket(const U* k, size_t m, int shift, size_t kth, size_t& below, size_t& in) {
+  // Four histograms: runs of one bucket (common: floats of one binade)
+  // would otherwise chain every increment on the one before.
+  size_t h4[4][256] = {};
+  size_t i = 0;
+  for (; i + 4 <= m; i += 4) {
+    for (int q = 0; q < 4; ++q) ++h4[q][digit(k[i + q], shift)];
+  }
+  for (; i < m; ++i) ++h4[0][digit(k[i], shift)];
+  below = 0;
+  unsigned b = 0;
+  for (;; ++b) {
+    size_t h = h4[0][b] + h4[1][b] + h4[2][b] + h4[3][b];
+    if (below + h > kth) {
+      in = h;
+      return b;
+    }
+    below += h;
+  }
+}
+
+// The bucket a sample of about 1024 of the m keys puts the kth in.
+template <typename U>
+unsigned sampled_bucket(const U* k, size_t m, int shift, size_t kth) {
+  size_t step = m / 1024, hist[256] = {}, count = 0;
+  for (size_t i = step / 2; i < m; i += step, ++count) ++hist[digit(k[i], shift)];
+  auto target = static_cast<size_t>(static_cast<double>(kth) * count / m);
+  size_t below = 0;
+  unsigned b = 0;
+  while (b < 255 && below + hist[b] <= target) below += hist[b++];
+  return b;
+}
+
 template <typename U>
 void select_impl(U* k, size_t n, size_t kth) {
-  std::unique_ptr<U[]> tmp;  // allocated when the first level has to move keys
+  std::unique_ptr<U[]> tmp;  // the split's scratch (m + 2 * kSplitSlack keys)
   U* base = k;
   size_t m = n;
   int shift = static_cast<int>(sizeof(U) * 8) - 8;
+  bool exact = false;
   // Each level splits the keys left (sharing the higher bytes) by their next
-  // byte into those below, in and above the bucket holding kth, and keeps
-  // only the bucket: keys outside it are already on the right side of kth.
+  // byte into those below, in and above a bucket, keys below moved to the
+  // front and the others after them. When the bucket holds kth, only it is
+  // kept, and the next byte decides; keys outside it are already on the
+  // right side of kth. A bucket guessed from a sample may miss: then the
+  // side holding kth is kept and split again at the same byte, exactly.
   while (m > kSmallSelect && shift >= 0) {
-    // Four histograms: runs of one bucket (common: floats of one binade)
-    // would otherwise chain every increment on the one before.
-    size_t h4[4][256] = {};
-    size_t i4 = 0;
-    for (; i4 + 4 <= m; i4 += 4) {
-      for (int q = 0; q < 4; ++q) ++h4[q][(base[i4 + q] >> shift) & 0xff];
-    }
-    for (; i4 < m; ++i4) ++h4[0][(base[i4] >> shift) & 0xff];
-    size_t hist[256];
-    for (int v = 0; v < 256; ++v) hist[v] = h4[0][v] + h4[1][v] + h4[2][v] + h4[3][v];
-    size_t below = 0;
-    unsigned b = 0;
-    while (below + hist[b] <= kth) below += hist[b++];
-    size_t in = hist[b];
-    if (in != m) {
-      // Keys below the bucket are compacted in place (never past the one
-      // being read); the bucket's and those above go to scratch, and come
-      // back after them (the first level's scratch is the largest).
-      size_t above = m - below - in;
-      if (!tmp) tmp.reset(new U[m - below + 2 * kSplitSlack]);
-      U* eq = tmp.get();
-      U* gt = tmp.get() + in + kSplitSlack;
-      if constexpr (sizeof(U) >= 4) {
-        size_t e, g;
-        split(base, m, shift, b, eq, gt, &e, &g);
-      } else {
-        // Three unconditional stores keep it branch-free.
-        size_t lo = 0, e = 0, g = 0;
-        for (size_t i = 0; i < m; ++i) {
-          U x = base[i];
-          unsigned c = (x >> shift) & 0xff;
-          base[lo] = x;
-          eq[e] = x;
-          gt[g] = x;
-          lo += c < b;
-          e += c == b;
-          g += c > b;
-        }
+    unsigned b;
+    if (m >= kSampled && !exact) {
+      b = sampled_bucket(base, m, shift, kth);
+    } else {
+      size_t below, in;
+      b = exact_bucket(base, m, shift, kth, below, in);
+      if (in == m) {  // one bucket: nothing to move
+        shift -= 8;
+        exact = false;
+        continue;
       }
-      std::copy(eq, eq + in, base + below);
-      std::copy(gt, gt + above, base + below + in);
     }
-    base += below;
-    kth -= below;
-    m = in;
-    shift -= 8;
+    // eq grows from the scratch's start, gt down from its end.
+    if (!tmp) tmp.reset(new U[n + 2 * kSplitSlack]);
+    U* eq = tmp.get();
+    U* gt_end = tmp.get() + m + 2 * kSplitSlack;
+    size_t lo, e, g;
+    if constexpr (sizeof(U) >= 4) {
+      lo = split(base, m, shift, b, eq, gt_end, &e, &g);
+    } else {
+      // Three unconditional stores keep it branch-free; a store that does
+      // not count is overwritten by the next one to its part.
+      lo = e = g = 0;
+      for (size_t i = 0; i < m; ++i) {
+        U x = base[i];
+        unsigned c = digit(x, shift);
+        base[lo] = x;
+        eq[e] = x;
+        *(gt_end - 1 - g) = x;
+        lo += c < b;
+        e += c == b;
+        g += c > b;
+      }
+    }
+    std::copy(eq, eq + e, base + lo);
+    std::copy(gt_end - g, gt_end, base + lo + e);
+    if (kth < lo) {
+      m = lo;
+      exact = true;
+    } else if (kth >= lo + e) {
+      base += lo + e;
+      kth -= lo + e;
+      m = g;
+      exact = true;
+    } else {
+      base += lo;
+      kth -= lo;
+      m = e;
+      shift -= 8;
+      exact = false;
+    }
   }
   if (shift >= 0) std::nth_element(base, base + kth, base + m);  // else: all keys equal
 }

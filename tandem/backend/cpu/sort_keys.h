@@ -97,14 +97,14 @@ void select(uint32_t* k, size_t n, size_t kth);
 void select(uint64_t* k, size_t n, size_t kth);
 
 // One step of select: moves the m keys at base whose byte at shift is below
-// b to the front of base (returning their count), those equal to b to eq and
-// those above to gt (counts in n_eq, n_gt), each part in input order. eq and
-// gt need kSplitSlack spare slots past their counts (whole vectors are
-// stored).
+// b to the front of base, in order (returning their count), those equal to
+// b to eq, in order, and those above to just before gt_end (counts in n_eq,
+// n_gt). Whole vectors are stored: a scratch of m + 2 * kSplitSlack keys
+// from eq to gt_end holds both parts.
 inline constexpr size_t kSplitSlack = 64;
-size_t split(uint32_t* base, size_t m, int shift, unsigned b, uint32_t* eq, uint32_t* gt,
+size_t split(uint32_t* base, size_t m, int shift, unsigned b, uint32_t* eq, uint32_t* gt_end,
              size_t* n_eq, size_t* n_gt);
-size_t split(uint64_t* base, size_t m, int shift, unsigned b, uint64_t* eq, uint64_t* gt,
+size_t split(uint64_t* base, size_t m, int shift, unsigned b, uint64_t* eq, uint64_t* gt_end,
              size_t* n_eq, size_t* n_gt);
 
 }  // namespace tandem::cpu::keys
