@@ -142,19 +142,38 @@ void sort(uint8_t* k, size_t n) {
     k += hist[v];
   }
 }
+// Shorter lines are sorted by std::sort: a vqsort call costs more than
+// sorting a few keys.
+constexpr size_t kSmallSort = 24;
+
+template <typename U>
+void sort_impl(U* k, size_t n) {
+  if (n <= kSmallSort) {
+    std::sort(k, k + n);
+  } else {
+    sorter()(k, n, hwy::SortAscending());
+  }
+}
+
 void sort(uint16_t* k, size_t n) {
-  sorter()(k, n, hwy::SortAscending());
+  sort_impl(k, n);
 }
 void sort(uint32_t* k, size_t n) {
-  sorter()(k, n, hwy::SortAscending());
+  sort_impl(k, n);
 }
 void sort(uint64_t* k, size_t n) {
-  sorter()(k, n, hwy::SortAscending());
+  sort_impl(k, n);
 }
 
 void sort(Key128* k, size_t n) {
   static_assert(sizeof(Key128) == sizeof(hwy::uint128_t) && alignof(Key128) == 16);
-  sorter()(reinterpret_cast<hwy::uint128_t*>(k), n, hwy::SortAscending());
+  if (n <= kSmallSort) {
+    std::sort(k, k + n, [](const Key128& a, const Key128& b) {
+      return a.hi < b.hi || (a.hi == b.hi && a.lo < b.lo);
+    });
+  } else {
+    sorter()(reinterpret_cast<hwy::uint128_t*>(k), n, hwy::SortAscending());
+  }
 }
 
 void select(uint8_t* k, size_t n, size_t kth) {
