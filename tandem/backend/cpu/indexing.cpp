@@ -411,6 +411,21 @@ void scatter_kernel(ScatterReduce reduce, const Ref& upd, const std::vector<Ref>
 
 // ---- take_along_axis
 
+// o[j] = s[idx[j] * stride] for j < len, indices wrapped and clamped as
+// clamp_index does; every parameter a local, so nothing is reloaded.
+template <typename T, typename I>
+void gather_run(T* __restrict o, const I* __restrict idx, const T* __restrict s, int64_t len,
+                int64_t n, int64_t stride, int axis) {
+  const auto hi = static_cast<uint64_t>(n - 1);
+  for (int64_t j = 0; j < len; ++j) {
+    int64_t v = load_index(idx + j);
+    int64_t w = v < 0 ? v + n : v;
+    if (static_cast<uint64_t>(w) > hi) [[unlikely]]
+      w = index_out_of_range(v, n, n - 1, "take_along_axis", axis);
+    o[j] = s[w * stride];
+  }
+}
+
 void gather_axis_kernel(const Ref& a, const Ref& idx, int axis, const Ref& out) {
   Strides a_st = a.strides;
   int64_t ax_stride = a_st[axis], n = a.shape[axis];
@@ -430,6 +445,12 @@ void gather_axis_kernel(const Ref& a, const Ref& idx, int axis, const Ref& out) 
         T* o = dst + off[0];
         const I* ii = ip + off[1];
         const T* s = src + off[2];
+        if (os == 1 && is == 1 && as == 0) {
+          // take's common case: a tight loop on locals (stores through o may
+          // alias the captured ints, so the general loop reloads them).
+          gather_run(o + j0, ii + j0, s, j1 - j0, n, ax_stride, axis);
+          return;
+        }
         for (int64_t j = j0; j < j1; ++j) {
           int64_t v = clamp_index(load_index(ii + j * is), n, n - 1, "take_along_axis", axis);
           o[j * os] = s[j * as + v * ax_stride];

@@ -20,6 +20,7 @@
 #include "tandem/backend/cpu/outputs.h"
 #include "tandem/backend/cpu/parallel.h"
 #include "tandem/backend/cpu/reduce_common.h"
+#include "tandem/backend/cpu/simd_reduce.h"
 
 namespace tandem {
 namespace cpu {
@@ -153,6 +154,32 @@ struct ExtremeOp {
     A a[8];
     for (auto& v : a) v = init();
     int64_t i = 0;
+    if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
+      if (s == 1 && n >= 16) {
+        // The same eight lanes, vectorised (the NaN test defeats the compiler).
+        simd::extreme_lanes8(p, static_cast<size_t>(n), IsMax, a);
+        i = n & ~int64_t(7);
+      }
+    } else if constexpr (is_half_v<T>) {
+      if (s == 1 && n >= 16) {
+        // Converted to float a chunk at a time (a multiple of eight, so each
+        // element keeps its lane), then as float32.
+        constexpr int64_t kBuf = 512;
+        float buf[kBuf];
+        for (int64_t end = n & ~int64_t(7); i < end; i += kBuf) {
+          int64_t m = std::min(kBuf, end - i);
+          if constexpr (std::is_same_v<T, float16_t>) {
+            static_assert(sizeof(float16_t) == sizeof(uint16_t));
+            simd::half_to_float(reinterpret_cast<const uint16_t*>(p + i), buf,
+                                static_cast<size_t>(m));
+          } else {
+            for (int64_t j = 0; j < m; ++j) buf[j] = load(p[i + j]);
+          }
+          simd::extreme_lanes8(buf, static_cast<size_t>(m), IsMax, a);
+        }
+        i = n & ~int64_t(7);
+      }
+    }
     if (s == 1) {
       for (; i + 8 <= n; i += 8) {
         for (int k = 0; k < 8; ++k) a[k] = combine(a[k], load(p[i + k]));

@@ -6,6 +6,7 @@
 #include "tandem/primitives/sort.h"
 
 #include <algorithm>
+#include <cstring>
 #include <memory>
 #include <numeric>
 
@@ -13,6 +14,7 @@
 #include "tandem/backend/cpu/outputs.h"
 #include "tandem/backend/cpu/parallel.h"
 #include "tandem/backend/cpu/reduce_common.h"
+#include "tandem/backend/cpu/sort_keys.h"
 
 namespace tandem {
 namespace cpu {
@@ -54,17 +56,37 @@ constexpr bool has_nan_v =
     std::is_floating_point_v<red::compute_t<T>> || std::is_same_v<T, complex64_t>;
 
 // Sorts (kth < 0) or partitions at kth the values in [b, e), NaN last.
+// Real dtypes sort and select as integer keys (sort_keys.h): -0.0 comes
+// before +0.0, and NaNs keep the order std::partition leaves them in.
 template <typename T>
 void order_values(T* b, T* e, int64_t kth) {
   T* mid = e;
   if constexpr (has_nan_v<T>) {
-    mid = std::partition(b, e, [](T x) { return !red::is_nan(load(x)); });
+    // A branch-free count first: most lines have no NaN to move.
+    size_t nans = 0;
+    for (T* p = b; p < e; ++p) nans += red::is_nan(load(*p));
+    if (nans) mid = std::partition(b, e, [](T x) { return !red::is_nan(load(x)); });
   }
-  auto lt = [](T x, T y) { return red::less(load(x), load(y)); };
-  if (kth < 0) {
-    std::sort(b, mid, lt);
-  } else if (b + kth < mid) {
-    std::nth_element(b, b + kth, mid, lt);
+  if constexpr (std::is_void_v<keys::key_t<T>>) {
+    auto lt = [](T x, T y) { return red::less(load(x), load(y)); };
+    if (kth < 0) {
+      std::sort(b, mid, lt);
+    } else if (b + kth < mid) {
+      std::nth_element(b, b + kth, mid, lt);
+    }
+  } else {
+    using U = keys::key_t<T>;
+    static_assert(sizeof(U) == sizeof(T));
+    auto n = static_cast<size_t>(mid - b);
+    if (n < 2 || (kth >= 0 && b + kth >= mid)) return;
+    keys::map_all<T, true>(b, n);
+    U* k = reinterpret_cast<U*>(b);  // the keys live in the line's bytes
+    if (kth < 0) {
+      keys::sort(k, n);
+    } else {
+      keys::select(k, n, static_cast<size_t>(kth));
+    }
+    keys::map_all<T, false>(b, n);
   }
 }
 
@@ -93,6 +115,55 @@ void sort_values(const Ref& in, const Ref& out, int axis, int64_t kth) {
   });
 }
 
+// The key of the value at p (sort_keys.h), NaN mapped above every number
+// and -0.0 to +0.0's key: equal values tie, and ties go by index.
+template <typename T>
+inline keys::key_t<T> key_at(const T* p) {
+  using U = keys::key_t<T>;
+  if constexpr (has_nan_v<T>) {
+    auto x = load(*p);
+    if (red::is_nan(x)) return U(~U(0));  // only NaN bits encode to it
+    if (x == 0) return keys::map<T, true>(U(0));
+  }
+  U u;
+  std::memcpy(&u, p, sizeof(U));
+  return keys::map<T, true>(u);
+}
+
+// Argsort / argpartition of one line through (key, index) pairs packed in
+// one wider integer: ties (NaNs included) fall in index order, so the plain
+// sort is stable, and the selection picks the element the (value, index)
+// order puts at kth, as the comparison path does. Returns false when the
+// pairs do not fit (64-bit keys for a selection).
+template <typename T>
+bool order_indices_packed(const T* s, int64_t sa, int64_t n, int64_t kth, uint32_t* d, int64_t post,
+                          std::vector<uint64_t>& p64, std::vector<keys::Key128>& p128) {
+  using U = keys::key_t<T>;
+  if constexpr (sizeof(U) <= 4) {
+    p64.resize(static_cast<size_t>(n));
+    for (int64_t i = 0; i < n; ++i) {
+      p64[i] = (uint64_t(key_at(s + i * sa)) << 32) | static_cast<uint64_t>(i);
+    }
+    if (kth < 0) {
+      keys::sort(p64.data(), p64.size());
+    } else {
+      keys::select(p64.data(), p64.size(), static_cast<size_t>(kth));
+    }
+    for (int64_t i = 0; i < n; ++i) d[i * post] = static_cast<uint32_t>(p64[i]);
+    return true;
+  } else {
+    if (kth >= 0) return false;
+    p128.resize(static_cast<size_t>(n));
+    for (int64_t i = 0; i < n; ++i) {
+      p128[i].hi = key_at(s + i * sa);
+      p128[i].lo = static_cast<uint64_t>(i);
+    }
+    keys::sort(p128.data(), p128.size());
+    for (int64_t i = 0; i < n; ++i) d[i * post] = static_cast<uint32_t>(p128[i].lo);
+    return true;
+  }
+}
+
 template <typename T>
 void sort_indices(const Ref& in, const Ref& out, int axis, int64_t kth) {
   using C = red::compute_t<T>;
@@ -102,12 +173,20 @@ void sort_indices(const Ref& in, const Ref& out, int axis, int64_t kth) {
   uint32_t* dst = out.data<uint32_t>();
   int64_t n = L.n, sa = L.in_stride, post = L.post;
   parallel_for(static_cast<size_t>(L.count), L.grain(), [&](size_t l0, size_t l1) {
-    std::vector<CS> v(static_cast<size_t>(n));
-    std::vector<uint32_t> idx(static_cast<size_t>(n));
+    std::vector<CS> v;
+    std::vector<uint32_t> idx;
+    [[maybe_unused]] std::vector<uint64_t> p64;
+    [[maybe_unused]] std::vector<keys::Key128> p128;
     red::Odometer od(L.shape, L.strides);
     od.seek(static_cast<int64_t>(l0));
     for (size_t l = l0; l < l1; ++l, od.next()) {
       const T* s = src + od.off;
+      if constexpr (!std::is_void_v<keys::key_t<T>>) {
+        uint32_t* d = dst + L.out_offset(static_cast<int64_t>(l));
+        if (order_indices_packed(s, sa, n, kth, d, post, p64, p128)) continue;
+      }
+      v.resize(static_cast<size_t>(n));
+      idx.resize(static_cast<size_t>(n));
       for (int64_t i = 0; i < n; ++i) v[i] = load(s[i * sa]);
       std::iota(idx.begin(), idx.end(), 0u);
       auto mid = idx.end();
