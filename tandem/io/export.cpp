@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "tandem/compile.h"
+#include "tandem/io/detail.h"
 #include "tandem/io/export_detail.h"
 #include "tandem/io/io.h"
 
@@ -260,11 +261,15 @@ ImportedFunction import_function_bytes(const std::string& bytes, const std::stri
   if (crc_of(r.here(), r.left()) != crc) r.fail("the checksum does not match (a damaged file)");
   ImportedFunction f;
   f.metadata_ = r.str();
+  if (!io::detail::valid_utf8(f.metadata_)) r.fail("the metadata is not UTF-8 text");
   uint32_t n = r.count(16);
   if (n == 0) r.fail("no signatures");
   for (uint32_t i = 0; i < n; ++i) {
     ImportedFunction::Signature s;
     s.structure = r.str();
+    if (!io::detail::valid_utf8(s.structure)) {
+      r.fail("signature " + std::to_string(i) + " has a malformed input structure");
+    }
     s.graph = CompiledGraph::load(r);
     bool ok;
     size_t leaves = leaf_count(s.structure, ok);

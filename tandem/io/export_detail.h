@@ -69,9 +69,7 @@ class ByteReader {
  public:
   ByteReader(const char* data, size_t n, std::string label)
       : p_(data), n_(n), label_(std::move(label)) {}
-  [[noreturn]] void fail(const std::string& what) const {
-    throw std::invalid_argument("[import_function] " + label_ + ": " + what);
-  }
+  [[noreturn]] void fail(const std::string& what) const;
   size_t left() const { return n_ - pos_; }
   size_t pos() const { return pos_; }
   const char* here() const { return p_ + pos_; }

@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "tandem/device.h"
+#include "tandem/io/detail.h"
 #include "tandem/io/export_detail.h"
 #include "tandem/primitives/binary.h"
 #include "tandem/primitives/creation.h"
@@ -304,6 +305,10 @@ const std::unordered_map<std::string, Codec>& codecs() {
 }
 
 }  // namespace
+
+void ByteReader::fail(const std::string& what) const {
+  throw std::invalid_argument(printable("[import_function] " + label_ + ": " + what));
+}
 
 void save_primitive(ByteWriter& w, const Primitive& p) {
   const auto& table = codecs();
