@@ -60,7 +60,8 @@ std::string detail::printable(const std::string& msg) {
 }
 
 void Reader::fail(const char* op, const std::string& what) const {
-  throw std::invalid_argument(detail::printable(std::string("[") + op + "] " + label() + ": " + what));
+  throw std::invalid_argument(
+      detail::printable(std::string("[") + op + "] " + label() + ": " + what));
 }
 
 namespace {

@@ -48,8 +48,8 @@ std::vector<array> mlp(const std::vector<array>& in) {
 TEST(Export, RoundTripThroughFileAndBytes) {
   std::mt19937 gen(11);
   std::string path = temp_path("mlp");
-  export_function(path, mlp, {random_array(gen, {3, 4}), random_array(gen, {4, 5}),
-                              random_array(gen, {5})});
+  export_function(path, mlp,
+                  {random_array(gen, {3, 4}), random_array(gen, {4, 5}), random_array(gen, {5})});
   ImportedFunction f = import_function(path);
   ImportedFunction g = import_function_bytes(read_bytes(path), "bytes");
   EXPECT_EQ(f.num_signatures(), 1u);
@@ -103,8 +103,8 @@ TEST(Export, SeveralSignaturesKeywordsAndShapeless) {
 TEST(Export, DamagedBytesRaiseInvalidArgument) {
   std::mt19937 gen(13);
   std::string path = temp_path("damaged");
-  export_function(path, mlp, {random_array(gen, {2, 4}), random_array(gen, {4, 3}),
-                              random_array(gen, {3})});
+  export_function(path, mlp,
+                  {random_array(gen, {2, 4}), random_array(gen, {4, 3}), random_array(gen, {3})});
   std::string good = read_bytes(path);
   std::remove(path.c_str());
   std::uniform_int_distribution<size_t> pos(0, good.size() - 1);
