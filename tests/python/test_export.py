@@ -319,3 +319,63 @@ def test_import_errors(tmp_path, rng):
     bad.write_bytes(b"")
     with pytest.raises(ValueError, match="not a function exported"):
         mx.import_function(str(bad))
+
+
+def _spd(a):
+    return a @ a.T + 4 * mx.eye(a.shape[0])
+
+
+# One function per primitive family (the parameters each primitive saves):
+# name -> (function, example input shapes). Linear algebra runs on the CPU
+# stream (the GPU refuses it), the rest on the default device.
+CPU = mx.cpu
+PRIMITIVE_CASES = {
+    "unary_binary_select": (lambda a, b: mx.where(a > b, mx.sin(a), mx.arctan2(a, b)), [(3, 4), (3, 4)]),
+    "arange_astype": (lambda a: a + mx.arange(2, 14, 3).astype(mx.float32), [(4,)]),
+    "concatenate_slice": (lambda a, b: mx.concatenate([a[::-1, 1:], b], axis=1), [(3, 4), (3, 2)]),
+    "gather": (lambda a: a[mx.array([2, 0, 1]), 1:3], [(3, 4)]),
+    "scatter": (lambda a, b: a.at[mx.array([0, 2, 0])].add(b), [(3, 4), (3, 4)]),
+    "gather_scatter_axis": (
+        lambda a: mx.put_along_axis(a, mx.array([[1], [0], [3]]),
+                                    mx.take_along_axis(a, mx.array([[3], [2], [0]]), axis=1), axis=1),
+        [(3, 4)]),
+    "slice_update": (lambda a, b: mx.slice_update(a, b, mx.array([1, 0]), axes=(0, 1)), [(3, 4), (2, 2)]),
+    "inverse": (lambda a: mx.linalg.inv(_spd(a), stream=CPU), [(3, 3)]),
+    "tri_inverse": (lambda a: mx.linalg.tri_inv(_spd(a), upper=True, stream=CPU), [(3, 3)]),
+    "cholesky": (lambda a: mx.linalg.cholesky(_spd(a), upper=True, stream=CPU), [(3, 3)]),
+    "qr": (lambda a: mx.linalg.qr(a, stream=CPU), [(4, 3)]),
+    "svd": (lambda a: mx.linalg.svd(a, compute_uv=False, stream=CPU), [(4, 3)]),
+    "eigh": (lambda a: mx.linalg.eigvalsh(_spd(a), UPLO="U", stream=CPU), [(3, 3)]),
+    "eig": (lambda a: mx.abs(mx.linalg.eigvals(_spd(a), stream=CPU)), [(3, 3)]),
+    "lu": (lambda a: mx.linalg.lu_factor(a, stream=CPU), [(3, 3)]),
+    "addmm": (lambda c, a, b: mx.addmm(c, a, b, alpha=0.5, beta=2.0), [(2, 2), (2, 3), (3, 2)]),
+    "reduce_argreduce": (lambda a: (mx.prod(a, axis=(0, 2)), mx.argmin(a, axis=1)), [(2, 3, 4)]),
+    "row_norms": (lambda a, w, b: (mx.fast.layer_norm(a, w, b, 1e-3), mx.fast.rms_norm(a, w, 1e-4),
+                                   mx.logsumexp(a, axis=-1)), [(3, 4), (4,), (4,)]),
+    "scans": (lambda a: (mx.cumsum(a, axis=1, reverse=True, inclusive=False), mx.cummax(a, axis=0)),
+              [(3, 4)]),
+    "shapes": (lambda a: mx.broadcast_to(mx.transpose(a, (2, 0, 1)).reshape(4, 6)[None], (2, 4, 6)),
+               [(2, 3, 4)]),
+    # (a.view evaluates its input, so compile and export can't trace it.)
+    "as_strided": (lambda a: mx.as_strided(a, (3, 2), (1, 2), 1), [(8,)]),
+    "sorts": (lambda a: (mx.sort(a, axis=0), mx.argsort(a, axis=1), mx.partition(a, 2, axis=1),
+                         mx.argpartition(a, 1, axis=0)), [(3, 4)]),
+    "fft": (lambda a: (mx.fft.fftn(a.astype(mx.complex64), axes=[0, 1]), mx.fft.irfft(mx.fft.rfft(a))),
+            [(4, 6)]),
+    "stop_gradient_depends": (lambda a, b: mx.depends(mx.stop_gradient(a) * 2, b), [(3,), (3,)]),
+}
+
+
+@pytest.mark.parametrize("case", list(PRIMITIVE_CASES))
+def test_every_primitive_family(tmp_path, rng, case):
+    fun, shapes = PRIMITIVE_CASES[case]
+    path = str(tmp_path / f"{case}.tfn")
+    mx.export_function(path, fun, *[rand(rng, s) for s in shapes])
+    g = mx.import_function(path)
+    args = [rand(rng, s) for s in shapes]
+    want = fun(*args)
+    want = list(want) if isinstance(want, (list, tuple)) else [want]
+    out = g(*args)
+    assert len(out) == len(want)
+    for o, w in zip(out, want):
+        same(o, w, 1e-4)
