@@ -40,6 +40,14 @@ bool walk_structure(const std::string& s, Leaf leaf, Emit emit) {
   size_t i = 0;
   std::vector<char> open;  // closing brackets expected
   std::vector<bool> first;
+  std::vector<bool> keyed;  // per open dict: whether a key waits for its value
+  // An item inside a dict must follow a key.
+  auto item_ok = [&] {
+    if (open.empty() || open.back() != '}') return true;
+    if (!keyed.back()) return false;
+    keyed.back() = false;
+    return true;
+  };
   auto sep = [&] {
     if (!first.empty()) {
       if (!first.back()) emit(", ");
@@ -49,23 +57,30 @@ bool walk_structure(const std::string& s, Leaf leaf, Emit emit) {
   while (i < s.size()) {
     char c = s[i];
     if (c == 'a') {
+      if (!item_ok()) return false;
       sep();
       leaf();
       ++i;
     } else if (c == '(' || c == '[' || c == '{') {
+      if (!item_ok()) return false;
       sep();
       emit(std::string(1, c));
       open.push_back(c == '(' ? ')' : c == '[' ? ']' : '}');
       first.push_back(true);
+      if (c == '{') keyed.push_back(false);
       ++i;
     } else if (c == ')' || c == ']' || c == '}') {
       if (open.empty() || open.back() != c) return false;
+      if (c == '}') {
+        if (keyed.back()) return false;
+        keyed.pop_back();
+      }
       open.pop_back();
       first.pop_back();
       emit(std::string(1, c));
       ++i;
     } else if (c == 'k') {
-      if (open.empty() || open.back() != '}') return false;
+      if (open.empty() || open.back() != '}' || keyed.back()) return false;
       size_t colon = s.find(':', i);
       if (colon == std::string::npos || colon == i + 1 || colon - i > 10) return false;
       size_t len = 0;
@@ -77,8 +92,8 @@ bool walk_structure(const std::string& s, Leaf leaf, Emit emit) {
       sep();
       emit(s.substr(colon + 1, len) + ": ");
       first.back() = true;  // the value follows without a comma
+      keyed.back() = true;
       i = colon + 1 + len;
-      if (i >= s.size() || s[i] == 'k' || s[i] == '}') return false;  // a key needs a value
     } else {
       return false;
     }
