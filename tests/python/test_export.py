@@ -379,3 +379,17 @@ def test_every_primitive_family(tmp_path, rng, case):
     assert len(out) == len(want)
     for o, w in zip(out, want):
         same(o, w, 1e-4)
+
+
+def test_exporting_compiled_and_imported_functions(tmp_path, rng):
+    def fun(x, y):
+        return mx.exp(x) * y + 1
+
+    x, y = rand(rng, (4,)), rand(rng, (4,))
+    first, second = str(tmp_path / "first.tfn"), str(tmp_path / "second.tfn")
+    mx.export_function(first, mx.compile(fun), x, y)  # a compiled function traces through
+    g = mx.import_function(first)
+    mx.export_function(second, lambda a, b: g(a, b)[0] * 2, x, y)  # an imported one too
+    x, y = rand(rng, (4,)), rand(rng, (4,))
+    same(g(x, y)[0], fun(x, y), 1e-6)
+    same(mx.import_function(second)(x, y)[0], fun(x, y) * 2, 1e-6)
