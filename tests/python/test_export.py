@@ -186,6 +186,14 @@ def test_constants_are_captured(tmp_path, rng):
     want = fun(x)
     table["w"] = rand(rng, (4, 4))  # later changes do not reach the file
     same(mx.import_function(path)(x)[0], want, 1e-6)
+    # Constants of any layout (broadcast, transposed) are saved row-major.
+    b, t = mx.broadcast_to(rand(rng, (4,)), (3, 4)), rand(rng, (4, 3)).T
+    mx.eval(b, t)
+    mx.export_function(path, lambda x: (x + b, x * t), rand(rng, (3, 4)))
+    x = rand(rng, (3, 4))
+    p, q = mx.import_function(path)(x)
+    same(p, x + b)
+    same(q, x * t)
 
 
 def test_no_input_function(tmp_path, rng):
