@@ -127,12 +127,12 @@ std::vector<array> outputs_of(nb::handle r) {
     return outs;
   }
   if (PyTuple_Check(r.ptr()) || PyList_Check(r.ptr())) {
+    bool all = true;
     for (nb::handle item : nb::borrow<nb::sequence>(r)) {
-      if (!is_array(item)) outs.clear();
-      if (!is_array(item)) break;
-      outs.push_back(as_array(item));
+      all = all && is_array(item);
+      if (all) outs.push_back(as_array(item));
     }
-    if (outs.size() == static_cast<size_t>(PySequence_Size(r.ptr()))) return outs;
+    if (all) return outs;
   }
   throw nb::value_error(
       ("[export_function] the function must return an array or a tuple or list of arrays; got " +
