@@ -47,7 +47,7 @@ std::string flat_structure(size_t num_args, const std::vector<std::string>& kw_n
 // Writes signatures of fun to one file: each add() traces fun on inputs
 // (the array leaves of a call of `structure`, in its order; keywords by
 // sorted name) and rewrites the file with every signature so far. A second
-// signature equal to one already added is refused.
+// signature equal to one already added throws std::runtime_error (as MLX).
 class FunctionExporter {
  public:
   FunctionExporter(std::string path, ArrayFn fun, bool shapeless = false,

@@ -223,7 +223,7 @@ void FunctionExporter::add(const std::vector<array>& inputs, const std::string& 
   }
   for (auto& s : x.sigs) {
     if (s.structure == sig.structure && s.dtypes == sig.dtypes && s.shapes == sig.shapes) {
-      throw std::invalid_argument(
+      throw std::runtime_error(
           "[export_function] a signature equal to this one is already exported: " +
           describe(structure, sig.dtypes, sig.shapes));
     }

@@ -138,7 +138,7 @@ def test_exporter_several_signatures(tmp_path, rng):
     with mx.exporter(path, fun) as ex:
         for args, kwargs in sigs:
             ex(*args, **kwargs)
-        with pytest.raises(ValueError, match="already exported"):
+        with pytest.raises(RuntimeError, match="already exported"):
             ex(*sigs[0][0])
     with pytest.raises(RuntimeError, match="closed"):
         ex(rand(rng, (3,)))
