@@ -14,6 +14,11 @@
 
 namespace tandem {
 
+namespace io::detail {
+class ByteWriter;
+class ByteReader;
+}  // namespace io::detail
+
 // One traced function. Simplifications: common subexpressions are merged
 // (nodes of one primitive with equal parameters, stream and inputs), and
 // values that do not depend on the inputs are computed once at trace time
@@ -46,8 +51,20 @@ class CompiledGraph {
   // Nodes a replay at the traced shapes builds outside transforms, runs of
   // elementwise nodes made one Fused node each as eval would fuse them.
   size_t num_fused_nodes() const;
+  // The traced inputs' shapes and dtypes.
+  const std::vector<Shape>& input_shapes() const;
+  const std::vector<Dtype>& input_dtypes() const;
+
+  // export_function's files (tandem/export.h): the graph (unfused steps,
+  // constants by value, how many subkeys it draws) appended to w, and a
+  // graph read back, its numbering checked, fused again as a trace would.
+  // A loaded graph draws its subkeys from the importing thread's global key
+  // at each replay, as a traced one does.
+  void save(io::detail::ByteWriter& w) const;
+  static std::shared_ptr<CompiledGraph> load(io::detail::ByteReader& r);
 
  private:
+  CompiledGraph();
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

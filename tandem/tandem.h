@@ -5,6 +5,7 @@
 #include "tandem/compile.h"
 #include "tandem/device.h"
 #include "tandem/dtype.h"
+#include "tandem/export.h"
 #include "tandem/io/io.h"
 #include "tandem/memory.h"
 #include "tandem/ops/binary.h"

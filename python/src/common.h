@@ -128,6 +128,7 @@ void init_ops_fft(nb::module_& m);
 void init_ops_linalg(nb::module_& m);
 void init_io(nb::module_& m);
 void init_timeline(nb::module_& m);
+void init_export(nb::module_& m);
 
 // Type slots of the array type: operators and the buffer protocol.
 PyType_Slot* array_type_slots();

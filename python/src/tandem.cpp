@@ -132,6 +132,7 @@ NB_MODULE(core, m) {
   init_ops_random(m);
   init_ops_linalg(m);
   init_io(m);
+  init_export(m);
   init_timeline(m);
   init_distributed(m);
 

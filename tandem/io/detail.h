@@ -17,6 +17,10 @@ array read_array(Reader& r, const Shape& shape, Dtype t, bool swap, bool fortran
 // row-contiguous, else into *tmp. Evaluates a.
 const void* row_major_bytes(array& a, std::vector<char>* tmp);
 
+// msg with control characters and malformed UTF-8 escaped (\\xNN), for
+// errors that quote bytes of a file.
+std::string printable(const std::string& msg);
+
 // Whether s is well-formed UTF-8.
 bool valid_utf8(const std::string& s);
 

@@ -39,10 +39,10 @@ bool detail::valid_utf8(const std::string& s) {
   return true;
 }
 
-void Reader::fail(const char* op, const std::string& what) const {
+std::string detail::printable(const std::string& msg) {
   // The message may quote bytes of a corrupt file: escape control characters
   // and malformed UTF-8 so that Python can decode it.
-  std::string msg = std::string("[") + op + "] " + label() + ": " + what, clean;
+  std::string clean;
   for (size_t i = 0; i < msg.size();) {
     size_t n = utf8_length(msg, i);
     auto u = static_cast<unsigned char>(msg[i]);
@@ -56,7 +56,12 @@ void Reader::fail(const char* op, const std::string& what) const {
       i += n;
     }
   }
-  throw std::invalid_argument(clean);
+  return clean;
+}
+
+void Reader::fail(const char* op, const std::string& what) const {
+  throw std::invalid_argument(
+      detail::printable(std::string("[") + op + "] " + label() + ": " + what));
 }
 
 namespace {

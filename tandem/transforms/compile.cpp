@@ -13,6 +13,8 @@
 #include <unordered_map>
 
 #include "tandem/fusion.h"
+#include "tandem/io/detail.h"
+#include "tandem/io/export_detail.h"
 #include "tandem/ops/random.h"
 #include "tandem/ops/shape.h"
 #include "tandem/ops/utils.h"
@@ -521,7 +523,152 @@ CompiledGraph::CompiledGraph(const ArrayFn& fun, const std::vector<array>& input
   g.fuse();
 }
 
+CompiledGraph::CompiledGraph() : impl_(std::make_unique<Impl>()) {}
 CompiledGraph::~CompiledGraph() = default;
+
+const std::vector<Shape>& CompiledGraph::input_shapes() const {
+  return impl_->in_shapes;
+}
+const std::vector<Dtype>& CompiledGraph::input_dtypes() const {
+  return impl_->in_dtypes;
+}
+
+void CompiledGraph::save(io::detail::ByteWriter& w) const {
+  const Impl& g = *impl_;
+  w.u32(static_cast<uint32_t>(g.in_shapes.size()));
+  for (size_t i = 0; i < g.in_shapes.size(); ++i) {
+    w.dtype(g.in_dtypes[i]);
+    w.shape(g.in_shapes[i]);
+  }
+  w.u32(static_cast<uint32_t>(g.num_keys));
+  w.u32(static_cast<uint32_t>(g.constants.size()));
+  std::vector<char> tmp;
+  for (array c : g.constants) {
+    if (c.desc()->tracer) {
+      throw std::invalid_argument(
+          "[export_function] the function reads a value traced by an enclosing transform");
+    }
+    w.dtype(c.dtype());
+    w.shape(c.shape());
+    const void* bytes = io::detail::row_major_bytes(c, &tmp);
+    if (c.nbytes() > 0) w.raw(bytes, c.nbytes());
+  }
+  w.u32(static_cast<uint32_t>(g.steps.size()));
+  for (const auto& s : g.steps) {
+    io::detail::save_primitive(w, *s.prim);
+    w.u32(static_cast<uint32_t>(s.inputs.size()));
+    for (int32_t v : s.inputs) w.i32(v);
+    w.u32(static_cast<uint32_t>(s.shapes.size()));
+    for (size_t k = 0; k < s.shapes.size(); ++k) {
+      w.dtype(s.dtypes[k]);
+      w.shape(s.shapes[k]);
+    }
+  }
+  w.u32(static_cast<uint32_t>(g.outputs.size()));
+  for (int32_t v : g.outputs) w.i32(v);
+  w.u8(g.polymorphic);
+}
+
+std::shared_ptr<CompiledGraph> CompiledGraph::load(io::detail::ByteReader& r) {
+  std::shared_ptr<CompiledGraph> out(new CompiledGraph());
+  Impl& g = *out->impl_;
+  std::vector<Shape> shape_of;
+  auto checked = [&](const Shape& s, Dtype t) {
+    try {
+      checked_shape_size(s, t, "import_function");
+    } catch (const std::invalid_argument& e) {
+      r.fail(e.what());
+    }
+  };
+  uint32_t n_in = r.count(5);
+  for (uint32_t i = 0; i < n_in; ++i) {
+    g.in_dtypes.push_back(r.dtype());
+    g.in_shapes.push_back(r.shape());
+    checked(g.in_shapes.back(), g.in_dtypes.back());
+    shape_of.push_back(g.in_shapes.back());
+  }
+  g.num_keys = r.u32();
+  if (g.num_keys > (1u << 20)) r.fail(std::to_string(g.num_keys) + " random keys");
+  for (size_t i = 0; i < g.num_keys; ++i) shape_of.push_back(Shape{2});
+  uint32_t n_const = r.count(5);
+  for (uint32_t i = 0; i < n_const; ++i) {
+    Dtype t = r.dtype();
+    Shape s = r.shape();
+    auto mem = io::memory_reader(r.here(), r.left(), r.label());
+    try {
+      g.constants.push_back(io::detail::read_array(*mem, s, t, false, false, "import_function"));
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument(std::string(e.what()) + " (a constant)");
+    }
+    r.skip(mem->tell());
+    shape_of.push_back(s);
+  }
+  uint32_t n_steps = r.count(14);
+  int32_t next = static_cast<int32_t>(shape_of.size());
+  for (uint32_t i = 0; i < n_steps; ++i) {
+    Impl::Step s;
+    s.prim = io::detail::load_primitive(r);
+    uint32_t n = r.count(4);
+    for (uint32_t k = 0; k < n; ++k) {
+      int32_t v = r.i32();
+      if (v < 0 || v >= next) {
+        r.fail("step " + std::to_string(i) + " reads value " + std::to_string(v) + " of " +
+               std::to_string(next) + " defined");
+      }
+      s.inputs.push_back(v);
+    }
+    uint32_t n_out = r.count(5);
+    if (n_out == 0 || n_out > 64) r.fail("step " + std::to_string(i) + " has no outputs");
+    for (uint32_t k = 0; k < n_out; ++k) {
+      s.dtypes.push_back(r.dtype());
+      s.shapes.push_back(r.shape());
+      checked(s.shapes.back(), s.dtypes.back());
+      shape_of.push_back(s.shapes.back());
+    }
+    s.first = next;
+    next += static_cast<int32_t>(n_out);
+    s.rule = rule_of(*s.prim);
+    if (!s.inputs.empty()) s.traced_in = shape_of[s.inputs[0]];
+    // What the shape rules read must be there (a shapeless replay applies them).
+    size_t need = s.rule == ShapeRule::none ? 0 : s.rule == ShapeRule::matmul ? 2 : 1;
+    if (s.inputs.size() < need || (need && n_out != 1)) {
+      r.fail("step " + std::to_string(i) + " (" + s.prim->name() + ") has " +
+             std::to_string(s.inputs.size()) + " inputs and " + std::to_string(n_out) + " outputs");
+    }
+    int rank = s.inputs.empty() ? 0 : static_cast<int>(shape_of[s.inputs[0]].size());
+    auto axes_ok = [&](const std::vector<int>& axes) {
+      for (int a : axes) {
+        if (a < 0 || a >= rank)
+          r.fail("step " + std::to_string(i) + " has axis " + std::to_string(a) + " for rank " +
+                 std::to_string(rank));
+      }
+    };
+    if (s.rule == ShapeRule::reduce) {
+      if (typeid(*s.prim) == typeid(Reduce)) {
+        axes_ok(static_cast<const Reduce&>(*s.prim).axes());
+      } else {
+        axes_ok({static_cast<const ArgReduce&>(*s.prim).axis()});
+      }
+    } else if (s.rule == ShapeRule::transpose) {
+      axes_ok(static_cast<const Transpose&>(*s.prim).axes());
+    }
+    g.steps.push_back(std::move(s));
+  }
+  g.num_values = static_cast<size_t>(next);
+  uint32_t n_out = r.count(4);
+  for (uint32_t k = 0; k < n_out; ++k) {
+    int32_t v = r.i32();
+    if (v < 0 || v >= next)
+      r.fail("output " + std::to_string(k) + " is value " + std::to_string(v));
+    g.outputs.push_back(v);
+  }
+  if (r.boolean()) {
+    g.check_polymorphic();
+    if (!g.polymorphic) r.fail("the shapeless graph has steps without shape rules");
+  }
+  g.fuse();
+  return out;
+}
 
 bool CompiledGraph::shape_polymorphic() const {
   return impl_->polymorphic;

@@ -82,3 +82,58 @@ def test_mutated_files_fail_cleanly(tmp_path, fmt):
             np.array(a.astype(mx.float32) if a.dtype == mx.bfloat16 else a)
         loaded += 1
     assert failed > 0 and loaded + failed > 20
+
+
+def valid_export(rng, path):
+    """A file of mx.export_function with two signatures, constants and
+    several primitive families."""
+    c = mx.array(rng.standard_normal((4,)).astype(np.float32))
+
+    def fun(x, w, idx=None):
+        h = mx.softmax(x @ w, axis=-1) + c
+        return mx.sort(h, axis=0)[:, ::2], mx.take(h, idx, axis=1).sum(), mx.cumsum(x, axis=1)
+
+    with mx.exporter(str(path), fun) as ex:
+        for n in (2, 3):
+            x = mx.array(rng.standard_normal((n, 3)).astype(np.float32))
+            w = mx.array(rng.standard_normal((3, 4)).astype(np.float32))
+            ex(x, w, idx=mx.array(rng.integers(0, 4, size=(2,)).astype(np.int32)))
+    return path.read_bytes(), (x, w, mx.array([1, 3], dtype=mx.int32))
+
+
+def with_header_fixed(data):
+    """data with the body's length and CRC-32 in the header made to match
+    the (mutated) body, so that the parser itself meets the damage."""
+    import zlib
+
+    if len(data) < 24:
+        return data
+    body = data[24:]
+    return data[:12] + len(body).to_bytes(8, "little") + zlib.crc32(body).to_bytes(4, "little") + body
+
+
+@pytest.mark.parametrize("fix_header", [False, True], ids=["raw", "checksum_fixed"])
+def test_mutated_exports_fail_cleanly(tmp_path, fix_header):
+    rng = np.random.default_rng(41 + fix_header)
+    good, (x, w, idx) = valid_export(rng, tmp_path / "good.tfn")
+    path = tmp_path / "fuzz.tfn"
+    loaded = failed = 0
+    start = time.monotonic()
+    for _ in range(CASES_PER_FORMAT * 2):
+        if time.monotonic() - start > TIME_BUDGET_S:
+            break
+        data = mutate(rng, good)
+        if fix_header:
+            data = with_header_fixed(data)
+        path.write_bytes(data)
+        try:
+            g = mx.import_function(str(path))
+        except (ValueError, RuntimeError) as e:
+            assert "fuzz.tfn" in str(e), str(e)
+            failed += 1
+            continue
+        loaded += 1
+        if not fix_header:
+            # The checksum held, so the graph is the exported one: it runs.
+            g(x, w, idx=idx)
+    assert failed > 0 and loaded + failed > 20

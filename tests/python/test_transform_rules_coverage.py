@@ -33,3 +33,14 @@ def test_every_primitive_has_every_rule():
     have = rules()
     missing = sorted(f"{p}::{r}" for p in prims for r in ("vjp", "jvp", "vmap") if (p, r) not in have)
     assert missing == [], f"primitives without a rule: {missing}"
+
+
+def test_every_primitive_can_be_exported():
+    # export_function writes a primitive through its line in
+    # tandem/io/export_primitives.cpp; only these cannot be saved: Fused
+    # (eval makes it; exports hold the unfused steps) and CustomTransforms
+    # (it holds code).
+    text = (ROOT / "tandem" / "io" / "export_primitives.cpp").read_text()
+    exported = set(re.findall(r'\{"(\w+)",', text))
+    missing = sorted(primitives() - exported - {"Fused", "CustomTransforms"})
+    assert missing == [], f"primitives export_function can't save: {missing}"
