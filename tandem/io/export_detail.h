@@ -125,25 +125,16 @@ class ByteReader {
     for (auto& x : v) x = i32();
     return v;
   }
-  Shape shape() {
-    uint32_t n = count(8);
-    if (n > 64) fail("a shape has " + std::to_string(n) + " dimensions");
-    Shape s;
-    for (uint32_t i = 0; i < n; ++i) {
-      int64_t d = i64();
-      if (d < 0 || d > INT32_MAX) fail("a dimension is " + std::to_string(d));
-      s.push_back(static_cast<ShapeElem>(d));
-    }
-    return s;
-  }
+  Shape shape() { return shape_of(0, "a dimension is "); }
   // Shape-typed values that may be negative (slice steps).
-  Shape signed_shape() {
+  Shape signed_shape() { return shape_of(INT32_MIN, "a value is "); }
+  Shape shape_of(int64_t lo, const char* what) {
     uint32_t n = count(8);
     if (n > 64) fail("a shape has " + std::to_string(n) + " dimensions");
     Shape s;
     for (uint32_t i = 0; i < n; ++i) {
       int64_t d = i64();
-      if (d < INT32_MIN || d > INT32_MAX) fail("a value is " + std::to_string(d));
+      if (d < lo || d > INT32_MAX) fail(what + std::to_string(d));
       s.push_back(static_cast<ShapeElem>(d));
     }
     return s;

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <limits>
 
+#include "tandem/backend/cpu/reduce_common.h"
 #include "tandem/backend/cpu/simd_reduce.h"
 
 HWY_BEFORE_NAMESPACE();
@@ -71,19 +72,7 @@ void HalfToFloat(const uint16_t* HWY_RESTRICT in, float* HWY_RESTRICT out, size_
         hn::IfThenElse(hn::RebindMask(du, special), hn::Or(bits, hn::Set(du, 0x7f800000u)), f);
     hn::StoreU(hn::BitCast(df, hn::Or(v, sign)), df, out + i);
   }
-  for (; i < n; ++i) {
-    uint32_t sign = static_cast<uint32_t>(in[i] & 0x8000u) << 16;
-    uint32_t em = in[i] & 0x7fffu;
-    uint32_t bits = em << 13;
-    float f;
-    std::memcpy(&f, &bits, 4);
-    f *= 0x1p112f;
-    uint32_t o;
-    std::memcpy(&o, &f, 4);
-    o = em >= 0x7c00u ? (bits | 0x7f800000u) : o;
-    o |= sign;
-    std::memcpy(&out[i], &o, 4);
-  }
+  for (; i < n; ++i) out[i] = red::half_to_float(in[i]);
 }
 
 void ExtremeF32(const float* p, size_t n, bool is_max, float* acc) {
