@@ -83,8 +83,10 @@ def build(mx, nn, vocab, cfg):
     return GPT()
 
 
-def train(steps=500, device="gpu", seed=0, quiet=False, framework="tandem", **kw):
-    """Trains for `steps`; framework "mlx" runs the same code on MLX (its peer)."""
+def setup(device="gpu", seed=0, framework="tandem", **kw):
+    """(mx, step, state, cfg, data): the compiled training step (step(x, y)
+    returns the loss; evaluate it with state) on `device`; framework "mlx"
+    runs the same code on MLX (its peer)."""
     import importlib
 
     mx = importlib.import_module(framework + ".core")
@@ -113,6 +115,12 @@ def train(steps=500, device="gpu", seed=0, quiet=False, framework="tandem", **kw
         opt.update(model, grads)
         return loss
 
+    return mx, step, state, cfg, data
+
+
+def train(steps=500, device="gpu", seed=0, quiet=False, framework="tandem", **kw):
+    """Trains for `steps`; framework "mlx" runs the same code on MLX (its peer)."""
+    mx, step, state, cfg, data = setup(device, seed, framework, **kw)
     times, losses = [], []
     t_first = None
     for i, (x, y) in enumerate(batches(data, cfg["batch"], cfg["context"], seed)):

@@ -1,0 +1,106 @@
+"""Which GPU kernels a Tandem workload spends its time in, per kernel.
+
+    python benchmarks/profile_gpu.py [gpt|mlp] [--steps 3] [--top 25]
+
+`mx.timeline` times a GPU stream's batches as wholes; this names the
+kernels inside them. It runs the workload a few times to warm up (fused
+kernels compiled on the evaluating thread), then `--steps` more under
+PyTorch's profiler with CUDA activity on: CUPTI records every kernel of the
+process, Tandem's and cuBLAS's included, whoever launched them. Prints the
+kernels by total GPU time with their counts, and the GPU busy time per step.
+Needs PyTorch with CUDA (the GPU machine has it); prints why and exits
+otherwise.
+
+Workloads: gpt, one training step of examples/char_gpt.py (6x6x384, context
+256, batch 64, bfloat16); mlp, the 8-layer bfloat16 MLP forward of
+bench_gpu.py.
+"""
+import argparse
+import os
+import sys
+
+os.environ.setdefault("TANDEM_JIT_ASYNC", "0")
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "examples"))
+
+
+def gpt_step():
+    """A function running one compiled char-GPT training step per call."""
+    import char_gpt
+
+    mx, step, state, cfg, data = char_gpt.setup("gpu")
+    it = char_gpt.batches(data, cfg["batch"], cfg["context"], 0)
+
+    def run():
+        x, y = next(it)
+        mx.eval(step(mx.array(x), mx.array(y)), state)
+
+    return run
+
+
+def mlp_forward():
+    import bench_gpu
+    import tandem.core as mx
+
+    gpu = mx.new_stream(mx.gpu)
+    keys = mx.random.split(mx.random.key(0), 2 * bench_gpu.MLP_LAYERS + 1)
+    n, w_dim, layers = bench_gpu.MLP_B, bench_gpu.MLP_W, bench_gpu.MLP_LAYERS
+    x = mx.random.normal((n, w_dim), key=keys[0]).astype(mx.bfloat16)
+    ws = [(mx.random.normal((w_dim, w_dim), key=keys[1 + i]) / w_dim**0.5).astype(mx.bfloat16) for i in range(layers)]
+    bs = [mx.random.normal((w_dim,), key=keys[1 + layers + i]).astype(mx.bfloat16) for i in range(layers)]
+    mx.eval(x, ws, bs)
+
+    def run():
+        y = x
+        with mx.stream(gpu):
+            for w, b in zip(ws, bs):
+                y = y @ w + b
+                y = y * mx.sigmoid(1.702 * y)
+        mx.eval(y)
+        mx.synchronize(gpu)
+
+    return run
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("workload", nargs="?", default="gpt", choices=["gpt", "mlp"])
+    ap.add_argument("--steps", type=int, default=3)
+    ap.add_argument("--top", type=int, default=25)
+    args = ap.parse_args()
+    try:
+        import torch
+        from torch.profiler import ProfilerActivity, profile
+    except ImportError:
+        print("profile_gpu: PyTorch is not installed; nothing profiled")
+        return
+    import tandem.core as mx
+
+    if not (torch.cuda.is_available() and mx.is_available(mx.gpu)):
+        print("profile_gpu: no usable CUDA GPU (for PyTorch and Tandem); nothing profiled")
+        return
+    torch.cuda.init()  # the primary context both use
+    run = gpt_step() if args.workload == "gpt" else mlp_forward()
+    for _ in range(3):
+        run()
+    mx.synchronize()
+    with profile(activities=[ProfilerActivity.CUDA]) as prof:
+        for _ in range(args.steps):
+            run()
+        mx.synchronize()
+    kernels = {}
+    for e in prof.events():
+        if e.device_type != torch.autograd.DeviceType.CUDA:
+            continue
+        k = kernels.setdefault(e.name, [0, 0.0])
+        k[0] += 1
+        k[1] += e.device_time_total if hasattr(e, "device_time_total") else e.cuda_time_total
+    total = sum(v[1] for v in kernels.values())
+    print(f"{args.workload}: {args.steps} steps, GPU busy {total / 1e3 / args.steps:.2f} ms a step "
+          f"in {sum(v[0] for v in kernels.values()) // args.steps} kernels a step")
+    for name, (count, us) in sorted(kernels.items(), key=lambda kv: -kv[1][1])[: args.top]:
+        print(f"  {us / 1e3 / args.steps:8.3f} ms  {count // args.steps:5d}x  {us / total:6.1%}  {name[:100]}")
+
+
+if __name__ == "__main__":
+    main()
