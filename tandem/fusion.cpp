@@ -22,6 +22,18 @@ int fusible_kind(const array& a) {
   return t == typeid(Unary) ? 1 : t == typeid(Binary) ? 2 : 0;
 }
 
+// Whether a's elements sit in row-major order, some dims perhaps broadcast
+// (stride 0): the order an elementwise output gets from it.
+bool row_major_or_broadcast(const array& a) {
+  int64_t expected = 1;
+  for (int d = a.ndim() - 1; d >= 0; --d) {
+    if (a.shape(d) == 1 || a.strides()[d] == 0) continue;
+    if (a.strides()[d] != expected) return false;
+    expected *= a.shape(d);
+  }
+  return true;
+}
+
 // Whether `in` is the value of one of group g's members.
 bool in_group(const array& in, uint64_t g) {
   const Node* n = in.node().get();
@@ -142,19 +154,19 @@ void Fuser::close() {
 
   FusedProgram p;
   p.num_inputs = static_cast<int>(inputs_.size());
-  const bool gpu = members_.front().primitive().device().type == Device::gpu;
   for (auto& in : inputs_) {
     // Every input was scheduled before the group (or is a leaf), so its
     // layout is known: a broadcast scalar is read at element 0, dense
-    // row-major inputs in place. The GPU's Fused kernel copies others (a
-    // bias broadcast over rows, a transposed view) row-major first, which
-    // still moves fewer bytes than a kernel per op. On the CPU they stay
-    // unfused: some CPU row kernels round differently on strided data
-    // than on contiguous data (log1p), and results must not depend on
-    // where fusion cut a chain.
+    // row-major inputs in place, row-major data broadcast along some dims
+    // (a bias over a matrix's rows) through a row-major copy the Fused
+    // kernel makes, which still moves fewer bytes than a kernel per op.
+    // Other layouts (transposed, strided) stay unfused: the unfused kernels
+    // keep such a layout in their outputs, and a consumer such as a matmul
+    // rounds differently on another layout, so fusing them would make
+    // results depend on where a chain was cut.
     if (!in.buffer()) return pass_unfused();
     bool scalar = is_broadcast_scalar(in);
-    if (!gpu && !scalar && !(is_dense(in) && in.flags().row_contiguous)) return pass_unfused();
+    if (!scalar && !row_major_or_broadcast(in)) return pass_unfused();
     p.scalar_inputs.push_back(scalar);
   }
   // A member's value is an output unless only later members read it: any

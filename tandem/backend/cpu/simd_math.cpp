@@ -18,34 +18,58 @@ HWY_BEFORE_NAMESPACE();
 namespace tandem::cpu::simd::HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
-// Runs vector formula f over n elements; any vector with a lane outside
-// [lo, hi] (NaN included) is redone lane by lane with scalar g.
+// Every element goes through a full vector, the last few through a padded
+// one, and a lane's value never depends on its neighbours: so an element's
+// result is the same wherever it sits (a contiguous row, a strided one
+// gathered in blocks, a fused kernel's tile), and where fusion or a stream
+// change cuts a chain does not change a result.
+constexpr size_t kMaxLanesBytes = HWY_MAX_BYTES;
+
+// Runs vector formula f over n elements; lanes outside [lo, hi] (NaN
+// included) take scalar g instead, the others f's value.
 template <typename T, class F, class G>
 void apply(const T* in, T* out, size_t n, T lo, T hi, F f, G g) {
   const hn::ScalableTag<T> d;
   const size_t N = hn::Lanes(d);
   const auto vlo = hn::Set(d, lo);
   const auto vhi = hn::Set(d, hi);
-  size_t i = 0;
-  for (; i + N <= n; i += N) {
-    auto x = hn::LoadU(d, in + i);
-    if (HWY_LIKELY(hn::AllTrue(d, hn::And(hn::Ge(x, vlo), hn::Le(x, vhi))))) {
-      hn::StoreU(f(d, x), d, out + i);
-    } else {
-      for (size_t j = 0; j < N; ++j) out[i + j] = g(in[i + j]);
+  auto vector = [&](const T* src, T* dst) {
+    auto x = hn::LoadU(d, src);
+    auto ok = hn::And(hn::Ge(x, vlo), hn::Le(x, vhi));
+    if (HWY_LIKELY(hn::AllTrue(d, ok))) {
+      hn::StoreU(f(d, x), d, dst);
+      return;
     }
+    alignas(64) T xs[kMaxLanesBytes / sizeof(T)];
+    hn::StoreU(x, d, xs);  // src may be dst
+    hn::StoreU(f(d, hn::IfThenElse(ok, x, vlo)), d, dst);
+    for (size_t j = 0; j < N; ++j) {
+      if (!(xs[j] >= lo && xs[j] <= hi)) dst[j] = g(xs[j]);
+    }
+  };
+  size_t i = 0;
+  for (; i + N <= n; i += N) vector(in + i, out + i);
+  if (i < n) {
+    alignas(64) T buf[kMaxLanesBytes / sizeof(T)];
+    for (size_t j = 0; j < N; ++j) buf[j] = i + j < n ? in[i + j] : lo;
+    vector(buf, buf);
+    for (size_t j = 0; i + j < n; ++j) out[i + j] = buf[j];
   }
-  for (; i < n; ++i) out[i] = g(in[i]);
 }
 
 // Runs vector formula f, which handles every input itself, over n elements.
 template <typename T, class F, class G>
-void apply_all(const T* in, T* out, size_t n, F f, G g) {
+void apply_all(const T* in, T* out, size_t n, F f, G) {
   const hn::ScalableTag<T> d;
   const size_t N = hn::Lanes(d);
   size_t i = 0;
   for (; i + N <= n; i += N) hn::StoreU(f(d, hn::LoadU(d, in + i)), d, out + i);
-  for (; i < n; ++i) out[i] = g(in[i]);
+  if (i < n) {
+    alignas(64) T buf[kMaxLanesBytes / sizeof(T)];
+    for (size_t j = 0; j < N; ++j) buf[j] = i + j < n ? in[i + j] : T(0);
+    hn::StoreU(f(d, hn::LoadU(d, buf)), d, buf);
+    for (size_t j = 0; i + j < n; ++j) out[i + j] = buf[j];
+  }
 }
 
 // Clamps x to [lo, hi], keeping NaN. x86's min/max return their second

@@ -171,6 +171,22 @@ bool row_cheap(UnaryOp op, const T* in, int64_t is, T* out, int64_t os, int64_t 
 }
 
 // Applies op to n elements at in (stride is) into out (stride os).
+// A strided row through the vector path in blocks (gathered, computed,
+// scattered), so that a value rounds the same whatever its layout (the
+// vector and scalar versions of log1p, say, differ in the last bit); false,
+// having written nothing, where the vector path lacks op.
+template <typename T>
+bool strided_through_simd(UnaryOp op, const T* in, int64_t is, T* out, int64_t os, int64_t n) {
+  T buf[256];
+  for (int64_t i0 = 0; i0 < n; i0 += 256) {
+    int64_t m = std::min<int64_t>(256, n - i0);
+    for (int64_t i = 0; i < m; ++i) buf[i] = in[(i0 + i) * is];
+    if (!simd::unary(op, buf, buf, m)) return false;  // only ever at the first block
+    for (int64_t i = 0; i < m; ++i) out[(i0 + i) * os] = buf[i];
+  }
+  return true;
+}
+
 template <typename In, typename Out>
 void unary_row(UnaryOp op, const In* in, int64_t is, Out* out, int64_t os, int64_t n) {
   if constexpr (std::is_same_v<Out, bool> && !std::is_same_v<In, bool>) {
@@ -202,7 +218,11 @@ void unary_row(UnaryOp op, const In* in, int64_t is, Out* out, int64_t os, int64
         for (int64_t i = 0; i < m; ++i) out[(i0 + i) * os] = In(buf[i]);
       }
     } else if constexpr (std::is_floating_point_v<In>) {
-      if (is == 1 && os == 1 && simd::unary(op, in, out, n)) return;
+      if (is == 1 && os == 1) {
+        if (simd::unary(op, in, out, n)) return;
+      } else if (strided_through_simd(op, in, is, out, os, n)) {
+        return;
+      }
       if (row_cheap(op, in, is, out, os, n)) return;
       for (int64_t i = 0; i < n; ++i) out[i * os] = real_op(op, in[i * is]);
     } else {
