@@ -40,26 +40,8 @@ def gpt_step():
 
 def mlp_forward():
     import bench_gpu
-    import tandem.core as mx
 
-    gpu = mx.new_stream(mx.gpu)
-    keys = mx.random.split(mx.random.key(0), 2 * bench_gpu.MLP_LAYERS + 1)
-    n, w_dim, layers = bench_gpu.MLP_B, bench_gpu.MLP_W, bench_gpu.MLP_LAYERS
-    x = mx.random.normal((n, w_dim), key=keys[0]).astype(mx.bfloat16)
-    ws = [(mx.random.normal((w_dim, w_dim), key=keys[1 + i]) / w_dim**0.5).astype(mx.bfloat16) for i in range(layers)]
-    bs = [mx.random.normal((w_dim,), key=keys[1 + layers + i]).astype(mx.bfloat16) for i in range(layers)]
-    mx.eval(x, ws, bs)
-
-    def run():
-        y = x
-        with mx.stream(gpu):
-            for w, b in zip(ws, bs):
-                y = y @ w + b
-                y = y * mx.sigmoid(1.702 * y)
-        mx.eval(y)
-        mx.synchronize(gpu)
-
-    return run
+    return bench_gpu.tandem_mlp_run()
 
 
 def main():
