@@ -141,8 +141,8 @@ def markdown(res, stem):
         "median · the fraction of the machine's limit that the median reaches (bytes moved over "
         "the measured bandwidth, or floating-point operations over the measured matmul peak). "
         "`T/x` is Tandem's median over peer x's: above 1 Tandem is slower (bold above 1.25). "
-        "NumPy and PyTorch run eagerly; JAX runs eagerly too (no jax.jit), like Tandem, which has no "
-        "compile yet.\n")
+        "NumPy and PyTorch run eagerly; JAX runs eagerly too (no jax.jit), and so does Tandem "
+        "(no mx.compile; it fuses elementwise chains inside every eval).\n")
     L.append("Physical limits, measured in this run:\n")
     for d, lim in res["limits"].items():
         for k in ("bw", "mm_f32", "mm_bf16"):
@@ -220,7 +220,8 @@ def markdown(res, stem):
         L.append("- GPU workloads (TF32 matmul, the canonical split and all-GPU variants, the "
                  "device ping-pong, GPU tiny-op chains): no GPU here. On CPU only, the canonical "
                  "workload runs on one CPU stream and on two CPU streams instead.")
-    L.append("- Stream timeline (TANDEM_TRACE): not implemented yet (issue 15, part 6).")
+    L.append("- Stream timeline: recorded by `benchmarks/timeline.py` (and `mx.timeline`, "
+             "`TANDEM_TRACE`), not by this suite.")
     return "\n".join(L) + "\n"
 
 
