@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
+#include <stdexcept>
+#include <string>
 #include <string_view>
 #include <typeinfo>
 
@@ -208,6 +210,16 @@ void Fuser::close() {
 void Fuser::pass_unfused() {
   inputs_.clear();  // our references would stop donation
   for (auto& m : members_) schedule_(std::move(m), ctx_);
+}
+
+bool Fused::reads_in_place(size_t k, const array& in, const array& out) const {
+  const bool scalar = k < program_.scalar_inputs.size() && program_.scalar_inputs[k];
+  if (in.size() != out.size() && !(scalar && in.size() == 1)) {
+    throw std::invalid_argument("[Fused] input " + std::to_string(k) + " of shape " +
+                                shape_str(in.shape()) + " does not match the output shape " +
+                                shape_str(out.shape()));
+  }
+  return scalar ? is_broadcast_scalar(in) : is_dense(in) && in.flags().row_contiguous;
 }
 
 std::vector<int32_t> FusedProgram::last_reads() const {

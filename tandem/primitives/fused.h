@@ -52,6 +52,11 @@ class Fused : public Primitive {
  public:
   Fused(Stream s, FusedProgram program) : Primitive(s), program_(std::move(program)) {}
   const FusedProgram& program() const { return program_; }
+  // Whether the kernels read input k in place (a broadcast scalar, or dense
+  // and row-major); false: they copy it row-major first (compile fuses
+  // before layouts are known). Throws std::invalid_argument "[Fused] ..."
+  // if its size is neither the output's nor a scalar's.
+  bool reads_in_place(size_t k, const array& in, const array& out) const;
   // program().signature(), computed once: a compiled function's replays
   // share their Fused primitives, and a long program's signature costs
   // microseconds to build.

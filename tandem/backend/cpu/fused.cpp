@@ -5,8 +5,6 @@
 
 #include <algorithm>
 #include <memory>
-#include <stdexcept>
-#include <string>
 
 #include "tandem/allocator.h"
 #include "tandem/backend/cpu/copy.h"
@@ -14,7 +12,6 @@
 #include "tandem/backend/cpu/encoder.h"
 #include "tandem/backend/cpu/outputs.h"
 #include "tandem/backend/cpu/parallel.h"
-#include "tandem/layout.h"
 
 namespace tandem {
 namespace cpu {
@@ -145,16 +142,7 @@ void Fused::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outpu
   // Inputs the kernel cannot read in place (compile fuses before layouts
   // are known) are copied row-major first, and never donated.
   std::vector<bool> taken(p.num_inputs, false), relayout(p.num_inputs, false);
-  for (int j = 0; j < p.num_inputs; ++j) {
-    const array& in = inputs[j];
-    relayout[j] = p.scalar_inputs[j] ? !is_broadcast_scalar(in)
-                                     : !(is_dense(in) && in.flags().row_contiguous);
-    if (in.size() != outputs[0].size() && !(p.scalar_inputs[j] && in.size() == 1)) {
-      throw std::invalid_argument("[Fused] input " + std::to_string(j) + " of shape " +
-                                  shape_str(in.shape()) + " does not match the output shape " +
-                                  shape_str(outputs[0].shape()));
-    }
-  }
+  for (int j = 0; j < p.num_inputs; ++j) relayout[j] = !reads_in_place(j, inputs[j], outputs[0]);
   // An output may take the buffer of an input that no op reads after the
   // one computing it (rows are elementwise, so that op may read and write
   // one buffer).

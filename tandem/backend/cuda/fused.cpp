@@ -293,16 +293,8 @@ void Fused::eval_gpu(const std::vector<array>& inputs, std::vector<array>& outpu
   key += '|';
   for (size_t k = 0; k < inputs.size(); ++k) {
     const array& in = inputs[k];
-    bool sc = k < p.scalar_inputs.size() && p.scalar_inputs[k];
-    // The kernel reads a scalar at [0] and any other input at [i]; inputs
-    // in other layouts (compile fuses before layouts are known) are copied
-    // row-major first.
-    if (in.size() != n && !(sc && in.size() == 1)) {
-      gpu::invalid("input " + std::to_string(k) + " has " + std::to_string(in.size()) +
-                   " elements where the output has " + std::to_string(n));
-    }
-    relayout.push_back(sc ? !is_broadcast_scalar(in)
-                          : !(is_dense(in) && in.flags().row_contiguous));
+    // The kernel reads a scalar at [0] and any other input at [i].
+    relayout.push_back(!reads_in_place(k, in, outputs[0]));
     in_dtypes.push_back(in.dtype());
     key += std::to_string(in.dtype().index());
     key += ',';
