@@ -173,7 +173,27 @@ struct CompiledGraph::Impl {
   static bool infer(const Step& s, const std::vector<Shape>& ins, std::vector<Shape>& out);
   void check_polymorphic();
   void fuse();
+  // Per value number, the traced shape and dtype of the inputs, keys and
+  // constants (the steps' outputs are left for the caller).
+  void source_types(std::vector<Shape>& shape, std::vector<Dtype>& dtype) const;
 };
+
+void CompiledGraph::Impl::source_types(std::vector<Shape>& shape, std::vector<Dtype>& dtype) const {
+  shape.assign(num_values, Shape{});
+  dtype.assign(num_values, float32);
+  for (size_t i = 0; i < in_shapes.size(); ++i) {
+    shape[i] = in_shapes[i];
+    dtype[i] = in_dtypes[i];
+  }
+  for (size_t i = 0; i < num_keys; ++i) {
+    shape[key_base() + i] = Shape{2};
+    dtype[key_base() + i] = uint32;
+  }
+  for (size_t i = 0; i < constants.size(); ++i) {
+    shape[const_base() + i] = constants[i].shape();
+    dtype[const_base() + i] = constants[i].dtype();
+  }
+}
 
 bool CompiledGraph::Impl::infer(const Step& s, const std::vector<Shape>& ins,
                                 std::vector<Shape>& out) {
@@ -221,10 +241,9 @@ void CompiledGraph::Impl::check_polymorphic() {
   }
   for (int32_t v : outputs) consumers[v].push_back(-1);
   // The rules must give back every traced shape from the traced inputs.
-  std::vector<Shape> shape_of(num_values);
-  for (size_t i = 0; i < in_shapes.size(); ++i) shape_of[i] = in_shapes[i];
-  for (size_t i = 0; i < num_keys; ++i) shape_of[key_base() + i] = Shape{2};
-  for (size_t i = 0; i < constants.size(); ++i) shape_of[const_base() + i] = constants[i].shape();
+  std::vector<Shape> shape_of;
+  std::vector<Dtype> dtype_of;
+  source_types(shape_of, dtype_of);
   std::vector<Shape> ins, out;
   for (auto& s : steps) {
     if (s.rule == ShapeRule::none) return;
@@ -250,20 +269,9 @@ void CompiledGraph::Impl::check_polymorphic() {
 // before it.
 void CompiledGraph::Impl::fuse() {
   if (!fusion_enabled()) return;
-  std::vector<Shape> shape_of(num_values);
-  std::vector<Dtype> dtype_of(num_values, float32);
-  for (size_t i = 0; i < in_shapes.size(); ++i) {
-    shape_of[i] = in_shapes[i];
-    dtype_of[i] = in_dtypes[i];
-  }
-  for (size_t i = 0; i < num_keys; ++i) {
-    shape_of[key_base() + i] = Shape{2};
-    dtype_of[key_base() + i] = uint32;
-  }
-  for (size_t i = 0; i < constants.size(); ++i) {
-    shape_of[const_base() + i] = constants[i].shape();
-    dtype_of[const_base() + i] = constants[i].dtype();
-  }
+  std::vector<Shape> shape_of;
+  std::vector<Dtype> dtype_of;
+  source_types(shape_of, dtype_of);
   std::vector<int32_t> producer(num_values, -1);
   std::vector<std::vector<int32_t>> readers(num_values);
   for (size_t i = 0; i < steps.size(); ++i) {
