@@ -2,9 +2,9 @@
 
     python benchmarks/bench_gpu.py [--quick] [--canonical-only] [--rownorm-only]
 
-PyTorch is measured first in a child process (`--torch-only`, printing
-JSON), so that neither framework's memory caches or threads weigh on the
-other's timings.
+PyTorch and MLX's CUDA build (when importable) are measured first, each in
+a child process (`--torch-only`, `--mlx-only`, printing JSON), so that no
+framework's memory caches or threads weigh on another's timings.
 Measured:
   - canonical workload ((4096x512)@(512x4) matmul + 500 exps on (512x4)):
     Tandem all-GPU, GPU matmul + CPU exps, all-CPU, each part alone;
@@ -106,9 +106,16 @@ def torch_rownorm_results(rep):
     return res
 
 
-def tandem_rownorm_results(rep):
-    import tandem.core as mx
+def frontend(name="tandem"):
+    """The framework a Tandem-side measurement runs on: tandem.core, or
+    mlx.core for `--mlx-only` (the code is MLX's API either way)."""
+    import importlib
 
+    return importlib.import_module("mlx.core" if name == "mlx" else "tandem.core")
+
+
+def tandem_rownorm_results(rep, fw="tandem"):
+    mx = frontend(fw)
     gpu = mx.new_stream(mx.gpu)
 
     def one_dtype(dt):
@@ -162,9 +169,9 @@ def torch_mlp_ms(rep):
     return 1e3 * best(go, rep, warmup=3)
 
 
-def tandem_mlp_run():
-    """A function running Tandem's MLP forward once (synchronized)."""
-    import tandem.core as mx
+def tandem_mlp_run(fw="tandem"):
+    """A function running Tandem's (or MLX's) MLP forward once (synchronized)."""
+    mx = frontend(fw)
 
     gpu = mx.new_stream(mx.gpu)
     keys = mx.random.split(mx.random.key(0), 2 * MLP_LAYERS + 1, stream=gpu)
@@ -187,8 +194,8 @@ def tandem_mlp_run():
     return go
 
 
-def tandem_mlp_ms(rep):
-    return 1e3 * best(tandem_mlp_run(), rep, warmup=3)
+def tandem_mlp_ms(rep, fw="tandem"):
+    return 1e3 * best(tandem_mlp_run(fw), rep, warmup=3)
 
 
 def report_mlp(res):
@@ -198,6 +205,8 @@ def report_mlp(res):
             f"tandem {res['mlp_ms']:.3f} ms")
     if "torch_mlp_ms" in res:
         line += f"  torch {res['torch_mlp_ms']:.3f} ms  tandem / torch {res['mlp_ms'] / res['torch_mlp_ms']:.2f}"
+    if "mlx_mlp_ms" in res:
+        line += f"  mlx {res['mlx_mlp_ms']:.3f} ms"
     print(line + "  (bar <= 1.0)")
 
 
@@ -215,6 +224,9 @@ def report_rownorm(res):
             if "torch_" + k in res:
                 t = res["torch_" + k]
                 line += f"   torch {t:7.1f}   tandem / torch {res[k] / t:.2f}"
+            if "mlx_" + k in res:
+                t = res["mlx_" + k]
+                line += f"   mlx {t:7.1f}   tandem / mlx {res[k] / t:.2f}"
             if copy:
                 line += f"   {res[k] / copy:.2f}x the copy"
             print(line + f"   ({bar})")
@@ -289,8 +301,8 @@ def torch_results(rep):
     return res
 
 
-def tandem_results(rep, canonical_only=False):
-    import tandem.core as mx
+def tandem_results(rep, canonical_only=False, fw="tandem"):
+    mx = frontend(fw)
 
     res = {}
     gpu = mx.new_stream(mx.gpu)
@@ -344,7 +356,7 @@ def tandem_results(rep, canonical_only=False):
     res["tandem_all_cpu"] = best(lambda: workload(cpu, cpu), rep)
     res["tandem_matmul_gpu"] = best(run(lambda: mx.matmul(a, b, stream=gpu)), rep)
     res["tandem_exps_cpu"] = best(exps_only, rep)
-    if canonical_only:
+    if canonical_only or fw == "mlx":
         return res
 
     x = mx.random.uniform(shape=(N_BW,), key=mx.random.key(3), stream=gpu)
@@ -388,6 +400,31 @@ def tandem_results(rep, canonical_only=False):
     return res
 
 
+def mlx_results(rep, part="all"):
+    """MLX's CUDA build on the same workloads (keys prefixed mlx_)."""
+    res = {}
+    if part != "rownorm":
+        res.update({"mlx_" + k[len("tandem_"):]: v for k, v in tandem_results(rep, fw="mlx").items()})
+    if part != "canonical":
+        res.update({"mlx_" + k: v for k, v in tandem_rownorm_results(rep, fw="mlx").items()})
+        res["mlx_mlp_ms"] = tandem_mlp_ms(rep, fw="mlx")
+    return res
+
+
+def peer(flag, args):
+    """A peer's results, measured in a child process (its own caches and threads)."""
+    cmd = [sys.executable, __file__, flag] + [a for a in ("--quick", "--canonical-only", "--rownorm-only")
+                                               if getattr(args, a[2:].replace("-", "_"))]
+    out = subprocess.run(cmd, capture_output=True, text=True)
+    if out.returncode == 0 and out.stdout.strip():
+        try:
+            return json.loads(out.stdout.strip().splitlines()[-1])
+        except ValueError:
+            pass
+    print(f"[{flag[2:-5]}] not measured:", (out.stderr or out.stdout).strip().splitlines()[-1:])
+    return {}
+
+
 def report(res):
     def ms(k):
         return f"{res[k] * 1e3:8.3f} ms"
@@ -395,7 +432,9 @@ def report(res):
     print("canonical workload")
     for k in ("tandem_all_gpu", "tandem_split", "tandem_compiled_all_gpu", "tandem_compiled_split",
               "tandem_compiled_all_gpu_first", "tandem_compiled_split_first", "tandem_all_cpu",
-              "tandem_matmul_gpu", "tandem_exps_cpu", "torch_all_gpu", "torch_split"):
+              "tandem_matmul_gpu", "tandem_exps_cpu", "torch_all_gpu", "torch_split",
+              "mlx_all_gpu", "mlx_split", "mlx_compiled_all_gpu", "mlx_compiled_split",
+              "mlx_compiled_all_gpu_first"):
         if k in res:
             print(f"  {k:24s} {ms(k)}")
     longer = max(res["tandem_matmul_gpu"], res["tandem_exps_cpu"])
@@ -404,6 +443,10 @@ def report(res):
     if "torch_split" in res:
         tbest = min(res["torch_all_gpu"], res["torch_split"])
         print(f"  split / PyTorch best       {res['tandem_split'] / tbest:.2f}x (bar <= 0.25)")
+    if "mlx_compiled_all_gpu" in res:
+        r = res["tandem_compiled_all_gpu"] / res["mlx_compiled_all_gpu"]
+        print(f"  compiled all-GPU / MLX compiled  {r:.2f}x (bar <= 0.5)")
+        print(f"  all-GPU / MLX uncompiled         {res['tandem_all_gpu'] / res['mlx_all_gpu']:.2f}x")
     if "tandem_tiny_us" not in res:
         return
     print("bandwidth over 256 MiB (GB/s, bytes read + written)")
@@ -437,10 +480,15 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--torch-only", action="store_true")
+    ap.add_argument("--mlx-only", action="store_true")
     ap.add_argument("--canonical-only", action="store_true")
     ap.add_argument("--rownorm-only", action="store_true")
     args = ap.parse_args()
     rep = 5 if args.quick else 20
+    part = "canonical" if args.canonical_only else "rownorm" if args.rownorm_only else "all"
+    if args.mlx_only:
+        print(json.dumps(mlx_results(rep, part)))
+        return
     import tandem.core as mx
 
     if not mx.is_available(mx.gpu) and not args.torch_only:
@@ -459,25 +507,20 @@ def main():
                 print("[torch] not measured: torch has no CUDA device")
         except ImportError:
             print("[torch] not measured: torch is not installed")
+        res.update(peer("--mlx-only", args))
         res.update(tandem_rownorm_results(rep))
         res["mlp_ms"] = tandem_mlp_ms(rep)
         report_rownorm(res)
         report_mlp(res)
         return
-    if args.canonical_only:
-        report(tandem_results(rep, canonical_only=True))
-        return
     if args.torch_only:
         print(json.dumps(torch_results(rep)))
         return
     res = {}
-    cmd = [sys.executable, __file__, "--torch-only"] + (["--quick"] if args.quick else [])
-    out = subprocess.run(cmd, capture_output=True, text=True)
-    if out.returncode == 0:
-        res.update(json.loads(out.stdout.strip().splitlines()[-1]))
-    else:
-        print("[torch] not measured:", (out.stderr or out.stdout).strip().splitlines()[-1:])
-    res.update(tandem_results(rep))
+    if not args.canonical_only:
+        res.update(peer("--torch-only", args))
+    res.update(peer("--mlx-only", args))
+    res.update(tandem_results(rep, canonical_only=args.canonical_only))
     report(res)
 
 

@@ -1,6 +1,6 @@
 """Which GPU kernels a Tandem workload spends its time in, per kernel.
 
-    python benchmarks/profile_gpu.py [gpt|mlp] [--steps 3] [--top 25]
+    python benchmarks/profile_gpu.py [gpt|mlp|sum|matmul] [--steps 3] [--top 25]
 
 `mx.timeline` times a GPU stream's batches as wholes; this names the
 kernels inside them. It runs the workload a few times to warm up (fused
@@ -11,7 +11,8 @@ kernels by total GPU time with their counts, and the GPU busy time per step.
 Needs PyTorch with CUDA (the GPU machine has it); prints why and exits
 otherwise.
 
-Workloads: gpt, one training step of examples/char_gpt.py (6x6x384, context
+Workloads: matmul, ten bfloat16 4096^3 products from Tandem then ten
+from PyTorch; sum, ten sums over 256 MiB of float32 (bench_gpu.py's); gpt, one training step of examples/char_gpt.py (6x6x384, context
 256, batch 64, bfloat16); mlp, the 8-layer bfloat16 MLP forward of
 bench_gpu.py.
 """
@@ -44,9 +45,52 @@ def mlp_forward():
     return bench_gpu.tandem_mlp_run()
 
 
+def sum_256mib():
+    """Ten sums over 256 MiB of float32 in one eval, as bench_gpu.py times them."""
+    import bench_gpu
+    import tandem.core as mx
+
+    gpu = mx.new_stream(mx.gpu)
+    x = mx.random.uniform(shape=(bench_gpu.N_BW,), key=mx.random.key(3), stream=gpu)
+    mx.eval(x)
+
+    def run():
+        mx.eval([mx.sum(x, stream=gpu) for _ in range(bench_gpu.K_BW)])
+        mx.synchronize(gpu)
+
+    return run
+
+
+def matmul_bf16():
+    """Ten bfloat16 4096^3 products, then the same with PyTorch (its kernels
+    show in the same listing, to compare cuBLAS's choices)."""
+    import tandem.core as mx
+    import torch
+
+    gpu = mx.new_stream(mx.gpu)
+    p = mx.random.normal((4096, 4096), key=mx.random.key(5), stream=gpu).astype(mx.bfloat16, stream=gpu)
+    q = mx.random.normal((4096, 4096), key=mx.random.key(6), stream=gpu).astype(mx.bfloat16, stream=gpu)
+    mx.eval(p, q)
+    tp = torch.randn(4096, 4096, device="cuda", dtype=torch.bfloat16)
+    tq = torch.randn(4096, 4096, device="cuda", dtype=torch.bfloat16)
+
+    def run():
+        for _ in range(10):
+            mx.eval(mx.matmul(p, q, stream=gpu))
+        mx.synchronize(gpu)
+        for _ in range(10):
+            tp @ tq
+        torch.cuda.synchronize()
+
+    return run
+
+
+WORKLOADS = {"gpt": gpt_step, "mlp": mlp_forward, "sum": sum_256mib, "matmul": matmul_bf16}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("workload", nargs="?", default="gpt", choices=["gpt", "mlp"])
+    ap.add_argument("workload", nargs="?", default="gpt", choices=list(WORKLOADS))
     ap.add_argument("--steps", type=int, default=3)
     ap.add_argument("--top", type=int, default=25)
     args = ap.parse_args()
@@ -62,10 +106,17 @@ def main():
         print("profile_gpu: no usable CUDA GPU (for PyTorch and Tandem); nothing profiled")
         return
     torch.cuda.init()  # the primary context both use
-    run = gpt_step() if args.workload == "gpt" else mlp_forward()
+    run = WORKLOADS[args.workload]()
     for _ in range(3):
         run()
     mx.synchronize()
+    import time
+
+    t0 = time.perf_counter()
+    for _ in range(args.steps):
+        run()
+    mx.synchronize()
+    wall = (time.perf_counter() - t0) / args.steps
     with profile(activities=[ProfilerActivity.CUDA]) as prof:
         for _ in range(args.steps):
             run()
@@ -79,7 +130,8 @@ def main():
         k[1] += e.device_time_total if hasattr(e, "device_time_total") else e.cuda_time_total
     total = sum(v[1] for v in kernels.values())
     print(f"{args.workload}: {args.steps} steps, GPU busy {total / 1e3 / args.steps:.2f} ms a step "
-          f"in {sum(v[0] for v in kernels.values()) // args.steps} kernels a step")
+          f"in {sum(v[0] for v in kernels.values()) // args.steps} kernels a step; "
+          f"wall {wall * 1e3:.2f} ms a step unprofiled")
     for name, (count, us) in sorted(kernels.items(), key=lambda kv: -kv[1][1])[: args.top]:
         print(f"  {us / 1e3 / args.steps:8.3f} ms  {count // args.steps:5d}x  {us / total:6.1%}  {name[:100]}")
 

@@ -206,17 +206,32 @@ const std::unordered_map<std::string, Codec>& codecs() {
                           return std::make_shared<ArgReduce>(s, op, r.i32());
                         })},
       {"RowNorm", with<RowNorm>(
+                      // A causal softmax is op 4, its rows and offset after the flags.
                       [](ByteWriter& w, const RowNorm& p) {
-                        write_enum(w, p.op());
+                        bool causal = p.causal_rows() > 0;
+                        w.u8(causal ? 4 : static_cast<uint8_t>(p.op()));
                         w.f32(p.eps());
                         w.u8(p.has_weight());
                         w.u8(p.has_bias());
+                        if (causal) {
+                          w.i64(p.causal_rows());
+                          w.i64(p.causal_offset());
+                        }
                       },
                       [](ByteReader& r, Stream s) {
-                        auto op = read_enum<RowNormOp>(r, 4, "row norm");
+                        int op = static_cast<int>(read_enum<RowNormOp>(r, 5, "row norm"));
                         float eps = r.f32();
                         bool weight = r.boolean();
-                        return std::make_shared<RowNorm>(s, op, eps, weight, r.boolean());
+                        bool bias = r.boolean();
+                        int64_t rows = 0, offset = 0;
+                        if (op == 4) {
+                          rows = r.i64();
+                          offset = r.i64();
+                          if (rows <= 0) r.fail("causal softmax rows must be positive");
+                          op = static_cast<int>(RowNormOp::Softmax);
+                        }
+                        return std::make_shared<RowNorm>(s, static_cast<RowNormOp>(op), eps, weight,
+                                                         bias, rows, offset);
                       })},
       {"Scan", with<Scan>(
                    [](ByteWriter& w, const Scan& p) {

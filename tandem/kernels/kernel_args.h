@@ -14,11 +14,19 @@ constexpr int kDensePerThread = 4;
 // (tandem/fusion.h takes its limits from here).
 constexpr int kFusedMaxInputs = 64;
 constexpr int kFusedMaxOutputs = 8;
+// Inputs that are not row-major (a broadcast bias, a row mean, a transpose)
+// are read through strides: at most kFusedMaxStrided of them a kernel, each
+// with at most kFusedStridedDims dims once collapsed; the others are copied.
+constexpr int kFusedMaxStrided = 8;
+constexpr int kFusedStridedDims = 4;
 struct FusedArgs {
   const void* in[kFusedMaxInputs];
   void* out[kFusedMaxOutputs];
   uint64_t n;
   uint32_t zero;  // always 0, unknown to the compiler: see device/fused.cuh's keep()
+  // Strided input j: its collapsed dims, innermost first (sizes, strides in elements).
+  int64_t sshape[kFusedMaxStrided][kFusedStridedDims];
+  int64_t sstride[kFusedMaxStrided][kFusedStridedDims];
 };
 
 // The index arrays of a gather or scatter over their shared (collapsed)

@@ -20,6 +20,8 @@ void RowNorm::print(std::ostream& os) const {
   if (op_ == RowNormOp::LayerNorm || op_ == RowNormOp::RmsNorm) {
     os << "(eps=" << eps_ << (has_weight_ ? ", weight" : "") << (has_bias_ ? ", bias" : "") << ")";
   }
+  if (causal_rows_ > 0)
+    os << "(causal rows=" << causal_rows_ << ", offset=" << causal_offset_ << ")";
 }
 
 const char* row_norm_op_name(RowNormOp op) {
@@ -202,10 +204,28 @@ array scaled_dot_product_attention(const array& q, const array& k, const array& 
   // Grouped queries: (B, Hkv, rep * Tq, D) against each key head.
   array qs = multiply(q, array(scale, t), s);
   if (rep > 1) qs = reshape(qs, {B, hkv, rep * tq, q.shape(-1)}, s);
-  array scores = astype(matmul(qs, swapaxes(k, -1, -2, s), s), float32, s);
-  if (rep > 1) scores = reshape(scores, {B, hq, tq, tkv}, s);
-  if (auto* m = std::get_if<std::string>(&mask)) {
-    if (*m != "causal") invalid(op, "mask must be an array or \"causal\"; got \"", *m, "\"");
+  array product = matmul(qs, swapaxes(k, -1, -2, s), s);
+  if (rep > 1) product = reshape(product, {B, hq, tq, tkv}, s);
+  auto* name = std::get_if<std::string>(&mask);
+  if (name && *name != "causal") {
+    invalid(op, "mask must be an array or \"causal\"; got \"", *name, "\"");
+  }
+  Dtype pt = product.dtype();
+  if (name && (pt == float32 || pt == bfloat16 || pt == float16) && product.size() > 0) {
+    // One pass over the scores: the softmax reads them in q's dtype
+    // (computing in float32) and applies the causal mask itself.
+    array p = astype(array(product.shape(), pt,
+                           make_pooled<RowNorm>(to_stream(s), RowNormOp::Softmax, 0.f, false, false,
+                                                tq, tkv - tq),
+                           {product}),
+                     v.dtype(), s);
+    if (rep > 1) p = reshape(p, {B, hkv, rep * tq, tkv}, s);
+    array out = matmul(p, v, s);
+    if (rep > 1) out = reshape(out, {B, hq, tq, v.shape(-1)}, s);
+    return out;
+  }
+  array scores = astype(product, float32, s);
+  if (name) {
     // Query i (aligned to the end of the keys) sees keys j <= i + tkv - tq.
     array qi = reshape(arange(0, tq, 1, int32, s), {tq, 1}, s);
     array kj = reshape(arange(0, tkv, 1, int32, s), {1, tkv}, s);

@@ -27,14 +27,28 @@ const char* row_norm_op_name(RowNormOp op);
 // `precise` flag changes nothing and is not stored). A max that is not
 // finite shifts by 0, as the composites do (so rows with inf or nan give
 // what exp(x) / sum(exp(x)) gives).
+//
+// A causal softmax (causal_rows > 0; x at least 2-d) reads element j of row
+// r as -inf when j > r % causal_rows + causal_offset: the causal mask of
+// attention scores (..., Tq, Tkv), with causal_rows = Tq and causal_offset =
+// Tkv - Tq, without building the mask or a where() over the scores.
 class RowNorm : public Primitive {
  public:
-  RowNorm(Stream s, RowNormOp op, float eps = 0.f, bool has_weight = false, bool has_bias = false)
-      : Primitive(s), op_(op), eps_(eps), has_weight_(has_weight), has_bias_(has_bias) {}
+  RowNorm(Stream s, RowNormOp op, float eps = 0.f, bool has_weight = false, bool has_bias = false,
+          int64_t causal_rows = 0, int64_t causal_offset = 0)
+      : Primitive(s),
+        op_(op),
+        eps_(eps),
+        has_weight_(has_weight),
+        has_bias_(has_bias),
+        causal_rows_(causal_rows),
+        causal_offset_(causal_offset) {}
   RowNormOp op() const { return op_; }
   float eps() const { return eps_; }
   bool has_weight() const { return has_weight_; }
   bool has_bias() const { return has_bias_; }
+  int64_t causal_rows() const { return causal_rows_; }
+  int64_t causal_offset() const { return causal_offset_; }
   TANDEM_PRIMITIVE(RowNorm)
   void print(std::ostream& os) const override;
 
@@ -43,6 +57,8 @@ class RowNorm : public Primitive {
   float eps_;
   bool has_weight_;
   bool has_bias_;
+  int64_t causal_rows_;
+  int64_t causal_offset_;
 };
 
 }  // namespace tandem

@@ -160,7 +160,9 @@ std::pair<std::vector<array>, std::vector<int>> RowNorm::vmap(const std::vector<
     Shape shape = x.shape();
     if (op_ == RowNormOp::LogSumExp) shape.back() = 1;
     return {{array(shape, outputs[0].dtype(),
-                   make_pooled<RowNorm>(s, op_, eps_, has_weight_, has_bias_), std::move(in))},
+                   make_pooled<RowNorm>(s, op_, eps_, has_weight_, has_bias_, causal_rows_,
+                                        causal_offset_),
+                   std::move(in))},
             {0}};
   }
   // A weight or bias per batch element: (b, n) read as (b, 1, ..., 1, n)

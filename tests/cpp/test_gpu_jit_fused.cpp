@@ -208,6 +208,61 @@ TEST(JitFused, RandomProgramsCompile) {
   }
 }
 
+array random_input(const Shape& shape, Dtype t);
+
+// Inputs read through strides (broadcast, transposed): every count of
+// collapsed dims, narrow and wide indices.
+TEST(JitFused, StridedInputsCompile) {
+  Builder b = random_program({float32, bfloat16, float32, int32}, 30, 7);
+  std::vector<int> sd{1, 2, 0, 4};
+  for (bool wide : {false, true}) {
+    std::string src = gpu::fused_source(b.p, b.input_dtypes(), b.output_dtypes(), wide, sd);
+    EXPECT_NE(src.find("strided_offset<4>"), std::string::npos) << src;
+    std::string err;
+    try {
+      if (gpu::jit_compile_source(src, {gpu::kFusedKernel}, "sm_90", "Fused").empty()) {
+        err = "empty cubin";
+      }
+    } catch (const std::exception& e) {
+      err = e.what();
+    }
+    EXPECT_EQ(err, "") << "source:\n" << src;
+  }
+  // More dims, or counts for the wrong number of inputs, are refused.
+  EXPECT_THROW(gpu::fused_source(b.p, b.input_dtypes(), b.output_dtypes(), false, {1, 5, 0, 0}),
+               std::invalid_argument);
+  EXPECT_THROW(gpu::fused_source(b.p, b.input_dtypes(), b.output_dtypes(), false, {1, 1}),
+               std::invalid_argument);
+}
+
+TEST(JitFused, CollapseForRead) {
+  int64_t sh[k::kFusedStridedDims], st[k::kFusedStridedDims];
+  StreamOrDevice c = Device::cpu;
+  // A bias broadcast over rows: one broadcast dim, one contiguous.
+  array bias = broadcast_to(random_input({1, 1, 8}, float32), {3, 5, 8}, c);
+  bias.eval();
+  ASSERT_EQ(gpu::collapse_for_read(bias, sh, st), 2);
+  EXPECT_EQ(sh[0], 8);
+  EXPECT_EQ(st[0], 1);
+  EXPECT_EQ(sh[1], 15);
+  EXPECT_EQ(st[1], 0);
+  // A row statistic broadcast along the last axis.
+  array mean = broadcast_to(random_input({3, 5, 1}, float32), {3, 5, 8}, c);
+  mean.eval();
+  ASSERT_EQ(gpu::collapse_for_read(mean, sh, st), 2);
+  EXPECT_EQ(sh[0], 8);
+  EXPECT_EQ(st[0], 0);
+  EXPECT_EQ(sh[1], 15);
+  EXPECT_EQ(st[1], 1);
+  // Alternating dims past kFusedStridedDims: not read through strides.
+  array alt = broadcast_to(random_input({2, 1, 2, 1, 2, 1}, float32), {2, 3, 2, 3, 2, 3}, c);
+  alt.eval();
+  EXPECT_EQ(gpu::collapse_for_read(alt, sh, st), 0);
+  array one = broadcast_to(random_input({1}, float32), {1, 1}, c);
+  one.eval();
+  EXPECT_EQ(gpu::collapse_for_read(one, sh, st), 1);
+}
+
 TEST(JitFused, InvalidProgramsAreRefused) {
   auto refused = [](const Builder& b, std::vector<Dtype> ins, std::vector<Dtype> outs) {
     try {
@@ -385,6 +440,40 @@ TEST(GpuFused, RandomProgramsMatchUnfusedBits) {
 // Multiply then add (and square then add/subtract): one fma if the compiler
 // contracted across instructions, so every float type must still match
 // the separate kernels, here built with the ops themselves.
+// Inputs in other layouts (a broadcast row, a broadcast column, a
+// transpose, a reversed view, one with too many dims to read through
+// strides): the same bits as the program over row-major copies of them.
+TEST(GpuFused, StridedInputsMatchRowMajorCopies) {
+  TANDEM_REQUIRE_GPU();
+  StreamOrDevice c = Device::cpu;
+  const Shape shape{2, 3, 4, 3, 5, 6};
+  auto b = random_program({float32, float32, bfloat16, float32, float32, float32}, 24, 77);
+  std::vector<array> in = make_inputs(b, shape);
+  auto dt = [&](int k) { return b.dt[k]; };
+  std::vector<array> odd = {
+      broadcast_to(random_input({6}, dt(0)), shape, c),
+      broadcast_to(random_input({2, 3, 4, 3, 5, 1}, dt(1)), shape, c),
+      transpose(random_input({6, 5, 3, 4, 3, 2}, dt(2)), {5, 4, 3, 2, 1, 0}, c),
+      slice(random_input({2, 3, 4, 3, 5, 12}, dt(3)), {0, 0, 0, 0, 0, 1}, {2, 3, 4, 3, 5, 12},
+            {1, 1, 1, 1, 1, 2}, c),
+      broadcast_to(random_input({2, 1, 4, 1, 5, 1}, dt(4)), shape, c),  // 6 dims: copied
+      broadcast_to(random_input({2, 1, 4, 3, 5, 6}, dt(5)), shape, c)};
+  for (size_t k = 0; k < odd.size() && k < in.size(); ++k) {
+    if (k < b.p.scalar_inputs.size() && b.p.scalar_inputs[k]) continue;
+    odd[k].eval();
+    in[k] = odd[k];
+  }
+  std::vector<array> dense;
+  for (auto& a : in) {
+    dense.push_back(contiguous(a, false, c));
+    dense.back().eval();
+  }
+  auto got = run_fused(b, in), want = run_fused(b, dense);
+  for (size_t j = 0; j < got.size(); ++j) {
+    expect_same_bits(got[j], want[j], "strided inputs, output " + std::to_string(j));
+  }
+}
+
 TEST(GpuFused, MultiplyAddIsNotContracted) {
   TANDEM_REQUIRE_GPU();
   for (Dtype t : {float32, float64, complex64, float16, bfloat16}) {

@@ -64,6 +64,7 @@ std::vector<std::string> scatter_names(const std::string& kind) {
 TEST(GpuJitIndexing, Copy) {
   std::vector<std::string> names;
   for (const char* b : kBits) add(names, "copy_strided", b, true);
+  add(names, "copy_strided", "uint4", true);  // 16-byte units of contiguous rows
   compile(names);
 }
 

@@ -147,6 +147,66 @@ def test_sdpa(heads, mask):
     np.testing.assert_allclose(np.array(y), ref, rtol=1e-4, atol=1e-5)
 
 
+def causal_keep(tq, tk):
+    return np.arange(tk)[None, :] <= np.arange(tq)[:, None] + tk - tq
+
+
+# The causal mask is applied inside the softmax (one pass over the scores);
+# the same mask given as a boolean array goes through where() and a float32
+# softmax: the two agree bit for bit in float32, and within a unit in the
+# last place for the half types (whose rows the GPU kernel splits in other
+# pieces, so its float32 sums round differently), for rows of every kernel
+# shape (up to rows longer than the GPU holds in registers), with queries
+# fewer than, as many as and more than the keys (rows with no key visible:
+# NaN in both).
+@pytest.mark.parametrize("dtype", [mx.float32, mx.float16, mx.bfloat16])
+@pytest.mark.parametrize("tq,tk", [(5, 7), (6, 6), (9, 4), (3, 1500), (2, 40000)])
+def test_sdpa_causal_matches_boolean_mask(dtype, tq, tk):
+    q, k, v = rand(2, 2, tq, 8), rand(2, 2, tk, 8), rand(2, 2, tk, 8)
+    args = [mx.array(a).astype(dtype) for a in (q, k, v)]
+    got = mx.fast.scaled_dot_product_attention(*args, scale=0.3, mask="causal")
+    want = mx.fast.scaled_dot_product_attention(*args, scale=0.3,
+                                                mask=mx.array(causal_keep(tq, tk)))
+    g, w = to_np(got), to_np(want)
+    np.testing.assert_array_equal(np.isnan(g), np.isnan(w))
+    if dtype == mx.float32:
+        np.testing.assert_array_equal(g, w)
+    else:
+        ulp = {mx.float16: 2.0**-10, mx.bfloat16: 2.0**-7}[dtype]
+        np.testing.assert_allclose(g, w, rtol=ulp, atol=ulp)
+    if tq <= tk:
+        assert not np.isnan(g).any()
+        ref = sdpa_ref(*(to_np(a).astype(np.float64) for a in args), 0.3, "causal")
+        rtol, atol = TOL[dtype]
+        np.testing.assert_allclose(g, ref, rtol=rtol * 4, atol=atol * 4)
+
+
+# Strided q/k/v as attention layers make them ((B, T, H, D) transposed),
+# and gradients through the causal softmax against the boolean-mask path.
+@pytest.mark.parametrize("dtype", [mx.float32, mx.bfloat16])
+def test_sdpa_causal_grads_and_layouts(dtype):
+    b, t, h, d = 2, 6, 3, 4
+    x = mx.array(rand(b, t, 3 * h * d)).astype(dtype)
+
+    def attn(x, mask):
+        q, k, v = (z.reshape(b, t, h, d).transpose(0, 2, 1, 3) for z in mx.split(x, 3, axis=-1))
+        o = mx.fast.scaled_dot_product_attention(q, k, v, scale=d**-0.5, mask=mask)
+        return (o.astype(mx.float32) * mx.arange(d).astype(mx.float32)).sum()
+
+    keep = mx.array(causal_keep(t, t))
+    f_val, f_grad = mx.value_and_grad(lambda x: attn(x, "causal"))(x)
+    b_val, b_grad = mx.value_and_grad(lambda x: attn(x, keep))(x)
+    rtol, atol = TOL[dtype]
+    np.testing.assert_allclose(to_np(f_val), to_np(b_val), rtol=rtol, atol=atol)
+    np.testing.assert_allclose(to_np(f_grad), to_np(b_grad), rtol=rtol * 4, atol=atol * 4)
+    # vmap over a leading axis: as each item alone.
+    qs = mx.array(rand(3, 1, 2, 5, 4)).astype(dtype)
+    vm = mx.vmap(lambda q: mx.fast.scaled_dot_product_attention(q, q, q, scale=0.5, mask="causal"))(qs)
+    for i in range(3):
+        one = mx.fast.scaled_dot_product_attention(qs[i], qs[i], qs[i], scale=0.5, mask="causal")
+        np.testing.assert_array_equal(to_np(vm[i]), to_np(one))
+
+
 def test_fast_ops_differentiate():
     x = mx.array(rand(3, 8))
     g = mx.grad(lambda a: mx.fast.rms_norm(a, None, 1e-5).sum())(x)

@@ -8,6 +8,7 @@
 // accurately as a short one.
 #include "tandem/primitives/row_norm.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <optional>
@@ -91,7 +92,7 @@ std::vector<A> gather_1d(const Ref& p, int64_t n) {
 
 template <typename T>
 void row_norm_kernel(RowNormOp op, float eps, const Ref& in, const Ref& out, const Ref* w,
-                     const Ref* b) {
+                     const Ref* b, int64_t causal_rows, int64_t causal_offset) {
   using A = red::compute_t<T>;
   const int64_t n = in.shape.back();
   const int64_t sa = in.strides.back();
@@ -101,8 +102,10 @@ void row_norm_kernel(RowNormOp op, float eps, const Ref& in, const Ref& out, con
   std::vector<A> wv, bv;
   if (w) wv = gather_1d<A>(*w, n);
   if (b) bv = gather_1d<A>(*b, n);
-  // Read the row in place when it already is n contiguous values of A.
-  const bool direct = std::is_same_v<T, A> && sa == 1;
+  // Read the row in place when it already is n contiguous values of A (a
+  // causal softmax writes its -inf into the copy).
+  const bool causal = causal_rows > 0;
+  const bool direct = std::is_same_v<T, A> && sa == 1 && !causal;
   const bool lse = op == RowNormOp::LogSumExp;
   const A a_eps = static_cast<A>(eps);
   size_t grain =
@@ -117,7 +120,13 @@ void row_norm_kernel(RowNormOp op, float eps, const Ref& in, const Ref& out, con
       if (direct) {
         x = reinterpret_cast<const A*>(src);
       } else {
-        for (int64_t j = 0; j < n; ++j) buf[j] = load(src[j * sa]);
+        int64_t keep = n;
+        if (causal) {
+          keep =
+              std::clamp<int64_t>(static_cast<int64_t>(r) % causal_rows + causal_offset + 1, 0, n);
+        }
+        for (int64_t j = 0; j < keep; ++j) buf[j] = load(src[j * sa]);
+        for (int64_t j = keep; j < n; ++j) buf[j] = -std::numeric_limits<A>::infinity();
         x = buf.data();
       }
       // Where the output row is built: out itself when it holds A (it may
@@ -187,19 +196,23 @@ void RowNorm::eval_cpu(const std::vector<array>& inputs, std::vector<array>& out
   size_t k = 1;
   if (has_weight_) w.emplace(inputs[k++]);
   if (has_bias_) b.emplace(inputs[k++]);
+  if (causal_rows_ > 0 && (op_ != RowNormOp::Softmax || in.ndim() < 2)) {
+    throw std::invalid_argument(
+        "[RowNorm] a causal mask needs a softmax over a 2-d or larger array");
+  }
   cpu::dispatch([op = op_, eps = eps_, in = cpu::Ref(in), out = cpu::Ref(out), w = std::move(w),
-                 b = std::move(b)] {
+                 b = std::move(b), cr = causal_rows_, co = causal_offset_] {
     const cpu::Ref* wp = w ? &*w : nullptr;
     const cpu::Ref* bp = b ? &*b : nullptr;
     switch (in.dtype.val) {
       case Dtype::Val::float16:
-        return cpu::row_norm_kernel<float16_t>(op, eps, in, out, wp, bp);
+        return cpu::row_norm_kernel<float16_t>(op, eps, in, out, wp, bp, cr, co);
       case Dtype::Val::bfloat16:
-        return cpu::row_norm_kernel<bfloat16_t>(op, eps, in, out, wp, bp);
+        return cpu::row_norm_kernel<bfloat16_t>(op, eps, in, out, wp, bp, cr, co);
       case Dtype::Val::float32:
-        return cpu::row_norm_kernel<float>(op, eps, in, out, wp, bp);
+        return cpu::row_norm_kernel<float>(op, eps, in, out, wp, bp, cr, co);
       case Dtype::Val::float64:
-        return cpu::row_norm_kernel<double>(op, eps, in, out, wp, bp);
+        return cpu::row_norm_kernel<double>(op, eps, in, out, wp, bp, cr, co);
       default:
         throw std::invalid_argument(std::string("[RowNorm] needs a floating-point array; got ") +
                                     dtype_name(in.dtype));

@@ -5,6 +5,7 @@
 
 #include "tandem/backend/cuda/creation.h"
 #include "tandem/backend/cuda/elementwise.h"
+#include "tandem/backend/cuda/indexing.h"
 #include "tandem/backend/cuda/jit.h"
 
 namespace tandem {
@@ -33,6 +34,18 @@ void copy_row_major(Encoder& enc, const array& in, void* dst, Dtype to) {
     enc.mark_used();
     return;
   }
+  // dst is row-major at in's shape: collapse the pair and see whether in
+  // reads in the same order.
+  auto ls = collapse_layouts(in.shape(), {row_major_strides(in.shape()), in.strides()});
+  Layout l = ls[1];
+  bool contig = l.ndim == 0 || (l.ndim == 1 && l.strides[0] == 1);
+  if (!contig && in.dtype() == to) {
+    // A plain strided copy: indexing's, which moves wide units where it can.
+    copy_into(enc, enc.in(in), in.strides(), dst, row_major_strides(in.shape()), in.shape(),
+              in.itemsize());
+    enc.mark_used();
+    return;
+  }
   std::string it = device_type(in.dtype()), ot = device_type(to);
   auto& ks = cast_cache().get(cast_key(in.dtype(), to), [&] {
     KernelCache::Program p{"elementwise.cuh", {}};
@@ -45,11 +58,6 @@ void copy_row_major(Encoder& enc, const array& in, void* dst, Dtype to) {
     }
     return p;
   });
-  // dst is row-major at in's shape: collapse the pair and see whether in
-  // reads in the same order.
-  auto ls = collapse_layouts(in.shape(), {row_major_strides(in.shape()), in.strides()});
-  Layout l = ls[1];
-  bool contig = l.ndim == 0 || (l.ndim == 1 && l.strides[0] == 1);
   bool wide = n > (size_t(1) << 31);
   const void* src = enc.in(in);
   unsigned threads = 256;

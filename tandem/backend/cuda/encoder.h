@@ -16,7 +16,7 @@ namespace tandem::gpu {
 
 class Encoder {
  public:
-  explicit Encoder(cudaStream_t s) : stream_(s), capture_(s) {}
+  explicit Encoder(cudaStream_t s);
   // The stream, with everything recorded so far launched: for library calls
   // (cuBLASLt), event records and waits and host transfers, which are not
   // recorded into the stream's CUDA graph.

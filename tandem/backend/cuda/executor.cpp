@@ -301,6 +301,9 @@ namespace {
 }
 }  // namespace
 
+// A kernel of a full wave of blocks ends its graph segment (graph_capture.h).
+Encoder::Encoder(cudaStream_t s) : stream_(s), capture_(s, unsigned(device_info().sm_count)) {}
+
 cudaStream_t Encoder::stream() {
   flush();
   return stream_;

@@ -37,13 +37,46 @@ bool needs_keep(Dtype t) {
 
 }  // namespace
 
+int collapse_for_read(const array& in, int64_t* shape, int64_t* stride) {
+  int nd = 0;
+  for (int d = in.ndim() - 1; d >= 0; --d) {
+    int64_t n = in.shape(d), st = in.strides()[d];
+    if (n == 1) continue;
+    if (nd > 0 && st == stride[nd - 1] * shape[nd - 1]) {
+      shape[nd - 1] *= n;  // continues the dim inside it (both broadcast, or contiguous)
+      continue;
+    }
+    if (nd == k::kFusedStridedDims) return 0;
+    shape[nd] = n;
+    stride[nd] = st;
+    ++nd;
+  }
+  if (nd == 0) {  // one element
+    shape[0] = 1;
+    stride[0] = 0;
+    nd = 1;
+  }
+  return nd;
+}
+
 bool fused_multi_element(const FusedProgram& p) {
   return p.instrs.size() <= 16;
 }
 
 std::string fused_source(const FusedProgram& p, const std::vector<Dtype>& input_dtypes,
-                         const std::vector<Dtype>& output_dtypes, bool wide) {
+                         const std::vector<Dtype>& output_dtypes, bool wide,
+                         const std::vector<int>& strided_dims) {
   const int ni = p.num_inputs;
+  if (!strided_dims.empty()) {
+    int slots = 0;
+    for (int d : strided_dims) {
+      if (d < 0 || d > k::kFusedStridedDims) invalid("bad strided dim count");
+      slots += d > 0;
+    }
+    if (strided_dims.size() != size_t(ni) || slots > k::kFusedMaxStrided) {
+      invalid("strided_dims does not fit the program's inputs");
+    }
+  }
   if (ni < 0 || ni > kFusedMaxInputs || size_t(ni) != input_dtypes.size()) {
     invalid("a program of " + std::to_string(ni) + " inputs given " +
             std::to_string(input_dtypes.size()) + " (at most " + std::to_string(kFusedMaxInputs) +
@@ -106,6 +139,7 @@ std::string fused_source(const FusedProgram& p, const std::vector<Dtype>& input_
   }
   auto scalar = [&](int k) { return !p.scalar_inputs.empty() && p.scalar_inputs[k]; };
   auto var = [](int v) { return std::string(1, 'v') += std::to_string(v); };
+  auto sdims = [&](int k) { return strided_dims.empty() ? 0 : strided_dims[k]; };
 
   std::string s;
   s.reserve(512 + 96 * p.instrs.size());
@@ -125,6 +159,17 @@ std::string fused_source(const FusedProgram& p, const std::vector<Dtype>& input_
       s += "  const " + t + "* __restrict__ in" + std::to_string(k) + " = " + ptr + ";\n";
     }
   }
+  // A strided input's element i: its offset from i's coordinates over the
+  // collapsed dims (innermost first; the outermost needs no modulo).
+  auto read = [&](int k) {
+    std::string ks = std::to_string(k);
+    if (!sdims(k)) return "in" + ks + "[i]";
+    int slot = 0;
+    for (int j = 0; j < k; ++j) slot += sdims(j) > 0;
+    std::string r = "in" + ks + "[strided_offset<" + std::to_string(sdims(k)) + ">(i, p.sshape[" +
+                    std::to_string(slot) + "], p.sstride[" + std::to_string(slot) + "])]";
+    return r;
+  };
   for (size_t j = 0; j < p.outputs.size(); ++j) {
     std::string t = device_type(dt[p.outputs[j]]);
     s += "  " + t + "* __restrict__ out" + std::to_string(j) + " = static_cast<" + t + "*>(p.out[" +
@@ -156,7 +201,7 @@ std::string fused_source(const FusedProgram& p, const std::vector<Dtype>& input_
       if (!loaded(k)) continue;
       std::string t = device_type(dt[k]), ks = std::to_string(k);
       s += "  " + t + " r" + ks + "[kDensePerThread];\n";
-      loads += "    r" + ks + "[u] = in" + ks + "[i];\n";
+      loads += "    r" + ks + "[u] = " + read(k) + ";\n";
       unpack += "    const " + t + " " + var(k) + " = r" + ks + "[u];\n";
     }
     s += "  dense_loop(static_cast<Idx>(p.n), [&](int u, Idx i) {\n" + loads +
@@ -166,8 +211,8 @@ std::string fused_source(const FusedProgram& p, const std::vector<Dtype>& input_
          "  for (Idx i = Idx(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += step) {\n";
     for (int k = 0; k < ni; ++k) {
       if (loaded(k)) {
-        s += "    const " + std::string(device_type(dt[k])) + " " + var(k) + " = in" +
-             std::to_string(k) + "[i];\n";
+        s +=
+            "    const " + std::string(device_type(dt[k])) + " " + var(k) + " = " + read(k) + ";\n";
       }
     }
     s += body + "  }\n";
@@ -291,22 +336,38 @@ void Fused::eval_gpu(const std::vector<array>& inputs, std::vector<array>& outpu
     key += ',';
   }
   key += '|';
+  // Inputs not read at [i] are read through their strides when they
+  // collapse to few dims (a broadcast bias or row statistic: no copy), else
+  // copied row-major first.
+  std::vector<int> sdims(inputs.size(), 0);
+  gpu::FusedArgs args{};
+  int slots = 0;
   for (size_t k = 0; k < inputs.size(); ++k) {
     const array& in = inputs[k];
     // The kernel reads a scalar at [0] and any other input at [i].
-    relayout.push_back(!reads_in_place(k, in, outputs[0]));
+    bool in_place = reads_in_place(k, in, outputs[0]);
+    if (!in_place && slots < k::kFusedMaxStrided && in.shape() == outputs[0].shape()) {
+      int nd = gpu::collapse_for_read(in, args.sshape[slots], args.sstride[slots]);
+      if (nd > 0) {
+        sdims[k] = nd;
+        ++slots;
+        in_place = true;
+      }
+    }
+    relayout.push_back(!in_place);
     in_dtypes.push_back(in.dtype());
     key += std::to_string(in.dtype().index());
+    if (sdims[k]) (key += 's') += std::to_string(sdims[k]);
     key += ',';
   }
   auto make = [&] {
     return gpu::SourceKernelCache::Program{
-        gpu::fused_source(p, in_dtypes, out_dtypes, wide), {gpu::kFusedKernel}, "Fused"};
+        gpu::fused_source(p, in_dtypes, out_dtypes, wide, sdims), {gpu::kFusedKernel}, "Fused"};
   };
   const std::vector<const void*>* found = nullptr;
   auto mode = gpu::fused_compile_mode();
   if (mode == gpu::FusedCompile::never) {
-    gpu::fused_source(p, in_dtypes, out_dtypes, wide);  // checks the program
+    gpu::fused_source(p, in_dtypes, out_dtypes, wide, sdims);  // checks the program
     if (gpu::run_unfused(stream(), p, inputs, outputs)) return;
   } else if (mode == gpu::FusedCompile::in_background) {
     // A program gets here unchecked only once fused_source has checked it
@@ -315,7 +376,6 @@ void Fused::eval_gpu(const std::vector<array>& inputs, std::vector<array>& outpu
     if (!found && gpu::run_unfused(stream(), p, inputs, outputs)) return;
   }
   const auto& ks = found ? *found : cache.get(key, make);
-  gpu::FusedArgs args{};
   for (size_t j = 0; j < outputs.size(); ++j) args.out[j] = enc.out(outputs[j]);
   for (size_t k = 0; k < inputs.size(); ++k) {
     if (!relayout[k]) {

@@ -26,12 +26,23 @@ inline constexpr const char* kFusedKernel = "tandem_fused::kernel";
 // before use, dtypes consistent with the unfused kernels', at most
 // kFusedMaxInputs inputs and kFusedMaxOutputs outputs); throws
 // std::invalid_argument starting "[Fused]" when it is not valid.
+// strided_dims (empty: none) gives per input the count of collapsed dims
+// it is read through (FusedArgs::sshape/sstride, slots in input order), 0
+// for an input read at [i].
+//
+// in's layout as fused_source's strided reads take it: its dims without
+// the size-1 ones, merged where one continues the next, innermost first into
+// shape/stride (kFusedStridedDims each). Returns their count, or 0 when
+// there are more.
+int collapse_for_read(const array& in, int64_t* shape, int64_t* stride);
+
 // Whether p's kernel takes several elements a thread (device/elementwise.cuh's
 // dense_loop, launched on dense_blocks' grid) or one (blocks_for's).
 bool fused_multi_element(const FusedProgram& p);
 
 std::string fused_source(const FusedProgram& p, const std::vector<Dtype>& input_dtypes,
-                         const std::vector<Dtype>& output_dtypes, bool wide);
+                         const std::vector<Dtype>& output_dtypes, bool wide,
+                         const std::vector<int>& strided_dims = {});
 
 // How a Fused node whose kernel is neither in memory nor on disk runs.
 // in_background (the default): its ops run one kernel each (the unfused

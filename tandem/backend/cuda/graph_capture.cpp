@@ -27,7 +27,8 @@ bool GraphCapture::enabled() {
   return on;
 }
 
-GraphCapture::GraphCapture(cudaStream_t s) : stream_(s), limit_(kFirstSegment) {}
+GraphCapture::GraphCapture(cudaStream_t s, unsigned big_grid)
+    : stream_(s), limit_(kFirstSegment), big_grid_(big_grid) {}
 
 GraphCapture::~GraphCapture() {
   if (capturing_) {
@@ -72,6 +73,7 @@ void GraphCapture::queue(unsigned kind, const char* what, Issue&& issue) {
 void GraphCapture::launch(const void* kernel, dim3 grid, dim3 block, void** args, size_t smem) {
   queue(0, "cudaLaunchKernel",
         [&] { return cudaLaunchKernel(kernel, grid, block, args, smem, stream_); });
+  if (capturing_ && big_grid_ && uint64_t(grid.x) * grid.y * grid.z >= big_grid_) flush();
 }
 
 void GraphCapture::copy(void* dst, const void* src, size_t bytes) {

@@ -8,9 +8,11 @@
 // Executable graphs are cached by the segment's sequence of node kinds
 // (kernel or copy) and refreshed with cudaGraphExecUpdate, which is cheap,
 // so a segment costs one graph launch plus a fraction of a microsecond per
-// kernel. Library calls (cuBLASLt) are not captured: they may launch with
-// attributes (clusters, programmatic dependencies) that a cached graph's
-// nodes would not match.
+// kernel. A kernel of a full wave of blocks or more ends its segment at once:
+// it runs long enough to hide the launches after it, and the GPU should not
+// wait for the rest of a segment to start it. Library calls (cuBLASLt) are not captured: they may
+// launch with attributes (clusters, programmatic dependencies) that a cached graph's nodes would
+// not match.
 #include <cuda_runtime.h>
 
 #include <cstdint>
@@ -21,7 +23,8 @@ namespace tandem::gpu {
 
 class GraphCapture {
  public:
-  explicit GraphCapture(cudaStream_t s);
+  // big_grid: blocks from which a kernel ends its segment (0: never).
+  GraphCapture(cudaStream_t s, unsigned big_grid);
   ~GraphCapture();
   GraphCapture(const GraphCapture&) = delete;
   GraphCapture& operator=(const GraphCapture&) = delete;
@@ -65,6 +68,7 @@ class GraphCapture {
   size_t nodes_ = 0;        // operations in the segment being captured
   uint64_t signature_ = 0;  // their count and kinds
   size_t limit_;            // operations after which the segment is launched
+  unsigned big_grid_;
   uint64_t clock_ = 0;
   std::unordered_map<uint64_t, Exec> execs_;  // by signature
   std::exception_ptr failure_;

@@ -1,5 +1,5 @@
 // GPU kernels of Matmul and AddMM through cuBLASLt (device/matmul.cuh holds
-// the helper kernels).
+// the fallback kernel; operand copies are gpu::copy_into's).
 //
 // Row-major out = a @ b is computed as the column-major product
 // out^T = b^T a^T, so each operand goes to cuBLASLt in place whenever its
@@ -37,6 +37,7 @@
 #include "tandem/backend/cuda/device.h"
 #include "tandem/backend/cuda/elementwise.h"
 #include "tandem/backend/cuda/encoder.h"
+#include "tandem/backend/cuda/indexing.h"
 #include "tandem/backend/cuda/jit.h"
 #include "tandem/backend/cuda/memory.h"
 #include "tandem/kernels/kernel_args.h"
@@ -381,32 +382,19 @@ std::shared_ptr<Plan> get_plan(const GemmShape& g, const TypeInfo& ti, size_t ws
 
 using k::MatmulStrides;
 
-// The helper kernels of dtype t: gather (32- and 64-bit index), fallback.
-const std::vector<const void*>& helper_kernels(Dtype t) {
+// The tiled fallback kernel of dtype t.
+const void* fallback_kernel(Dtype t) {
   static KernelCache cache;
   return cache.get(static_cast<uint64_t>(t.index()), [&] {
-    std::string dt = device_type(t);
-    return KernelCache::Program{
-        "matmul.cuh",
-        {"tandem::matmul_gather<" + dt + ", uint32_t>",
-         "tandem::matmul_gather<" + dt + ", int64_t>", "tandem::matmul_fallback<" + dt + ">"}};
-  });
+    return KernelCache::Program{"matmul.cuh",
+                                {"tandem::matmul_fallback<" + std::string(device_type(t)) + ">"}};
+  })[0];
 }
 
 // dst (row-major over shape) = src read through strides.
 void gather(Encoder& enc, Dtype t, const void* src, const Shape& shape, const Strides& strides,
             void* dst) {
-  size_t n = 1;
-  for (auto d : shape) n *= static_cast<size_t>(d);
-  if (n == 0) return;
-  Layout l = collapse_layouts(shape, {strides})[0];
-  auto& ks = helper_kernels(t);
-  unsigned blocks = blocks_for(n, 256);
-  if (n >= (size_t(1) << 31)) {
-    enc.launch(ks[1], blocks, 256, 0, src, dst, static_cast<int64_t>(n), l);
-  } else {
-    enc.launch(ks[0], blocks, 256, 0, src, dst, static_cast<uint32_t>(n), l);
-  }
+  copy_into(enc, src, strides, dst, row_major_strides(shape), shape, t.size());
 }
 
 // Fills op's scratch copy and points op at it.
@@ -464,7 +452,7 @@ void run_fallback(Encoder& enc, const array& a, const array& b, const void* c_pt
   int uc = use_c ? 1 : 0;
   // Nothing is summed when K = 0: alpha must not turn the zero into a NaN.
   float al = K == 0 ? 0.f : alpha;
-  enc.launch(helper_kernels(t)[2], blocks, dim3(16, 16), 0, ap, bp, c_ptr, out, s, al, beta, uc);
+  enc.launch(fallback_kernel(t), blocks, dim3(16, 16), 0, ap, bp, c_ptr, out, s, al, beta, uc);
 }
 
 void eval_product(const Stream& stream, const std::vector<array>& inputs, array& out, float alpha,

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <stdexcept>
 
 #include "tandem/backend/cuda/device.h"
 #include "tandem/backend/cuda/jit.h"
@@ -51,6 +52,10 @@ void RowNorm::eval_gpu(const std::vector<array>& inputs, std::vector<array>& out
   const array& in = inputs[0];
   array& out = outputs[0];
   const bool lse = op_ == RowNormOp::LogSumExp;
+  if (causal_rows_ > 0 && (op_ != RowNormOp::Softmax || in.ndim() < 2)) {
+    throw std::invalid_argument(
+        "[RowNorm] a causal mask needs a softmax over a 2-d or larger array");
+  }
   bool donated =
       !lse && in.flags().row_contiguous && in.dtype() == out.dtype() && gpu::can_donate(in, out);
   void* dst = donated ? enc.donate(in, out) : enc.out(out);
@@ -97,8 +102,9 @@ void RowNorm::eval_gpu(const std::vector<array>& inputs, std::vector<array>& out
   unsigned grid = gr::grid_for(kernel, gr::ceil_div(nrows, rows_per_block), block);
   float eps = eps_;
   int use_vec = vec ? 1 : 0;
+  int64_t causal_rows = causal_rows_, causal_off = causal_offset_;
   enc.launch(kernel, dim3(grid), dim3(block), 0, src, dst, params[0], params[1], rows, sa, n, nrows,
-             pstrides[0], pstrides[1], eps, use_vec);
+             pstrides[0], pstrides[1], eps, use_vec, causal_rows, causal_off);
 }
 
 }  // namespace tandem

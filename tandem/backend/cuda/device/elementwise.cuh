@@ -78,14 +78,51 @@ __global__ void map1_contig(const In* __restrict__ in, Out* __restrict__ out, Id
       n, [&](int u, Idx i) { v[u] = in[i]; }, [&](int u, Idx i) { out[i] = f(v[u]); });
 }
 
+// The strided loop over the n elements of a row-major output whose inputs'
+// layouts (collapsed together: one shape) are ls[0..N). When the innermost
+// dim's length is a multiple of kRowGroup, a thread takes kRowGroup
+// consecutive elements of one row: their offsets are the first one's plus a
+// multiple of each input's innermost stride, so the index arithmetic (a
+// division per dim, most of the work for 2-byte types) is paid once a group.
+// body(i, off) computes output element i from input offsets off[k].
+constexpr int kRowGroup = 4;
+template <int N, typename Idx, class Body>
+__device__ inline void strided_loop(Idx n, const Layout* const (&ls)[N], Body&& body) {
+  const Idx step = Idx(gridDim.x) * blockDim.x;
+  const Idx tid = Idx(blockIdx.x) * blockDim.x + threadIdx.x;
+  const int d = ls[0]->ndim - 1;
+  if (d >= 0 && ls[0]->shape[d] % kRowGroup == 0) {
+    int64_t inner[N];
+#pragma unroll
+    for (int k = 0; k < N; ++k) inner[k] = ls[k]->strides[d];
+    for (Idx g = tid; g < n / kRowGroup; g += step) {
+      const Idx i = g * kRowGroup;
+      int64_t off[N];
+#pragma unroll
+      for (int k = 0; k < N; ++k) off[k] = offset_of(i, *ls[k]);
+#pragma unroll
+      for (int u = 0; u < kRowGroup; ++u) {
+        body(i + Idx(u), off);
+#pragma unroll
+        for (int k = 0; k < N; ++k) off[k] += inner[k];
+      }
+    }
+    return;
+  }
+  for (Idx i = tid; i < n; i += step) {
+    int64_t off[N];
+#pragma unroll
+    for (int k = 0; k < N; ++k) off[k] = offset_of(i, *ls[k]);
+    body(i, off);
+  }
+}
+
 // out[i] = F(in[offset(i)]): the output is row-major.
 template <typename F, typename In, typename Out, typename Idx>
 __global__ void map1_strided(const In* __restrict__ in, Out* __restrict__ out, Idx n, Layout l) {
   F f;
-  Idx step = Idx(gridDim.x) * blockDim.x;
-  for (Idx i = Idx(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += step) {
-    out[i] = f(in[offset_of(i, l)]);
-  }
+  const Layout* const ls[1] = {&l};
+  strided_loop<1>(n, ls, [&](Idx i, const int64_t* off) { out[i] = f(in[off[0]]); });
 }
 
 // Two inputs over dense data; an input with scalar_x set is read at [0].
@@ -108,10 +145,8 @@ template <typename F, typename In, typename Out, typename Idx>
 __global__ void map2_strided(const In* __restrict__ a, const In* __restrict__ b,
                              Out* __restrict__ out, Idx n, Layout la, Layout lb) {
   F f;
-  Idx step = Idx(gridDim.x) * blockDim.x;
-  for (Idx i = Idx(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += step) {
-    out[i] = f(a[offset_of(i, la)], b[offset_of(i, lb)]);
-  }
+  const Layout* const ls[2] = {&la, &lb};
+  strided_loop<2>(n, ls, [&](Idx i, const int64_t* off) { out[i] = f(a[off[0]], b[off[1]]); });
 }
 
 // where(c, a, b), each input strided (the output is row-major).
@@ -119,10 +154,9 @@ template <typename T, typename Idx>
 __global__ void select_strided(const bool* __restrict__ c, const T* __restrict__ a,
                                const T* __restrict__ b, T* __restrict__ out, Idx n, Layout lc,
                                Layout la, Layout lb) {
-  Idx step = Idx(gridDim.x) * blockDim.x;
-  for (Idx i = Idx(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += step) {
-    out[i] = c[offset_of(i, lc)] ? a[offset_of(i, la)] : b[offset_of(i, lb)];
-  }
+  const Layout* const ls[3] = {&lc, &la, &lb};
+  strided_loop<3>(n, ls,
+                  [&](Idx i, const int64_t* off) { out[i] = c[off[0]] ? a[off[1]] : b[off[2]]; });
 }
 
 // Conversion functor for copies and astype.

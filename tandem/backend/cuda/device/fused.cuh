@@ -12,6 +12,20 @@ using k::FusedArgs;
 using k::kFusedMaxInputs;
 using k::kFusedMaxOutputs;
 
+// Offset of element i of a strided input over its collapsed dims (sizes
+// and strides innermost first, FusedArgs::sshape/sstride).
+template <int D, typename Idx>
+__device__ inline int64_t strided_offset(Idx i, const int64_t* shape, const int64_t* stride) {
+  int64_t o = 0;
+#pragma unroll
+  for (int d = 0; d < D - 1; ++d) {
+    const Idx n = static_cast<Idx>(shape[d]);
+    o += static_cast<int64_t>(i % n) * stride[d];
+    i /= n;
+  }
+  return o + static_cast<int64_t>(i) * stride[D - 1];
+}
+
 // A value of one instruction passed on to the next ones. The compiler
 // (NVVM, and ptxas on plain mul/add PTX) contracts a multiply that ends one
 // op and an add that starts the next into one fma, which the unfused

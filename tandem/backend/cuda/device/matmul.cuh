@@ -1,22 +1,13 @@
 // Device code of the matmul family. The products themselves run in cuBLASLt
-// (matmul.cpp); these kernels gather operands cuBLASLt cannot read in place
-// into row-major copies, copy AddMM's c into the output, and compute the
-// products cuBLASLt declines (no algorithm for a layout, K = 0) with a plain
-// tiled kernel that reads any strided layout.
+// (matmul.cpp), whose operand gathers are indexing's strided copies
+// (gpu::copy_into); this is the plain tiled kernel for the products
+// cuBLASLt declines (no algorithm for a layout, K = 0), reading any
+// strided layout.
 #pragma once
 #include "common.cuh"
 #include "tandem/kernels/kernel_args.h"
 
 namespace tandem {
-
-// out[i] = in[offset(i)]: out is row-major over l's shape.
-template <typename T, typename Idx>
-__global__ void matmul_gather(const T* __restrict__ in, T* __restrict__ out, Idx n, Layout l) {
-  Idx step = Idx(gridDim.x) * blockDim.x;
-  for (Idx i = Idx(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += step) {
-    out[i] = in[offset_of(i, l)];
-  }
-}
 
 constexpr int kMatmulTile = 16;
 

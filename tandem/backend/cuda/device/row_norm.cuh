@@ -88,7 +88,7 @@ template <int OP, typename T, int THREADS, int ITEMS, bool VEC>
 __global__ void __launch_bounds__(THREADS < 256 ? 256 : THREADS, THREADS < 256 ? 4 : 1024 / THREADS)
     row_regs(const T* __restrict__ in, T* __restrict__ out, const compute_t<T>* __restrict__ w,
              const compute_t<T>* __restrict__ b, Layout rows, int64_t sa, int64_t n, int64_t nrows,
-             int64_t ws, int64_t bs, float eps, int vec) {
+             int64_t ws, int64_t bs, float eps, int vec, int64_t causal_rows, int64_t causal_off) {
   using A = compute_t<T>;
   constexpr int V = kPack<T>;
   constexpr int kBlockThreads = THREADS < 256 ? 256 : THREADS;
@@ -130,6 +130,16 @@ __global__ void __launch_bounds__(THREADS < 256 ? 256 : THREADS, THREADS < 256 ?
       for (int k = 0; k < kN; ++k) {
         int j = idx(k);
         x[k] = j < len ? cast<A>(src[static_cast<int64_t>(j) * sa]) : pad;
+      }
+    }
+    if constexpr (OP == Softmax) {
+      if (causal_rows > 0) {
+        // Causal mask: elements past the row's last visible key are -inf.
+        const int64_t keep = r % causal_rows + causal_off + 1;
+#pragma unroll
+        for (int k = 0; k < kN; ++k) {
+          if (idx(k) >= keep) x[k] = pad;
+        }
       }
     }
     if constexpr (OP == Softmax || OP == LogSumExp) {
@@ -266,7 +276,8 @@ template <int OP, typename T>
 __global__ void __launch_bounds__(kLoopThreads)
     row_looped(const T* __restrict__ in, T* __restrict__ out, const compute_t<T>* __restrict__ w,
                const compute_t<T>* __restrict__ b, Layout rows, int64_t sa, int64_t n,
-               int64_t nrows, int64_t ws, int64_t bs, float eps, int vec) {
+               int64_t nrows, int64_t ws, int64_t bs, float eps, int vec, int64_t causal_rows,
+               int64_t causal_off) {
   using A = compute_t<T>;
   __shared__ A red_ws[kLoopThreads / 32];
   const A inv_n = A(1) / static_cast<A>(n);
@@ -275,9 +286,13 @@ __global__ void __launch_bounds__(kLoopThreads)
     const T* src = in + offset_of(r, rows);
     T* dst = out + r * n;
     if constexpr (OP == Softmax || OP == LogSumExp) {
+      // Causal mask (softmax): elements past the row's last visible key are -inf.
+      const int64_t keep = OP == Softmax && causal_rows > 0 ? r % causal_rows + causal_off + 1 : n;
+      auto masked = [&](int64_t j, A x) { return j < keep ? x : -inf; };
       // Online: s is the sum of exp(x - m) for this thread's running max m.
       A m = -inf, s = A(0);
-      for_row(src, n, sa, vec, [&](int64_t, A x) {
+      for_row(src, n, sa, vec, [&](int64_t j, A x) {
+        x = masked(j, x);
         if (x > m) {
           s = s * exp_(m - x) + A(1);
           m = x;
@@ -294,14 +309,15 @@ __global__ void __launch_bounds__(kLoopThreads)
         // inf or nan in the row (or only -inf): the composite shifts by 0.
         shift = A(0);
         A z = A(0);
-        for_row(src, n, sa, vec, [&](int64_t, A x) { z += exp_(x); });
+        for_row(src, n, sa, vec, [&](int64_t j, A x) { z += exp_(masked(j, x)); });
         total = row_reduce<kLoopThreads, false>(z, red_ws);
       }
       if constexpr (OP == LogSumExp) {
         if (threadIdx.x == 0) out[r] = cast<T>(log_(total) + shift);
       } else {
         A rs = A(1) / total;
-        map_row(src, dst, n, sa, vec, [&](int64_t, A x) { return exp_(x - shift) * rs; });
+        map_row(src, dst, n, sa, vec,
+                [&](int64_t j, A x) { return exp_(masked(j, x) - shift) * rs; });
       }
     } else {
       A mean = A(0), scale;
