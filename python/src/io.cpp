@@ -49,22 +49,20 @@ std::string pick_format(nb::handle file, const std::optional<std::string>& forma
     fmt = extension(path_of(file));
     if (fmt.empty()) {
       throw std::invalid_argument("[load] could not infer the file format from the extension of '" +
-                                  path_of(file) + "'; pass format='npy', 'npz' or 'safetensors'");
+                                  path_of(file) +
+                                  "'; pass format='npy', 'npz', 'safetensors' or 'gguf'");
     }
   } else if (nb::hasattr(file, "name") && PyUnicode_Check(file.attr("name").ptr())) {
     fmt = extension(nb::cast<std::string>(file.attr("name")));
   }
   if (fmt.empty()) {
     throw std::invalid_argument(
-        "[load] could not infer the format of a file object; pass format='npy', 'npz' or "
-        "'safetensors'");
+        "[load] could not infer the format of a file object; pass format='npy', 'npz', "
+        "'safetensors' or 'gguf'");
   }
-  if (fmt == "gguf") {
-    throw std::invalid_argument("[load] the gguf format is not supported by Tandem");
-  }
-  if (fmt != "npy" && fmt != "npz" && fmt != "safetensors") {
+  if (fmt != "npy" && fmt != "npz" && fmt != "safetensors" && fmt != "gguf") {
     throw std::invalid_argument("[load] unknown file format '" + fmt +
-                                "' (supported: npy, npz, safetensors)");
+                                "' (supported: npy, npz, safetensors, gguf)");
   }
   return fmt;
 }
@@ -82,7 +80,7 @@ nb::dict to_dict(io::NamedArrays&& arrays) {
 
 nb::object load(nb::handle file, const std::optional<std::string>& format, bool return_metadata) {
   std::string fmt = pick_format(file, format);
-  if (return_metadata && fmt != "safetensors") {
+  if (return_metadata && fmt != "safetensors" && fmt != "gguf") {
     throw std::invalid_argument("[load] metadata is not supported for the " + fmt + " format");
   }
   // The bytes of a file object, read whole; a path is read in place.
@@ -119,6 +117,28 @@ nb::object load(nb::handle file, const std::optional<std::string>& format, bool 
       arrays = io::load_npz(*reader);
     }
     return to_dict(std::move(arrays));
+  }
+  if (fmt == "gguf") {
+    io::GGUF g;
+    {
+      ReleaseGil nogil;
+      g = io::load_gguf(*reader);
+    }
+    nb::dict arrays = to_dict(std::move(g.arrays));
+    if (!return_metadata) return arrays;
+    nb::dict meta;
+    for (auto& [k, v] : g.metadata) {
+      if (auto* s = std::get_if<std::string>(&v)) {
+        meta[decode(k)] = decode(*s);
+      } else if (auto* l = std::get_if<std::vector<std::string>>(&v)) {
+        nb::list items;
+        for (auto& s : *l) items.append(decode(s));
+        meta[decode(k)] = items;
+      } else {
+        meta[decode(k)] = wrap(std::get<array>(std::move(v)));
+      }
+    }
+    return nb::make_tuple(arrays, meta);
   }
   io::Safetensors st;
   {
@@ -281,16 +301,70 @@ named ``arr_0``, ``arr_1``, ...; keyword arrays by their keyword.)");
       R"(Save a dict of arrays to a ``.safetensors`` file (".safetensors" is appended to
 a path without it), with optional string metadata.)");
   m.def(
+      "save_gguf",
+      [](nb::handle file, nb::dict arrays, nb::object metadata) {
+        io::NamedArrays named;
+        for (auto [k, v] : arrays) {
+          if (!PyUnicode_Check(k.ptr())) {
+            throw std::invalid_argument("[save_gguf] array names must be strings");
+          }
+          named.emplace_back(nb::cast<std::string>(k), to_array(v));
+        }
+        io::GGUFMetadata meta;
+        if (!metadata.is_none()) {
+          if (!PyDict_Check(metadata.ptr())) {
+            throw nb::type_error("[save_gguf] metadata must be a dict");
+          }
+          std::vector<array> values;
+          for (auto [k, v] : nb::borrow<nb::dict>(metadata)) {
+            if (!PyUnicode_Check(k.ptr())) {
+              throw std::invalid_argument("[save_gguf] metadata keys must be strings");
+            }
+            std::string key = nb::cast<std::string>(k);
+            if (PyUnicode_Check(v.ptr())) {
+              meta.emplace_back(key, nb::cast<std::string>(v));
+            } else if (PyList_Check(v.ptr())) {
+              std::vector<std::string> items;
+              for (auto item : nb::borrow<nb::list>(v)) {
+                if (!PyUnicode_Check(item.ptr())) {
+                  throw nb::type_error(
+                      ("[save_gguf] metadata '" + key + "' is a list; lists must hold strings")
+                          .c_str());
+                }
+                items.push_back(nb::cast<std::string>(item));
+              }
+              meta.emplace_back(key, std::move(items));
+            } else if (is_array(v) || nb::hasattr(v, "__array__")) {
+              meta.emplace_back(key, to_array(v));
+              values.push_back(std::get<array>(meta.back().second));
+            } else {
+              throw nb::type_error(("[save_gguf] metadata '" + key + "' is a " +
+                                    nb::cast<std::string>(nb::type_name(v.type())) +
+                                    "; values must be arrays, strings or lists of strings")
+                                       .c_str());
+            }
+          }
+          eval_interruptible(values);
+        }
+        eval_all(named);
+        write_to(file, "save_gguf", ".gguf", [&](io::Writer& w) { io::save_gguf(w, named, meta); });
+      },
+      "file"_a, "arrays"_a, "metadata"_a = nb::none(),
+      R"(Save a dict of arrays to a ``.gguf`` file (".gguf" is appended to a path
+without it). Arrays are float32, float16, int8, int16 or int32; metadata
+values are 0-d or 1-d arrays, strings or lists of strings.)");
+  m.def(
       "load",
       [](nb::handle file, std::optional<std::string> format, bool return_metadata,
          std::optional<StreamOrDevice>) { return load(file, format, return_metadata); },
       "file"_a, "format"_a = nb::none(), "return_metadata"_a = false, nb::kw_only(),
       "stream"_a = nb::none(),
-      R"(Load array(s) from a ``.npy``, ``.npz`` or ``.safetensors`` file.
+      R"(Load array(s) from a ``.npy``, ``.npz``, ``.safetensors`` or ``.gguf`` file.
 
 The format comes from the file's extension unless ``format`` is given. Returns
 an array for ``.npy``, a dict of arrays otherwise, and ``(arrays, metadata)``
-when ``return_metadata`` is true (safetensors only). Loading reads the file
+when ``return_metadata`` is true (safetensors: strings; gguf: arrays, strings
+and lists of strings). Loading reads the file
 eagerly: the arrays are evaluated and usable on any device or stream.
 A malformed file raises ValueError naming the file and the problem.)");
 }

@@ -106,6 +106,10 @@ tandem\.core\.save_safetensors$:
     def save_safetensors(file: object, arrays: dict[str, array], metadata: dict[str, str] | None = None) -> None:
         \doc
 
+tandem\.core\.save_gguf$:
+    def save_gguf(file: object, arrays: dict[str, array], metadata: dict[str, array | str | list[str]] | None = None) -> None:
+        \doc
+
 # A Python scalar, or nested lists of them, as NumPy types them.
 tandem\.core\.array\.(item|tolist)$:
     def \1(self) -> Any:

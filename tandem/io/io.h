@@ -1,7 +1,8 @@
 #pragma once
-// Array files: NumPy's .npy and .npz and Hugging Face's .safetensors, read
-// and written the way MLX does (bfloat16 as the two-byte void type '<V2' in
-// .npy, MLX's safetensors dtype names and string metadata).
+// Array files: NumPy's .npy and .npz, Hugging Face's .safetensors and
+// ggml's .gguf, read and written the way MLX does (bfloat16 as the two-byte
+// void type '<V2' in .npy, MLX's safetensors dtype names and string
+// metadata, MLX's .gguf tensor and metadata types).
 //
 // Loading is eager host I/O: the arrays come back evaluated, in host memory
 // that every device reads (unified memory), so they are usable on any stream.
@@ -13,6 +14,7 @@
 #include <memory>
 #include <string>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "tandem/array.h"
@@ -71,6 +73,21 @@ struct Safetensors {
 Safetensors load_safetensors(Reader& r);
 void save_safetensors(Writer& w, const NamedArrays& arrays, const Metadata& metadata = {});
 
+// .gguf (ggml's format, versions 2 and 3): unquantized tensors by name and
+// typed metadata. A metadata value is a 0-d array (a typed scalar), a 1-d
+// array, a string or a list of strings. Quantized tensors (Q4_0 and the
+// like) raise an error naming their type. save_gguf writes what MLX writes:
+// float32, float16, int8, int16 and int32 arrays (sorted by name, 32-byte
+// aligned) and metadata arrays of integers, float32, float64 or bool.
+using GGUFValue = std::variant<array, std::string, std::vector<std::string>>;
+using GGUFMetadata = std::vector<std::pair<std::string, GGUFValue>>;
+struct GGUF {
+  NamedArrays arrays;
+  GGUFMetadata metadata;
+};
+GGUF load_gguf(Reader& r);
+void save_gguf(Writer& w, const NamedArrays& arrays, const GGUFMetadata& metadata = {});
+
 // The unevaluated graph behind outputs in Graphviz's DOT language: arrays as
 // named points (names[id] where given, else A, B, ...; inputs at the top,
 // outputs at the bottom), primitives as boxes with edges from their inputs
@@ -91,5 +108,9 @@ io::NamedArrays load_npz(const std::string& path);
 void save_safetensors(std::string path, const io::NamedArrays& arrays,
                       const io::Metadata& metadata = {});
 io::Safetensors load_safetensors(const std::string& path);
+// save_gguf appends ".gguf" when the path lacks it.
+void save_gguf(std::string path, const io::NamedArrays& arrays,
+               const io::GGUFMetadata& metadata = {});
+io::GGUF load_gguf(const std::string& path);
 
 }  // namespace tandem

@@ -242,5 +242,12 @@ void save_safetensors(std::string path, const io::NamedArrays& arrays,
 io::Safetensors load_safetensors(const std::string& path) {
   return io::load_safetensors(*io::open_reader(path));
 }
+void save_gguf(std::string path, const io::NamedArrays& arrays, const io::GGUFMetadata& metadata) {
+  if (!ends_with(path, ".gguf")) path += ".gguf";
+  io::write_file(path, [&](io::Writer& w) { io::save_gguf(w, arrays, metadata); });
+}
+io::GGUF load_gguf(const std::string& path) {
+  return io::load_gguf(*io::open_reader(path));
+}
 
 }  // namespace tandem

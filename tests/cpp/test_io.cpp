@@ -68,6 +68,33 @@ TEST(Io, FilesOnDisk) {
   }
 }
 
+TEST(Io, GgufRoundTripWithMetadata) {
+  std::mt19937 gen(13);
+  std::string dir = ::testing::TempDir();
+  array a = random_array(gen, {3, 4}, float16);
+  array b = transpose(random_array(gen, {2, 5}, int32));
+  io::GGUFMetadata meta{{"name", std::string("t")},
+                        {"words", std::vector<std::string>{"a", "bc"}},
+                        {"ids", array({1, 2, 3}, {3}, int64)},
+                        {"scale", array(0.5f)}};
+  // Names out of order: the file holds them sorted.
+  save_gguf(dir + "tandem_io_g", {{"b", b}, {"a", a}}, meta);
+  io::GGUF g = load_gguf(dir + "tandem_io_g.gguf");
+  ASSERT_EQ(g.arrays.size(), 2u);
+  EXPECT_EQ(g.arrays[0].first, "a");
+  expect_same(g.arrays[0].second, a);
+  expect_same(g.arrays[1].second, b);
+  ASSERT_EQ(g.metadata.size(), 4u);
+  EXPECT_EQ(std::get<std::string>(g.metadata[0].second), "t");
+  EXPECT_EQ(std::get<std::vector<std::string>>(g.metadata[1].second),
+            (std::vector<std::string>{"a", "bc"}));
+  expect_same(std::get<array>(g.metadata[2].second), array({1, 2, 3}, {3}, int64));
+  expect_same(std::get<array>(g.metadata[3].second), array(0.5f));
+  EXPECT_THROW(save_gguf(dir + "tandem_io_g", {{"x", astype(array(1.f), float64)}}),
+               std::invalid_argument);
+  std::remove((dir + "tandem_io_g.gguf").c_str());
+}
+
 TEST(Io, LoadedArraysWorkInOps) {
   std::string bytes;
   array a = array({1.f, 2.f, 3.f, 4.f}, {2, 2});

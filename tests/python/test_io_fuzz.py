@@ -1,4 +1,4 @@
-"""Random byte mutations of valid .npy, .npz and .safetensors files: loading
+"""Random byte mutations of valid .npy, .npz, .safetensors and .gguf files: loading
 either succeeds or raises ValueError/RuntimeError naming the file; it never
 crashes or hangs."""
 import io
@@ -29,6 +29,9 @@ def valid_files(rng):
     buf = io.BytesIO()
     mx.save_safetensors(buf, {"a": a, "b": b, "c": c}, metadata={"k": "v"})
     out["safetensors"] = buf.getvalue()
+    buf = io.BytesIO()
+    mx.save_gguf(buf, {"a": a, "b": b}, {"k": "v", "l": ["x", "y"], "n": mx.array([1, 2])})
+    out["gguf"] = buf.getvalue()
     return out
 
 
@@ -59,7 +62,7 @@ def mutate(rng, data):
     return bytes(data)
 
 
-@pytest.mark.parametrize("fmt", ["npy", "npz", "npz_compressed", "safetensors"])
+@pytest.mark.parametrize("fmt", ["npy", "npz", "npz_compressed", "safetensors", "gguf"])
 def test_mutated_files_fail_cleanly(tmp_path, fmt):
     rng = np.random.default_rng(sum(map(ord, fmt)))
     good = valid_files(rng)[fmt]

@@ -1,0 +1,362 @@
+// The .gguf format (version 3, as ggml's docs/gguf.md describes it): the
+// magic "GGUF", the version, the tensor and metadata counts (uint64), the
+// metadata as typed key/value pairs, then per tensor its name, its dims
+// (innermost first), its ggml type and its offset in the data section,
+// which starts at the next multiple of general.alignment (32 by default);
+// every tensor's data starts at such a multiple too. All little-endian.
+//
+// Read: unquantized tensors (F32, F16, BF16, F64, I8, I16, I32, I64) and
+// every metadata type except arrays of arrays. Written: what MLX's
+// save_gguf writes (float32, float16, int8, int16 and int32 tensors sorted by
+// name; metadata of 0-d or 1-d arrays, strings and lists of strings), so the
+// files load in MLX and llama.cpp.
+#include <algorithm>
+#include <cstring>
+#include <map>
+#include <optional>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "tandem/io/detail.h"
+#include "tandem/io/io.h"
+
+namespace tandem::io {
+namespace {
+
+constexpr uint32_t kMagic = 0x46554747;  // "GGUF" read as a little-endian uint32
+constexpr uint64_t kDefaultAlignment = 32;
+
+// Metadata value types.
+enum MetaType : uint32_t {
+  kU8 = 0,
+  kI8 = 1,
+  kU16 = 2,
+  kI16 = 3,
+  kU32 = 4,
+  kI32 = 5,
+  kF32 = 6,
+  kBool = 7,
+  kString = 8,
+  kArray = 9,
+  kU64 = 10,
+  kI64 = 11,
+  kF64 = 12,
+};
+
+// The dtype of a numeric metadata type (none for strings and arrays).
+std::optional<Dtype> meta_dtype(uint32_t t) {
+  switch (t) {
+    case kU8:
+      return uint8;
+    case kI8:
+      return int8;
+    case kU16:
+      return uint16;
+    case kI16:
+      return int16;
+    case kU32:
+      return uint32;
+    case kI32:
+      return int32;
+    case kF32:
+      return float32;
+    case kBool:
+      return bool_;
+    case kU64:
+      return uint64;
+    case kI64:
+      return int64;
+    case kF64:
+      return float64;
+    default:
+      return std::nullopt;
+  }
+}
+
+std::optional<uint32_t> meta_type_of(Dtype t) {
+  for (uint32_t k = 0; k <= kF64; ++k) {
+    if (auto d = meta_dtype(k); d && *d == t) return k;
+  }
+  return std::nullopt;
+}
+
+// ggml tensor types: the unquantized ones are loaded.
+struct TensorType {
+  uint32_t id;
+  const char* name;
+  std::optional<Dtype> dtype;
+};
+const TensorType kTensorTypes[] = {
+    {0, "F32", float32}, {1, "F16", float16}, {2, "Q4_0", {}},      {3, "Q4_1", {}},
+    {6, "Q5_0", {}},     {7, "Q5_1", {}},     {8, "Q8_0", {}},      {9, "Q8_1", {}},
+    {10, "Q2_K", {}},    {11, "Q3_K", {}},    {12, "Q4_K", {}},     {13, "Q5_K", {}},
+    {14, "Q6_K", {}},    {15, "Q8_K", {}},    {24, "I8", int8},     {25, "I16", int16},
+    {26, "I32", int32},  {27, "I64", int64},  {28, "F64", float64}, {30, "BF16", bfloat16},
+};
+// What save_gguf writes (MLX's set).
+const std::pair<Dtype, uint32_t> kSaved[] = {
+    {float32, 0}, {float16, 1}, {int8, 24}, {int16, 25}, {int32, 26}};
+
+class Parser {
+ public:
+  explicit Parser(Reader& r) : r_(r), end_(r.size()) {}
+
+  template <typename T>
+  T num() {
+    need(sizeof(T), "a value");
+    T v;
+    r_.read(&v, sizeof(T));
+    return v;
+  }
+  std::string str(const char* what) {
+    uint64_t n = num<uint64_t>();
+    need(n, what);
+    std::string s(n, '\0');
+    r_.read(s.data(), n);
+    return s;
+  }
+  // Fails unless n more bytes are left.
+  void need(uint64_t n, const char* what) {
+    if (n > end_ - r_.tell()) {
+      r_.fail("load", std::string("truncated .gguf file: ") + what + " of " + std::to_string(n) +
+                          " bytes at byte " + std::to_string(r_.tell()) + " runs past its end");
+    }
+  }
+  [[noreturn]] void fail(const std::string& what) { r_.fail("load", what); }
+  Reader& reader() { return r_; }
+
+ private:
+  Reader& r_;
+  uint64_t end_;
+};
+
+// Values of numeric metadata type t: `count` of them as a 1-d array, or
+// one as a 0-d array (scalar).
+array read_values(Parser& p, uint32_t t, uint64_t count, bool scalar) {
+  Dtype d = *meta_dtype(t);
+  p.need(count * d.size(), "a metadata array");
+  Shape shape;
+  if (!scalar) shape.push_back(detail::checked_dim(p.reader(), "load", count));
+  array a = detail::read_array(p.reader(), shape, d, false, false, "load");
+  if (t == kBool) {
+    // Any nonzero byte is true.
+    auto* b = a.data<uint8_t>();
+    for (uint64_t i = 0; i < count; ++i) b[i] = b[i] != 0;
+  }
+  return a;
+}
+
+GGUFValue read_value(Parser& p, const std::string& key, uint32_t t) {
+  if (t == kString) return p.str("a metadata string");
+  if (t == kArray) {
+    uint32_t et = p.num<uint32_t>();
+    uint64_t count = p.num<uint64_t>();
+    if (et == kString) {
+      std::vector<std::string> v;
+      for (uint64_t i = 0; i < count; ++i) v.push_back(p.str("a metadata string"));
+      return v;
+    }
+    if (!meta_dtype(et)) {
+      p.fail("metadata '" + key + "' is an array of type " + std::to_string(et) +
+             (et == kArray ? " (arrays of arrays are not supported)" : " (unknown)"));
+    }
+    return read_values(p, et, count, false);
+  }
+  if (!meta_dtype(t)) p.fail("metadata '" + key + "' has unknown type " + std::to_string(t));
+  return read_values(p, t, 1, true);
+}
+
+void put_u32(Writer& w, uint32_t v) {
+  w.write(&v, 4);
+}
+void put_u64(Writer& w, uint64_t v) {
+  w.write(&v, 8);
+}
+void put_str(Writer& w, const std::string& s) {
+  put_u64(w, s.size());
+  w.write(s.data(), s.size());
+}
+}  // namespace
+
+GGUF load_gguf(Reader& r) {
+  Parser p(r);
+  uint64_t start = r.tell();
+  if (r.size() - start < 24) p.fail("too short to be a .gguf file");
+  if (p.num<uint32_t>() != kMagic) p.fail("not a .gguf file (bad magic)");
+  uint32_t version = p.num<uint32_t>();
+  if (version != 2 && version != 3) {
+    p.fail("unsupported .gguf version " + std::to_string(version) + " (2 and 3 load)");
+  }
+  uint64_t n_tensors = p.num<uint64_t>(), n_meta = p.num<uint64_t>();
+  GGUF out;
+  uint64_t align = kDefaultAlignment;
+  std::set<std::string> keys;
+  for (uint64_t i = 0; i < n_meta; ++i) {
+    std::string key = p.str("a metadata key");
+    if (!keys.insert(key).second) p.fail("duplicate metadata key '" + key + "'");
+    uint32_t t = p.num<uint32_t>();
+    GGUFValue v = read_value(p, key, t);
+    if (key == "general.alignment") {
+      auto* a = std::get_if<array>(&v);
+      if (!a || a->ndim() != 0 || a->dtype() != uint32) {
+        p.fail("general.alignment must be a uint32");
+      }
+      align = a->item<uint32_t>();
+      if (align == 0 || align % 8 != 0) {
+        p.fail("general.alignment " + std::to_string(align) + " is not a positive multiple of 8");
+      }
+    }
+    out.metadata.emplace_back(std::move(key), std::move(v));
+  }
+  struct Info {
+    std::string name;
+    Shape shape;
+    Dtype dtype;
+    uint64_t offset;
+  };
+  std::vector<Info> infos;
+  std::set<std::string> names;
+  for (uint64_t i = 0; i < n_tensors; ++i) {
+    Info info{p.str("a tensor name"), {}, float32, 0};
+    if (!names.insert(info.name).second) p.fail("duplicate tensor name '" + info.name + "'");
+    uint32_t nd = p.num<uint32_t>();
+    if (nd > 8) {
+      p.fail("tensor '" + info.name + "' has " + std::to_string(nd) + " dims (at most 8)");
+    }
+    for (uint32_t d = 0; d < nd; ++d) {
+      info.shape.insert(info.shape.begin(), detail::checked_dim(r, "load", p.num<uint64_t>()));
+    }
+    uint32_t t = p.num<uint32_t>();
+    const TensorType* tt = nullptr;
+    for (const auto& e : kTensorTypes) {
+      if (e.id == t) tt = &e;
+    }
+    if (!tt) p.fail("tensor '" + info.name + "' has unknown ggml type " + std::to_string(t));
+    if (!tt->dtype) {
+      p.fail("tensor '" + info.name + "' is quantized (" + tt->name +
+             "); Tandem loads only unquantized .gguf tensors (F32, F16, BF16, F64, I8-I64)");
+    }
+    info.dtype = *tt->dtype;
+    info.offset = p.num<uint64_t>();
+    if (info.offset % align) {
+      p.fail("tensor '" + info.name + "' starts at offset " + std::to_string(info.offset) +
+             ", not a multiple of the alignment " + std::to_string(align));
+    }
+    infos.push_back(std::move(info));
+  }
+  uint64_t data = r.tell() - start;
+  data = start + (data + align - 1) / align * align;
+  for (auto& info : infos) {
+    size_t count = 0;
+    try {
+      count = checked_shape_size(info.shape, info.dtype, "load");
+    } catch (const std::invalid_argument& e) {
+      p.fail("tensor '" + info.name + "': " + e.what());
+    }
+    uint64_t at = data + info.offset;
+    if (at < data || at > r.size() || count * info.dtype.size() > r.size() - at) {
+      p.fail("tensor '" + info.name + "' (" + std::to_string(count * info.dtype.size()) +
+             " bytes at data offset " + std::to_string(info.offset) +
+             ") runs past the end of the file (truncated?)");
+    }
+    r.seek(at);
+    out.arrays.emplace_back(info.name,
+                            detail::read_array(r, info.shape, info.dtype, false, false, "load"));
+  }
+  return out;
+}
+
+void save_gguf(Writer& w, const NamedArrays& arrays, const GGUFMetadata& metadata) {
+  std::map<std::string, array> sorted;
+  for (const auto& [k, a] : arrays) {
+    bool ok = false;
+    for (const auto& [t, id] : kSaved) ok |= t == a.dtype();
+    if (!ok) {
+      throw std::invalid_argument("[save_gguf] array '" + k + "' has dtype " +
+                                  dtype_name(a.dtype()) +
+                                  "; .gguf files hold float32, float16, int8, int16 and int32");
+    }
+    if (a.ndim() > 8) {
+      throw std::invalid_argument("[save_gguf] array '" + k + "' has " + std::to_string(a.ndim()) +
+                                  " dims (at most 8)");
+    }
+    if (!sorted.emplace(k, a).second) {
+      throw std::invalid_argument("[save_gguf] duplicate array name '" + k + "'");
+    }
+  }
+  std::set<std::string> keys;
+  for (const auto& [k, v] : metadata) {
+    if (!keys.insert(k).second) {
+      throw std::invalid_argument("[save_gguf] duplicate metadata key '" + k + "'");
+    }
+    if (auto* a = std::get_if<array>(&v)) {
+      if (a->ndim() > 1) {
+        throw std::invalid_argument("[save_gguf] metadata '" + k + "' has shape " +
+                                    shape_str(a->shape()) + "; metadata arrays are 0-d or 1-d");
+      }
+      if (!meta_type_of(a->dtype())) {
+        throw std::invalid_argument("[save_gguf] metadata '" + k + "' has dtype " +
+                                    dtype_name(a->dtype()) +
+                                    "; metadata arrays hold integers, float32, float64 or bool");
+      }
+    }
+  }
+  uint64_t start = w.tell();
+  put_u32(w, kMagic);
+  put_u32(w, 3);
+  put_u64(w, sorted.size());
+  put_u64(w, metadata.size());
+  std::vector<char> tmp;
+  for (const auto& [k, v] : metadata) {
+    put_str(w, k);
+    if (auto* s = std::get_if<std::string>(&v)) {
+      put_u32(w, kString);
+      put_str(w, *s);
+    } else if (auto* l = std::get_if<std::vector<std::string>>(&v)) {
+      put_u32(w, kArray);
+      put_u32(w, kString);
+      put_u64(w, l->size());
+      for (const auto& s : *l) put_str(w, s);
+    } else {
+      array a = std::get<array>(v);
+      uint32_t t = *meta_type_of(a.dtype());
+      if (a.ndim() == 1) {
+        put_u32(w, kArray);
+        put_u32(w, t);
+        put_u64(w, a.size());
+      } else {
+        put_u32(w, t);
+      }
+      w.write(detail::row_major_bytes(a, &tmp), a.nbytes());
+    }
+  }
+  uint64_t offset = 0;
+  auto aligned = [](uint64_t n) {
+    return (n + kDefaultAlignment - 1) / kDefaultAlignment * kDefaultAlignment;
+  };
+  for (const auto& [k, a] : sorted) {
+    put_str(w, k);
+    put_u32(w, static_cast<uint32_t>(a.ndim()));
+    for (int d = a.ndim() - 1; d >= 0; --d) put_u64(w, static_cast<uint64_t>(a.shape(d)));
+    uint32_t id = 0;
+    for (const auto& [t, i] : kSaved) {
+      if (t == a.dtype()) id = i;
+    }
+    put_u32(w, id);
+    put_u64(w, offset);
+    offset = aligned(offset + a.nbytes());
+  }
+  // Each tensor's data starts at a multiple of the alignment (the data
+  // section's start included), counted from the file's start.
+  static const char zeros[kDefaultAlignment] = {};
+  for (auto& [k, a] : sorted) {
+    w.write(zeros,
+            (kDefaultAlignment - (w.tell() - start) % kDefaultAlignment) % kDefaultAlignment);
+    array x = a;
+    w.write(detail::row_major_bytes(x, &tmp), x.nbytes());
+  }
+}
+
+}  // namespace tandem::io
