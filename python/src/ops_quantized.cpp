@@ -11,12 +11,13 @@ std::optional<array> opt_array(nb::handle h) {
   return is_array(h) ? as_array(h) : to_array(h);
 }
 
-// MLX's global_scale belongs to nvfp4, which is not here yet.
+// MLX's global_scale (nvfp4's second-level float32 scale) is not here yet:
+// nvfp4 runs with its per-group e4m3 scales alone.
 void no_global_scale(const char* op, nb::handle g) {
   if (!g.is_none()) {
     throw std::invalid_argument(std::string("[") + op +
-                                "] global_scale is only used by mode 'nvfp4', which is not "
-                                "supported yet.");
+                                "] global_scale is not supported yet (nvfp4 quantizes with its "
+                                "per-group scales alone); pass global_scale=None.");
   }
 }
 
@@ -47,7 +48,9 @@ void init_ops_quantized(nb::module_& m) {
       "w"_a, "group_size"_a = nb::none(), "bits"_a = nb::none(), "mode"_a = "affine", nb::kw_only(),
       "global_scale"_a = nb::none(), S,
       "Quantizes groups of group_size elements of each row of w to bits bits each: returns "
-      "(w_q, scales, biases), w_q packed little-endian into uint32 words as MLX packs them.");
+      "(w_q, scales, biases) for mode 'affine', (w_q, scales) for the microscaling modes "
+      "'mxfp4', 'mxfp8' and 'nvfp4' (uint8 scales), w_q packed little-endian into uint32 "
+      "words as MLX packs them.");
   m.def(
       "dequantize",
       [](ArrayLike w, ArrayLike scales, nb::handle biases, std::optional<int> group_size,
@@ -60,8 +63,9 @@ void init_ops_quantized(nb::module_& m) {
       "w"_a, "scales"_a, "biases"_a = nb::none(), "group_size"_a = nb::none(),
       "bits"_a = nb::none(), "mode"_a = "affine", "global_scale"_a = nb::none(),
       "dtype"_a = nb::none(), nb::kw_only(), S,
-      "The matrix w_q stands for: scale * code + bias per group, in dtype (default: the "
-      "scales' dtype).");
+      "The matrix w_q stands for: scale * code + bias per group (affine), code * scale "
+      "(microscaling modes), in dtype (default: the scales' dtype for affine, bfloat16 "
+      "otherwise).");
   m.def(
       "quantized_matmul",
       [](ArrayLike x, ArrayLike w, ArrayLike scales, nb::handle biases, bool transpose,

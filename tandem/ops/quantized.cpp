@@ -17,24 +17,42 @@
 namespace tandem {
 namespace {
 
+// affine: scale * code + bias per group. The microscaling modes (OCP MX and
+// NVIDIA's NVFP4): float codes (e2m1 in 4 bits, e4m3 in 8) times one uint8
+// scale per group, no bias: mx modes a power of two (e8m0: 2^(s - 127)),
+// nvfp4 an e4m3 value.
+enum class Mode { affine, mxfp4, mxfp8, nvfp4 };
+
 struct Params {
   int group_size;
   int bits;
+  Mode mode = Mode::affine;
 };
 
-// Checks the mode and fills MLX's defaults (affine: 64 and 4).
-void check_mode(const char* op, const std::string& mode) {
-  if (mode != "affine") {
-    if (mode == "mxfp4" || mode == "mxfp8" || mode == "nvfp4") {
-      invalid(op, "mode '", mode, "' is not supported yet; only 'affine' is.");
-    }
-    invalid(op, "Invalid quantization mode '", mode, "'.");
-  }
+Mode parse_mode(const char* op, const std::string& mode) {
+  if (mode == "affine") return Mode::affine;
+  if (mode == "mxfp4") return Mode::mxfp4;
+  if (mode == "mxfp8") return Mode::mxfp8;
+  if (mode == "nvfp4") return Mode::nvfp4;
+  invalid(op, "Invalid quantization mode '", mode, "'.");
 }
 
-Params affine_params(const char* op, std::optional<int> group_size, std::optional<int> bits,
-                     const std::string& mode) {
-  check_mode(op, mode);
+// Checks the mode and fills MLX's defaults (affine: 64 and 4; mxfp4 32 and
+// 4, mxfp8 32 and 8, nvfp4 16 and 4, the only values those modes take).
+Params quant_params(const char* op, std::optional<int> group_size, std::optional<int> bits,
+                    const std::string& mode) {
+  Mode m = parse_mode(op, mode);
+  if (m != Mode::affine) {
+    const int g = m == Mode::nvfp4 ? 16 : 32, b = m == Mode::mxfp8 ? 8 : 4;
+    Params p{group_size.value_or(g), bits.value_or(b), m};
+    if (p.group_size != g) {
+      invalid(op, mode, " quantization requires group size ", g, " but got ", p.group_size, ".");
+    }
+    if (p.bits != b) {
+      invalid(op, mode, " quantization requires bits to be ", b, " but got ", p.bits, ".");
+    }
+    return p;
+  }
   Params p{group_size.value_or(64), bits.value_or(4)};
   if (p.group_size != 32 && p.group_size != 64 && p.group_size != 128) {
     invalid(op, "The requested group size ", p.group_size,
@@ -137,16 +155,19 @@ array unpack(const array& w, int bits, StreamOrDevice s) {
   return reshape(c, with_last(w.shape(), nw / bits * 32), s);
 }
 
-// Scales and biases must be w's matrix shape with one entry per group.
+// Scales (and, affine, biases) must be w's matrix shape with one entry per
+// group.
 void check_scales(const char* op, const array& w, const array& scales,
-                  const std::optional<array>& biases, Params p) {
+                  const std::optional<array>& biases, Params p, const std::string& mode) {
   if (w.dtype() != uint32) invalid(op, "The matrix should be given as a uint32");
   if (w.ndim() < 2) {
     invalid(op, "The matrix to be dequantized must have at least 2 dimension but it has only ",
             w.ndim(), ".");
   }
-  if (!biases) invalid(op, "Biases must be provided for affine quantization.");
-  if (biases->shape() != scales.shape()) {
+  const bool affine = p.mode == Mode::affine;
+  if (affine && !biases) invalid(op, "Biases must be provided for affine quantization.");
+  if (!affine && biases) invalid(op, "Biases must be null for quantization mode '", mode, "'.");
+  if (affine && biases->shape() != scales.shape()) {
     invalid(op, "Scales and biases should have the same shape. Received scales with shape ",
             shape_str(scales.shape()), " and biases with ", shape_str(biases->shape()));
   }
@@ -159,25 +180,102 @@ void check_scales(const char* op, const array& w, const array& scales,
             shape_str(w.shape()), " and scales/biases of shape ", shape_str(scales.shape()),
             " with group_size=", p.group_size, " and bits=", p.bits, ".");
   }
+  if (!affine) {
+    if (scales.dtype() != uint8) {
+      invalid(op, "Scale type must be uint8 but received type ", scales.dtype(), ".");
+    }
+    return;
+  }
   if (!is_floating_point(scales.dtype()) || !is_floating_point(biases->dtype())) {
     invalid(op, "Scales and biases must be floating point, got ", scales.dtype(), " and ",
             biases->dtype(), ".");
   }
 }
 
-array dequantize_checked(const array& w, const array& scales, const array& biases, Params p,
-                         Dtype out, StreamOrDevice s) {
+// The e2m1 (fp4) codes of v: the nearest of 0, 0.5, 1, 1.5, 2, 3, 4, 6 in
+// magnitude, ties toward zero, larger magnitudes saturating at 6; bit 3 the
+// sign (never set for 0), as MLX's CPU quantize gives them.
+array fp4_codes(const array& v, StreamOrDevice s) {
+  static const float kBounds[] = {0.25f, 0.75f, 1.25f, 1.75f, 2.5f, 3.5f, 5.f};
+  array mag = abs(v, s);
+  array code = zeros(v.shape(), uint32, s);
+  for (float b : kBounds) {
+    code = add(code, astype(greater(mag, array(double(b), v.dtype()), s), uint32, s), s);
+  }
+  array neg = logical_and(less(v, array(0.0, v.dtype()), s), greater(code, array(0u), s), s);
+  return add(code, multiply(astype(neg, uint32, s), array(8u), s), s);
+}
+
+// The values of e2m1 codes (uint32, low 4 bits) in float32.
+array fp4_values(const array& codes, StreamOrDevice s) {
+  static const std::vector<float> kValues = {0.f,  0.5f,  1.f,  1.5f,  2.f,  3.f,  4.f,  6.f,
+                                             -0.f, -0.5f, -1.f, -1.5f, -2.f, -3.f, -4.f, -6.f};
+  return take(array(kValues, Shape{16}), codes, 0, s);
+}
+
+// 2^(code - 127) in float32 for e8m0 codes (uint32, 0 to 255): exact, built
+// from the exponent bits (code 0 is the subnormal 2^-127; 255, NaN in the
+// spec, comes out infinite).
+array e8m0_values(const array& code, StreamOrDevice s) {
+  array normal = view(left_shift(code, array(23u), s), float32, s);
+  return where(equal(code, array(0u), s), array(std::ldexp(1.f, -127)), normal, s);
+}
+
+// A microscaling mode's codes and scales of the groups g (..., n, group) in
+// w's dtype. The group maxima and the scales derived from them are computed
+// in that dtype, as MLX does (a float16 ratio that rounds to a power of two
+// changes the exponent).
+std::pair<array, array> fp_quantize(const array& g, Mode m, StreamOrDevice s) {
+  const Dtype ct = g.dtype();
+  array amax = max(abs(g, s), -1, true, s);
+  if (m == Mode::nvfp4) {
+    array sc = to_fp8(divide(amax, array(6.0, ct), s), s);
+    array sv = from_fp8(sc, ct, s);  // e4m3 values are exact in every float dtype
+    array zero = equal(sv, array(0.0, ct), s);
+    array v = where(zero, array(0.0, ct), divide(g, where(zero, array(1.0, ct), sv, s), s), s);
+    return {fp4_codes(v, s), squeeze(sc, -1, s)};
+  }
+  // The smallest power of two 2^e that brings the group's largest
+  // magnitude within the element type's (6 or 448); e = 0 when that ratio
+  // is 0 in w's dtype (a zero group, or one that underflows there).
+  const double top = m == Mode::mxfp4 ? 6.0 : 448.0;
+  array ratio = divide(amax, array(top, ct), s);
+  array zero = equal(ratio, array(0.0, ct), s);
+  array e = ceil(log2(astype(where(zero, array(1.0, ct), ratio, s), float32, s), s), s);
+  array code = astype(add(clip(e, array(-127.f), array(127.f), s), array(127.f), s), uint32, s);
+  // Divided in float32: exact (a power of two), which w's dtype may not hold.
+  array v = divide(astype(g, float32, s), e8m0_values(code, s), s);
+  array codes = m == Mode::mxfp4 ? fp4_codes(v, s) : astype(to_fp8(v, s), uint32, s);
+  return {codes, squeeze(astype(code, uint8, s), -1, s)};
+}
+
+// The float32 groups (..., n, group) a microscaling mode's codes (..., n,
+// group) and scales (..., n) stand for: exact (the products need at most
+// 7 significant bits).
+array fp_dequantize(const array& codes, const array& scales, Mode m, StreamOrDevice s) {
+  array v = m == Mode::mxfp8 ? from_fp8(astype(codes, uint8, s), float32, s) : fp4_values(codes, s);
+  array sv =
+      m == Mode::nvfp4 ? from_fp8(scales, float32, s) : e8m0_values(astype(scales, uint32, s), s);
+  return multiply(v, expand_dims(sv, -1, s), s);
+}
+
+array dequantize_checked(const array& w, const array& scales, const std::optional<array>& biases,
+                         Params p, Dtype out, StreamOrDevice s) {
   array codes = unpack(w, p.bits, s);
   const int k = codes.shape(-1);
   Shape grouped = codes.shape();
   grouped.back() = k / p.group_size;
   grouped.push_back(p.group_size);
+  if (p.mode != Mode::affine) {
+    array v = fp_dequantize(reshape(codes, grouped, s), scales, p.mode, s);
+    return astype(reshape(v, codes.shape(), s), out, s);
+  }
   // As MLX: computed in the scales' dtype, the product rounded before the
   // bias is added, and only then converted to the output dtype.
-  const Dtype ct = promote_types(scales.dtype(), biases.dtype());
+  const Dtype ct = promote_types(scales.dtype(), biases->dtype());
   array q = astype(reshape(codes, grouped, s), ct, s);
   array v = multiply(q, expand_dims(astype(scales, ct, s), -1, s), s);
-  v = add(v, expand_dims(astype(biases, ct, s), -1, s), s);
+  v = add(v, expand_dims(astype(*biases, ct, s), -1, s), s);
   return astype(reshape(v, codes.shape(), s), out, s);
 }
 
@@ -187,20 +285,20 @@ std::vector<array> quantize(const array& w, std::optional<int> group_size, std::
                             const std::string& mode, StreamOrDevice s) {
   const char* op = "quantize";
   // Checked in MLX's order, so the same mistake gives the same message.
-  check_mode(op, mode);
+  const Mode m = parse_mode(op, mode);
   if (w.ndim() < 2) {
     invalid(op, "The matrix to be quantized must have at least 2 dimension but it has only ",
             w.ndim(), ".");
   }
   const int k = w.shape(-1);
-  if (group_size.value_or(64) > 0 && k % group_size.value_or(64) != 0) {
+  const int g0 = group_size.value_or(m == Mode::affine ? 64 : m == Mode::nvfp4 ? 16 : 32);
+  if (g0 > 0 && k % g0 != 0) {
     invalid(op,
             "The last dimension of the matrix needs to be divisible by the quantization group "
             "size ",
-            group_size.value_or(64), ". However the provided matrix has shape ",
-            shape_str(w.shape()));
+            g0, ". However the provided matrix has shape ", shape_str(w.shape()));
   }
-  Params p = affine_params(op, group_size, bits, mode);
+  Params p = quant_params(op, group_size, bits, mode);
   if (!is_floating_point(w.dtype())) {
     invalid(op, "Only real floating types can be quantized but w has type ", w.dtype(), ".");
   }
@@ -209,6 +307,13 @@ std::vector<array> quantize(const array& w, std::optional<int> group_size, std::
             "The last dimension of the matrix needs to be divisible by the quantization group "
             "size ",
             p.group_size, ". However the provided matrix has shape ", shape_str(w.shape()));
+  }
+  if (p.mode != Mode::affine) {
+    Shape grouped = w.shape();
+    grouped.back() = k / p.group_size;
+    grouped.push_back(p.group_size);
+    auto [codes, scales] = fp_quantize(reshape(w, grouped, s), p.mode, s);
+    return {pack(reshape(codes, w.shape(), s), p.bits, s), scales};
   }
   // Computed in float32 (float64 stays float64), rounded to w's dtype last.
   const Dtype ct = w.dtype() == float64 ? float64 : float32;
@@ -248,13 +353,14 @@ array dequantize(const array& w, const array& scales, const std::optional<array>
                  std::optional<int> group_size, std::optional<int> bits, const std::string& mode,
                  std::optional<Dtype> dtype, StreamOrDevice s) {
   const char* op = "dequantize";
-  Params p = affine_params(op, group_size, bits, mode);
-  check_scales(op, w, scales, biases, p);
-  Dtype out = dtype.value_or(scales.dtype());
+  Params p = quant_params(op, group_size, bits, mode);
+  check_scales(op, w, scales, biases, p, mode);
+  // The microscaling modes' scales are uint8: bfloat16 unless asked, as MLX.
+  Dtype out = dtype.value_or(p.mode == Mode::affine ? scales.dtype() : bfloat16);
   if (!is_floating_point(out)) {
     invalid(op, "Only real floating types are supported but output dtype == ", out, ".");
   }
-  return dequantize_checked(w, scales, *biases, p, out, s);
+  return dequantize_checked(w, scales, biases, p, out, s);
 }
 
 array quantized_matmul(const array& x, const array& w, const array& scales,
@@ -262,8 +368,8 @@ array quantized_matmul(const array& x, const array& w, const array& scales,
                        std::optional<int> group_size, std::optional<int> bits,
                        const std::string& mode, StreamOrDevice s) {
   const char* op = "quantized_matmul";
-  Params p = affine_params(op, group_size, bits, mode);
-  check_scales(op, w, scales, biases, p);
+  Params p = quant_params(op, group_size, bits, mode);
+  check_scales(op, w, scales, biases, p, mode);
   if (!is_floating_point(x.dtype())) {
     invalid(op, "Only real floating types are supported but the first input has type ", x.dtype(),
             ".");
@@ -278,8 +384,11 @@ array quantized_matmul(const array& x, const array& w, const array& scales,
             " with group_size=", p.group_size, ", bits=", p.bits,
             " and transpose=", transpose ? "true" : "false");
   }
-  Dtype out = promote_types(x.dtype(), scales.dtype());
-  array wd = dequantize_checked(w, scales, *biases, p, scales.dtype(), s);
+  // Microscaling modes: x's dtype (their dequantized values are exact in
+  // float32, and in bfloat16 or float16 apart from range).
+  Dtype out = p.mode == Mode::affine ? promote_types(x.dtype(), scales.dtype()) : x.dtype();
+  array wd =
+      dequantize_checked(w, scales, biases, p, p.mode == Mode::affine ? scales.dtype() : out, s);
   if (transpose) wd = swapaxes(wd, -1, -2, s);
   return matmul(astype(x, out, s), astype(wd, out, s), s);
 }
@@ -290,8 +399,8 @@ array gather_qmm(const array& x, const array& w, const array& scales,
                  std::optional<int> group_size, std::optional<int> bits, const std::string& mode,
                  bool /*sorted_indices*/, StreamOrDevice s) {
   const char* op = "gather_qmm";
-  Params p = affine_params(op, group_size, bits, mode);
-  check_scales(op, w, scales, biases, p);
+  Params p = quant_params(op, group_size, bits, mode);
+  check_scales(op, w, scales, biases, p, mode);
   if (x.ndim() < 2) invalid(op, "The input must have at least 2 dims, got ", shape_str(x.shape()));
   for (const auto* idx : {&lhs_indices, &rhs_indices}) {
     if (*idx && !is_integral((*idx)->dtype())) {
@@ -312,7 +421,8 @@ array gather_qmm(const array& x, const array& w, const array& scales,
   array xs = take(flat3(x), li, 0, s);
   array ws = take(flat3(w), ri, 0, s);
   array ss = take(flat3(scales), ri, 0, s);
-  array bs = take(flat3(*biases), ri, 0, s);
+  std::optional<array> bs;
+  if (biases) bs = take(flat3(*biases), ri, 0, s);
   return quantized_matmul(xs, ws, ss, bs, transpose, p.group_size, p.bits, mode, s);
 }
 

@@ -1,6 +1,7 @@
 #pragma once
-// Quantization with MLX's names, arguments and bit layout (affine mode), so
-// weights quantized by MLX load and compute the same here.
+// Quantization with MLX's names, arguments and bit layout (affine mode and
+// the microscaling modes mxfp4, mxfp8 and nvfp4), so weights quantized by
+// MLX load and compute the same here.
 //
 // Layout (settled by experiment against mlx.core 0.32, not from its source):
 // each group of group_size consecutive elements of a row shares a scale and
@@ -35,13 +36,24 @@ array from_fp8(const array& x, Dtype dtype, StreamOrDevice s = {});
 // {w_q (uint32), scales, biases} of the floating-point array w (two or more
 // dims, last divisible by group_size). group_size: 32, 64 (default) or 128;
 // bits: 1, 2, 3, 4 (default), 5, 6 or 8. Scales and biases take w's dtype.
-// mode: "affine" only so far.
+// The microscaling modes return {w_q, scales (uint8)}, no biases:
+//  - "mxfp4" (group 32, 4 bits): e2m1 codes, an e8m0 scale 2^(s - 127) per
+//    group, the smallest power of two that brings the group's largest
+//    magnitude within 6;
+//  - "mxfp8" (group 32, 8 bits): e4m3 codes (rounded to nearest even), e8m0
+//    scales fitting 448;
+//  - "nvfp4" (group 16, 4 bits): e2m1 codes, an e4m3 scale per group (the
+//    largest magnitude / 6, rounded to nearest even); no global scale yet.
+// e2m1 codes are the nearest of 0, 0.5, 1, 1.5, 2, 3, 4, 6 with ties toward
+// zero (as MLX's CPU quantize; bit-identical to it on random data).
 std::vector<array> quantize(const array& w, std::optional<int> group_size = std::nullopt,
                             std::optional<int> bits = std::nullopt,
                             const std::string& mode = "affine", StreamOrDevice s = {});
 
 // The floating-point matrix w_q, scales and biases stand for:
-// scale * code + bias, computed in the output dtype (dtype, else the scales').
+// scale * code + bias, computed in the output dtype (dtype, else the
+// scales'); microscaling modes (biases absent): code * scale, exact in
+// float32, then in dtype (default bfloat16).
 array dequantize(const array& w, const array& scales, const std::optional<array>& biases,
                  std::optional<int> group_size = std::nullopt,
                  std::optional<int> bits = std::nullopt, const std::string& mode = "affine",
