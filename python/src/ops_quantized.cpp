@@ -93,6 +93,37 @@ void init_ops_quantized(nb::module_& m) {
       "bits"_a = nb::none(), "mode"_a = "affine", "global_scale"_a = nb::none(), nb::kw_only(),
       "sorted_indices"_a = false, S,
       "quantized_matmul of the matrices of x and w picked by flat batch indices.");
+  m.def(
+      "qqmm",
+      [](ArrayLike x, ArrayLike w, nb::handle scales, std::optional<int> group_size,
+         std::optional<int> bits, const std::string& mode, nb::handle global_scale_x,
+         nb::handle global_scale_w, StreamOrDevice s) {
+        no_global_scale("qqmm", global_scale_x);
+        no_global_scale("qqmm", global_scale_w);
+        return qqmm(to_array(x), to_array(w), opt_array(scales), group_size, bits, mode, s);
+      },
+      "x"_a, "w"_a, "scales"_a = nb::none(), "group_size"_a = nb::none(), "bits"_a = nb::none(),
+      "mode"_a = "nvfp4", "global_scale_x"_a = nb::none(), "global_scale_w"_a = nb::none(),
+      nb::kw_only(), S,
+      "x @ w.T with x quantized on the fly and w quantized on the fly unless given quantized "
+      "(uint32 words with scales); modes 'nvfp4' (default) and 'mxfp8'. Gradients pass "
+      "straight through the quantizers (w takes one only when given unquantized).");
+  m.def(
+      "gather_qqmm",
+      [](ArrayLike x, ArrayLike w, nb::handle scales, nb::handle lhs_indices,
+         nb::handle rhs_indices, std::optional<int> group_size, std::optional<int> bits,
+         const std::string& mode, nb::handle global_scale_x, nb::handle global_scale_w,
+         bool /*sorted_indices*/, StreamOrDevice s) {
+        no_global_scale("gather_qqmm", global_scale_x);
+        no_global_scale("gather_qqmm", global_scale_w);
+        return gather_qqmm(to_array(x), to_array(w), opt_array(scales), opt_array(lhs_indices),
+                           opt_array(rhs_indices), group_size, bits, mode, s);
+      },
+      "x"_a, "w"_a, "scales"_a = nb::none(), "lhs_indices"_a = nb::none(),
+      "rhs_indices"_a = nb::none(), "group_size"_a = nb::none(), "bits"_a = nb::none(),
+      "mode"_a = "nvfp4", "global_scale_x"_a = nb::none(), "global_scale_w"_a = nb::none(),
+      nb::kw_only(), "sorted_indices"_a = false, S,
+      "qqmm of the matrices of x and w picked by flat batch indices.");
 }
 
 }  // namespace tandem::py

@@ -13,6 +13,7 @@
 #include "tandem/ops/shape.h"
 #include "tandem/ops/unary.h"
 #include "tandem/ops/utils.h"
+#include "tandem/transforms.h"
 
 namespace tandem {
 namespace {
@@ -424,6 +425,136 @@ array gather_qmm(const array& x, const array& w, const array& scales,
   std::optional<array> bs;
   if (biases) bs = take(flat3(*biases), ri, 0, s);
   return quantized_matmul(xs, ws, ss, bs, transpose, p.group_size, p.bits, mode, s);
+}
+
+// ---- qqmm ----
+
+namespace {
+
+// x's values once quantized in the mode (groups along its last axis), as
+// float32: what qqmm multiplies.
+array fake_quantize(const array& x, Params p, const std::string& mode, StreamOrDevice s) {
+  Shape shape = x.shape();
+  array rows = reshape(x, Shape{-1, shape.back()}, s);
+  auto q = quantize(rows, p.group_size, p.bits, mode, s);
+  array v = dequantize(q[0], q[1], std::nullopt, p.group_size, p.bits, mode, float32, s);
+  return reshape(v, shape, s);
+}
+
+// a summed over the leading dims that `shape` lacks or broadcasts (size 1).
+array sum_to(const array& a, const Shape& shape, StreamOrDevice s) {
+  std::vector<int> axes;
+  const int extra = a.ndim() - static_cast<int>(shape.size());
+  for (int d = 0; d < a.ndim(); ++d) {
+    if (d < extra || (shape[d - extra] == 1 && a.shape(d) != 1)) axes.push_back(d);
+  }
+  array r = axes.empty() ? a : sum(a, axes, true, s);
+  return reshape(r, shape, s);
+}
+
+void check_float_operand(const char* op, const char* name, const array& a) {
+  if (a.dtype() != float32 && a.dtype() != float16 && a.dtype() != bfloat16) {
+    invalid(op, name, " must be float32, float16 or bfloat16 (or, for w, quantized uint32); got ",
+            a.dtype(), ".");
+  }
+}
+
+}  // namespace
+
+array qqmm(const array& x, const array& w, const std::optional<array>& scales,
+           std::optional<int> group_size, std::optional<int> bits, const std::string& mode,
+           StreamOrDevice s) {
+  const char* op = "qqmm";
+  if (mode != "nvfp4" && mode != "mxfp8") {
+    parse_mode(op, mode);  // an unknown name gets that message
+    invalid(op, "mode '", mode, "' is not supported; qqmm takes 'nvfp4' or 'mxfp8'.");
+  }
+  Params p = quant_params(op, group_size, bits, mode);
+  check_float_operand(op, "x", x);
+  if (x.ndim() < 1) invalid(op, "x must have at least one dimension; got a 0-d array.");
+  if (w.ndim() < 2) invalid(op, "w must have at least 2 dimensions; got ", shape_str(w.shape()));
+  int k = w.shape(-1);
+  if (scales) {
+    check_scales(op, w, *scales, std::nullopt, p, mode);
+    k = w.shape(-1) * 32 / p.bits;
+  } else {
+    check_float_operand(op, "w", w);
+  }
+  if (x.shape(-1) != k) {
+    invalid(op, "x's last dimension (shape ", shape_str(x.shape()), ") must match w's ", k,
+            " (w of shape ", shape_str(w.shape()), scales ? ", quantized" : "", ").");
+  }
+  if (k % p.group_size != 0) {
+    invalid(op, "the inner dimension ", k, " must be divisible by the group size ", p.group_size,
+            ".");
+  }
+  const Dtype out = x.dtype();
+  Stream st = to_stream(s);
+  auto product = [=](const array& xq, const array& wq) {
+    return astype(matmul(xq, swapaxes(wq, -1, -2, st), st), out, st);
+  };
+  if (scales) {
+    // A quantized w takes no gradient: only x's passes through.
+    array wd = dequantize(w, *scales, std::nullopt, p.group_size, p.bits, mode, float32, st);
+    ArrayFn f = custom_function(
+        [=](const std::vector<array>& in) {
+          return std::vector<array>{product(fake_quantize(in[0], p, mode, st), wd)};
+        },
+        [=](const std::vector<array>& in, const std::vector<array>& cot,
+            const std::vector<array>&) {
+          array g = astype(cot[0], float32, st);
+          return std::vector<array>{
+              astype(sum_to(matmul(g, wd, st), in[0].shape(), st), in[0].dtype(), st)};
+        });
+    return f({x})[0];
+  }
+  ArrayFn f = custom_function(
+      [=](const std::vector<array>& in) {
+        return std::vector<array>{
+            product(fake_quantize(in[0], p, mode, st), fake_quantize(in[1], p, mode, st))};
+      },
+      [=](const std::vector<array>& in, const std::vector<array>& cot, const std::vector<array>&) {
+        // Straight through the quantizers: the gradients of the product of
+        // the quantized values.
+        array g = astype(cot[0], float32, st);
+        array xq = fake_quantize(in[0], p, mode, st);
+        array wq = fake_quantize(in[1], p, mode, st);
+        array dx = sum_to(matmul(g, wq, st), in[0].shape(), st);
+        array dw = in[0].ndim() == 1 ? matmul(expand_dims(g, -1, st), expand_dims(xq, 0, st), st)
+                                     : matmul(swapaxes(g, -1, -2, st), xq, st);
+        return std::vector<array>{astype(dx, in[0].dtype(), st),
+                                  astype(sum_to(dw, in[1].shape(), st), in[1].dtype(), st)};
+      });
+  return f({x, w})[0];
+}
+
+array gather_qqmm(const array& x, const array& w, const std::optional<array>& scales,
+                  const std::optional<array>& lhs_indices, const std::optional<array>& rhs_indices,
+                  std::optional<int> group_size, std::optional<int> bits, const std::string& mode,
+                  StreamOrDevice s) {
+  const char* op = "gather_qqmm";
+  if (x.ndim() < 2 || w.ndim() < 2) {
+    invalid(op, "x and w must have at least 2 dims; got ", shape_str(x.shape()), " and ",
+            shape_str(w.shape()));
+  }
+  for (const auto* idx : {&lhs_indices, &rhs_indices}) {
+    if (*idx && !is_integral((*idx)->dtype())) {
+      invalid(op, "Got indices with invalid dtype. Indices must be integral.");
+    }
+  }
+  auto batch_of = [&](const array& a) {
+    Shape b(a.shape().begin(), a.shape().end() - 2);
+    int64_t n = 1;
+    for (int d : b) n *= d;
+    return reshape(arange(0, static_cast<int>(n), 1, uint32, s), b, s);
+  };
+  auto flat3 = [&](const array& a) { return reshape(a, Shape{-1, a.shape(-2), a.shape(-1)}, s); };
+  array li = lhs_indices ? *lhs_indices : batch_of(x);
+  array ri = rhs_indices ? *rhs_indices : batch_of(w);
+  broadcast_shapes(li.shape(), ri.shape(), op);
+  std::optional<array> ss;
+  if (scales) ss = take(flat3(*scales), ri, 0, s);
+  return qqmm(take(flat3(x), li, 0, s), take(flat3(w), ri, 0, s), ss, group_size, bits, mode, s);
 }
 
 // ---- float8 (e4m3) ----

@@ -77,4 +77,23 @@ array gather_qmm(const array& x, const array& w, const array& scales,
                  std::optional<int> bits = std::nullopt, const std::string& mode = "affine",
                  bool sorted_indices = false, StreamOrDevice s = {});
 
+// x @ w.T with both operands quantized: x (..., K; float32, float16 or
+// bfloat16) is quantized on the fly, w (N, K) too unless it is given
+// quantized (uint32 words with their uint8 scales); the product of the
+// dequantized values, in x's dtype. mode: "nvfp4" (default) or "mxfp8".
+// Gradients pass straight through the quantizers: x's is g @ w_q, w's (when
+// w is given unquantized) g.T @ x_q over the batch.
+array qqmm(const array& x, const array& w, const std::optional<array>& scales = std::nullopt,
+           std::optional<int> group_size = std::nullopt, std::optional<int> bits = std::nullopt,
+           const std::string& mode = "nvfp4", StreamOrDevice s = {});
+
+// qqmm of x's matrices picked by lhs_indices with w's picked by
+// rhs_indices (flat indices over the batch dims, as gather_qmm).
+array gather_qqmm(const array& x, const array& w, const std::optional<array>& scales = std::nullopt,
+                  const std::optional<array>& lhs_indices = std::nullopt,
+                  const std::optional<array>& rhs_indices = std::nullopt,
+                  std::optional<int> group_size = std::nullopt,
+                  std::optional<int> bits = std::nullopt, const std::string& mode = "nvfp4",
+                  StreamOrDevice s = {});
+
 }  // namespace tandem

@@ -78,6 +78,36 @@ TEST(Quantized, MatmulIsMatmulWithDequantized) {
                to_double(matmul(x2, wd)), 1e-5, 1e-5, "no transpose");
 }
 
+// Microscaling modes: e2m1 values on the known grid with power-of-two (mx)
+// scales, e4m3 values for mxfp8; qqmm is the product of both operands
+// quantized.
+TEST(Quantized, MicroscalingModes) {
+  array w = random_array({4, 64}, float32);
+  for (const char* mode : {"mxfp4", "mxfp8", "nvfp4"}) {
+    auto q = quantize(w, std::nullopt, std::nullopt, mode);
+    ASSERT_EQ(q.size(), 2u) << mode;
+    EXPECT_EQ(q[0].dtype(), uint32);
+    EXPECT_EQ(q[1].dtype(), uint8);
+    array wd = dequantize(q[0], q[1], std::nullopt, std::nullopt, std::nullopt, mode, float32);
+    EXPECT_EQ(wd.shape(), w.shape());
+    // Every group's largest magnitude survives within the element type's step.
+    auto a = to_double(w), b = to_double(wd);
+    double worst = 0;
+    for (size_t i = 0; i < a.size(); ++i) worst = std::max(worst, std::abs(a[i] - b[i]));
+    EXPECT_LT(worst, std::string(mode) == "mxfp8" ? 0.3 : 1.6) << mode;
+    if (std::string(mode) != "mxfp4") {
+      array x = random_array({3, 64}, float32);
+      auto qx = quantize(x, std::nullopt, std::nullopt, mode);
+      array xd = dequantize(qx[0], qx[1], std::nullopt, std::nullopt, std::nullopt, mode, float32);
+      expect_close(to_double(qqmm(x, w, std::nullopt, std::nullopt, std::nullopt, mode)),
+                   to_double(matmul(xd, transpose(wd))), 1e-5, 1e-5, mode);
+    }
+  }
+  EXPECT_THROW(quantize(w, 64, std::nullopt, "mxfp4"), std::invalid_argument);
+  EXPECT_THROW(qqmm(w, w, std::nullopt, std::nullopt, std::nullopt, "mxfp4"),
+               std::invalid_argument);
+}
+
 TEST(Quantized, Errors) {
   array w = random_array({8, 96}, float32);
   EXPECT_THROW(quantize(w, 64, 4), std::invalid_argument);

@@ -238,3 +238,99 @@ def test_nn_layers_in_microscaling_modes(rng, mode):
     rows = np.array(emb(mx.array([3, 1])).astype(mx.float32))
     full = reference_dequantize(np.array(emb.weight), np.array(emb.scales), mode)
     np.testing.assert_allclose(rows, full[[3, 1]], rtol=1e-2, atol=1e-2)
+
+
+# -- qqmm: both operands quantized ---------------------------------------------
+
+
+def fake_quantize(a, mode):
+    """NumPy: a's values once quantized along its last axis (float64)."""
+    rows = a.reshape(-1, a.shape[-1]).astype(np.float32)
+    q, sc = reference_quantize(rows, mode)
+    return reference_dequantize(q, sc, mode).reshape(a.shape)
+
+
+@pytest.mark.parametrize("mode", ["nvfp4", "mxfp8"])
+@pytest.mark.parametrize("x_shape", [(5, 64), (2, 3, 64), (64,)])
+def test_qqmm_is_the_product_of_quantized_operands(rng, mode, x_shape):
+    x = rng.standard_normal(x_shape).astype(np.float32)
+    w = rng.standard_normal((8, 64)).astype(np.float32)
+    want = fake_quantize(x, mode) @ fake_quantize(w, mode).T
+    y = mx.qqmm(mx.array(x), mx.array(w), mode=mode)
+    assert y.shape == want.shape and y.dtype == mx.float32
+    np.testing.assert_allclose(np.array(y), want, rtol=1e-5, atol=1e-5)
+    # w given quantized gives the same.
+    wq, sc = mx.quantize(mx.array(w), mode=mode)
+    np.testing.assert_allclose(np.array(mx.qqmm(mx.array(x), wq, sc, mode=mode)), want,
+                               rtol=1e-5, atol=1e-5)
+    # bfloat16 in, bfloat16 out.
+    yb = mx.qqmm(mx.array(x).astype(mx.bfloat16), mx.array(w).astype(mx.bfloat16), mode=mode)
+    assert yb.dtype == mx.bfloat16
+
+
+@pytest.mark.parametrize("mode", ["nvfp4", "mxfp8"])
+def test_qqmm_gradients_pass_straight_through(rng, mode):
+    x = rng.standard_normal((2, 3, 32)).astype(np.float32)
+    w = rng.standard_normal((4, 32)).astype(np.float32)
+    c = rng.standard_normal((2, 3, 4)).astype(np.float32)
+    f = lambda a, b: (mx.qqmm(a, b, mode=mode) * mx.array(c)).sum()  # noqa: E731
+    gx, gw = mx.grad(f, argnums=(0, 1))(mx.array(x), mx.array(w))
+    xq, wq = fake_quantize(x, mode), fake_quantize(w, mode)
+    np.testing.assert_allclose(np.array(gx), c @ wq, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(np.array(gw), np.einsum("bmn,bmk->nk", c, xq), rtol=1e-5, atol=1e-4)
+    # With w quantized only x has a gradient.
+    wq_, sc = mx.quantize(mx.array(w), mode=mode)
+    g = mx.grad(lambda a: (mx.qqmm(a, wq_, sc, mode=mode) * mx.array(c)).sum())(mx.array(x))
+    np.testing.assert_allclose(np.array(g), c @ wq, rtol=1e-5, atol=1e-5)
+
+
+def test_gather_qqmm_and_errors(rng):
+    x = rng.standard_normal((3, 2, 32)).astype(np.float32)
+    w = rng.standard_normal((4, 5, 32)).astype(np.float32)
+    li, ri = mx.array([0, 2]), mx.array([3, 1])
+    y = mx.gather_qqmm(mx.array(x), mx.array(w), lhs_indices=li, rhs_indices=ri, mode="mxfp8")
+    want = np.stack([fake_quantize(x[i], "mxfp8") @ fake_quantize(w[j], "mxfp8").T
+                     for i, j in [(0, 3), (2, 1)]])
+    np.testing.assert_allclose(np.array(y), want, rtol=1e-5, atol=1e-5)
+    wq, sc = mx.quantize(mx.array(w), mode="mxfp8")
+    y2 = mx.gather_qqmm(mx.array(x), wq, sc, lhs_indices=li, rhs_indices=ri, mode="mxfp8")
+    np.testing.assert_allclose(np.array(y2), want, rtol=1e-5, atol=1e-5)
+    xa, wa = mx.array(x[0]), mx.array(w[0])
+    with pytest.raises(ValueError, match=r"\[qqmm\] mode 'mxfp4' is not supported"):
+        mx.qqmm(xa, wa, mode="mxfp4")
+    with pytest.raises(ValueError, match=r"\[qqmm\] x's last dimension"):
+        mx.qqmm(xa[:, :16], wa)
+    with pytest.raises(ValueError, match=r"\[qqmm\] x must be float32"):
+        mx.qqmm(xa.astype(mx.int32), wa)
+    with pytest.raises(ValueError, match=r"global_scale is not supported yet"):
+        mx.qqmm(xa, wa, global_scale_x=mx.array(1.0))
+    with pytest.raises(ValueError, match=r"\[gather_qqmm\].*integral"):
+        mx.gather_qqmm(mx.array(x), mx.array(w), rhs_indices=mx.array([0.5]))
+
+
+def test_qqlinear_train_and_eval(rng):
+    import tandem.nn as nn
+
+    layer = nn.QQLinear(32, 6)
+    assert layer.mode == "nvfp4" and layer.weight.dtype == mx.float32
+    x = mx.array(rng.standard_normal((4, 32)).astype(np.float32))
+    w = np.array(layer.weight)
+    want = fake_quantize(np.array(x), "nvfp4") @ fake_quantize(w, "nvfp4").T
+    np.testing.assert_allclose(np.array(layer(x)), want, rtol=1e-5, atol=1e-5)
+    # Training: the float weight takes a gradient.
+    loss = lambda m, a: m(a).sum()  # noqa: E731
+    _, grads = nn.value_and_grad(layer, loss)(layer, x)
+    assert grads["weight"].shape == (6, 32)
+    layer.eval()  # stores the weight quantized
+    assert layer.weight.dtype == mx.uint32 and layer.scales.dtype == mx.uint8
+    np.testing.assert_allclose(np.array(layer(x)), want, rtol=1e-5, atol=1e-5)
+    layer.train()  # back to floating point (the quantized values)
+    assert layer.weight.dtype == mx.float32 and "scales" not in layer
+    np.testing.assert_allclose(np.array(layer.weight), fake_quantize(w, "nvfp4"), rtol=0, atol=0)
+    lin = nn.Linear(32, 6, bias=False)
+    q = nn.QQLinear.from_linear(lin, mode="mxfp8")
+    assert q.bits == 8 and q.group_size == 32
+    with pytest.raises(NotImplementedError):
+        nn.QQLinear.from_linear(nn.Linear(32, 6))
+    with pytest.raises(ValueError, match="nvfp4"):
+        nn.QQLinear(32, 6, mode="affine")

@@ -85,7 +85,7 @@ from tandem.nn.layers.pooling import (
     MaxPool3d,
 )
 from tandem.nn.layers.positional_encoding import ALiBi, RoPE, SinusoidalPositionalEncoding
-from tandem.nn.layers.quantized import QuantizedEmbedding, QuantizedLinear, quantize
+from tandem.nn.layers.quantized import QQLinear, QuantizedEmbedding, QuantizedLinear, quantize
 from tandem.nn.layers.recurrent import GRU, LSTM, RNN
 from tandem.nn.layers.transformer import (
     MultiHeadAttention,
@@ -146,6 +146,7 @@ __all__ = [
     "PReLU",
     "QuantizedEmbedding",
     "QuantizedLinear",
+    "QQLinear",
     "RMSNorm",
     "RNN",
     "ReLU",

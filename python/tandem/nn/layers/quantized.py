@@ -99,6 +99,86 @@ class QuantizedLinear(Module):
         return ql
 
 
+class QQLinear(Module):
+    """A bias-free ``Linear`` whose input and weight are both quantized:
+    ``y = mx.qqmm(x, W)``.
+
+    In training mode (the default) the weight is kept in floating point and
+    quantized on the fly at each call, so it takes gradients (straight
+    through the quantizer); ``eval()`` stores it quantized (``weight`` packed
+    uint32 and ``scales``), ``train()`` turns it back into floating point.
+
+    Args:
+        input_dims: the size of the input's last axis.
+        output_dims: the size of the output's last axis.
+        group_size: how many consecutive weights share a scale (default: the
+            mode's, 16 for "nvfp4", 32 for "mxfp8").
+        bits: bits per quantized weight (default: the mode's, 4 or 8).
+        mode: "nvfp4" (default) or "mxfp8".
+    """
+
+    def __init__(
+        self,
+        input_dims: int,
+        output_dims: int,
+        group_size: int = None,
+        bits: int = None,
+        mode: str = "nvfp4",
+    ):
+        super().__init__()
+        if mode not in ("nvfp4", "mxfp8"):
+            raise ValueError(f"[QQLinear] mode must be 'nvfp4' or 'mxfp8'; got {mode!r}")
+        self.group_size, self.bits = _defaults(mode, group_size, bits)
+        self.mode = mode
+        scale = math.sqrt(1 / input_dims)
+        self.weight = mx.random.uniform(low=-scale, high=scale, shape=(output_dims, input_dims))
+
+    @property
+    def is_quantized(self) -> bool:
+        """Whether the weight is stored quantized (eval mode)."""
+        return "scales" in self
+
+    def _extra_repr(self):
+        out_dims, in_dims = self.weight.shape
+        if self.is_quantized:
+            in_dims = in_dims * 32 // self.bits
+        return (
+            f"input_dims={in_dims}, output_dims={out_dims}, group_size={self.group_size}, "
+            f"bits={self.bits}, mode={self.mode}"
+        )
+
+    def _set_training_mode(self, mode: bool):
+        super()._set_training_mode(mode)
+        if mode and self.is_quantized:
+            self.weight = mx.dequantize(
+                self.weight, self.scales, group_size=self.group_size, bits=self.bits,
+                mode=self.mode, dtype=mx.float32,
+            )
+            delattr(self, "scales")
+        elif not mode and not self.is_quantized:
+            self.weight, self.scales = mx.quantize(
+                self.weight, self.group_size, self.bits, mode=self.mode
+            )
+
+    def __call__(self, x):
+        return mx.qqmm(
+            x, self["weight"], scales=self.get("scales"), group_size=self.group_size,
+            bits=self.bits, mode=self.mode,
+        )
+
+    @classmethod
+    def from_linear(
+        cls, linear_layer: Module, group_size: int = None, bits: int = None, mode: str = "nvfp4"
+    ):
+        """A ``QQLinear`` with ``linear_layer``'s weight (it must have no bias)."""
+        if "bias" in linear_layer:
+            raise NotImplementedError("[QQLinear] has no bias term; the Linear layer has one")
+        output_dims, input_dims = linear_layer.weight.shape
+        layer = cls(input_dims, output_dims, group_size, bits, mode=mode)
+        layer.weight = linear_layer.weight
+        return layer
+
+
 class QuantizedEmbedding(Module):
     """``Embedding`` with a quantized table; rows are dequantized as they are looked up.
 
