@@ -280,6 +280,38 @@ array dequantize_checked(const array& w, const array& scales, const std::optiona
   return astype(reshape(v, codes.shape(), s), out, s);
 }
 
+// gather_qmm's and gather_qqmm's operands: x's matrices picked by
+// lhs_indices and w's (with their scales and biases) by rhs_indices, flat
+// indices over the batch dims, each defaulting to every batch in order.
+struct Gathered {
+  array x, w;
+  std::optional<array> scales, biases;
+};
+Gathered gather_batches(const char* op, const array& x, const array& w,
+                        const std::optional<array>& scales, const std::optional<array>& biases,
+                        const std::optional<array>& lhs_indices,
+                        const std::optional<array>& rhs_indices, StreamOrDevice s) {
+  for (const auto* idx : {&lhs_indices, &rhs_indices}) {
+    if (*idx && !is_integral((*idx)->dtype())) {
+      invalid(op, "Got indices with invalid dtype. Indices must be integral.");
+    }
+  }
+  auto batch_of = [&](const array& a) {
+    Shape b(a.shape().begin(), a.shape().end() - 2);
+    int64_t n = 1;
+    for (int d : b) n *= d;
+    return reshape(arange(0, static_cast<int>(n), 1, uint32, s), b, s);
+  };
+  auto flat3 = [&](const array& a) { return reshape(a, Shape{-1, a.shape(-2), a.shape(-1)}, s); };
+  array li = lhs_indices ? *lhs_indices : batch_of(x);
+  array ri = rhs_indices ? *rhs_indices : batch_of(w);
+  broadcast_shapes(li.shape(), ri.shape(), op);
+  Gathered g{take(flat3(x), li, 0, s), take(flat3(w), ri, 0, s), std::nullopt, std::nullopt};
+  if (scales) g.scales = take(flat3(*scales), ri, 0, s);
+  if (biases) g.biases = take(flat3(*biases), ri, 0, s);
+  return g;
+}
+
 }  // namespace
 
 std::vector<array> quantize(const array& w, std::optional<int> group_size, std::optional<int> bits,
@@ -403,28 +435,8 @@ array gather_qmm(const array& x, const array& w, const array& scales,
   Params p = quant_params(op, group_size, bits, mode);
   check_scales(op, w, scales, biases, p, mode);
   if (x.ndim() < 2) invalid(op, "The input must have at least 2 dims, got ", shape_str(x.shape()));
-  for (const auto* idx : {&lhs_indices, &rhs_indices}) {
-    if (*idx && !is_integral((*idx)->dtype())) {
-      invalid(op, "Got indices with invalid dtype. Indices must be integral.");
-    }
-  }
-  // Default indices: each batch in order, shaped like the batch dims.
-  auto batch_of = [&](const array& a) {
-    Shape b(a.shape().begin(), a.shape().end() - 2);
-    int64_t n = 1;
-    for (int d : b) n *= d;
-    return reshape(arange(0, static_cast<int>(n), 1, uint32, s), b, s);
-  };
-  auto flat3 = [&](const array& a) { return reshape(a, Shape{-1, a.shape(-2), a.shape(-1)}, s); };
-  array li = lhs_indices ? *lhs_indices : batch_of(x);
-  array ri = rhs_indices ? *rhs_indices : batch_of(w);
-  broadcast_shapes(li.shape(), ri.shape(), "gather_qmm");
-  array xs = take(flat3(x), li, 0, s);
-  array ws = take(flat3(w), ri, 0, s);
-  array ss = take(flat3(scales), ri, 0, s);
-  std::optional<array> bs;
-  if (biases) bs = take(flat3(*biases), ri, 0, s);
-  return quantized_matmul(xs, ws, ss, bs, transpose, p.group_size, p.bits, mode, s);
+  Gathered g = gather_batches(op, x, w, scales, biases, lhs_indices, rhs_indices, s);
+  return quantized_matmul(g.x, g.w, *g.scales, g.biases, transpose, p.group_size, p.bits, mode, s);
 }
 
 // ---- qqmm ----
@@ -537,24 +549,8 @@ array gather_qqmm(const array& x, const array& w, const std::optional<array>& sc
     invalid(op, "x and w must have at least 2 dims; got ", shape_str(x.shape()), " and ",
             shape_str(w.shape()));
   }
-  for (const auto* idx : {&lhs_indices, &rhs_indices}) {
-    if (*idx && !is_integral((*idx)->dtype())) {
-      invalid(op, "Got indices with invalid dtype. Indices must be integral.");
-    }
-  }
-  auto batch_of = [&](const array& a) {
-    Shape b(a.shape().begin(), a.shape().end() - 2);
-    int64_t n = 1;
-    for (int d : b) n *= d;
-    return reshape(arange(0, static_cast<int>(n), 1, uint32, s), b, s);
-  };
-  auto flat3 = [&](const array& a) { return reshape(a, Shape{-1, a.shape(-2), a.shape(-1)}, s); };
-  array li = lhs_indices ? *lhs_indices : batch_of(x);
-  array ri = rhs_indices ? *rhs_indices : batch_of(w);
-  broadcast_shapes(li.shape(), ri.shape(), op);
-  std::optional<array> ss;
-  if (scales) ss = take(flat3(*scales), ri, 0, s);
-  return qqmm(take(flat3(x), li, 0, s), take(flat3(w), ri, 0, s), ss, group_size, bits, mode, s);
+  Gathered g = gather_batches(op, x, w, scales, std::nullopt, lhs_indices, rhs_indices, s);
+  return qqmm(g.x, g.w, g.scales, group_size, bits, mode, s);
 }
 
 // ---- float8 (e4m3) ----
