@@ -222,6 +222,26 @@ array e8m0_values(const array& code, StreamOrDevice s) {
   return where(equal(code, array(0u), s), array(std::ldexp(1.f, -127)), normal, s);
 }
 
+// ceil(log2(r)) of positive finite float32 r, exactly (int32), from its
+// bits: the exponent, plus one unless the significand is a power of two. A
+// subnormal r is its significand (an integer, exact in float32) times
+// 2^-149. (A libm log2 rounds: log2 of 2^100 * (1 + 2^-23) comes out 100.)
+array ceil_log2(const array& r, StreamOrDevice s) {
+  auto parts = [&](const array& x) {
+    array bits = view(x, uint32, s);
+    array ex = astype(bitwise_and(right_shift(bits, array(23u), s), array(0xffu), s), int32, s);
+    array frac = bitwise_and(bits, array(0x7fffffu), s);
+    return std::pair{ex, frac};
+  };
+  auto [ex, frac] = parts(r);
+  array normal =
+      add(subtract(ex, array(127), s), astype(not_equal(frac, array(0u), s), int32, s), s);
+  auto [ex2, frac2] = parts(astype(frac, float32, s));
+  array sub =
+      add(subtract(ex2, array(127 + 149), s), astype(not_equal(frac2, array(0u), s), int32, s), s);
+  return where(equal(ex, array(0), s), sub, normal, s);
+}
+
 // A microscaling mode's codes and scales of the groups g (..., n, group) in
 // w's dtype. The group maxima and the scales derived from them are computed
 // in that dtype, as MLX does (a float16 ratio that rounds to a power of two
@@ -242,8 +262,8 @@ std::pair<array, array> fp_quantize(const array& g, Mode m, StreamOrDevice s) {
   const double top = m == Mode::mxfp4 ? 6.0 : 448.0;
   array ratio = divide(amax, array(top, ct), s);
   array zero = equal(ratio, array(0.0, ct), s);
-  array e = ceil(log2(astype(where(zero, array(1.0, ct), ratio, s), float32, s), s), s);
-  array code = astype(add(clip(e, array(-127.f), array(127.f), s), array(127.f), s), uint32, s);
+  array e = ceil_log2(astype(where(zero, array(1.0, ct), ratio, s), float32, s), s);
+  array code = astype(add(clip(e, array(-127), array(127), s), array(127), s), uint32, s);
   // Divided in float32: exact (a power of two), which w's dtype may not hold.
   array v = divide(astype(g, float32, s), e8m0_values(code, s), s);
   array codes = m == Mode::mxfp4 ? fp4_codes(v, s) : astype(to_fp8(v, s), uint32, s);

@@ -84,7 +84,8 @@ def reference_quantize(w, mode):
         top = np.float32(6 if mode == "mxfp4" else 448)
         ratio = amax / top
         with np.errstate(divide="ignore"):
-            e = np.where(ratio == 0, 0, np.ceil(np.log2(np.where(ratio == 0, 1, ratio))))
+            # In float64: a float32 log2 rounds k + 1e-7 down to k.
+            e = np.where(ratio == 0, 0, np.ceil(np.log2(np.where(ratio == 0, 1, ratio).astype(np.float64))))
         e = e.clip(-127, 127).astype(np.int32)
         sc = (e + 127).astype(np.uint8)
         v = (g / np.exp2(e)[..., None].astype(np.float32)).astype(np.float32)
@@ -136,6 +137,28 @@ def test_quantize_matches_the_format_definitions(rng, mode, shape):
         # bfloat16 by default (the scales are uint8), dtype on request.
         assert mx.dequantize(wq, sc, mode=mode).dtype == mx.bfloat16
         assert mx.dequantize(wq, sc, mode=mode, dtype=mx.float16).dtype == mx.float16
+
+
+@pytest.mark.parametrize("mode", ["mxfp4", "mxfp8"])
+def test_scale_exponents_at_powers_of_two(mode):
+    # Groups whose largest magnitude is top * 2^k, or one float32 step above
+    # or below it: the exponent is ceil(log2(ratio)) exactly (a rounding
+    # log2 gives k instead of k + 1 just above, for large |k|).
+    top = np.float32(6 if mode == "mxfp4" else 448)
+    rows = []
+    for k in range(-120, 121, 3):
+        for step in (None, np.inf, -np.inf):
+            a = top * np.float32(2.0**k)
+            if step is not None:
+                a = np.nextafter(a, np.float32(step), dtype=np.float32)
+            row = np.zeros(32, np.float32)
+            row[0], row[1] = a, -a / 3
+            rows.append(row)
+    w = np.stack(rows)
+    wq, sc = mx.quantize(mx.array(w), mode=mode)
+    ref_q, ref_s = reference_quantize(w, mode)
+    np.testing.assert_array_equal(np.array(sc), ref_s)
+    np.testing.assert_array_equal(np.array(wq), ref_q)
 
 
 @pytest.mark.parametrize("mode", MODES)
