@@ -204,6 +204,18 @@ io::NamedArrays collect_savez(const nb::args& args, const nb::kwargs& kwargs) {
   return arrays;
 }
 
+// The arrays of a dict with string keys, for the save functions.
+io::NamedArrays named_arrays(const char* op, nb::dict arrays) {
+  io::NamedArrays named;
+  for (auto [k, v] : arrays) {
+    if (!PyUnicode_Check(k.ptr())) {
+      throw std::invalid_argument(std::string("[") + op + "] array names must be strings");
+    }
+    named.emplace_back(nb::cast<std::string>(k), to_array(v));
+  }
+  return named;
+}
+
 void savez_impl(nb::handle file, const nb::args& args, const nb::kwargs& kwargs, bool compress) {
   io::NamedArrays arrays = collect_savez(args, kwargs);
   eval_all(arrays);
@@ -269,13 +281,7 @@ named ``arr_0``, ``arr_1``, ...; keyword arrays by their keyword.)");
   m.def(
       "save_safetensors",
       [](nb::handle file, nb::dict arrays, nb::object metadata) {
-        io::NamedArrays named;
-        for (auto [k, v] : arrays) {
-          if (!PyUnicode_Check(k.ptr())) {
-            throw std::invalid_argument("[save_safetensors] array names must be strings");
-          }
-          named.emplace_back(nb::cast<std::string>(k), to_array(v));
-        }
+        io::NamedArrays named = named_arrays("save_safetensors", arrays);
         io::Metadata meta;
         if (!metadata.is_none()) {
           bool ok = PyDict_Check(metadata.ptr());
@@ -303,13 +309,7 @@ a path without it), with optional string metadata.)");
   m.def(
       "save_gguf",
       [](nb::handle file, nb::dict arrays, nb::object metadata) {
-        io::NamedArrays named;
-        for (auto [k, v] : arrays) {
-          if (!PyUnicode_Check(k.ptr())) {
-            throw std::invalid_argument("[save_gguf] array names must be strings");
-          }
-          named.emplace_back(nb::cast<std::string>(k), to_array(v));
-        }
+        io::NamedArrays named = named_arrays("save_gguf", arrays);
         io::GGUFMetadata meta;
         if (!metadata.is_none()) {
           if (!PyDict_Check(metadata.ptr())) {

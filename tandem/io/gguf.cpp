@@ -12,6 +12,7 @@
 // files load in MLX and llama.cpp.
 #include <algorithm>
 #include <cstring>
+#include <iterator>
 #include <map>
 #include <optional>
 #include <set>
@@ -28,56 +29,22 @@ namespace {
 constexpr uint32_t kMagic = 0x46554747;  // "GGUF" read as a little-endian uint32
 constexpr uint64_t kDefaultAlignment = 32;
 
-// Metadata value types.
-enum MetaType : uint32_t {
-  kU8 = 0,
-  kI8 = 1,
-  kU16 = 2,
-  kI16 = 3,
-  kU32 = 4,
-  kI32 = 5,
-  kF32 = 6,
-  kBool = 7,
-  kString = 8,
-  kArray = 9,
-  kU64 = 10,
-  kI64 = 11,
-  kF64 = 12,
-};
+// The metadata value types the code names (the numeric ones are
+// kMetaDtypes' indices).
+constexpr uint32_t kBool = 7, kString = 8, kArray = 9;
 
-// The dtype of a numeric metadata type (none for strings and arrays).
+// The dtype of each numeric metadata type, by type id (none for strings
+// and arrays).
+const std::optional<Dtype> kMetaDtypes[] = {uint8, int8, uint16, int16,  uint32, int32,  float32,
+                                            bool_, {},   {},     uint64, int64,  float64};
+
 std::optional<Dtype> meta_dtype(uint32_t t) {
-  switch (t) {
-    case kU8:
-      return uint8;
-    case kI8:
-      return int8;
-    case kU16:
-      return uint16;
-    case kI16:
-      return int16;
-    case kU32:
-      return uint32;
-    case kI32:
-      return int32;
-    case kF32:
-      return float32;
-    case kBool:
-      return bool_;
-    case kU64:
-      return uint64;
-    case kI64:
-      return int64;
-    case kF64:
-      return float64;
-    default:
-      return std::nullopt;
-  }
+  return t < std::size(kMetaDtypes) ? kMetaDtypes[t] : std::nullopt;
 }
 
 std::optional<uint32_t> meta_type_of(Dtype t) {
-  for (uint32_t k = 0; k <= kF64; ++k) {
-    if (auto d = meta_dtype(k); d && *d == t) return k;
+  for (uint32_t k = 0; k < std::size(kMetaDtypes); ++k) {
+    if (kMetaDtypes[k] == t) return k;
   }
   return std::nullopt;
 }
@@ -95,9 +62,16 @@ const TensorType kTensorTypes[] = {
     {14, "Q6_K", {}},    {15, "Q8_K", {}},    {24, "I8", int8},     {25, "I16", int16},
     {26, "I32", int32},  {27, "I64", int64},  {28, "F64", float64}, {30, "BF16", bfloat16},
 };
-// What save_gguf writes (MLX's set).
-const std::pair<Dtype, uint32_t> kSaved[] = {
-    {float32, 0}, {float16, 1}, {int8, 24}, {int16, 25}, {int32, 26}};
+// What save_gguf writes (MLX's set), by ggml type id.
+std::optional<uint32_t> saved_type_id(Dtype t) {
+  for (Dtype d : {float32, float16, int8, int16, int32}) {
+    if (d != t) continue;
+    for (const auto& e : kTensorTypes) {
+      if (e.dtype == t) return e.id;
+    }
+  }
+  return std::nullopt;
+}
 
 class Parser {
  public:
@@ -271,9 +245,7 @@ GGUF load_gguf(Reader& r) {
 void save_gguf(Writer& w, const NamedArrays& arrays, const GGUFMetadata& metadata) {
   std::map<std::string, array> sorted;
   for (const auto& [k, a] : arrays) {
-    bool ok = false;
-    for (const auto& [t, id] : kSaved) ok |= t == a.dtype();
-    if (!ok) {
+    if (!saved_type_id(a.dtype())) {
       throw std::invalid_argument("[save_gguf] array '" + k + "' has dtype " +
                                   dtype_name(a.dtype()) +
                                   "; .gguf files hold float32, float16, int8, int16 and int32");
@@ -340,11 +312,7 @@ void save_gguf(Writer& w, const NamedArrays& arrays, const GGUFMetadata& metadat
     put_str(w, k);
     put_u32(w, static_cast<uint32_t>(a.ndim()));
     for (int d = a.ndim() - 1; d >= 0; --d) put_u64(w, static_cast<uint64_t>(a.shape(d)));
-    uint32_t id = 0;
-    for (const auto& [t, i] : kSaved) {
-      if (t == a.dtype()) id = i;
-    }
-    put_u32(w, id);
+    put_u32(w, *saved_type_id(a.dtype()));
     put_u64(w, offset);
     offset = aligned(offset + a.nbytes());
   }
