@@ -210,32 +210,31 @@ array scaled_dot_product_attention(const array& q, const array& k, const array& 
   if (name && *name != "causal") {
     invalid(op, "mask must be an array or \"causal\"; got \"", *name, "\"");
   }
-  Dtype pt = product.dtype();
-  if (name && (pt == float32 || pt == bfloat16 || pt == float16) && product.size() > 0) {
-    // One pass over the scores: the softmax reads them in q's dtype
-    // (computing in float32) and applies the causal mask itself.
-    array p = astype(array(product.shape(), pt,
-                           make_pooled<RowNorm>(to_stream(s), RowNormOp::Softmax, 0.f, false, false,
-                                                tq, tkv - tq),
-                           {product}),
-                     v.dtype(), s);
-    if (rep > 1) p = reshape(p, {B, hkv, rep * tq, tkv}, s);
-    array out = matmul(p, v, s);
-    if (rep > 1) out = reshape(out, {B, hq, tq, v.shape(-1)}, s);
-    return out;
-  }
-  array scores = astype(product, float32, s);
-  if (name) {
-    // Query i (aligned to the end of the keys) sees keys j <= i + tkv - tq.
-    array qi = reshape(arange(0, tq, 1, int32, s), {tq, 1}, s);
-    array kj = reshape(arange(0, tkv, 1, int32, s), {1, tkv}, s);
-    array keep = less_equal(kj, add(qi, array(tkv - tq, int32), s), s);
-    scores = where(keep, scores, array(-INFINITY, float32), s);
-  } else if (auto* m = std::get_if<array>(&mask)) {
-    scores = m->dtype() == bool_ ? where(*m, scores, array(-INFINITY, float32), s)
-                                 : add(scores, astype(*m, float32, s), s);
-  }
-  array p = astype(softmax(scores, -1, false, s), v.dtype(), s);
+  // The probabilities, in v's dtype.
+  auto probabilities = [&] {
+    Dtype pt = product.dtype();
+    if (name && (pt == float32 || pt == bfloat16 || pt == float16) && product.size() > 0) {
+      // One pass over the scores: the softmax reads them in q's dtype
+      // (computing in float32) and applies the causal mask itself.
+      return array(
+          product.shape(), pt,
+          make_pooled<RowNorm>(to_stream(s), RowNormOp::Softmax, 0.f, false, false, tq, tkv - tq),
+          {product});
+    }
+    array scores = astype(product, float32, s);
+    if (name) {
+      // Query i (aligned to the end of the keys) sees keys j <= i + tkv - tq.
+      array qi = reshape(arange(0, tq, 1, int32, s), {tq, 1}, s);
+      array kj = reshape(arange(0, tkv, 1, int32, s), {1, tkv}, s);
+      array keep = less_equal(kj, add(qi, array(tkv - tq, int32), s), s);
+      scores = where(keep, scores, array(-INFINITY, float32), s);
+    } else if (auto* m = std::get_if<array>(&mask)) {
+      scores = m->dtype() == bool_ ? where(*m, scores, array(-INFINITY, float32), s)
+                                   : add(scores, astype(*m, float32, s), s);
+    }
+    return softmax(scores, -1, false, s);
+  };
+  array p = astype(probabilities(), v.dtype(), s);
   if (rep > 1) p = reshape(p, {B, hkv, rep * tq, tkv}, s);
   array out = matmul(p, v, s);
   if (rep > 1) out = reshape(out, {B, hq, tq, v.shape(-1)}, s);

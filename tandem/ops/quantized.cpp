@@ -465,12 +465,14 @@ namespace {
 
 // x's values once quantized in the mode (groups along its last axis), as
 // float32: what qqmm multiplies.
-array fake_quantize(const array& x, Params p, const std::string& mode, StreamOrDevice s) {
-  Shape shape = x.shape();
-  array rows = reshape(x, Shape{-1, shape.back()}, s);
-  auto q = quantize(rows, p.group_size, p.bits, mode, s);
-  array v = dequantize(q[0], q[1], std::nullopt, p.group_size, p.bits, mode, float32, s);
-  return reshape(v, shape, s);
+// The codes are turned back into values directly (no packing into words
+// and out again).
+array fake_quantize(const array& x, Params p, StreamOrDevice s) {
+  Shape grouped = x.shape();
+  grouped.back() /= p.group_size;
+  grouped.push_back(p.group_size);
+  auto [codes, scales] = fp_quantize(reshape(x, grouped, s), p.mode, s);
+  return reshape(fp_dequantize(codes, scales, p.mode, s), x.shape(), s);
 }
 
 // a summed over the leading dims that `shape` lacks or broadcasts (size 1).
@@ -530,7 +532,7 @@ array qqmm(const array& x, const array& w, const std::optional<array>& scales,
     array wd = dequantize(w, *scales, std::nullopt, p.group_size, p.bits, mode, float32, st);
     ArrayFn f = custom_function(
         [=](const std::vector<array>& in) {
-          return std::vector<array>{product(fake_quantize(in[0], p, mode, st), wd)};
+          return std::vector<array>{product(fake_quantize(in[0], p, st), wd)};
         },
         [=](const std::vector<array>& in, const std::vector<array>& cot,
             const std::vector<array>&) {
@@ -543,14 +545,14 @@ array qqmm(const array& x, const array& w, const std::optional<array>& scales,
   ArrayFn f = custom_function(
       [=](const std::vector<array>& in) {
         return std::vector<array>{
-            product(fake_quantize(in[0], p, mode, st), fake_quantize(in[1], p, mode, st))};
+            product(fake_quantize(in[0], p, st), fake_quantize(in[1], p, st))};
       },
       [=](const std::vector<array>& in, const std::vector<array>& cot, const std::vector<array>&) {
         // Straight through the quantizers: the gradients of the product of
         // the quantized values.
         array g = astype(cot[0], float32, st);
-        array xq = fake_quantize(in[0], p, mode, st);
-        array wq = fake_quantize(in[1], p, mode, st);
+        array xq = fake_quantize(in[0], p, st);
+        array wq = fake_quantize(in[1], p, st);
         array dx = sum_to(matmul(g, wq, st), in[0].shape(), st);
         array dw = in[0].ndim() == 1 ? matmul(expand_dims(g, -1, st), expand_dims(xq, 0, st), st)
                                      : matmul(swapaxes(g, -1, -2, st), xq, st);
