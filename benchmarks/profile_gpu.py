@@ -93,6 +93,8 @@ def main():
     ap.add_argument("workload", nargs="?", default="gpt", choices=list(WORKLOADS))
     ap.add_argument("--steps", type=int, default=3)
     ap.add_argument("--top", type=int, default=25)
+    ap.add_argument("--gaps", type=int, default=0,
+                    help="also list the first N GPU operations in time order with the idle gap before each")
     args = ap.parse_args()
     try:
         import torch
@@ -134,6 +136,15 @@ def main():
           f"wall {wall * 1e3:.2f} ms a step unprofiled")
     for name, (count, us) in sorted(kernels.items(), key=lambda kv: -kv[1][1])[: args.top]:
         print(f"  {us / 1e3 / args.steps:8.3f} ms  {count // args.steps:5d}x  {us / total:6.1%}  {name[:100]}")
+    if args.gaps:
+        ops = sorted((e for e in prof.events() if e.device_type == torch.autograd.DeviceType.CUDA),
+                     key=lambda e: e.time_range.start)
+        print(f"first {args.gaps} GPU operations (us: start from the first, duration, idle gap before)")
+        prev_end = t_first = ops[0].time_range.start if ops else 0
+        for e in ops[: args.gaps]:
+            r = e.time_range
+            print(f"  {r.start - t_first:9.1f} {r.end - r.start:8.1f} {r.start - prev_end:8.1f}  {e.name[:70]}")
+            prev_end = max(prev_end, r.end)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,11 @@ the same model, data, batch order and hyper-parameters, so step times and
 losses compare side by side.
 
     python benchmarks/torch_twins.py digits [--epochs 40]
-    python benchmarks/torch_twins.py gpt [--steps 500] [--device gpu]
+    python benchmarks/torch_twins.py gpt [--steps 500] [--device gpu] [--torch-compile]
+
+The Tandem and MLX steps are compiled (the example's `mx.compile`); with
+--torch-compile the PyTorch twin also runs once more under `torch.compile`
+(its first steps, which compile, are left out of the median).
 """
 
 import argparse
@@ -48,7 +52,7 @@ def torch_digits(epochs=40, batch=64, lr=1e-3, hidden=128, seed=0, threads=None)
     return {"accuracy": acc, "step_ms": 1e3 * float(np.median(times[10:])), "losses": losses}
 
 
-def torch_gpt(steps, device, seed=0, **kw):
+def torch_gpt(steps, device, seed=0, compiled=False, **kw):
     import torch
     from char_gpt import CONFIG, batches, load_text
 
@@ -89,6 +93,7 @@ def torch_gpt(steps, device, seed=0, **kw):
         for e in (model.tok, model.pos):
             e.weight.normal_(0.0, d**-0.5)
     model = model.to(dev)
+    fwd = torch.compile(model) if compiled else model
     opt = torch.optim.AdamW(model.parameters(), lr=cfg["lr"], weight_decay=0.1)
     times, losses = [], []
     for step, (x, y) in enumerate(batches(data, cfg["batch"], ctx, seed)):
@@ -97,15 +102,17 @@ def torch_gpt(steps, device, seed=0, **kw):
         x, y = torch.from_numpy(x).long().to(dev), torch.from_numpy(y).long().to(dev)
         t0 = time.perf_counter()
         with torch.autocast(device_type="cuda" if dev == "cuda" else "cpu", dtype=torch.bfloat16):
-            logits = model(x)
+            logits = fwd(x)
             loss = torch.nn.functional.cross_entropy(logits.float().view(-1, len(vocab)), y.view(-1))
         opt.zero_grad()
         loss.backward()
         opt.step()
         losses.append(loss.item())  # synchronizes, as the Tandem loop's eval does
         times.append(time.perf_counter() - t0)
-    return {"step_ms": 1e3 * float(np.median(times[5:])), "losses": losses,
-            "tokens_per_s": cfg["batch"] * ctx / (float(np.median(times[5:])))}
+    warm = 20 if compiled else 5  # torch.compile compiles in the first steps
+    return {"step_ms": 1e3 * float(np.median(times[warm:])), "losses": losses,
+            "tokens_per_s": cfg["batch"] * ctx / (float(np.median(times[warm:]))),
+            "first_step_ms": 1e3 * times[0]}
 
 
 def main():
@@ -114,6 +121,7 @@ def main():
     ap.add_argument("--epochs", type=int, default=40)
     ap.add_argument("--steps", type=int, default=500)
     ap.add_argument("--device", choices=["cpu", "gpu"], default="gpu")
+    ap.add_argument("--torch-compile", action="store_true", help="also time the PyTorch twin under torch.compile")
     args = ap.parse_args()
     if args.which == "digits":
         from mlp_digits import train
@@ -132,7 +140,18 @@ def main():
         print(f"char GPT, {args.device}, {args.steps} steps: tandem {t['step_ms']:.1f} ms/step "
               f"({t['tokens_per_s']:.0f} tok/s), loss {lt:.3f}; torch {p['step_ms']:.1f} ms/step "
               f"({p['tokens_per_s']:.0f} tok/s), loss {lp:.3f}; step ratio {t['step_ms'] / p['step_ms']:.2f} "
-              f"(bar <= 1.0), loss ratio {lt / lp:.3f} (bar within 3%)")
+              f"(bar <= 1.0), loss ratio {lt / lp:.3f} (bar within 3%); first steps: tandem "
+              f"{1e3 * t['first_step_s']:.0f} ms, torch {p['first_step_ms']:.0f} ms")
+        if args.torch_compile:
+            try:
+                c = torch_gpt(args.steps, args.device, compiled=True)
+            except Exception as e:  # no compiler toolchain (triton) for this device
+                print(f"char GPT under torch.compile: not measured ({type(e).__name__}: {e})")
+            else:
+                lc = np.mean(c["losses"][-20:])
+                print(f"char GPT under torch.compile: {c['step_ms']:.1f} ms/step (first step "
+                      f"{c['first_step_ms']:.0f} ms), loss {lc:.3f}; tandem / torch.compile step "
+                      f"{t['step_ms'] / c['step_ms']:.2f}")
         # MLX (its CUDA build on the GPU machine) runs the example's own code.
         try:
             m = train(args.steps, device=args.device, quiet=True, framework="mlx")

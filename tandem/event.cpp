@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <cstdlib>
 #include <ctime>
 #include <thread>
 
@@ -15,24 +16,49 @@
 
 namespace tandem {
 
-void Event::wait() const {
-  if (done()) return;
-  // A busy thread that waits leaves its core to others.
-  busy::IdleScope idle;
-  // Most waits are short (a tiny kernel, a queue draining): spin briefly with
-  // pause before sleeping on the futex, but only while a core is free: a
-  // spinning thread would otherwise take the core of one with work. Chunks
-  // of another thread's parallel loop are worth more than spinning.
-  for (int i = 0; i < 4000 && busy::core_free(); ++i) {
-    if (done()) return;
+namespace {
+// The spin before a futex sleep (wait_spin_budget).
+constexpr long kDefaultSpinUs = 200;
+}  // namespace
+
+std::chrono::nanoseconds wait_spin_budget() {
+  static const std::chrono::nanoseconds budget = [] {
+    const char* v = std::getenv("TANDEM_WAIT_SPIN_US");
+    long us = v && *v ? std::strtol(v, nullptr, 10) : kDefaultSpinUs;
+    return std::chrono::nanoseconds(std::chrono::microseconds(std::max(0L, us)));
+  }();
+  return budget;
+}
+
+bool Event::spin(std::chrono::steady_clock::time_point end) const {
+  using Clock = std::chrono::steady_clock;
+  auto budget = wait_spin_budget();
+  if (budget.count() == 0) return done();
+  auto stop = std::min(Clock::now() + budget, end);
+  // Only while a core is free: a spinning thread would otherwise take the
+  // core of one with work. Chunks of another thread's parallel loop are
+  // worth more than spinning, and restart the spin.
+  for (unsigned i = 1; busy::core_free(); ++i) {
+    if (done()) return true;
     if (sharing::help([this] { return !done(); })) {
-      i = 0;
+      auto now = Clock::now();
+      if (now >= end) break;
+      stop = std::min(now + budget, end);
       continue;
     }
 #if defined(__x86_64__) || defined(__i386__)
     __builtin_ia32_pause();
 #endif
+    if (i % 32 == 0 && Clock::now() >= stop) break;
   }
+  return done();
+}
+
+void Event::wait() const {
+  if (done()) return;
+  // A busy thread that waits leaves its core to others.
+  busy::IdleScope idle;
+  if (spin(std::chrono::steady_clock::time_point::max())) return;
   uint32_t st;
   while ((st = state_.load(std::memory_order_acquire)) == kPending) state_.wait(st);
 }
@@ -65,17 +91,7 @@ bool Event::wait_for(std::chrono::nanoseconds timeout) const {
   busy::IdleScope idle;
   auto end = Clock::now() + timeout;
   // Spin first, as wait() does: most waits are short.
-  for (int i = 0; i < 4000 && busy::core_free(); ++i) {
-    if (done()) return true;
-    if (sharing::help([this] { return !done(); })) {
-      i = 0;
-      if (Clock::now() >= end) break;
-      continue;
-    }
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#endif
-  }
+  if (spin(end)) return true;
   timed_waiters_.fetch_add(1, std::memory_order_seq_cst);
   while (state_.load(std::memory_order_seq_cst) == kPending) {
     auto left = end - Clock::now();

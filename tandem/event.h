@@ -12,6 +12,12 @@
 
 namespace tandem {
 
+// How long a waiter spins before it sleeps in the kernel: long enough to
+// cover a typical kernel's completion without a futex wake-up (tens of us
+// each), short enough not to burn a core on long waits.
+// TANDEM_WAIT_SPIN_US overrides it (0: sleep at once).
+std::chrono::nanoseconds wait_spin_budget();
+
 class Event {
  public:
   explicit Event(Stream s) : stream_(s) {}
@@ -66,6 +72,9 @@ class Event {
     if (timed_waiters_.load(std::memory_order_seq_cst) != 0) wake_timed_waiters();
   }
   void wake_timed_waiters();
+  // Spins (pause, or chunks of other threads' loops) while a core is free,
+  // until done, wait_spin_budget() has passed, or `end`; returns done().
+  bool spin(std::chrono::steady_clock::time_point end) const;
   Stream stream_;
   std::atomic<uint32_t> state_{kPending};
   mutable std::atomic<uint32_t> timed_waiters_{0};

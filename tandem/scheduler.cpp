@@ -293,6 +293,15 @@ void synchronize(Stream s) {
   scheduler::executor(s.index).synchronize();
 }
 
+bool synchronize_for(Stream s, std::chrono::microseconds timeout) {
+  check_stream(s, "synchronize");
+  auto& ex = scheduler::executor(s.index);
+  ex.flush();
+  if (!ex.drain_for(timeout)) return false;
+  ex.synchronize();  // drained: returns at once, or rethrows the stream's failure
+  return true;
+}
+
 void synchronize() {
   synchronize(default_stream(default_device()));
 }

@@ -1,4 +1,5 @@
 #pragma once
+#include <chrono>
 // Streams: ordered queues of work on one device. Each thread has its own
 // default stream per device; StreamContext changes it for a scope.
 #include <ostream>
@@ -26,6 +27,10 @@ void set_default_stream(Stream s);
 Stream new_stream(Device d);
 // Blocks until all work submitted to s has finished; rethrows a task failure.
 void synchronize(Stream s);
+// synchronize(s) for at most `timeout`: true once the stream's work has
+// finished (rethrowing a failure as synchronize does), false if it is still
+// running. A caller that must stay responsive (Ctrl-C) waits in slices.
+bool synchronize_for(Stream s, std::chrono::microseconds timeout);
 // synchronize(default_stream(default_device())).
 void synchronize();
 

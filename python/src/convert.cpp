@@ -707,13 +707,10 @@ void eval_interruptible(std::vector<array>& outs) {
 }
 
 void synchronize_interruptible(Stream s) {
-  // A stream runs its tasks in order: once a marker task queued now has run,
-  // so has everything before it. Wait for the marker (interruptibly), then
-  // synchronize, which returns at once and reports a failure.
-  std::vector<array> marker{tandem::add(array(0.0f), array(0.0f), s)};
-  eval_interruptible(marker);
-  ReleaseGil nogil;
-  tandem::synchronize(s);
+  // In slices, so that Ctrl-C stops the wait (synchronize's own wait no
+  // signal interrupts).
+  WatchSigint watch;
+  wait_with_signals([&](auto slice) { return tandem::synchronize_for(s, slice); });
 }
 
 void eval_nogil(array& a) {

@@ -3,6 +3,7 @@
 
 #include <complex>
 
+#include "tandem/backend/cpu/blas_setup.h"
 #include "tandem/ops/matmul.h"
 #include "tandem/tandem.h"
 #include "test_utils.h"
@@ -743,4 +744,32 @@ TEST(Matmul, OnTestDeviceAddmm) {
                 .to_vector<double>();
   auto cvals = ck.to_vector<double>();
   for (size_t i = 0; i < kv.size(); ++i) EXPECT_DOUBLE_EQ(kv[i], 3.0 * cvals[i]);
+}
+
+// OpenBLAS's generic fallback kernels run a quarter as fast as those the
+// CPU allows (an AVX-512 Xeon whose model a VM hid got "Prescott"):
+// blas_setup re-selects them, so a CPU with AVX2 and FMA never ends with a
+// core outside OpenBLAS's AVX2-or-newer ones.
+TEST(Blas, CoreFitsTheCpu) {
+  Stream s = new_stream(Device::cpu);  // blas_setup has run
+  array a = test::random_array({64, 64}, float32);
+  std::vector<float> va = a.to_vector<float>();
+  std::vector<float> got = matmul(a, a, s).to_vector<float>();
+  for (int i = 0; i < 64; i += 7) {
+    for (int j = 0; j < 64; j += 5) {
+      double want = 0;
+      for (int k = 0; k < 64; ++k) want += double(va[i * 64 + k]) * va[k * 64 + j];
+      EXPECT_NEAR(got[i * 64 + j], want, 1e-4 * (1 + std::abs(want)));
+    }
+  }
+  std::string core = cpu::blas_core();
+  if (core.empty()) GTEST_SKIP() << "the BLAS is not OpenBLAS";
+#if defined(__x86_64__) && defined(__GNUC__)
+  if (std::getenv("OPENBLAS_CORETYPE")) GTEST_SKIP() << "OPENBLAS_CORETYPE chooses the core";
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+    EXPECT_TRUE(core == "Haswell" || core == "SkylakeX" || core == "Cooperlake" ||
+                core == "SapphireRapids" || core == "Zen")
+        << "OpenBLAS core " << core << " on an AVX2+FMA CPU";
+  }
+#endif
 }

@@ -101,3 +101,36 @@ TEST(SchedulerTaskFailure, KernelThrowReleasesWaitersOnAllStreams) {
     }
   });
 }
+
+// synchronize_for: false while the stream still runs, true once it has
+// finished, and a task's failure rethrown as synchronize would (once).
+TEST(SchedulerTaskFailure, SynchronizeForWaitsInSlicesAndRethrows) {
+  using namespace std::chrono_literals;
+  Stream s = new_stream(Device::cpu);
+  array x = test::random_array({64}, float32);
+  x.eval();
+  within(20, [&] {
+    array slow = test::test_op(x, s, 200);
+    async_eval({slow});
+    EXPECT_FALSE(synchronize_for(s, 5ms));
+    bool done = false;
+    for (int i = 0; i < 500 && !done; ++i) done = synchronize_for(s, 20ms);
+    EXPECT_TRUE(done);
+    EXPECT_EQ(slow.to_vector<float>(), x.to_vector<float>());
+    EXPECT_TRUE(synchronize_for(s, 0us));  // nothing queued
+
+    array bad = test::test_op(x, s, 50, /*fail=*/true);
+    async_eval({bad});
+    done = false;
+    bool threw = false;
+    for (int i = 0; i < 500 && !done; ++i) {
+      try {
+        done = synchronize_for(s, 20ms);
+      } catch (const std::runtime_error&) {
+        threw = done = true;
+      }
+    }
+    EXPECT_TRUE(threw);
+    EXPECT_TRUE(synchronize_for(s, 0us));  // the failure was reported once
+  });
+}

@@ -393,3 +393,35 @@ def test_cold_kernel_cache_with_cpu_and_gpu_streams(tmp_path):
     except subprocess.TimeoutExpired:
         pytest.fail("hung: cross-stream gradient with an empty kernel cache did not finish in 240 s")
     assert r.returncode == 0 and "ok" in r.stdout, r.stdout + r.stderr
+
+
+def test_openblas_generic_core_is_reselected():
+    # OpenBLAS falls back to a generic core (SSE3 "Prescott") on CPUs it does
+    # not recognize, as in VMs that hide the CPU model; Tandem re-selects one
+    # the CPU's features allow before its first BLAS call. The fallback is
+    # forced here through OPENBLAS_CORETYPE, dropped once OpenBLAS has loaded.
+    code = textwrap.dedent("""
+        import ctypes, os
+        import numpy as np
+        os.environ["OPENBLAS_CORETYPE"] = "Prescott"
+        import tandem.core as mx
+        del os.environ["OPENBLAS_CORETYPE"]
+        try:
+            lib = ctypes.CDLL("libopenblas.so.0")
+            lib.openblas_get_corename.restype = ctypes.c_char_p
+        except OSError:
+            lib = None
+        a = np.random.default_rng(1).standard_normal((96, 80)).astype(np.float32)
+        b = np.random.default_rng(2).standard_normal((80, 72)).astype(np.float32)
+        got = np.array(mx.matmul(mx.array(a), mx.array(b), stream=mx.cpu))
+        err = np.abs(got - a.astype(np.float64) @ b).max()
+        print((lib.openblas_get_corename().decode() if lib else "") + "|" + repr(float(err)))
+    """)
+    # Not run_child: its header would load the library before the variable is set.
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    core, err = r.stdout.strip().splitlines()[-1].split("|")
+    assert float(err) < 1e-4
+    flags = open("/proc/cpuinfo").read() if os.path.exists("/proc/cpuinfo") else ""
+    if core and " avx2 " in flags and " fma " in flags:
+        assert core in ("Haswell", "SkylakeX", "Cooperlake"), core

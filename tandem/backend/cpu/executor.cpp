@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "tandem/backend.h"
+#include "tandem/backend/cpu/blas_setup.h"
 #include "tandem/backend/cpu/encoder.h"
 #include "tandem/busy.h"
 #include "tandem/pool.h"
@@ -535,6 +536,7 @@ bool count_writer(Buffer& buf) {
 }
 
 std::unique_ptr<StreamExecutor> make_executor(Stream s) {
+  blas_setup();  // before any BLAS call: every one runs from a CPU stream's tasks
   return std::make_unique<CpuExecutor>(s);
 }
 

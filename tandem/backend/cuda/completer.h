@@ -31,6 +31,8 @@ class Completer {
 
  private:
   void run();
+  // Polls (pause) until drained or `stop`; true once drained.
+  bool poll_drained(std::chrono::steady_clock::time_point stop);
   struct Item {
     cudaEvent_t ev;
     std::function<void(cudaError_t)> done;

@@ -20,9 +20,12 @@
 #include <string>
 #include <unordered_map>
 
+#include "tandem/backend/cuda/cuda_check.h"
 #include "tandem/backend/cuda/device.h"
 #include "tandem/backend/cuda/elementwise.h"
+#include "tandem/backend/cuda/encoder.h"
 #include "tandem/backend/cuda/jit.h"
+#include "tandem/backend/cuda/memory.h"
 #include "tandem/backend/cuda/reduce.h"
 #include "tandem/reduce_layout.h"
 
@@ -174,6 +177,30 @@ ColTiles col_tiles(int64_t kn, int64_t n_out) {
   return t;
 }
 
+// Partial results the last block of a one-output reduction adds up itself.
+constexpr int64_t kMaxFinishParts = 8192;
+
+// A zeroed counter per stream for finish_last_block, allocated and zeroed on
+// first use in the stream's order and kept: work on one stream runs in
+// order, and each use leaves it zero again.
+unsigned* stream_counter(Encoder& enc) {
+  static std::mutex mu;
+  static auto* counters =
+      new std::unordered_map<cudaStream_t, std::shared_ptr<Buffer>>();  // leaked, see jit.h
+  {
+    std::lock_guard lk(mu);
+    auto it = counters->find(enc.handle());
+    if (it != counters->end()) return static_cast<unsigned*>(it->second->device);
+  }
+  // Only this stream's thread asks for its counter; allocated without the
+  // lock, as making room may drain other streams.
+  std::shared_ptr<Buffer> buf = malloc_device(sizeof(unsigned), enc.handle());
+  check(cudaMemsetAsync(buf->device, 0, sizeof(unsigned), enc.stream()), "cudaMemsetAsync");
+  std::lock_guard lk(mu);
+  counters->emplace(enc.handle(), buf);
+  return static_cast<unsigned*>(buf->device);
+}
+
 struct Reducer {
   Encoder& enc;
   const std::vector<const void*>& ks;
@@ -254,9 +281,15 @@ void Reduce::eval_gpu(const std::vector<array>& inputs, std::vector<array>& outp
     nchunks = gr::chunks_for(n_out, R, w, gr::ceil_div(R, w * gr::kMaxIters), gr::resident(ks[0]));
   }
   void* part = nchunks > 1 ? enc.scratch(size_t(n_out * nchunks) * acc_size) : nullptr;
+  // One output: the last block adds up the partial results (reduce.cuh's
+  // finish_last_block) where a block can read them all quickly.
+  unsigned* done = nullptr;
+  if (part && n_out == 1 && w == gr::kBlock && nchunks <= gr::kMaxFinishParts) {
+    done = gr::stream_counter(enc);
+  }
   enc.launch(ks[0], gr::grid_for(ks[0], gr::ceil_div(n_out * nchunks, gr::kBlock / w)),
-             dim3(gr::kBlock), 0, src, dst, part, n_out, R, nchunks, kl, rl, contig, w);
-  if (part) r.partials(part, dst, n_out, nchunks);
+             dim3(gr::kBlock), 0, src, dst, part, n_out, R, nchunks, kl, rl, contig, w, done);
+  if (part && !done) r.partials(part, dst, n_out, nchunks);
 }
 
 void ArgReduce::eval_gpu(const std::vector<array>& inputs, std::vector<array>& outputs) {
