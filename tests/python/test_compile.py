@@ -336,3 +336,98 @@ def test_disable_compile_environment_variable():
     env = dict(os.environ, TANDEM_DISABLE_COMPILE="1")
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert out.stdout.strip() == "2", out.stderr
+
+
+# ------------------------------------------- random graphs, threads
+
+UNARY = [mx.exp, mx.sin, mx.tanh, mx.abs, mx.negative, mx.square, mx.sigmoid,
+         lambda a, s: mx.sqrt(mx.abs(a, stream=s), stream=s)]
+BINARY = [mx.add, mx.subtract, mx.multiply, mx.maximum, mx.minimum]
+
+
+def random_program(prng, streams):
+    """A random graph (4 to 12 ops) over three inputs, each op on a random
+    stream: elementwise unary and binary ops with broadcasting, reductions
+    (keepdims, so shapes stay broadcastable), transposes, constants and
+    casts. Returns fn(x, y, z) -> list of outputs."""
+    steps = []
+    for _ in range(prng.randint(4, 12)):
+        kind = prng.choice(["unary", "binary", "binary", "reduce", "transpose", "const", "cast"])
+        steps.append((kind, prng.randrange(1 << 30), prng.choice(streams)))
+
+    def fn(x, y, z):
+        vals = [x, y, z]
+        for kind, r, s in steps:
+            a = vals[r % len(vals)]
+            if kind == "unary":
+                vals.append(UNARY[r % len(UNARY)](a, stream=s) if r % len(UNARY) < 7 else UNARY[7](a, s))
+            elif kind == "binary":
+                b = vals[(r >> 4) % len(vals)]
+                vals.append(BINARY[r % len(BINARY)](a, b, stream=s))
+            elif kind == "reduce":
+                op = (mx.sum, mx.max, mx.mean)[r % 3]
+                vals.append(op(a, axis=-1, keepdims=True, stream=s) if a.ndim else op(a, stream=s))
+            elif kind == "transpose" and a.ndim >= 2 and a.shape[-1] == a.shape[-2]:
+                vals.append(mx.swapaxes(a, -1, -2, stream=s))
+            elif kind == "const":
+                vals.append(mx.multiply(a, float((r % 7) - 3) / 2, stream=s))
+            elif kind == "cast":
+                vals.append(a.astype(mx.float16, stream=s).astype(mx.float32, stream=s))
+        return vals[3:] or [mx.add(x, 1.0)]
+
+    return fn
+
+
+def test_random_graphs_match_uncompiled(rng):
+    # Hundreds of random graphs over random shapes and stream placements:
+    # the compiled function replays to what the same code gives uncompiled,
+    # on its first call (the trace) and on replays with new inputs.
+    import random
+
+    prng = random.Random(1234)
+    streams = [mx.new_stream(mx.cpu), mx.new_stream(mx.cpu)]
+    if mx.is_available(mx.gpu):
+        streams += [mx.new_stream(mx.gpu), mx.new_stream(mx.gpu)]
+    shapes = [((4, 4), (4,), ()), ((2, 3, 3), (3, 1), (1, 3)), ((5,), (5,), (1,)), ((0, 3), (3,), ())]
+    for g in range(300):
+        fn = random_program(prng, streams)
+        sx, sy, sz = shapes[g % len(shapes)]
+        f = mx.compile(fn)
+        for _ in range(2):
+            x, y, z = rand(rng, sx), rand(rng, sy), rand(rng, sz)
+            got, want = f(x, y, z), fn(x, y, z)
+            assert len(got) == len(want)
+            for a, b in zip(got, want):
+                # Reductions may be ordered differently once fused; the
+                # streams' devices may differ in their last ulp (FMA).
+                same(a, b, tol=2e-5)
+        assert f.num_traces == 1, g
+
+
+def test_threads_call_one_compiled_function(rng):
+    import threading
+
+    f = mx.compile(lambda x, w: mx.tanh(x @ w) * mx.exp(-x) + mx.sum(x, axis=-1, keepdims=True))
+    w = rand(rng, (16, 16))
+    xs = [rand(rng, (8, 16)) for _ in range(8)]
+    want = [mx.tanh(x @ w) * mx.exp(-x) + mx.sum(x, axis=-1, keepdims=True) for x in xs]
+    mx.eval(want)
+    errors, got = [], [None] * len(xs)
+
+    def worker(i):
+        try:
+            for _ in range(25):
+                got[i] = f(xs[i], w)
+                mx.eval(got[i])
+        except Exception as e:  # noqa: BLE001 - reported by the assert below
+            errors.append(e)
+
+    ts = [threading.Thread(target=worker, args=(i,)) for i in range(len(xs))]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    assert not errors, errors
+    for a, b in zip(got, want):
+        same(a, b, tol=1e-5)
+    assert f.num_traces == 1
