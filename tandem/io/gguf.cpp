@@ -5,8 +5,9 @@
 // which starts at the next multiple of general.alignment (32 by default);
 // every tensor's data starts at such a multiple too. All little-endian.
 //
-// Read: unquantized tensors (F32, F16, BF16, F64, I8, I16, I32, I64) and
-// every metadata type except arrays of arrays. Written: what MLX's
+// Read: unquantized tensors (F32, F16, BF16, F64, I8, I16, I32, I64), Q4_0,
+// Q4_1 and Q8_0 ones (as MLX reads them: see load_quantized) and every
+// metadata type except arrays of arrays. Written: what MLX's
 // save_gguf writes (float32, float16, int8, int16 and int32 tensors sorted by
 // name; metadata of 0-d or 1-d arrays, strings and lists of strings), so the
 // files load in MLX and llama.cpp.
@@ -49,19 +50,83 @@ std::optional<uint32_t> meta_type_of(Dtype t) {
   return std::nullopt;
 }
 
-// ggml tensor types: the unquantized ones are loaded.
+// ggml tensor types. The unquantized ones load as arrays of their dtype;
+// Q4_0, Q4_1 and Q8_0 (blocks of 32 values: a float16 scale, Q4_1 a float16
+// minimum too, then the codes) load as MLX loads them, in quantize()'s
+// affine layout with group size 32 (load_quantized); the rest are refused.
 struct TensorType {
   uint32_t id;
   const char* name;
   std::optional<Dtype> dtype;
+  int bits = 0;         // quantized: bits a code; 0 otherwise
+  int block_bytes = 0;  // quantized: bytes per block of 32 values
 };
 const TensorType kTensorTypes[] = {
-    {0, "F32", float32}, {1, "F16", float16}, {2, "Q4_0", {}},      {3, "Q4_1", {}},
-    {6, "Q5_0", {}},     {7, "Q5_1", {}},     {8, "Q8_0", {}},      {9, "Q8_1", {}},
-    {10, "Q2_K", {}},    {11, "Q3_K", {}},    {12, "Q4_K", {}},     {13, "Q5_K", {}},
-    {14, "Q6_K", {}},    {15, "Q8_K", {}},    {24, "I8", int8},     {25, "I16", int16},
-    {26, "I32", int32},  {27, "I64", int64},  {28, "F64", float64}, {30, "BF16", bfloat16},
+    {0, "F32", float32}, {1, "F16", float16}, {2, "Q4_0", {}, 4, 18}, {3, "Q4_1", {}, 4, 20},
+    {6, "Q5_0", {}},     {7, "Q5_1", {}},     {8, "Q8_0", {}, 8, 34}, {9, "Q8_1", {}},
+    {10, "Q2_K", {}},    {11, "Q3_K", {}},    {12, "Q4_K", {}},       {13, "Q5_K", {}},
+    {14, "Q6_K", {}},    {15, "Q8_K", {}},    {24, "I8", int8},       {25, "I16", int16},
+    {26, "I32", int32},  {27, "I64", int64},  {28, "F64", float64},   {30, "BF16", bfloat16},
 };
+constexpr int64_t kQuantBlock = 32;
+
+// The name a quantized tensor's scales and biases take with ".scales" and
+// ".biases": MLX's, the weight's without ".weight" (nn.QuantizedLinear's
+// parameters). A name without that suffix is kept whole here, where MLX
+// drops its last 7 characters.
+std::string quantized_base(const std::string& name) {
+  const std::string suffix = ".weight";
+  bool has = name.size() > suffix.size() &&
+             name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return has ? name.substr(0, name.size() - suffix.size()) : name;
+}
+
+// A Q4_0, Q4_1 or Q8_0 tensor of `shape` from its raw blocks, as three
+// arrays in quantize()'s affine layout (group size 32): codes packed into
+// uint32 words (element j of a word at bits j * bits), float16 scales and
+// biases with value = scale * code + bias. Q4_0 (d * (q - 8)) and Q8_0
+// (d * q, q signed, stored as q + 128) get bias -8d and -128d, exact in
+// float16; Q4_1 (d * q + m) keeps d and m.
+void load_quantized(const TensorType& tt, const Shape& shape, const uint8_t* blocks,
+                    NamedArrays& out, const std::string& name) {
+  int64_t n = 1;
+  for (auto d : shape) n *= d;
+  int64_t nblocks = n / kQuantBlock, per_word = 32 / tt.bits;
+  std::vector<uint32_t> words(static_cast<size_t>(n / per_word), 0);
+  std::vector<float16_t> scales(nblocks), biases(nblocks);
+  uint8_t codes[kQuantBlock];
+  for (int64_t b = 0; b < nblocks; ++b) {
+    const uint8_t* blk = blocks + b * tt.block_bytes;
+    uint16_t dbits, mbits = 0;
+    std::memcpy(&dbits, blk, 2);
+    float d = static_cast<float>(float16_t::from_bits(dbits));
+    if (tt.id == 8) {  // Q8_0: int8 codes
+      for (int i = 0; i < kQuantBlock; ++i) codes[i] = static_cast<uint8_t>(blk[2 + i] ^ 0x80);
+      biases[b] = float16_t(-128.0f * d);
+    } else {  // Q4_0 / Q4_1: value i in the low nibble of byte i, i + 16 in its high one
+      const uint8_t* qs = blk + (tt.id == 3 ? 4 : 2);
+      for (int i = 0; i < kQuantBlock / 2; ++i) {
+        codes[i] = qs[i] & 0xF;
+        codes[i + kQuantBlock / 2] = qs[i] >> 4;
+      }
+      if (tt.id == 3) std::memcpy(&mbits, blk + 2, 2);
+      biases[b] = tt.id == 3 ? float16_t::from_bits(mbits) : float16_t(-8.0f * d);
+    }
+    scales[b] = float16_t::from_bits(dbits);
+    for (int i = 0; i < kQuantBlock; ++i) {
+      int64_t e = b * kQuantBlock + i;
+      words[e / per_word] |= uint32_t(codes[i]) << (tt.bits * (e % per_word));
+    }
+  }
+  Shape ws = shape, gs = shape;
+  ws.back() = shape.back() / per_word;
+  gs.back() = shape.back() / kQuantBlock;
+  std::string base = quantized_base(name);
+  out.emplace_back(name, array(words, ws, uint32));
+  out.emplace_back(base + ".scales", array(scales, gs, float16));
+  out.emplace_back(base + ".biases", array(biases, gs, float16));
+}
+
 // What save_gguf writes (MLX's set), by ggml type id.
 std::optional<uint32_t> saved_type_id(Dtype t) {
   for (Dtype d : {float32, float16, int8, int16, int32}) {
@@ -187,13 +252,14 @@ GGUF load_gguf(Reader& r) {
   struct Info {
     std::string name;
     Shape shape;
-    Dtype dtype;
+    Dtype dtype;  // uint8 for quantized ones (their bytes)
     uint64_t offset;
+    const TensorType* type;
   };
   std::vector<Info> infos;
   std::set<std::string> names;
   for (uint64_t i = 0; i < n_tensors; ++i) {
-    Info info{p.str("a tensor name"), {}, float32, 0};
+    Info info{p.str("a tensor name"), {}, float32, 0, nullptr};
     if (!names.insert(info.name).second) p.fail("duplicate tensor name '" + info.name + "'");
     uint32_t nd = p.num<uint32_t>();
     if (nd > 8) {
@@ -208,17 +274,32 @@ GGUF load_gguf(Reader& r) {
       if (e.id == t) tt = &e;
     }
     if (!tt) p.fail("tensor '" + info.name + "' has unknown ggml type " + std::to_string(t));
-    if (!tt->dtype) {
-      p.fail("tensor '" + info.name + "' is quantized (" + tt->name +
-             "); Tandem loads only unquantized .gguf tensors (F32, F16, BF16, F64, I8-I64)");
+    if (!tt->dtype && !tt->bits) {
+      p.fail("tensor '" + info.name + "' is quantized as " + tt->name +
+             "; Tandem loads unquantized .gguf tensors and Q4_0, Q4_1 and Q8_0 ones");
     }
-    info.dtype = *tt->dtype;
+    if (tt->bits && (info.shape.empty() || info.shape.back() % kQuantBlock != 0)) {
+      p.fail("tensor '" + info.name + "' (" + tt->name + ") has shape " + shape_str(info.shape) +
+             ": its last dimension must be a multiple of the block size 32");
+    }
+    info.type = tt;
+    info.dtype = tt->dtype.value_or(uint8);
     info.offset = p.num<uint64_t>();
     if (info.offset % align) {
       p.fail("tensor '" + info.name + "' starts at offset " + std::to_string(info.offset) +
              ", not a multiple of the alignment " + std::to_string(align));
     }
     infos.push_back(std::move(info));
+  }
+  for (const auto& info : infos) {
+    if (!info.type->bits) continue;
+    for (const char* part : {".scales", ".biases"}) {
+      std::string extra = quantized_base(info.name) + part;
+      if (!names.insert(extra).second) {
+        p.fail("tensor '" + info.name + "' is quantized, and its " + part +
+               " would take the name '" + extra + "', which another tensor has");
+      }
+    }
   }
   uint64_t data = r.tell() - start;
   data = start + (data + align - 1) / align * align;
@@ -229,6 +310,8 @@ GGUF load_gguf(Reader& r) {
     } catch (const std::invalid_argument& e) {
       p.fail("tensor '" + info.name + "': " + e.what());
     }
+    int bits = info.type->bits;
+    if (bits) count = count / kQuantBlock * info.type->block_bytes;  // bytes of its blocks
     uint64_t at = data + info.offset;
     if (at < data || at > r.size() || count * info.dtype.size() > r.size() - at) {
       p.fail("tensor '" + info.name + "' (" + std::to_string(count * info.dtype.size()) +
@@ -236,6 +319,12 @@ GGUF load_gguf(Reader& r) {
              ") runs past the end of the file (truncated?)");
     }
     r.seek(at);
+    if (bits) {
+      array raw =
+          detail::read_array(r, {static_cast<ShapeElem>(count)}, uint8, false, false, "load");
+      load_quantized(*info.type, info.shape, raw.data<uint8_t>(), out.arrays, info.name);
+      continue;
+    }
     out.arrays.emplace_back(info.name,
                             detail::read_array(r, info.shape, info.dtype, false, false, "load"));
   }

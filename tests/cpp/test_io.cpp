@@ -95,6 +95,59 @@ TEST(Io, GgufRoundTripWithMetadata) {
   std::remove((dir + "tandem_io_g.gguf").c_str());
 }
 
+// A Q4_0 tensor of 2 x 64 (four blocks), written byte by byte as ggml lays
+// blocks out (float16 scale d, then value i in the low nibble of byte i and
+// i + 16 in its high one; value = d * (q - 8)), loads in quantize()'s
+// affine layout and dequantizes to ggml's values.
+TEST(Io, GgufQ4_0LoadsAsAffineQuantized) {
+  std::mt19937 gen(5);
+  std::string file;
+  auto u32 = [&](uint32_t v) { file.append(reinterpret_cast<const char*>(&v), 4); };
+  auto u64 = [&](uint64_t v) { file.append(reinterpret_cast<const char*>(&v), 8); };
+  file += "GGUF";
+  u32(3);
+  u64(1);
+  u64(0);
+  u64(8);
+  file += "w.weight";
+  u32(2);
+  u64(64);  // innermost first
+  u64(2);
+  u32(2);  // Q4_0
+  u64(0);
+  file.resize((file.size() + 31) / 32 * 32, '\0');
+  std::vector<float> want;
+  std::vector<float> scales;
+  for (int b = 0; b < 4; ++b) {
+    float d = float(float16_t(0.25f + 0.5f * float(gen() % 8)));
+    scales.push_back(d);
+    uint16_t bits = float16_t(d).bits;
+    file.append(reinterpret_cast<const char*>(&bits), 2);
+    uint8_t q[32];
+    for (auto& v : q) v = gen() % 16;
+    for (int i = 0; i < 16; ++i) file.push_back(static_cast<char>(q[i] | (q[i + 16] << 4)));
+    for (int i = 0; i < 32; ++i) want.push_back(d * (float(q[i]) - 8.0f));
+  }
+  auto r = io::memory_reader(file.data(), file.size(), "q4_0 bytes");
+  io::GGUF g = io::load_gguf(*r);
+  ASSERT_EQ(g.arrays.size(), 3u);
+  EXPECT_EQ(g.arrays[0].first, "w.weight");
+  EXPECT_EQ(g.arrays[1].first, "w.scales");
+  EXPECT_EQ(g.arrays[2].first, "w.biases");
+  EXPECT_EQ(g.arrays[0].second.shape(), (Shape{2, 8}));
+  EXPECT_EQ(g.arrays[1].second.shape(), (Shape{2, 2}));
+  array deq = astype(dequantize(g.arrays[0].second, g.arrays[1].second, g.arrays[2].second, 32, 4),
+                     float32);
+  std::vector<float> got = deq.to_vector<float>();
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t i = 0; i < got.size(); ++i) EXPECT_FLOAT_EQ(got[i], want[i]) << i;
+  // A block size that does not divide the last dimension is refused.
+  std::string bad = file;
+  bad[24 + 8 + 8 + 4] = 48;  // the innermost dim: 48
+  auto rb = io::memory_reader(bad.data(), bad.size(), "bad bytes");
+  EXPECT_THROW(io::load_gguf(*rb), std::invalid_argument);
+}
+
 TEST(Io, LoadedArraysWorkInOps) {
   std::string bytes;
   array a = array({1.f, 2.f, 3.f, 4.f}, {2, 2});

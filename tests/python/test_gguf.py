@@ -146,14 +146,18 @@ def test_save_errors(tmp_path):
 def test_malformed_files(tmp_path, rng):
     a = rng.standard_normal((4, 4)).astype(np.float32)
     good = build_gguf([("a", 0, a.shape, a.tobytes())], [("k", 8, gstr("v"))])
-    q = build_gguf([("q", 2, (32,), bytes(18))])
+    q = build_gguf([("q", 6, (32,), bytes(22))])
     cases = {
         "magic": (b"GGUX" + good[4:], "bad magic"),
         "version": (good[:4] + struct.pack("<I", 1) + good[8:], "version 1"),
         "short": (good[:10], "too short"),
         "truncated": (good[:-5], "runs past the end"),
         "header": (good[:40], "truncated"),
-        "quantized": (q, "quantized \\(Q4_0\\)"),
+        "quantized": (q, "quantized as Q5_0"),
+        "block": (build_gguf([("q", 2, (2, 48), bytes(54))]), "multiple of the block size 32"),
+        "qtrunc": (build_gguf([("q", 8, (2, 32), bytes(40))]), "runs past the end"),
+        "qname": (build_gguf([("w.weight", 8, (32,), bytes(34)), ("w.scales", 0, (1,), bytes(4))]),
+                  "'w.scales', which another tensor has"),
         "type": (build_gguf([("a", 99, (1,), bytes(4))]), "unknown ggml type 99"),
         "metatype": (build_gguf([], [("k", 77, b"")]), "unknown type 77"),
         "nested": (build_gguf([], [("k", 9, struct.pack("<IQ", 9, 1))]), "arrays of arrays"),
@@ -193,3 +197,96 @@ def test_files_exchanged_with_mlx(tmp_path, rng):
         np.testing.assert_array_equal(np.array(arrays[k]), v)
     assert md["s"] == "str" and md["l"] == ["p", "q"]
     assert md["i"].item() == 7 and md["v"].tolist() == [1.5, 2.5]
+
+
+# ggml's quantized blocks of 32 values (docs/gguf.md, ggml-common.h's
+# block_q4_0 / block_q4_1 / block_q8_0): a float16 scale d (Q4_1: then a
+# float16 minimum m), then the codes. Q4_0: value d * (q - 8), q in 0..15,
+# value i in the low nibble of byte i and i + 16 in its high nibble. Q4_1:
+# d * q + m. Q8_0: d * q with q an int8.
+QUANT = {"Q4_0": (2, 4), "Q4_1": (3, 4), "Q8_0": (8, 8)}
+
+
+def quant_blocks(rng, kind, n):
+    """n random blocks: (raw bytes, codes as unsigned 0..2^bits-1 per value,
+    scales, biases as float16 in quantize()'s affine form)."""
+    d = (rng.uniform(0.01, 2.0, n) * rng.choice([-1, 1], n)).astype(np.float16)
+    raw = bytearray()
+    if kind == "Q8_0":
+        q = rng.integers(-128, 128, (n, 32)).astype(np.int8)
+        for i in range(n):
+            raw += d[i].tobytes() + q[i].tobytes()
+        return bytes(raw), (q.astype(np.int16) + 128).astype(np.uint8), d, (d.astype(np.float32) * -128).astype(np.float16)
+    q = rng.integers(0, 16, (n, 32)).astype(np.uint8)
+    m = rng.standard_normal(n).astype(np.float16)
+    for i in range(n):
+        packed = (q[i, :16] | (q[i, 16:] << 4)).astype(np.uint8)
+        raw += d[i].tobytes() + (m[i].tobytes() if kind == "Q4_1" else b"") + packed.tobytes()
+    bias = m if kind == "Q4_1" else (d.astype(np.float32) * -8).astype(np.float16)
+    return bytes(raw), q, d, bias
+
+
+def unpack(words, bits):
+    w = np.array(words).astype(np.uint64)
+    per = 32 // bits
+    shifts = (np.arange(per, dtype=np.uint64) * bits)
+    codes = (w[..., None] >> shifts) & ((1 << bits) - 1)
+    return codes.reshape(*w.shape[:-1], w.shape[-1] * per).astype(np.uint8)
+
+
+@pytest.mark.parametrize("kind", sorted(QUANT))
+@pytest.mark.parametrize("shape", [(32,), (3, 64), (2, 2, 96)])
+def test_quantized_tensors_load_in_affine_layout(tmp_path, rng, kind, shape):
+    t, bits = QUANT[kind]
+    n = int(np.prod(shape)) // 32
+    raw, codes, d, bias = quant_blocks(rng, kind, n)
+    f = tmp_path / "q.gguf"
+    f.write_bytes(build_gguf([("blk.0.attn_q.weight", t, shape, raw), ("plain", 0, (2,), bytes(8))]))
+    got = mx.load(str(f))
+    assert sorted(got) == ["blk.0.attn_q.biases", "blk.0.attn_q.scales", "blk.0.attn_q.weight", "plain"]
+    w, sc, bi = got["blk.0.attn_q.weight"], got["blk.0.attn_q.scales"], got["blk.0.attn_q.biases"]
+    gshape = (*shape[:-1], shape[-1] // 32)
+    assert w.dtype == mx.uint32 and w.shape == (*shape[:-1], shape[-1] * bits // 32)
+    assert sc.dtype == bi.dtype == mx.float16 and sc.shape == bi.shape == gshape
+    np.testing.assert_array_equal(unpack(w, bits), codes.reshape(shape))
+    np.testing.assert_array_equal(np.array(sc).view(np.uint16), d.reshape(gshape).view(np.uint16))
+    np.testing.assert_array_equal(np.array(bi).view(np.uint16), bias.reshape(gshape).view(np.uint16))
+    # Dequantized, the values ggml's formula gives, within the float16
+    # arithmetic of scale * code + bias (dequantize works in the scales'
+    # dtype, as MLX's does): a rounding of scale * code, up to |d| * 2^bits,
+    # and of the sum.
+    want = codes.reshape(n, 32).astype(np.float64) * d[:, None].astype(np.float64) + bias[:, None].astype(np.float64)
+    w2, sc2, bi2 = (a.reshape(1, -1) if len(shape) == 1 else a for a in (w, sc, bi))
+    deq = mx.dequantize(w2, sc2, bi2, group_size=32, bits=bits)
+    tol = np.abs(d.astype(np.float64))[:, None] * 2.0**bits * 2.0**-10
+    err = np.abs(np.array(deq.astype(mx.float32)).reshape(n, 32) - want)
+    assert (err <= tol).all(), err.max()
+    # nn.QuantizedLinear's layout: the matmul of the loaded weight works.
+    x = mx.array(rng.standard_normal((2, shape[-1])).astype(np.float32))
+    if len(shape) == 2:
+        y = mx.quantized_matmul(x, w, sc.astype(mx.float32), bi.astype(mx.float32), transpose=True, group_size=32, bits=bits)
+        ref = np.array(x).astype(np.float64) @ want.reshape(shape).T
+        np.testing.assert_allclose(np.array(y), ref, rtol=1e-4, atol=1e-3 * np.abs(ref).max())
+
+
+def test_quantized_name_without_weight_suffix(tmp_path, rng):
+    # MLX drops the last 7 characters of such a name ("noweigh.scales"); the
+    # whole name is kept here.
+    raw, codes, d, bias = quant_blocks(rng, "Q8_0", 1)
+    f = tmp_path / "q.gguf"
+    f.write_bytes(build_gguf([("emb", 8, (32,), raw)]))
+    assert sorted(mx.load(str(f))) == ["emb", "emb.biases", "emb.scales"]
+
+
+@needs_mlx
+def test_quantized_tensors_match_mlx(tmp_path, rng):
+    tensors = []
+    for i, kind in enumerate(sorted(QUANT)):
+        raw, *_ = quant_blocks(rng, kind, 6)
+        tensors.append((f"blk.{i}.w.weight", QUANT[kind][0], (3, 64), raw))
+    f = tmp_path / "q.gguf"
+    f.write_bytes(build_gguf(tensors))
+    ours, theirs = mx.load(str(f)), m2.load(str(f))
+    assert sorted(ours) == sorted(theirs)
+    for k in ours:
+        np.testing.assert_array_equal(np.array(ours[k]).view(np.uint8), np.array(theirs[k]).view(np.uint8))

@@ -7,6 +7,7 @@ import time
 import numpy as np
 import pytest
 import tandem.core as mx
+from test_gguf import QUANT, build_gguf, quant_blocks
 
 CASES_PER_FORMAT = 150
 TIME_BUDGET_S = 20.0
@@ -32,6 +33,12 @@ def valid_files(rng):
     buf = io.BytesIO()
     mx.save_gguf(buf, {"a": a, "b": b}, {"k": "v", "l": ["x", "y"], "n": mx.array([1, 2])})
     out["gguf"] = buf.getvalue()
+    # Quantized tensors (Q4_0, Q4_1, Q8_0) beside a plain one.
+    tensors = [("plain", 0, (3,), np.arange(3, dtype=np.float32).tobytes())]
+    for i, kind in enumerate(sorted(QUANT)):
+        raw, *_ = quant_blocks(rng, kind, 4)
+        tensors.append((f"b{i}.weight", QUANT[kind][0], (2, 64), raw))
+    out["gguf_quantized"] = build_gguf(tensors)
     return out
 
 
@@ -62,11 +69,11 @@ def mutate(rng, data):
     return bytes(data)
 
 
-@pytest.mark.parametrize("fmt", ["npy", "npz", "npz_compressed", "safetensors", "gguf"])
+@pytest.mark.parametrize("fmt", ["npy", "npz", "npz_compressed", "safetensors", "gguf", "gguf_quantized"])
 def test_mutated_files_fail_cleanly(tmp_path, fmt):
     rng = np.random.default_rng(sum(map(ord, fmt)))
     good = valid_files(rng)[fmt]
-    ext = "npz" if fmt.startswith("npz") else fmt
+    ext = "npz" if fmt.startswith("npz") else fmt.split("_")[0]
     path = tmp_path / f"fuzz.{ext}"
     loaded = failed = 0
     start = time.monotonic()

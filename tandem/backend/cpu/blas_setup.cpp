@@ -50,15 +50,13 @@ std::string blas_core() {
 void blas_setup() {
   static std::once_flag once;
   std::call_once(once, [] {
-    auto corename = blas_fn<char* (*)()>("openblas_get_corename");
     auto quit = blas_fn<void (*)()>("gotoblas_dynamic_quit");
     auto init = blas_fn<void (*)()>("gotoblas_dynamic_init");
-    if (!corename || !quit || !init || std::getenv("OPENBLAS_CORETYPE")) return;
-    const char* now = corename();
+    std::string before = blas_core();
+    if (!quit || !init || before.empty() || std::getenv("OPENBLAS_CORETYPE")) return;
     int level = cpu_level();
-    if (level == 0 || !now || modern_core(now)) return;
+    if (level == 0 || modern_core(before.c_str())) return;
     static const char* const kCore[] = {"", "Haswell", "SkylakeX", "Cooperlake"};
-    std::string before = now;
     // gotoblas_dynamic_init reads OPENBLAS_CORETYPE, as at load; no BLAS call
     // has run yet (this runs before the first CPU stream exists).
     setenv("OPENBLAS_CORETYPE", kCore[level], 0);

@@ -11,6 +11,7 @@
 #include <numeric>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "tandem/backend/cpu/encoder.h"
@@ -114,16 +115,10 @@ void orgqr(int m, int n, int k, double* a, const double* tau, double* w, int lw,
   dorgqr_(&m, &n, &k, a, &m, tau, w, &lw, info);
 }
 
+// The real type of T (float for complex<float>): std::real's result.
 template <typename T>
-struct real_of {
-  using type = T;
-};
-template <>
-struct real_of<cfloat> {
-  using type = float;
-};
-template <typename T>
-using real_t = typename real_of<T>::type;
+using real_t = decltype(std::real(T{}));
+static_assert(std::is_same_v<real_t<float>, float> && std::is_same_v<real_t<cfloat>, float>);
 
 // The workspace size a LAPACK query wrote into w.
 template <typename T>
