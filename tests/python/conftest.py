@@ -48,3 +48,26 @@ def pytest_runtest_logreport(report):
             f.write(f"{report.outcome.upper()} {report.nodeid} ({report.when})\n")
             if report.failed:
                 f.write(str(report.longrepr)[-4000:] + "\n")
+
+
+def run_threads(fn, n):
+    """Runs fn(0) .. fn(n - 1) in n threads at once; returns their results,
+    or raises the first exception one of them raised."""
+    import threading
+
+    errors, results = [], [None] * n
+
+    def body(i):
+        try:
+            results[i] = fn(i)
+        except BaseException as e:  # noqa: BLE001  (reported in the main thread)
+            errors.append(e)
+
+    threads = [threading.Thread(target=body, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise errors[0]
+    return results

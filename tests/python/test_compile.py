@@ -10,6 +10,7 @@ import pytest
 import tandem.core as mx
 import tandem.nn as nn
 import tandem.optimizers as optim
+from conftest import run_threads
 
 
 def rand(rng, shape, dtype=mx.float32):
@@ -405,29 +406,18 @@ def test_random_graphs_match_uncompiled(rng):
 
 
 def test_threads_call_one_compiled_function(rng):
-    import threading
-
     f = mx.compile(lambda x, w: mx.tanh(x @ w) * mx.exp(-x) + mx.sum(x, axis=-1, keepdims=True))
     w = rand(rng, (16, 16))
     xs = [rand(rng, (8, 16)) for _ in range(8)]
     want = [mx.tanh(x @ w) * mx.exp(-x) + mx.sum(x, axis=-1, keepdims=True) for x in xs]
     mx.eval(want)
-    errors, got = [], [None] * len(xs)
-
     def worker(i):
-        try:
-            for _ in range(25):
-                got[i] = f(xs[i], w)
-                mx.eval(got[i])
-        except Exception as e:  # noqa: BLE001 - reported by the assert below
-            errors.append(e)
+        for _ in range(25):
+            y = f(xs[i], w)
+            mx.eval(y)
+        return y
 
-    ts = [threading.Thread(target=worker, args=(i,)) for i in range(len(xs))]
-    for t in ts:
-        t.start()
-    for t in ts:
-        t.join()
-    assert not errors, errors
+    got = run_threads(worker, len(xs))
     for a, b in zip(got, want):
         same(a, b, tol=1e-5)
     assert f.num_traces == 1

@@ -5,25 +5,7 @@ import threading
 import numpy as np
 import pytest
 import tandem.core as mx
-
-
-def run_threads(fn, n):
-    errors, results = [], [None] * n
-
-    def body(i):
-        try:
-            results[i] = fn(i)
-        except BaseException as e:  # noqa: BLE001  (reported in the main thread)
-            errors.append(e)
-
-    threads = [threading.Thread(target=body, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    if errors:
-        raise errors[0]
-    return results
+from conftest import run_threads
 
 
 def test_thread_local_stream_is_one_stream_per_thread(rng):

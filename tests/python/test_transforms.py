@@ -17,6 +17,7 @@ import threading
 import numpy as np
 import pytest
 import tandem.core as mx
+from conftest import run_threads
 
 F64 = mx.float64
 EPS = 1e-6
@@ -1105,24 +1106,16 @@ def test_threads_compute_grads_concurrently(rng):
         (lambda a: mx.logsumexp(a), lambda x: np.exp(x - np.log(np.exp(x).sum()))),
     ]
     inputs = [general(rng, (6, 5)) for _ in cases]
-    errors, results = [], {}
     start = threading.Barrier(len(cases))
+    results = {}
 
     def worker(k):
-        try:
-            start.wait()
-            f, _ = cases[k]
-            for rep in range(20):
-                results[(k, rep)] = np.array(mx.grad(f)(to_mx(inputs[k])))
-        except Exception as e:  # noqa: BLE001 - reported below
-            errors.append(e)
+        start.wait()
+        f, _ = cases[k]
+        for rep in range(20):
+            results[(k, rep)] = np.array(mx.grad(f)(to_mx(inputs[k])))
 
-    threads = [threading.Thread(target=worker, args=(k,)) for k in range(len(cases))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors, errors
+    run_threads(worker, len(cases))
     for (k, _), g in results.items():
         np.testing.assert_allclose(g, cases[k][1](inputs[k]), rtol=1e-12, atol=1e-14)
 
