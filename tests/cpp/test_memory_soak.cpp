@@ -4,6 +4,7 @@
 // system and RSS stays flat after warm-up.
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <random>
 #include <string>
@@ -63,14 +64,18 @@ TEST(MemorySoak, CreateEvalDropStaysFlat) {
   // Warm-up. Two rounds: on the GPU, fused kernels the first round met are
   // still being compiled and loaded in the background (TANDEM_JIT_ASYNC)
   // during the second, and loaded modules count in RSS.
-  round(2000);
-  round(2000);
+  // Iterations per round: TANDEM_SOAK_ROUNDS (the sanitizer script runs
+  // fewer under TSan, where each costs some 50 times more).
+  int n = 2000;
+  if (const char* e = std::getenv("TANDEM_SOAK_ROUNDS")) n = std::max(50, std::atoi(e));
+  round(n);
+  round(n);
   // Counted from here: an earlier test's stream may still be releasing its
   // last task's inputs when this test starts (seen on a loaded machine).
   size_t active0 = get_active_memory();
   std::vector<double> rss = {settled_rss()};
   for (int r = 0; r < 4; ++r) {
-    round(2000);
+    round(n);
     EXPECT_EQ(get_active_memory(), active0);
     EXPECT_LE(get_cache_memory(), limit);
     rss.push_back(settled_rss());
