@@ -69,6 +69,8 @@ const TensorType kTensorTypes[] = {
     {26, "I32", int32},  {27, "I64", int64},  {28, "F64", float64},   {30, "BF16", bfloat16},
 };
 constexpr int64_t kQuantBlock = 32;
+// The ggml type ids load_quantized tells apart (Q4_0 is the third).
+constexpr uint32_t kQ4_1 = 3, kQ8_0 = 8;
 
 // The name a quantized tensor's scales and biases take with ".scales" and
 // ".biases": MLX's, the weight's without ".weight" (nn.QuantizedLinear's
@@ -100,17 +102,17 @@ void load_quantized(const TensorType& tt, const Shape& shape, const uint8_t* blo
     uint16_t dbits, mbits = 0;
     std::memcpy(&dbits, blk, 2);
     float d = static_cast<float>(float16_t::from_bits(dbits));
-    if (tt.id == 8) {  // Q8_0: int8 codes
+    if (tt.id == kQ8_0) {  // int8 codes
       for (int i = 0; i < kQuantBlock; ++i) codes[i] = static_cast<uint8_t>(blk[2 + i] ^ 0x80);
       biases[b] = float16_t(-128.0f * d);
     } else {  // Q4_0 / Q4_1: value i in the low nibble of byte i, i + 16 in its high one
-      const uint8_t* qs = blk + (tt.id == 3 ? 4 : 2);
+      const uint8_t* qs = blk + (tt.id == kQ4_1 ? 4 : 2);
       for (int i = 0; i < kQuantBlock / 2; ++i) {
         codes[i] = qs[i] & 0xF;
         codes[i + kQuantBlock / 2] = qs[i] >> 4;
       }
-      if (tt.id == 3) std::memcpy(&mbits, blk + 2, 2);
-      biases[b] = tt.id == 3 ? float16_t::from_bits(mbits) : float16_t(-8.0f * d);
+      if (tt.id == kQ4_1) std::memcpy(&mbits, blk + 2, 2);
+      biases[b] = tt.id == kQ4_1 ? float16_t::from_bits(mbits) : float16_t(-8.0f * d);
     }
     scales[b] = float16_t::from_bits(dbits);
     for (int i = 0; i < kQuantBlock; ++i) {
